@@ -1,0 +1,48 @@
+# Liaison — the two commands are `make run` and `make test`; everything else helps them.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+MOTO_PORT ?= 5000
+PORT ?= 8000
+SLA_TIME_SCALE ?= 1
+AWS_PACKAGE_REGION ?= eu-west-1
+
+.PHONY: run test unit package lint-template token clean
+
+$(INSTALLED): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \
+	  || { echo "Liaison needs Python 3.11 (found $$($(PYTHON) --version 2>&1)); set PYTHON=/path/to/python3.11" >&2; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "Installing pinned dependencies into $(VENV) ..." >&2
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt >&2
+	@touch $@
+
+## Start the whole system locally (moto + chalice local, demo data). Ctrl-C stops it.
+run: $(INSTALLED)
+	@$(PY) -m infra.local.run --moto-port $(MOTO_PORT) --port $(PORT) --sla-time-scale $(SLA_TIME_SCALE)
+
+## Run every test, then lint the packaged CloudFormation template.
+test: $(INSTALLED)
+	$(PY) -m pytest
+	$(MAKE) --no-print-directory lint-template
+
+## Fast tests only (no end-to-end stack).
+unit: $(INSTALLED)
+	$(PY) -m pytest -m "not e2e"
+
+## Write the deployable template and code bundle into build/package (no AWS call).
+package: $(INSTALLED)
+	@$(PY) -m infra.package --stage prod --out build/package --region $(AWS_PACKAGE_REGION)
+
+lint-template: package
+	$(VENV)/bin/cfn-lint build/package/sam.json
+
+## Print one token of the local issuer: make -s token ROLE=authority SUB=officer-1 AGENCY=fr-valmont-cyber [MFA=1]
+token: $(INSTALLED)
+	@$(PY) -m infra.local.token --role "$(ROLE)" --sub "$(SUB)" \
+	  $(if $(AGENCY),--agency "$(AGENCY)") $(if $(REGION),--region "$(REGION)") $(if $(filter 1 true yes,$(MFA)),--mfa) $(if $(TTL),--ttl "$(TTL)")
+
+clean:
+	rm -rf build .pytest_cache

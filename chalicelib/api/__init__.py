@@ -1,0 +1,1 @@
+"""HTTP: blueprints, the route declaration helper and the OpenAPI document."""

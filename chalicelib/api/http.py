@@ -1,0 +1,205 @@
+"""How a route is declared, guarded, validated and answered.
+
+``Routes.public`` / ``Routes.private`` are the only ways to add a route. One
+declaration binds the path and method to its roles, its pydantic schemas and
+the authorizer, so the OpenAPI document, the input validation and the access
+rule cannot disagree. A private route always carries the JWT authorizer and a
+non-empty role set (default deny); errors become ``{code, message[, field]}``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalice import Blueprint, Response
+from chalice.app import Request
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from chalicelib.auth.authorizer import jwt_auth
+from chalicelib.auth.principal import Principal, Role
+from chalicelib.clock import app_clock
+from chalicelib.errors import BadRequest, Forbidden, LiaisonError, PayloadTooLarge, Unauthorized
+from chalicelib.observability import logger
+
+MAX_BODY_BYTES = 256 * 1024
+# Tokens travel in the Authorization header only: query strings end up in logs.
+TOKEN_QUERY_PARAMETERS = frozenset({"access_token", "id_token", "token", "jwt", "authorization"})
+OPERATION_ATTRIBUTE = "__liaison_operation__"
+
+
+class Strict(BaseModel):
+    """Base of every request schema: unknown fields are refused, not ignored."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    summary: str
+    tag: str
+    roles: frozenset[Role]
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    responses: dict[int, type[BaseModel] | None] = field(default_factory=dict)
+    content_type: str = "application/json"
+
+    @property
+    def public(self) -> bool:
+        return not self.roles
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a handler receives: the validated parts of the request."""
+
+    request: Request
+    principal: Principal | None
+    body: Any = None
+    query: Any = None
+    params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def caller(self) -> Principal:
+        """The authenticated principal of a private route."""
+        if self.principal is None:
+            raise Unauthorized("A valid bearer token is required.")
+        return self.principal
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A handler's answer when the status or headers are not the defaults."""
+
+    status: int
+    body: BaseModel | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[Call], BaseModel | Reply | Response]
+
+
+def error_response(error: LiaisonError) -> Response:
+    return Response(body=error.body(), status_code=error.status,
+                    headers={"Content-Type": "application/json", **error.headers})
+
+
+def _principal(request: Request, roles: frozenset[Role]) -> Principal:
+    if TOKEN_QUERY_PARAMETERS & set(request.query_params or {}):
+        raise Unauthorized("Tokens are accepted in the Authorization header only.", code="token_in_query")
+    context = (request.context or {}).get("authorizer") or {}
+    if context.get("outcome") != "verified":
+        raise Unauthorized(str(context.get("message") or "A valid bearer token is required."),
+                           code=str(context.get("code") or "unauthorized"))
+    principal = Principal.from_context(context)
+    if principal.expires_at <= app_clock.now().timestamp():
+        raise Unauthorized("The token has expired.", code="token_expired")
+    if principal.role not in roles:
+        raise Forbidden("This operation is not open to your role.", code="role_not_allowed")
+    return principal
+
+
+def _field_path(error: dict[str, Any]) -> str:
+    return ".".join(str(part) for part in error.get("loc", ())) or "body"
+
+
+def _validate(model: type[BaseModel], data: Any, where: str) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        name = _field_path(first)
+        if first["type"] == "extra_forbidden":
+            raise BadRequest(f"Unknown {where} field '{name}'.", code="unknown_field", field=name) from None
+        if first["type"] == "missing":
+            raise BadRequest(f"Missing {where} field '{name}'.", code="missing_field", field=name) from None
+        raise BadRequest(f"Invalid {where} field '{name}': {first['msg']}.", code="invalid_field",
+                         field=name) from None
+
+
+def _body(request: Request, model: type[BaseModel]) -> BaseModel:
+    raw = request.raw_body or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"The body exceeds {MAX_BODY_BYTES} bytes.")
+    try:
+        data = json.loads(raw) if raw else None
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("The body is not valid JSON.", code="invalid_json") from None
+    if not isinstance(data, dict):
+        raise BadRequest("The body must be a JSON object.", code="invalid_json")
+    return _validate(model, data, "body")
+
+
+def _render(result: BaseModel | Reply | Response, default_status: int) -> Response:
+    if isinstance(result, Response):
+        return result
+    reply = result if isinstance(result, Reply) else Reply(default_status, result)
+    body = reply.body.model_dump(mode="json", exclude_none=True) if reply.body is not None else None
+    return Response(body=body if body is not None else "", status_code=reply.status,
+                    headers={"Content-Type": "application/json", **reply.headers} if body is not None
+                    else dict(reply.headers))
+
+
+class Routes:
+    """Declares the routes of one blueprint."""
+
+    def __init__(self, name: str, tag: str) -> None:
+        self.blueprint = Blueprint(name)
+        self.tag = tag
+
+    def public(self, path: str, method: str = "GET", *, summary: str,
+               responses: dict[int, type[BaseModel] | None], query: type[BaseModel] | None = None,
+               content_type: str = "application/json") -> Callable[[Handler], Handler]:
+        operation = Operation(method, path, summary, self.tag, frozenset(), None, query, responses, content_type)
+        return self._register(operation)
+
+    def private(self, path: str, method: str = "GET", *, summary: str, roles: set[Role],
+                responses: dict[int, type[BaseModel] | None], body: type[BaseModel] | None = None,
+                query: type[BaseModel] | None = None) -> Callable[[Handler], Handler]:
+        if not roles:
+            raise ValueError(f"{method} {path}: a private route needs at least one role")
+        operation = Operation(method, path, summary, self.tag, frozenset(roles), body, query, responses)
+        return self._register(operation)
+
+    def _register(self, operation: Operation) -> Callable[[Handler], Handler]:
+        default_status = min(operation.responses) if operation.responses else 200
+
+        def decorate(handler: Handler) -> Handler:
+            @functools.wraps(handler)
+            def view(**params: str) -> Response:
+                request = self.blueprint.current_request
+                try:
+                    principal = None if operation.public else _principal(request, operation.roles)
+                    call = Call(
+                        request=request,
+                        principal=principal,
+                        body=_body(request, operation.body) if operation.body else None,
+                        query=_validate(operation.query, dict(request.query_params or {}), "query")
+                        if operation.query else None,
+                        params=params,
+                    )
+                    return _render(handler(call), default_status)
+                except LiaisonError as error:
+                    return error_response(error)
+
+            setattr(view, OPERATION_ATTRIBUTE, operation)
+            self.blueprint.route(
+                operation.path,
+                methods=[operation.method],
+                authorizer=None if operation.public else jwt_auth,
+                content_types=["application/json"],
+            )(view)
+            return view
+
+        return decorate

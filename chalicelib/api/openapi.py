@@ -1,0 +1,150 @@
+"""The OpenAPI 3.1 document, generated from the routes the app really has.
+
+Every route is declared through ``api.http.Routes``, which records an
+``Operation`` on its view; this module reads them back from ``app.routes``, so
+the document cannot list a route that does not exist or miss one that does.
+Schemas come from the same pydantic models the handlers validate with.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+
+from chalice import Chalice
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from chalicelib.api.http import OPERATION_ATTRIBUTE, ErrorBody, Operation
+
+_PATH_PARAMETER = re.compile(r"{([^}]+)}")
+_STANDARD_ERRORS = {
+    400: "The request is malformed or a field is invalid.",
+    401: "No valid bearer token.",
+    403: "The caller's role may not use this operation.",
+    404: "Not found (or not yours).",
+    413: "The body is too large.",
+}
+
+
+def operations(app: Chalice) -> list[Operation]:
+    found = []
+    for path, methods in app.routes.items():
+        for method, entry in methods.items():
+            operation = getattr(entry.view_function, OPERATION_ATTRIBUTE, None)
+            if operation is None:
+                raise RuntimeError(f"{method} {path} was not declared through api.http.Routes")
+            found.append(operation)
+    return sorted(found, key=lambda op: (op.path, op.method))
+
+
+def _error_codes(operation: Operation) -> list[int]:
+    codes = []
+    if operation.body or operation.query:
+        codes.append(400)
+    if not operation.public:
+        codes += [401, 403]
+    if _PATH_PARAMETER.search(operation.path):
+        codes.append(404)
+    if operation.body:
+        codes.append(413)
+    return codes
+
+
+def build(app: Chalice, *, server_url: str, version: str) -> dict[str, Any]:
+    ops = operations(app)
+    wanted: set[tuple[type[BaseModel], str]] = {(ErrorBody, "serialization")}
+    for op in ops:
+        if op.body:
+            wanted.add((op.body, "validation"))
+        wanted.update((model, "serialization") for model in op.responses.values() if model)
+    refs, definitions = models_json_schema(sorted(wanted, key=lambda item: (item[0].__name__, item[1])),
+                                           ref_template="#/components/schemas/{model}")
+
+    paths: dict[str, dict[str, Any]] = {}
+    for op in ops:
+        item: dict[str, Any] = {
+            "operationId": f"{op.method.lower()}_{re.sub(r'[^A-Za-z0-9]+', '_', op.path).strip('_')}",
+            "summary": op.summary,
+            "tags": [op.tag],
+            "responses": {},
+        }
+        parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                      for name in _PATH_PARAMETER.findall(op.path)]
+        if op.query:
+            schema = op.query.model_json_schema()
+            for name, prop in schema.get("properties", {}).items():
+                parameters.append({"name": name, "in": "query", "required": name in schema.get("required", []),
+                                   "schema": prop})
+        if parameters:
+            item["parameters"] = parameters
+        if op.body:
+            item["requestBody"] = {"required": True, "content": {
+                "application/json": {"schema": refs[(op.body, "validation")]}}}
+        if op.public:
+            item["security"] = []
+        else:
+            item["security"] = [{"bearerAuth": []}]
+            item["x-liaison-roles"] = sorted(role.value for role in op.roles)
+        for status, model in sorted(op.responses.items()):
+            response: dict[str, Any] = {"description": model.__doc__.strip().splitlines()[0]
+                                        if model and model.__doc__ else "OK"}
+            if model is not None:
+                response["content"] = {op.content_type: {"schema": refs[(model, "serialization")]}}
+            elif op.content_type != "application/json":
+                response["content"] = {op.content_type: {"schema": {"type": "string"}}}
+            item["responses"][str(status)] = response
+        for status in _error_codes(op):
+            item["responses"].setdefault(str(status), {
+                "description": _STANDARD_ERRORS[status],
+                "content": {"application/json": {"schema": refs[(ErrorBody, "serialization")]}},
+            })
+        paths.setdefault(op.path, {})[op.method.lower()] = item
+
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Liaison API",
+            "version": version,
+            "description": "Legal requests from authorities to the platform: intake, routing, deadlines.",
+        },
+        "servers": [{"url": server_url}],
+        "paths": paths,
+        "components": {
+            "schemas": definitions.get("$defs", {}),
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
+    }
+
+
+def render_html(document: dict[str, Any]) -> str:
+    """A self-contained, human-readable page of the document (no external assets)."""
+    rows = []
+    for path, methods in document["paths"].items():
+        for method, op in methods.items():
+            roles = ", ".join(op.get("x-liaison-roles", [])) or "public"
+            body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            responses = ", ".join(op["responses"])
+            rows.append(
+                f"<section><h2><code>{html.escape(method.upper())} {html.escape(path)}</code></h2>"
+                f"<p>{html.escape(op['summary'])}</p><p><b>Access:</b> {html.escape(roles)} · "
+                f"<b>Responses:</b> {html.escape(responses)}</p>"
+                + (f"<details><summary>Request body</summary><pre>{html.escape(json.dumps(body, indent=2))}"
+                   "</pre></details>" if body else "")
+                + "</section>"
+            )
+    schemas = html.escape(json.dumps(document["components"]["schemas"], indent=2))
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>Liaison API</title>"
+        "<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
+        "section{border-top:1px solid #ddd;padding:.5rem 0}pre{background:#f6f6f6;padding:.5rem;overflow:auto}"
+        "</style></head><body>"
+        f"<h1>{html.escape(document['info']['title'])} {html.escape(document['info']['version'])}</h1>"
+        f"<p>{html.escape(document['info']['description'])} Machine-readable: "
+        "<a href=openapi.json>openapi.json</a>. Send <code>Authorization: Bearer &lt;JWT&gt;</code> "
+        "on every route that is not public.</p>"
+        + "".join(rows)
+        + f"<h2>Schemas</h2><pre>{schemas}</pre></body></html>"
+    )

@@ -1,0 +1,1 @@
+"""Who is calling: token verification, principals, and the API's authorizer."""

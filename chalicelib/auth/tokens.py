@@ -1,0 +1,195 @@
+"""Verification of bearer tokens (JWT) from trusted issuers.
+
+Only asymmetric algorithms are accepted, from a fixed list, and the key must be
+of the family the algorithm names: no ``none``, no HS256 signed with a public
+key. Time claims are checked against the injected clock, not PyJWT's, so tests
+are deterministic and one clock rules the application.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from jwt import PyJWK
+
+from chalicelib.auth.principal import Principal, Role
+from chalicelib.clock import Clock
+from chalicelib.settings import TrustedIssuer
+
+ALLOWED_ALGORITHMS = {"RS256": "RSA", "ES256": "EC"}
+MAX_TOKEN_LENGTH = 8192
+LEEWAY_SECONDS = 30
+JWKS_URL_TTL_SECONDS = 600
+MAX_ID_LENGTH = 128
+
+
+class TokenRefused(Exception):
+    """A token that must not be honoured; ``code`` is machine-readable."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _parse_jwks(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    keys = {}
+    for jwk in document.get("keys", []):
+        kid = jwk.get("kid")
+        if isinstance(kid, str) and kid:
+            keys[kid] = jwk
+    return keys
+
+
+@dataclass
+class _Cached:
+    keys: dict[str, dict[str, Any]]
+    stamp: float
+
+
+class KeyStore:
+    """Public keys of the trusted issuers, cached per process.
+
+    A file source is re-read when its modification time changes (the local
+    issuer's key can be regenerated while the API runs); a URL source is
+    re-fetched after ``JWKS_URL_TTL_SECONDS``.
+    """
+
+    def __init__(self, fetch: Callable[[str], bytes] | None = None) -> None:
+        self._fetch = fetch or self._http_get
+        self._cache: dict[str, _Cached] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _http_get(url: str) -> bytes:
+        with urllib.request.urlopen(url, timeout=3) as response:  # noqa: S310 - URL comes from settings
+            return response.read(1_000_000)
+
+    def keys_for(self, issuer: TrustedIssuer) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            if issuer.jwks_file is not None:
+                stamp = os.stat(issuer.jwks_file).st_mtime
+                cached = self._cache.get(issuer.issuer)
+                if cached is None or cached.stamp != stamp:
+                    with open(issuer.jwks_file, encoding="utf-8") as handle:
+                        cached = _Cached(_parse_jwks(json.load(handle)), stamp)
+                    self._cache[issuer.issuer] = cached
+                return cached.keys
+            now = time.monotonic()
+            cached = self._cache.get(issuer.issuer)
+            if cached is None or now - cached.stamp > JWKS_URL_TTL_SECONDS:
+                document = json.loads(self._fetch(str(issuer.jwks_url)))
+                cached = _Cached(_parse_jwks(document), now)
+                self._cache[issuer.issuer] = cached
+            return cached.keys
+
+
+class TokenVerifier:
+    def __init__(self, issuers: Sequence[TrustedIssuer], clock: Clock,
+                 key_store: KeyStore | None = None) -> None:
+        self._issuers = {issuer.issuer: issuer for issuer in issuers}
+        self._clock = clock
+        self._keys = key_store or KeyStore()
+
+    def verify(self, authorization: str | None) -> Principal:
+        token = self._bearer(authorization)
+        try:
+            header = jwt.get_unverified_header(token)
+            unverified = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            raise TokenRefused("malformed_token", "The bearer token is not a well-formed JWT.") from None
+
+        alg = header.get("alg")
+        if alg not in ALLOWED_ALGORITHMS:
+            raise TokenRefused("unsupported_algorithm",
+                               f"Tokens must be signed with one of {sorted(ALLOWED_ALGORITHMS)}.")
+        issuer = self._issuers.get(str(unverified.get("iss")))
+        if issuer is None:
+            raise TokenRefused("untrusted_issuer", "The token's issuer is not trusted by this API.")
+        jwk = self._keys.keys_for(issuer).get(str(header.get("kid")))
+        if jwk is None or jwk.get("kty") != ALLOWED_ALGORITHMS[alg] or jwk.get("alg", alg) != alg:
+            raise TokenRefused("unknown_key", "The token's signing key (kid) is not known for its issuer.")
+
+        try:
+            claims = jwt.decode(
+                token,
+                PyJWK(jwk, algorithm=alg).key,
+                algorithms=[alg],
+                audience=issuer.audience,
+                issuer=issuer.issuer,
+                options={
+                    "require": ["exp", "iat", "iss", "aud", "sub"],
+                    # Time is checked below against the application clock.
+                    "verify_exp": False, "verify_nbf": False, "verify_iat": False,
+                },
+            )
+        except jwt.InvalidSignatureError:
+            raise TokenRefused("invalid_signature", "The token's signature does not verify.") from None
+        except jwt.InvalidAudienceError:
+            raise TokenRefused("invalid_audience", "The token was not issued for this API.") from None
+        except jwt.MissingRequiredClaimError as exc:
+            raise TokenRefused("missing_claim", f"The token lacks the '{exc.claim}' claim.") from None
+        except jwt.PyJWTError:
+            raise TokenRefused("invalid_token", "The token could not be verified.") from None
+
+        self._check_times(claims)
+        return self._principal(claims, issuer.issuer)
+
+    @staticmethod
+    def _bearer(authorization: str | None) -> str:
+        if not authorization:
+            raise TokenRefused("missing_token", "Send 'Authorization: Bearer <token>'.")
+        scheme, _, token = authorization.strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise TokenRefused("malformed_authorization", "Send 'Authorization: Bearer <token>'.")
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise TokenRefused("malformed_token", "The bearer token is too long.")
+        return token
+
+    def _check_times(self, claims: dict[str, Any]) -> None:
+        now = self._clock.now().timestamp()
+        for name in ("exp", "iat", "nbf"):
+            if name in claims and not isinstance(claims[name], int | float):
+                raise TokenRefused("invalid_token", f"The '{name}' claim must be a number.")
+        if claims["exp"] <= now - LEEWAY_SECONDS:
+            raise TokenRefused("token_expired", "The token has expired.")
+        if claims.get("nbf", 0) > now + LEEWAY_SECONDS:
+            raise TokenRefused("token_not_yet_valid", "The token is not valid yet (nbf).")
+        if claims["iat"] > now + LEEWAY_SECONDS:
+            raise TokenRefused("token_not_yet_valid", "The token claims to be issued in the future (iat).")
+
+    @staticmethod
+    def _principal(claims: dict[str, Any], issuer: str) -> Principal:
+        try:
+            role = Role(claims.get("role"))
+        except ValueError:
+            raise TokenRefused("invalid_role", "The token's 'role' claim is missing or unknown.") from None
+
+        def identifier(name: str) -> str | None:
+            value = claims.get(name)
+            if value is None:
+                return None
+            if not isinstance(value, str) or not 0 < len(value) <= MAX_ID_LENGTH:
+                raise TokenRefused("invalid_token", f"The '{name}' claim is malformed.")
+            return value
+
+        subject = identifier("sub")
+        agency_id = identifier("agency_id") if role is Role.AUTHORITY else None
+        region = identifier("region") if role is Role.REPRESENTATIVE else None
+        if role is Role.AUTHORITY and agency_id is None:
+            raise TokenRefused("missing_claim", "An authority token needs an 'agency_id' claim.")
+        if role is Role.REPRESENTATIVE and region is None:
+            raise TokenRefused("missing_claim", "A representative token needs a 'region' claim.")
+        amr = claims.get("amr", [])
+        mfa = isinstance(amr, list) and "mfa" in amr
+        return Principal(subject=subject or "", role=role, issuer=issuer, expires_at=int(claims["exp"]),
+                         mfa=mfa, agency_id=agency_id, region=region)

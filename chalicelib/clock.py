@@ -1,0 +1,52 @@
+"""The one clock of the application.
+
+Every "now" goes through a ``Clock`` so tests can fix time and the SLA time
+scale can shorten timers without touching stored deadlines.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock that only moves when told to (tests)."""
+
+    def __init__(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("FixedClock needs an aware datetime")
+        self._now = at
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, delta: timedelta) -> None:
+        self._now += delta
+
+
+def isoformat(instant: datetime) -> str:
+    """ISO 8601 in UTC with a Z suffix, second precision: the API's one time format."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class ApplicationClock:
+    """The clock the running application reads; tests swap its ``source``."""
+
+    def __init__(self) -> None:
+        self.source: Clock = SystemClock()
+
+    def now(self) -> datetime:
+        return self.source.now()
+
+
+app_clock = ApplicationClock()

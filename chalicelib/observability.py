@@ -1,0 +1,32 @@
+"""Logger, metrics and tracer shared by every function, and the correlation id.
+
+Service name and metrics namespace come from the standard Powertools variables
+(``POWERTOOLS_SERVICE_NAME``, ``POWERTOOLS_METRICS_NAMESPACE``) set in
+``.chalice/config.json``, so there is a single place to change them.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+
+CORRELATION_HEADER = "x-correlation-id"
+_CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+
+
+def correlation_id_from(headers: dict[str, str]) -> str:
+    """Take the caller's correlation id when it is sane, otherwise make one.
+
+    A caller-supplied value ends up in logs and a response header, so anything
+    that is not a short token of safe characters is replaced rather than echoed.
+    """
+    supplied = headers.get(CORRELATION_HEADER)
+    if supplied and _CORRELATION_ID.match(supplied):
+        return supplied
+    return str(uuid.uuid4())

@@ -1,0 +1,88 @@
+"""One settings object, read once per process from the environment.
+
+In a deployment the environment comes from the CloudFormation template (the
+``Globals`` block of ``infra/template.json`` maps every resource to a variable);
+locally it comes from ``infra.local.resources.local_environment``, which derives
+the same variables from the same template. Nothing else reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class TrustedIssuer(BaseModel):
+    """An identity provider whose tokens the API accepts.
+
+    Keys come either from a JWKS document on disk (the local development issuer)
+    or from a JWKS URL (a Cognito user pool or an agency's identity provider).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    issuer: str = Field(min_length=1, max_length=512)
+    audience: str = Field(min_length=1, max_length=256)
+    jwks_file: str | None = None
+    jwks_url: HttpUrl | None = None
+
+    @model_validator(mode="after")
+    def _one_key_source(self) -> "TrustedIssuer":
+        if (self.jwks_file is None) == (self.jwks_url is None):
+            raise ValueError("give exactly one of jwks_file or jwks_url")
+        return self
+
+
+# Settings fields naming a DynamoDB table; health checks and tooling iterate over them.
+TABLE_SETTINGS = (
+    "requests_table",
+    "events_table",
+    "agencies_table",
+    "representatives_table",
+    "config_table",
+    "idempotency_table",
+)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LIAISON_", extra="ignore", frozen=True)
+
+    stage: Literal["local", "test", "prod"] = "local"
+    aws_region: str = Field(
+        default="eu-west-1",
+        validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"),
+    )
+
+    # Resources: one variable per resource of infra/template.json.
+    requests_table: str
+    events_table: str
+    agencies_table: str
+    representatives_table: str
+    config_table: str
+    idempotency_table: str
+    state_machine_arn: str
+    representatives_topic_arn: str
+    operator_alerts_topic_arn: str
+    evidence_bucket: str
+
+    trusted_issuers: Annotated[tuple[TrustedIssuer, ...], NoDecode] = ()
+    # Timers fire after real duration / scale; stored deadlines stay the legal ones.
+    sla_time_scale: float = Field(default=1.0, ge=1.0, le=1_000_000.0)
+    # Public base URL of the API, used in links sent to people.
+    api_base_url: str = "http://127.0.0.1:8000"
+
+    @field_validator("trusted_issuers", mode="before")
+    @classmethod
+    def _parse_issuers(cls, value: object) -> object:
+        if isinstance(value, str):
+            return json.loads(value) if value.strip() else ()
+        return value
+
+
+@functools.cache
+def get_settings() -> Settings:
+    return Settings()  # type: ignore[call-arg]  # values come from the environment

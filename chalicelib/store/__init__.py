@@ -1,0 +1,1 @@
+"""DynamoDB access: PynamoDB models and the repositories built on them."""

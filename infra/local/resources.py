@@ -1,0 +1,175 @@
+"""Creates the template's resources in moto (or any endpoint boto3 is pointed at).
+
+It reads the same ``infra/template.json`` that deploys, so table keys and
+indexes, topics, queues, the bucket and the state machine cannot drift between
+local and AWS. Every resource type in the template must be either created here
+or listed in ``NOT_EMULATED`` with the reason; an unknown type is an error, so a
+new resource cannot be silently missing locally.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+from infra import template as cfn
+
+ACCOUNT_ID = "123456789012"  # moto's default account
+NOT_EMULATED = {
+    "AWS::IAM::Role": "moto does not enforce IAM; policies are checked on the template",
+    "AWS::KMS::Alias": "nothing local refers to the alias",
+    "AWS::Logs::LogGroup": "workflow logs are not shipped locally",
+    "AWS::CloudWatch::Alarm": "alarms need CloudWatch metrics that moto does not emit",
+    "AWS::S3::BucketPolicy": "moto does not enforce bucket policies (TLS-only)",
+}
+CREATION_ORDER = (
+    "AWS::KMS::Key",
+    "AWS::DynamoDB::Table",
+    "AWS::SNS::Topic",
+    "AWS::SQS::Queue",
+    "AWS::S3::Bucket",
+    "AWS::StepFunctions::StateMachine",
+)
+
+
+@dataclass
+class Created:
+    ref: str
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class LocalResources:
+    """Physical names of what was created, and how to resolve the template's intrinsics."""
+
+    region: str
+    parameters: dict[str, str]
+    created: dict[str, Created] = field(default_factory=dict)
+
+    def resolve(self, value: Any) -> str:
+        if isinstance(value, str):
+            return value
+        if isinstance(value, dict) and "Ref" in value:
+            name = value["Ref"]
+            if name in self.parameters:
+                return self.parameters[name]
+            if name == "AWS::Region":
+                return self.region
+            if name == "AWS::AccountId":
+                return ACCOUNT_ID
+            return self.created[name].ref
+        if isinstance(value, dict) and "Fn::GetAtt" in value:
+            name, attribute = value["Fn::GetAtt"]
+            return self.created[name].attributes[attribute]
+        raise ValueError(f"intrinsic not supported locally: {value!r}")
+
+    def environment(self, template: dict[str, Any]) -> dict[str, str]:
+        """The API's environment variables, resolved to the local resources."""
+        return {name: self.resolve(value) for name, value in cfn.api_environment(template).items()}
+
+
+def _physical_name(prefix: str, logical_id: str) -> str:
+    return f"{prefix}-{logical_id}"
+
+
+def _table(dynamodb: Any, name: str, props: dict[str, Any]) -> Created:
+    args: dict[str, Any] = {
+        "TableName": name,
+        "KeySchema": props["KeySchema"],
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "BillingMode": props["BillingMode"],
+    }
+    if "GlobalSecondaryIndexes" in props:
+        args["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    description = dynamodb.create_table(**args)["TableDescription"]
+    if "TimeToLiveSpecification" in props:
+        dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"])
+    if props.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled"):
+        dynamodb.update_continuous_backups(
+            TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    return Created(name, {"Arn": description["TableArn"], "StreamArn": description.get("LatestStreamArn", "")})
+
+
+def _bucket(s3: Any, region: str, name: str, props: dict[str, Any], resources: LocalResources) -> Created:
+    args: dict[str, Any] = {"Bucket": name, "ObjectLockEnabledForBucket": bool(props.get("ObjectLockEnabled"))}
+    if region != "us-east-1":
+        args["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    s3.create_bucket(**args)
+    if "VersioningConfiguration" in props:
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=props["VersioningConfiguration"])
+    lock = props.get("ObjectLockConfiguration")
+    if lock:
+        s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration=lock)
+    encryption = props.get("BucketEncryption")
+    if encryption:
+        rules = json.loads(json.dumps(encryption["ServerSideEncryptionConfiguration"]))
+        for rule in rules:
+            default = rule["ServerSideEncryptionByDefault"]
+            if "KMSMasterKeyID" in default:
+                default["KMSMasterKeyID"] = resources.resolve(default["KMSMasterKeyID"])
+        s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
+    if "PublicAccessBlockConfiguration" in props:
+        s3.put_public_access_block(Bucket=name,
+                                   PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"])
+    return Created(name, {"Arn": f"arn:aws:s3:::{name}"})
+
+
+def _substitute(definition: dict[str, Any], substitutions: dict[str, str]) -> str:
+    text = json.dumps(definition)
+    missing = set(re.findall(r"\$\{([A-Za-z0-9_]+)\}", text)) - set(substitutions)
+    if missing:
+        raise ValueError(f"state machine definition uses undefined substitutions: {sorted(missing)}")
+    for key, value in substitutions.items():
+        text = text.replace("${" + key + "}", value)
+    return text
+
+
+def create(*, prefix: str, region: str, parameters: dict[str, str],
+           session: boto3.session.Session | None = None) -> LocalResources:
+    """Create every emulated resource of the template; return how to reach them."""
+    session = session or boto3.session.Session()
+    template = cfn.load()
+    resources = LocalResources(region=region, parameters=parameters)
+    typed = {name: res for name, res in template["Resources"].items() if "Type" in res}
+    unknown = {res["Type"] for res in typed.values()} - set(CREATION_ORDER) - set(NOT_EMULATED)
+    if unknown:
+        raise ValueError(f"resource types neither created locally nor listed as not emulated: {sorted(unknown)}")
+
+    def client(service: str) -> Any:
+        return session.client(service, region_name=region)
+
+    for kind in CREATION_ORDER:
+        for logical_id, resource in cfn.resources_of_type(template, kind).items():
+            props = resource.get("Properties", {})
+            name = _physical_name(prefix, logical_id)
+            if kind == "AWS::KMS::Key":
+                key = client("kms").create_key(Description=props.get("Description", logical_id))["KeyMetadata"]
+                created = Created(key["KeyId"], {"Arn": key["Arn"]})
+            elif kind == "AWS::DynamoDB::Table":
+                created = _table(client("dynamodb"), name, props)
+            elif kind == "AWS::SNS::Topic":
+                arn = client("sns").create_topic(Name=name)["TopicArn"]
+                created = Created(arn, {"TopicName": name, "TopicArn": arn})
+            elif kind == "AWS::SQS::Queue":
+                sqs = client("sqs")
+                url = sqs.create_queue(QueueName=name)["QueueUrl"]
+                arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+                created = Created(url, {"Arn": arn, "QueueName": name})
+            elif kind == "AWS::S3::Bucket":
+                created = _bucket(client("s3"), region, name.lower(), props, resources)
+            else:  # AWS::StepFunctions::StateMachine
+                substitutions = {key: resources.resolve(value)
+                                 for key, value in props.get("DefinitionSubstitutions", {}).items()}
+                arn = client("stepfunctions").create_state_machine(
+                    name=name,
+                    definition=_substitute(props["Definition"], substitutions),
+                    roleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/{prefix}-{logical_id}-role",
+                    type=props.get("StateMachineType", "STANDARD"),
+                )["stateMachineArn"]
+                created = Created(arn, {"Arn": arn, "Name": name})
+            resources.created[logical_id] = created
+    return resources

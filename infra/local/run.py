@@ -1,0 +1,234 @@
+"""``make run``: the whole system on this machine, with no AWS account.
+
+Starts moto in server mode (the local AWS), creates every resource of
+``infra/template.json`` in it, seeds demo data, writes ``tokens.json`` and
+serves the API with ``chalice local``. Prints one ready line; Ctrl-C (SIGINT)
+or SIGTERM stops everything it started. State lives in moto's memory and is
+gone after a restart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ctypes
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+HOST = "127.0.0.1"
+REGION = "eu-west-1"
+STACK_PREFIX = "liaison-local"
+READY_TIMEOUT_SECONDS = 60
+# Inherited variables that could point a child at a real AWS account.
+SCRUBBED_PREFIXES = ("AWS_", "LIAISON_", "POWERTOOLS_", "MOTO_", "TEST_SERVER_MODE")
+
+
+class StartupError(Exception):
+    """A reason the stack cannot start, said plainly to the person running it."""
+
+
+def _die_with_parent() -> None:
+    """In the child: receive SIGTERM if the runner dies without cleaning up (Linux)."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def base_environment(moto_port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(SCRUBBED_PREFIXES)}
+    env.update({
+        "TZ": "UTC",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "AWS_ENDPOINT_URL": f"http://{HOST}:{moto_port}",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "MOTO_PORT": str(moto_port),
+        "PYTHONUNBUFFERED": "1",
+    })
+    return env
+
+
+def _get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback only
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+class Stack:
+    def __init__(self, *, moto_port: int, port: int, state_dir: Path, sla_time_scale: float) -> None:
+        self.moto_port = moto_port
+        self.port = port
+        self.state_dir = state_dir
+        self.sla_time_scale = sla_time_scale
+        self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.log_dir = state_dir / "logs"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        log = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115 - lives as long as the child
+        child = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent)
+        self.children.append((name, child))
+        return child
+
+    def _wait_until(self, name: str, child: subprocess.Popen[bytes], ready: Any) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if child.poll() is not None:
+                tail = (self.log_dir / f"{name}.log").read_text(errors="replace")[-2000:]
+                raise StartupError(f"{name} exited with code {child.returncode} while starting:\n{tail}")
+            with contextlib.suppress(OSError):
+                if ready():
+                    return
+            time.sleep(0.2)
+        raise StartupError(f"{name} did not become ready within {READY_TIMEOUT_SECONDS} s "
+                           f"(see {self.log_dir / (name + '.log')})")
+
+    def start(self) -> None:
+        for label, port in (("MOTO_PORT", self.moto_port), ("PORT", self.port)):
+            if not port_is_free(port):
+                raise StartupError(f"port {port} on {HOST} is already in use (is another `make run` going?). "
+                                   f"Stop it, or choose another port: make run {label}=<free port>")
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(exist_ok=True)
+        env = base_environment(self.moto_port)
+
+        moto = self._spawn("moto", [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(self.moto_port)], env)
+        self._wait_until("moto", moto, lambda: _get(f"http://{HOST}:{self.moto_port}/moto-api/data.json")[0] == 200)
+        # Step Functions must execute definitions; enable it before creating state machines.
+        request = urllib.request.Request(
+            f"http://{HOST}:{self.moto_port}/moto-api/config", method="POST",
+            data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode(),
+            headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(request, timeout=5).close()  # noqa: S310 - loopback only
+
+        api_env = self._provision(env)
+        chalice = self._spawn("api", [str(Path(sys.executable).with_name("chalice")), "local", "--host", HOST,
+                                      "--port", str(self.port), "--stage", "local", "--no-autoreload"],
+                              {**env, **api_env})
+        self._wait_until("api", chalice, lambda: _get(f"{self.api_url}/v1/health")[0] == 200)
+
+    def _provision(self, env: dict[str, str]) -> dict[str, str]:
+        """Create the resources and demo data; return the API's environment."""
+        from infra.local import resources
+        from infra.local.identity import DevIssuer
+
+        os.environ.update(env)  # this process talks to moto too, through boto3 and PynamoDB
+        issuer = DevIssuer(self.state_dir)
+        issuer.ensure_key()
+        created = resources.create(prefix=STACK_PREFIX, region=REGION, parameters={
+            "TrustedIssuers": json.dumps([issuer.trusted_issuer()]),
+            "ApiBaseUrl": self.api_url,
+        })
+        from infra import template
+
+        api_env = created.environment(template.load())
+        api_env["LIAISON_SLA_TIME_SCALE"] = str(self.sla_time_scale)
+        os.environ.update(api_env)
+
+        from infra.local import seed
+
+        data = seed.seed(datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        tokens_path = self.state_dir / "tokens.json"
+        tokens_path.write_text(json.dumps(seed.tokens(issuer, data), indent=2) + "\n", encoding="utf-8")
+        tokens_path.chmod(0o600)
+        (self.state_dir / "environment.json").write_text(json.dumps(api_env, indent=2) + "\n", encoding="utf-8")
+        return api_env
+
+    def stop(self) -> None:
+        for _, child in reversed(self.children):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        for _, child in self.children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+        self.children.clear()
+
+    def wait(self) -> int:
+        """Block until a child dies (an error) or a signal arrives (a clean stop)."""
+        while True:
+            for name, child in self.children:
+                if child.poll() is not None:
+                    sys.stderr.write(f"{name} stopped unexpectedly (code {child.returncode}); "
+                                     f"see {self.log_dir / (name + '.log')}\n")
+                    return 1
+            time.sleep(0.5)
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum: int, frame: object) -> None:
+    raise _Stop
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make run", description=__doc__)
+    parser.add_argument("--moto-port", type=int, default=int(os.environ.get("MOTO_PORT", "5000")))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--state-dir", type=Path, default=ROOT / ".local")
+    parser.add_argument("--sla-time-scale", type=float, default=float(os.environ.get("SLA_TIME_SCALE", "1")))
+    args = parser.parse_args(argv)
+    if args.moto_port == args.port:
+        parser.error("MOTO_PORT and PORT must differ")
+    if args.sla_time_scale < 1:
+        parser.error("SLA_TIME_SCALE must be 1 or more")
+
+    stack = Stack(moto_port=args.moto_port, port=args.port, state_dir=args.state_dir.resolve(),
+                  sla_time_scale=args.sla_time_scale)
+    signal.signal(signal.SIGTERM, _raise_stop)
+    signal.signal(signal.SIGINT, _raise_stop)
+    started = time.monotonic()
+    try:
+        stack.start()
+        print(f"Liaison is ready at {stack.api_url} in {time.monotonic() - started:.1f} s "
+              f"(docs {stack.api_url}/docs, tokens {stack.state_dir / 'tokens.json'}, "
+              f"logs {stack.log_dir}/; Ctrl-C stops)", flush=True)
+        return stack.wait()
+    except StartupError as exc:
+        sys.stderr.write(f"make run: {exc}\n")
+        return 1
+    except _Stop:
+        print("Stopping Liaison...", flush=True)
+        return 0
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        stack.stop()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

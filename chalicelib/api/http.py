@@ -23,7 +23,7 @@ from chalicelib.auth.authorizer import jwt_auth
 from chalicelib.auth.principal import Principal, Role
 from chalicelib.clock import app_clock
 from chalicelib.errors import BadRequest, Forbidden, LiaisonError, PayloadTooLarge, Unauthorized
-from chalicelib.observability import logger
+from chalicelib.observability import logger, metrics
 
 MAX_BODY_BYTES = 256 * 1024
 # Tokens travel in the Authorization header only: query strings end up in logs.
@@ -192,6 +192,13 @@ class Routes:
                     return _render(handler(call), default_status)
                 except LiaisonError as error:
                     return error_response(error)
+                except Exception:
+                    # Handlers answer every expected failure with a LiaisonError; this is a bug.
+                    logger.exception("unhandled error", extra={"operation": f"{operation.method} {operation.path}"})
+                    metrics.add_metric(name="UnhandledErrors", unit="Count", value=1)
+                    return error_response(LiaisonError(
+                        "Something went wrong on our side. Quote correlation id "
+                        f"{logger.get_correlation_id()} when you report it."))
 
             setattr(view, OPERATION_ATTRIBUTE, operation)
             self.blueprint.route(

@@ -106,11 +106,14 @@ def _bucket(s3: Any, region: str, name: str, props: dict[str, Any], resources: L
         s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration=lock)
     encryption = props.get("BucketEncryption")
     if encryption:
-        rules = json.loads(json.dumps(encryption["ServerSideEncryptionConfiguration"]))
-        for rule in rules:
-            default = rule["ServerSideEncryptionByDefault"]
+        # CloudFormation's property names differ from the S3 API's here.
+        rules = []
+        for rule in encryption["ServerSideEncryptionConfiguration"]:
+            default = dict(rule["ServerSideEncryptionByDefault"])
             if "KMSMasterKeyID" in default:
                 default["KMSMasterKeyID"] = resources.resolve(default["KMSMasterKeyID"])
+            rules.append({"ApplyServerSideEncryptionByDefault": default,
+                          "BucketKeyEnabled": rule.get("BucketKeyEnabled", False)})
         s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
     if "PublicAccessBlockConfiguration" in props:
         s3.put_public_access_block(Bucket=name,

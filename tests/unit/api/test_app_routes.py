@@ -1,0 +1,93 @@
+"""Every route of the real app: declared once, guarded unless public, documented."""
+
+from __future__ import annotations
+
+import pytest
+from openapi_spec_validator import validate
+
+from app import app
+from chalicelib.api import openapi
+from chalicelib.auth.authorizer import jwt_auth
+
+PUBLIC_ROUTES = {("/v1/health", "GET"), ("/openapi.json", "GET"), ("/docs", "GET")}
+
+
+def app_routes() -> set[tuple[str, str]]:
+    return {(path, method) for path, methods in app.routes.items() for method in methods}
+
+
+def test_given_the_app_then_only_the_intended_routes_are_public():
+    for path, methods in app.routes.items():
+        for method, entry in methods.items():
+            operation = getattr(entry.view_function, "__liaison_operation__")
+            if (path, method) in PUBLIC_ROUTES:
+                assert operation.public and entry.authorizer is None, (method, path)
+            else:
+                assert not operation.public, (method, path)
+                assert entry.authorizer is not None and entry.authorizer.name == jwt_auth.name, (method, path)
+                assert operation.roles, (method, path)
+
+
+def test_given_the_openapi_document_then_its_paths_and_methods_equal_the_apps_routes(client):
+    response = client.http.get("/openapi.json")
+    assert response.status_code == 200
+    document = response.json_body
+    documented = {(path, method.upper()) for path, item in document["paths"].items() for method in item}
+    assert documented == app_routes()
+
+
+def test_given_the_openapi_document_then_it_is_valid_openapi_3_1(client):
+    document = client.http.get("/openapi.json").json_body
+    assert document["openapi"] == "3.1.0"
+    validate(document)  # raises on any violation of the 3.1 schema
+
+
+def test_given_the_openapi_document_then_private_operations_declare_bearer_security(client):
+    document = client.http.get("/openapi.json").json_body
+    assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if (path, method.upper()) in PUBLIC_ROUTES:
+                assert operation["security"] == []
+            else:
+                assert operation["security"] == [{"bearerAuth": []}]
+                assert {"401", "403"} <= set(operation["responses"])
+
+
+def test_given_a_response_model_then_the_document_uses_its_pydantic_schema(client):
+    from chalicelib.api.identity import CallerView
+
+    document = client.http.get("/openapi.json").json_body
+    schema = document["components"]["schemas"]["CallerView"]
+    assert set(schema["properties"]) == set(CallerView.model_json_schema(mode="serialization")["properties"])
+    ref = document["paths"]["/v1/me"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert ref == {"$ref": "#/components/schemas/CallerView"}
+
+
+def test_given_the_docs_page_then_it_lists_every_route(client):
+    response = client.http.get("/docs")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/html")
+    page = response.body.decode()
+    for path, method in app_routes():
+        assert f"{method} {path}" in page
+
+
+def test_given_every_route_then_operations_can_be_listed_without_error():
+    assert {(op.path, op.method) for op in openapi.operations(app)} == app_routes()
+
+
+@pytest.mark.parametrize("role, extra", [
+    ("authority", {"agency_id": "fr-valmont-cyber"}),
+    ("representative", {"region": "eu"}),
+    ("admin", {}),
+])
+def test_given_each_role_then_me_reports_the_principal(client, issuer, role, extra):
+    token = issuer.mint(role=role, sub=f"{role}-1", mfa=True, **extra)
+    response = client.http.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    body = response.json_body
+    assert body["role"] == role and body["subject"] == f"{role}-1" and body["mfa"] is True
+    assert body.get("agency_id") == extra.get("agency_id")
+    assert body.get("region") == extra.get("region")
+    assert body["token_expires_at"].endswith("Z")

@@ -1,0 +1,208 @@
+"""Given tokens good and forged, when verified, then only the good ones yield a principal."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from chalicelib.auth.principal import Role
+from chalicelib.auth.tokens import LEEWAY_SECONDS, KeyStore, TokenRefused, TokenVerifier
+from chalicelib.clock import FixedClock
+from chalicelib.settings import TrustedIssuer
+from infra.local.identity import AUDIENCE, ISSUER, DevIssuer
+
+NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+@pytest.fixture
+def dev(tmp_path) -> DevIssuer:
+    issuer = DevIssuer(tmp_path)
+    issuer.ensure_key()
+    return issuer
+
+
+@pytest.fixture
+def verifier(dev: DevIssuer) -> TokenVerifier:
+    return TokenVerifier([TrustedIssuer(**dev.trusted_issuer())], FixedClock(NOW))
+
+
+def mint(dev: DevIssuer, **kwargs) -> str:
+    kwargs.setdefault("role", "authority")
+    kwargs.setdefault("sub", "officer-1")
+    if kwargs["role"] == "authority":
+        kwargs.setdefault("agency_id", "fr-valmont-cyber")
+    return dev.mint(now=kwargs.pop("now", NOW.timestamp()), **kwargs)
+
+
+def refused(verifier: TokenVerifier, token: str, prefix: str = "Bearer ") -> str:
+    with pytest.raises(TokenRefused) as caught:
+        verifier.verify(prefix + token)
+    return caught.value.code
+
+
+def test_given_a_valid_authority_token_then_the_principal_carries_its_claims(dev, verifier):
+    principal = verifier.verify("Bearer " + mint(dev, mfa=True))
+    assert principal.role is Role.AUTHORITY
+    assert principal.subject == "officer-1"
+    assert principal.agency_id == "fr-valmont-cyber"
+    assert principal.region is None
+    assert principal.mfa is True
+    assert principal.issuer == ISSUER
+
+
+def test_given_a_representative_token_then_region_is_kept_and_agency_ignored(dev, verifier):
+    token = dev.mint(role="representative", sub="rep-1", region="eu", now=NOW.timestamp(),
+                     extra={"agency_id": "smuggled"})
+    principal = verifier.verify("Bearer " + token)
+    assert (principal.role, principal.region, principal.agency_id, principal.mfa) == (
+        Role.REPRESENTATIVE, "eu", None, False)
+
+
+@pytest.mark.parametrize("header", [None, "", "Bearer", "Basic abc", "Bearer  ", "Token abc.def.ghi"])
+def test_given_no_bearer_credentials_then_refused(verifier, header):
+    with pytest.raises(TokenRefused) as caught:
+        verifier.verify(header)
+    assert caught.value.code in {"missing_token", "malformed_authorization"}
+
+
+def test_given_garbage_then_malformed(verifier):
+    assert refused(verifier, "not-a-jwt") == "malformed_token"
+    assert refused(verifier, "a" * 9000) == "malformed_token"
+
+
+def test_given_alg_none_then_refused(dev, verifier):
+    claims = jwt.decode(mint(dev), options={"verify_signature": False})
+    header = {"alg": "none", "typ": "JWT", "kid": dev._kid()}
+    token = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}."
+    assert refused(verifier, token) == "unsupported_algorithm"
+
+
+def test_given_hs256_signed_with_the_public_key_then_refused(dev, verifier):
+    """The classic RS/HS confusion: the public key used as an HMAC secret."""
+    claims = jwt.decode(mint(dev), options={"verify_signature": False})
+    header = {"alg": "HS256", "typ": "JWT", "kid": dev._kid()}
+    signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}"
+    secret = dev.jwks_path.read_bytes()
+    signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
+    assert refused(verifier, f"{signing_input}.{_b64(signature)}") == "unsupported_algorithm"
+
+
+def test_given_a_tampered_payload_then_the_signature_fails(dev, verifier):
+    header, payload, signature = mint(dev).split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    claims["agency_id"] = "de-nordmark-lka"
+    forged = f"{header}.{_b64(json.dumps(claims).encode())}.{signature}"
+    assert refused(verifier, forged) == "invalid_signature"
+
+
+def test_given_a_token_signed_by_another_key_under_the_known_kid_then_the_signature_fails(dev, verifier):
+    claims = jwt.decode(mint(dev), options={"verify_signature": False})
+    token = jwt.encode(claims, ec.generate_private_key(ec.SECP256R1()), algorithm="ES256",
+                       headers={"kid": dev._kid()})
+    assert refused(verifier, token) == "invalid_signature"
+
+
+def test_given_an_unknown_kid_then_refused(dev, verifier):
+    claims = jwt.decode(mint(dev), options={"verify_signature": False})
+    token = jwt.encode(claims, ec.generate_private_key(ec.SECP256R1()), algorithm="ES256",
+                       headers={"kid": "somebody-elses-key"})
+    assert refused(verifier, token) == "unknown_key"
+
+
+def test_given_rs256_under_an_ec_kid_then_refused_as_key_family_mismatch(dev, verifier):
+    claims = jwt.decode(mint(dev), options={"verify_signature": False})
+    token = jwt.encode(claims, rsa.generate_private_key(public_exponent=65537, key_size=2048),
+                       algorithm="RS256", headers={"kid": dev._kid()})
+    assert refused(verifier, token) == "unknown_key"
+
+
+def test_given_a_wrong_issuer_then_refused(dev, verifier):
+    assert refused(verifier, mint(dev, extra={"iss": "https://evil.example"})) == "untrusted_issuer"
+
+
+def test_given_a_wrong_audience_then_refused(dev, verifier):
+    assert refused(verifier, mint(dev, extra={"aud": "another-api"})) == "invalid_audience"
+
+
+def test_given_an_expired_token_then_refused_past_the_leeway_only(dev, verifier):
+    issued = NOW.timestamp() - 3600
+    assert refused(verifier, mint(dev, now=issued, ttl_seconds=3600 - LEEWAY_SECONDS - 1)) == "token_expired"
+    assert verifier.verify("Bearer " + mint(dev, now=issued, ttl_seconds=3600 - LEEWAY_SECONDS + 5))
+
+
+def test_given_nbf_in_the_future_then_refused(dev, verifier):
+    later = int(NOW.timestamp()) + 600
+    assert refused(verifier, mint(dev, extra={"nbf": later})) == "token_not_yet_valid"
+
+
+def test_given_iat_in_the_future_then_refused(dev, verifier):
+    assert refused(verifier, mint(dev, now=NOW.timestamp() + 600)) == "token_not_yet_valid"
+
+
+@pytest.mark.parametrize("claim", ["exp", "iat", "sub", "aud"])
+def test_given_a_required_claim_missing_then_refused(dev, verifier, claim):
+    claims = jwt.decode(mint(dev), options={"verify_signature": False})
+    del claims[claim]
+    from cryptography.hazmat.primitives import serialization
+
+    private = serialization.load_pem_private_key(dev.private_key_path.read_bytes(), password=None)
+    token = jwt.encode(claims, private, algorithm="ES256", headers={"kid": dev._kid()})
+    assert refused(verifier, token) == "missing_claim"
+
+
+def test_given_an_unknown_role_then_refused(dev, verifier):
+    assert refused(verifier, dev.mint(role="superuser", sub="x", now=NOW.timestamp())) == "invalid_role"
+
+
+def test_given_an_authority_without_agency_then_refused(dev, verifier):
+    assert refused(verifier, dev.mint(role="authority", sub="x", now=NOW.timestamp())) == "missing_claim"
+
+
+def test_given_a_representative_without_region_then_refused(dev, verifier):
+    assert refused(verifier, dev.mint(role="representative", sub="x", now=NOW.timestamp())) == "missing_claim"
+
+
+def test_given_a_jwks_url_issuer_then_keys_are_fetched_once_and_cached(dev):
+    fetched = []
+
+    def fetch(url: str) -> bytes:
+        fetched.append(url)
+        return dev.jwks_path.read_bytes()
+
+    issuer = TrustedIssuer(issuer=ISSUER, audience=AUDIENCE, jwks_url="https://idp.example/jwks.json")
+    verifier = TokenVerifier([issuer], FixedClock(NOW), KeyStore(fetch=fetch))
+    for _ in range(3):
+        assert verifier.verify("Bearer " + mint(dev)).subject == "officer-1"
+    assert fetched == ["https://idp.example/jwks.json"]
+
+
+def test_given_the_dev_key_is_regenerated_then_old_tokens_stop_verifying(dev, verifier):
+    old = mint(dev)
+    assert verifier.verify("Bearer " + old)
+    time.sleep(0.01)  # a distinct mtime for the regenerated JWKS file
+    dev.private_key_path.unlink()
+    dev.ensure_key()
+    assert refused(verifier, old) == "unknown_key"
+    assert verifier.verify("Bearer " + mint(dev))
+
+
+def test_given_the_clock_moves_past_expiry_then_the_same_token_is_refused(dev):
+    clock = FixedClock(NOW)
+    verifier = TokenVerifier([TrustedIssuer(**dev.trusted_issuer())], clock)
+    token = "Bearer " + mint(dev, ttl_seconds=600)
+    assert verifier.verify(token)
+    clock.advance(timedelta(seconds=600 + LEEWAY_SECONDS))
+    with pytest.raises(TokenRefused):
+        verifier.verify(token)

@@ -7,6 +7,7 @@ INSTALLED := $(VENV)/.installed
 MOTO_PORT ?= 5000
 PORT ?= 8000
 SLA_TIME_SCALE ?= 1
+STATE_DIR ?= .local
 AWS_PACKAGE_REGION ?= eu-west-1
 
 .PHONY: run test unit package lint-template token clean
@@ -21,12 +22,11 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 
 ## Start the whole system locally (moto + chalice local, demo data). Ctrl-C stops it.
 run: $(INSTALLED)
-	@$(PY) -m infra.local.run --moto-port $(MOTO_PORT) --port $(PORT) --sla-time-scale $(SLA_TIME_SCALE)
+	@$(PY) -m infra.local.run --moto-port $(MOTO_PORT) --port $(PORT) --sla-time-scale $(SLA_TIME_SCALE) --state-dir $(STATE_DIR)
 
-## Run every test, then lint the packaged CloudFormation template.
+## Run every test: unit, integration (moto), workflow (ASL in moto), infra (package + cfn-lint), end-to-end.
 test: $(INSTALLED)
 	$(PY) -m pytest
-	$(MAKE) --no-print-directory lint-template
 
 ## Fast tests only (no end-to-end stack).
 unit: $(INSTALLED)
@@ -42,7 +42,7 @@ lint-template: package
 ## Print one token of the local issuer: make -s token ROLE=authority SUB=officer-1 AGENCY=fr-valmont-cyber [MFA=1]
 token: $(INSTALLED)
 	@$(PY) -m infra.local.token --role "$(ROLE)" --sub "$(SUB)" \
-	  $(if $(AGENCY),--agency "$(AGENCY)") $(if $(REGION),--region "$(REGION)") $(if $(filter 1 true yes,$(MFA)),--mfa) $(if $(TTL),--ttl "$(TTL)")
+	  $(if $(AGENCY),--agency "$(AGENCY)") $(if $(REGION),--region "$(REGION)") $(if $(filter 1 true yes,$(MFA)),--mfa) $(if $(TTL),--ttl "$(TTL)") --state-dir "$(STATE_DIR)"
 
 clean:
 	rm -rf build .pytest_cache

@@ -1,0 +1,203 @@
+"""`make run` on free ports, driven over real HTTP, then stopped as Ctrl-C stops it.
+
+Given the stack started exactly as a person starts it, when we call it, then
+health is 200, the OpenAPI document is valid, seeded and `make token` tokens
+are accepted; a second start on the same ports fails plainly; SIGINT to the
+foreground process group stops every process it started.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from openapi_spec_validator import validate
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+READY_LIMIT_SECONDS = 90
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def clean_env() -> dict[str, str]:
+    """The environment a person's shell would have: none of the test process's AWS settings."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LIAISON_", "POWERTOOLS_", "MAKE"))}
+
+
+class Running:
+    def __init__(self, state_dir: Path) -> None:
+        self.moto_port, self.port = free_port(), free_port()
+        self.state_dir = state_dir
+        self.lines: list[str] = []
+        self.ready = threading.Event()
+        self.process = subprocess.Popen(
+            ["make", "-s", "run", f"MOTO_PORT={self.moto_port}", f"PORT={self.port}", f"STATE_DIR={state_dir}"],
+            cwd=ROOT, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            start_new_session=True)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line)
+            if line.startswith("Liaison is ready"):
+                self.ready.set()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def interrupt(self) -> int:
+        """What Ctrl-C does: SIGINT to the whole foreground process group."""
+        os.killpg(self.process.pid, signal.SIGINT)
+        return self.process.wait(timeout=30)
+
+    def terminate_make(self) -> int:
+        """What a supervisor does: SIGTERM to make alone."""
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=30)
+
+    def assert_everything_stopped(self) -> None:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and (port_in_use(self.port) or port_in_use(self.moto_port)):
+            time.sleep(0.1)
+        assert not port_in_use(self.port) and not port_in_use(self.moto_port)
+        leftovers = subprocess.run(["pgrep", "-f", f"-p {self.moto_port}|--port {self.port}"],
+                                   capture_output=True, text=True)
+        assert leftovers.stdout.strip() == "", leftovers.stdout
+        time.sleep(0.2)  # let the reader thread take the last lines
+        assert any(line.startswith("Stopping Liaison") for line in self.lines), self.lines
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    running = Running(tmp_path_factory.mktemp("state"))
+    started = time.monotonic()
+    if not running.ready.wait(READY_LIMIT_SECONDS):
+        running.interrupt()
+        pytest.fail("no ready line within 90 s:\n" + "".join(running.lines))
+    running.startup_seconds = time.monotonic() - started
+    yield running
+    if running.process.poll() is None:
+        running.interrupt()
+
+
+def tokens(stack) -> dict:
+    return json.loads((stack.state_dir / "tokens.json").read_text())
+
+
+def test_given_make_run_then_one_ready_line_names_the_api_url(stack):
+    ready = [line for line in stack.lines if line.startswith("Liaison is ready")]
+    assert len(ready) == 1 and stack.url in ready[0]
+    assert stack.startup_seconds < READY_LIMIT_SECONDS
+
+
+def test_given_the_stack_then_health_is_200_with_every_dependency_reachable(stack):
+    response = requests.get(f"{stack.url}/v1/health", timeout=10)
+    assert response.status_code == 200
+    assert all(dep["reachable"] for dep in response.json()["dependencies"])
+    assert response.headers["x-correlation-id"]
+
+
+def test_given_the_stack_then_the_openapi_document_is_valid(stack):
+    document = requests.get(f"{stack.url}/openapi.json", timeout=10).json()
+    validate(document)
+    assert "/v1/me" in document["paths"]
+
+
+def test_given_the_seeded_principals_then_tokens_json_has_the_promised_shape_and_demo_data(stack):
+    data = tokens(stack)
+    assert isinstance(data["admin"], str)
+    authorities = data["authorities"]
+    assert all(set(a) == {"agency_id", "country", "sub", "token"} for a in authorities)
+    assert len({a["agency_id"] for a in authorities}) >= 6
+    countries = {a["country"] for a in authorities}
+    assert len(countries) >= 5 and {"FR", "DE", "US"} <= countries
+    reps = data["representatives"]
+    assert all(set(r) == {"rep_id", "region", "lead", "token"} for r in reps)
+    regions = {r["region"] for r in reps}
+    assert len(regions) >= 3
+    for region in regions:
+        assert sum(1 for r in reps if r["region"] == region and not r["lead"]) >= 2, region
+        assert sum(1 for r in reps if r["region"] == region and r["lead"]) >= 1, region
+    assert oct((stack.state_dir / "tokens.json").stat().st_mode & 0o777) == "0o600"
+
+
+def test_given_each_seeded_token_then_the_authenticated_call_answers_as_that_principal(stack):
+    data = tokens(stack)
+    cases = [(data["admin"], "admin", None)]
+    cases += [(a["token"], "authority", ("agency_id", a["agency_id"])) for a in data["authorities"]]
+    cases += [(r["token"], "representative", ("region", r["region"])) for r in data["representatives"]]
+    for token, role, (field, value) in [(t, r, f or (None, None)) for t, r, f in cases]:
+        response = requests.get(f"{stack.url}/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert response.status_code == 200, response.text
+        assert response.json()["role"] == role
+        if field:
+            assert response.json()[field] == value
+
+
+def test_given_make_token_then_it_prints_one_token_the_api_accepts(stack):
+    result = subprocess.run(
+        ["make", "-s", "token", "ROLE=authority", "SUB=officer-e2e", "AGENCY=de-nordmark-lka", "MFA=1",
+         f"STATE_DIR={stack.state_dir}"],
+        cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=60, check=True)
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1 and lines[0].count(".") == 2
+    response = requests.get(f"{stack.url}/v1/me", headers={"Authorization": f"Bearer {lines[0]}"}, timeout=10)
+    assert response.status_code == 200
+    assert response.json() | {"token_expires_at": None} == {
+        "subject": "officer-e2e", "role": "authority", "issuer": "https://dev-issuer.liaison.local",
+        "mfa": True, "agency_id": "de-nordmark-lka", "token_expires_at": None}
+
+
+def test_given_no_or_bad_tokens_then_401(stack):
+    assert requests.get(f"{stack.url}/v1/me", timeout=10).status_code == 401
+    response = requests.get(f"{stack.url}/v1/me", headers={"Authorization": "Bearer a.b.c"}, timeout=10)
+    assert response.status_code == 401 and response.json()["code"] == "malformed_token"
+
+
+def test_given_the_ports_are_busy_then_a_second_make_run_fails_with_a_plain_message(stack, tmp_path):
+    result = subprocess.run(
+        ["make", "-s", "run", f"MOTO_PORT={stack.moto_port}", f"PORT={stack.port}", f"STATE_DIR={tmp_path}"],
+        cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "already in use" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    # The first stack is unharmed.
+    assert requests.get(f"{stack.url}/v1/health", timeout=10).status_code == 200
+
+
+def test_given_ctrl_c_then_every_process_it_started_stops(stack):
+    # make itself dies of the SIGINT after its recipe stopped, as a shell expects.
+    assert stack.interrupt() in {0, -signal.SIGINT}
+    stack.assert_everything_stopped()
+
+
+def test_given_sigterm_to_make_then_every_process_it_started_stops(tmp_path):
+    running = Running(tmp_path)
+    try:
+        assert running.ready.wait(READY_LIMIT_SECONDS), "".join(running.lines)
+        running.terminate_make()  # make's own exit code reports the signal; what matters is below
+        running.assert_everything_stopped()
+    finally:
+        if running.process.poll() is None:
+            running.interrupt()

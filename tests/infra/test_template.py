@@ -1,0 +1,179 @@
+"""The deployment template: agrees with the models, is locked down, packages and lints clean."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pydantic_settings import BaseSettings
+
+from chalicelib.settings import Settings
+from chalicelib.store.models import MODELS
+from infra import template as cfn
+from infra.local import resources
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA_SERVICES = ("dynamodb", "s3", "sns", "sqs", "states", "kms", "ses")
+
+
+@pytest.fixture(scope="module")
+def merged() -> dict:
+    return cfn.load()
+
+
+@pytest.fixture(scope="module")
+def packaged(tmp_path_factory) -> dict:
+    """`make package`'s output: chalice's generated template with ours merged in."""
+    out = tmp_path_factory.mktemp("package")
+    subprocess.run([sys.executable, "-m", "infra.package", "--out", str(out)], cwd=ROOT, check=True,
+                   capture_output=True)
+    return json.loads((out / "sam.json").read_text())
+
+
+def _keys(schema: list[dict]) -> dict[str, str]:
+    return {key["KeyType"]: key["AttributeName"] for key in schema}
+
+
+def _model_view(model) -> dict:
+    schema = model._get_schema()
+    return {
+        "keys": _keys(schema["key_schema"]),
+        "types": {a["AttributeName"]: a["AttributeType"] for a in schema["attribute_definitions"]},
+        "indexes": {gsi["index_name"]: (_keys(gsi["key_schema"]), gsi["projection"]["ProjectionType"])
+                    for gsi in schema["global_secondary_indexes"]},
+    }
+
+
+def _template_view(props: dict) -> dict:
+    return {
+        "keys": _keys(props["KeySchema"]),
+        "types": {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]},
+        "indexes": {gsi["IndexName"]: (_keys(gsi["KeySchema"]), gsi["Projection"]["ProjectionType"])
+                    for gsi in props.get("GlobalSecondaryIndexes", [])},
+    }
+
+
+@pytest.mark.parametrize("logical_id", sorted(MODELS))
+def test_given_each_model_then_its_keys_and_indexes_match_the_template(merged, logical_id):
+    assert _model_view(MODELS[logical_id]) == _template_view(merged["Resources"][logical_id]["Properties"])
+
+
+def test_given_the_idempotency_table_then_it_matches_powertools_defaults(merged):
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    layer = DynamoDBPersistenceLayer(table_name="x")
+    props = merged["Resources"]["IdempotencyTable"]["Properties"]
+    assert _keys(props["KeySchema"]) == {"HASH": layer.key_attr}
+    assert props["TimeToLiveSpecification"] == {"AttributeName": layer.expiry_attr, "Enabled": True}
+
+
+def test_given_every_table_then_pitr_kms_encryption_and_deletion_protection_are_on(merged):
+    tables = cfn.resources_of_type(merged, "AWS::DynamoDB::Table")
+    assert set(tables) == set(MODELS) | {"IdempotencyTable"}
+    for name, table in tables.items():
+        props = table["Properties"]
+        assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}, name
+        assert props["SSESpecification"]["SSEType"] == "KMS", name
+        assert props["DeletionProtectionEnabled"] is True, name
+        assert table["DeletionPolicy"] == "Retain", name
+
+
+def test_given_the_evidence_bucket_then_it_is_versioned_locked_encrypted_and_private(merged):
+    bucket = merged["Resources"]["EvidenceBucket"]
+    props = bucket["Properties"]
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert props["ObjectLockEnabled"] is True
+    assert props["ObjectLockConfiguration"]["ObjectLockEnabled"] == "Enabled"
+    encryption = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+    assert encryption == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Ref": "DataKey"}}
+    assert all(props["PublicAccessBlockConfiguration"].values())
+    assert bucket["DeletionPolicy"] == "Retain"
+
+
+def test_given_topics_and_queues_then_they_are_encrypted(merged):
+    for kind in ("AWS::SNS::Topic", "AWS::SQS::Queue"):
+        for name, res in cfn.resources_of_type(merged, kind).items():
+            assert res["Properties"]["KmsMasterKeyId"] == {"Ref": "DataKey"}, name
+
+
+def test_given_the_state_machine_then_its_definition_is_the_asl_file_with_every_substitution_defined(merged):
+    machine = merged["Resources"]["RequestWorkflow"]
+    asl_path = cfn.INFRA_DIR / machine["Metadata"][cfn.DEFINITION_FILE_KEY]
+    assert machine["Properties"]["Definition"] == json.loads(asl_path.read_text())
+    used = set(re.findall(r"\$\{([A-Za-z0-9_]+)\}", asl_path.read_text()))
+    assert used == set(machine["Properties"]["DefinitionSubstitutions"])
+
+
+def test_given_the_state_machine_then_it_uses_direct_service_integrations_only(merged):
+    text = json.dumps(merged["Resources"]["RequestWorkflow"]["Properties"]["Definition"])
+    assert "lambda:invoke" not in text and ":function:" not in text
+
+
+def test_given_the_api_environment_then_it_sets_exactly_the_settings_fields(merged):
+    env = cfn.api_environment(merged)
+    from_settings = {f"LIAISON_{name.upper()}" for name in Settings.model_fields if name not in {"aws_region", "stage"}}
+    assert set(env) == from_settings
+    assert cfn.api_environment(merged) == merged["Resources"]["JwtAuth"]["Properties"]["Environment"]["Variables"]
+    assert issubclass(Settings, BaseSettings)
+
+
+def test_given_the_local_bootstrap_then_every_resource_is_created_or_knowingly_not_emulated(merged, local_resources):
+    typed = {name for name, res in merged["Resources"].items() if "Type" in res}
+    skipped = {name for name in typed if merged["Resources"][name]["Type"] in resources.NOT_EMULATED}
+    assert set(local_resources.created) == typed - skipped
+
+
+def _statements(template: dict):
+    for name, res in template["Resources"].items():
+        if res.get("Type") == "AWS::IAM::Role":
+            for policy in res["Properties"].get("Policies", []):
+                for statement in policy["PolicyDocument"]["Statement"]:
+                    yield name, statement
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def test_given_the_packaged_template_then_no_role_has_wildcard_actions_or_resources_on_data(packaged):
+    statements = list(_statements(packaged))
+    roles = {name for name, _ in statements}
+    assert {"ApiHandlerRole", "JwtAuthRole", "WorkflowRole"} <= roles
+    for role, statement in statements:
+        if statement["Effect"] != "Allow":
+            continue
+        actions = _as_list(statement["Action"])
+        for action in actions:
+            assert action != "*" and not action.endswith(":*"), (role, action)
+        if any(action.split(":")[0] in DATA_SERVICES for action in actions):
+            assert "*" not in _as_list(statement["Resource"]), (role, statement)
+
+
+def test_given_the_packaged_template_then_every_function_gets_the_environment(packaged):
+    functions = {n: r for n, r in packaged["Resources"].items() if r["Type"] == "AWS::Serverless::Function"}
+    assert set(functions) == {"APIHandler", "JwtAuth"}
+    for name, function in functions.items():
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables["LIAISON_REQUESTS_TABLE"] == {"Ref": "RequestsTable"}, name
+        assert variables["LIAISON_STAGE"] == "prod", name
+
+
+def test_given_the_packaged_api_then_it_is_throttled_and_gateway_errors_are_json(packaged):
+    api = packaged["Resources"]["RestAPI"]["Properties"]
+    settings = api["MethodSettings"][0]
+    assert settings["ThrottlingRateLimit"] > 0 and settings["ThrottlingBurstLimit"] > 0
+    for kind, response in api["GatewayResponses"].items():
+        body = json.loads(response["ResponseTemplates"]["application/json"])
+        assert set(body) == {"code", "message"}, kind
+
+
+def test_given_the_packaged_template_then_cfn_lint_reports_no_errors(packaged, tmp_path):
+    path = tmp_path / "sam.json"
+    path.write_text(json.dumps(packaged))
+    result = subprocess.run([str(Path(sys.executable).with_name("cfn-lint")), str(path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,12 +1,17 @@
 """Liaison's API: the Chalice app, its middleware and blueprints. No logic here."""
 
-from chalice import Chalice
+from chalice import Chalice, ConvertToMiddleware
 
 from chalicelib.api import identity, public
 from chalicelib.api.middleware import correlate
 from chalicelib.auth.authorizer import auth
+from chalicelib.observability import logger, metrics, tracer
 
 app = Chalice(app_name="liaison", configure_logs=False)
+# Powertools around every Lambda invocation: context in logs, metrics flushed, traced.
+app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context))
+app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
+app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler))
 app.register_middleware(correlate, "http")
 app.register_blueprint(auth)
 app.register_blueprint(public.routes.blueprint)

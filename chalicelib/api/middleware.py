@@ -1,4 +1,4 @@
-"""HTTP middleware: a correlation id on every request and its response."""
+"""HTTP middleware: a correlation id on every request and its response, and a count of outcomes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from collections.abc import Callable
 from chalice import Response
 from chalice.app import Request
 
-from chalicelib.observability import CORRELATION_HEADER, correlation_id_from, logger
+from aws_lambda_powertools.metrics import MetricUnit
+
+from chalicelib.observability import CORRELATION_HEADER, correlation_id_from, logger, metrics
 
 
 def correlate(request: Request, get_response: Callable[[Request], Response]) -> Response:
@@ -17,4 +19,6 @@ def correlate(request: Request, get_response: Callable[[Request], Response]) -> 
     response = get_response(request)
     response.headers[CORRELATION_HEADER] = correlation_id
     logger.info("request served", extra={"status": response.status_code})
+    # One count per status class: the error-rate alarms and dashboards read these.
+    metrics.add_metric(name=f"Responses{response.status_code // 100}xx", unit=MetricUnit.Count, value=1)
     return response

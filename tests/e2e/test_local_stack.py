@@ -169,6 +169,17 @@ def test_given_make_token_then_it_prints_one_token_the_api_accepts(stack):
         "mfa": True, "agency_id": "de-nordmark-lka", "token_expires_at": None}
 
 
+def test_given_a_correlation_id_then_the_api_logs_json_lines_carrying_it(stack):
+    response = requests.get(f"{stack.url}/v1/health", headers={"x-correlation-id": "e2e-trace-42"}, timeout=10)
+    assert response.headers["x-correlation-id"] == "e2e-trace-42"
+    logged = []
+    for line in (stack.state_dir / "logs" / "api.log").read_text().splitlines():
+        if line.startswith("{"):
+            logged.append(json.loads(line))
+    served = [entry for entry in logged if entry.get("correlation_id") == "e2e-trace-42"]
+    assert served and served[-1]["service"] == "liaison" and served[-1]["status"] == 200
+
+
 def test_given_no_or_bad_tokens_then_401(stack):
     assert requests.get(f"{stack.url}/v1/me", timeout=10).status_code == 401
     response = requests.get(f"{stack.url}/v1/me", headers={"Authorization": "Bearer a.b.c"}, timeout=10)

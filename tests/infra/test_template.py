@@ -160,6 +160,9 @@ def test_given_the_packaged_template_then_every_function_gets_the_environment(pa
         variables = function["Properties"]["Environment"]["Variables"]
         assert variables["LIAISON_REQUESTS_TABLE"] == {"Ref": "RequestsTable"}, name
         assert variables["LIAISON_STAGE"] == "prod", name
+        assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "Liaison", name
+        assert variables["POWERTOOLS_SERVICE_NAME"] == "liaison", name
+        assert function["Properties"]["Tracing"] == "Active", name
 
 
 def test_given_the_packaged_api_then_it_is_throttled_and_gateway_errors_are_json(packaged):

@@ -35,8 +35,16 @@ class FixedClock:
 
 
 def isoformat(instant: datetime) -> str:
-    """ISO 8601 in UTC with a Z suffix, second precision: the API's one time format."""
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """ISO 8601 in UTC, millisecond precision, Z suffix: the one time format, stored and served.
+
+    Fixed width, so stored instants sort as strings (index range keys rely on it).
+    """
+    utc = instant.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def parse_instant(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z").astimezone(UTC)
 
 
 class ApplicationClock:

@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     trusted_issuers: Annotated[tuple[TrustedIssuer, ...], NoDecode] = ()
     # Timers fire after real duration / scale; stored deadlines stay the legal ones.
     sla_time_scale: float = Field(default=1.0, ge=1.0, le=1_000_000.0)
+    # Per-type overrides of the legal clocks: {"data_disclosure": {"acknowledge_minutes": 720}}.
+    deadlines: dict[str, dict[str, int]] = Field(default_factory=dict)
     # Public base URL of the API, used in links sent to people.
     api_base_url: str = "http://127.0.0.1:8000"
 

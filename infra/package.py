@@ -30,7 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     merge = out.parent / "merge-template.json"
     merge.write_text(json.dumps(template.load(), indent=2) + "\n", encoding="utf-8")
-    env = {**os.environ, "AWS_DEFAULT_REGION": args.region}
+    # Packaging must not depend on a local environment: the deployed one comes from the template.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LIAISON_", "AWS_"))}
+    env["AWS_DEFAULT_REGION"] = args.region
     chalice = str(Path(sys.executable).with_name("chalice"))
     result = subprocess.run([chalice, "package", "--stage", args.stage, "--merge-template", str(merge), str(out)],
                             cwd=ROOT, env=env, check=False)

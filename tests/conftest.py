@@ -53,6 +53,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "ApiBaseUrl": "https://liaison.test",
     })
     os.environ.update(created.environment(template.load()))
+
+    from infra.local import seed
+
+    # The demo data of `make run`: verified agencies (FR, DE, ES, NL, US, AE), regions and routing.
+    seed.seed("2026-01-01T00:00:00.000Z")
     _state.update(mock=mock, state_dir=state_dir, issuer=issuer, resources=created)
 
 

@@ -17,24 +17,21 @@ from typing import Any
 
 from chalice import Blueprint, Response
 from chalice.app import Request
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from chalicelib.auth.authorizer import jwt_auth
 from chalicelib.auth.principal import Principal, Role
 from chalicelib.clock import app_clock
+from chalicelib.domain.agencies import Standing
+from chalicelib.domain.schema import Strict  # noqa: F401 - re-exported for route schemas
 from chalicelib.errors import BadRequest, Forbidden, LiaisonError, PayloadTooLarge, Unauthorized
 from chalicelib.observability import logger, metrics
+from chalicelib.store.agencies import AgencyRepository
 
 MAX_BODY_BYTES = 256 * 1024
 # Tokens travel in the Authorization header only: query strings end up in logs.
 TOKEN_QUERY_PARAMETERS = frozenset({"access_token", "id_token", "token", "jwt", "authorization"})
 OPERATION_ATTRIBUTE = "__liaison_operation__"
-
-
-class Strict(BaseModel):
-    """Base of every request schema: unknown fields are refused, not ignored."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class ErrorBody(BaseModel):
@@ -83,7 +80,7 @@ class Reply:
     """A handler's answer when the status or headers are not the defaults."""
 
     status: int
-    body: BaseModel | None = None
+    body: BaseModel | dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -107,7 +104,20 @@ def _principal(request: Request, roles: frozenset[Role]) -> Principal:
         raise Unauthorized("The token has expired.", code="token_expired")
     if principal.role not in roles:
         raise Forbidden("This operation is not open to your role.", code="role_not_allowed")
+    if principal.role is Role.AUTHORITY:
+        _ensure_agency_in_standing(str(principal.agency_id))
     return principal
+
+
+def _ensure_agency_in_standing(agency_id: str) -> None:
+    """Checked on every call, not cached: a suspension refuses live tokens from the next request on."""
+    agency = AgencyRepository().get(agency_id)
+    if agency is None:
+        raise Forbidden("Your agency is not registered with this platform.", code="agency_unknown")
+    if agency.standing == Standing.SUSPENDED:
+        raise Forbidden("Your agency's access is suspended. Contact the platform.", code="agency_suspended")
+    if agency.standing != Standing.VERIFIED:
+        raise Forbidden("Your agency is not verified yet.", code="agency_not_verified")
 
 
 def _field_path(error: dict[str, Any]) -> str:
@@ -133,7 +143,7 @@ def _body(request: Request, model: type[BaseModel]) -> BaseModel:
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"The body exceeds {MAX_BODY_BYTES} bytes.")
     try:
-        data = json.loads(raw) if raw else None
+        data = json.loads(raw) if raw else {}  # no body: an empty object, so required fields are named
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("The body is not valid JSON.", code="invalid_json") from None
     if not isinstance(data, dict):
@@ -145,7 +155,8 @@ def _render(result: BaseModel | Reply | Response, default_status: int) -> Respon
     if isinstance(result, Response):
         return result
     reply = result if isinstance(result, Reply) else Reply(default_status, result)
-    body = reply.body.model_dump(mode="json", exclude_none=True) if reply.body is not None else None
+    body = reply.body.model_dump(mode="json", exclude_none=True) if isinstance(reply.body, BaseModel) \
+        else reply.body
     return Response(body=body if body is not None else "", status_code=reply.status,
                     headers={"Content-Type": "application/json", **reply.headers} if body is not None
                     else dict(reply.headers))

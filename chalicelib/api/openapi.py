@@ -19,6 +19,7 @@ from pydantic.json_schema import models_json_schema
 
 from chalicelib.api.http import OPERATION_ATTRIBUTE, ErrorBody, Operation
 
+REF_TEMPLATE = "#/components/schemas/{model}"
 _PATH_PARAMETER = re.compile(r"{([^}]+)}")
 _STANDARD_ERRORS = {
     400: "The request is malformed or a field is invalid.",
@@ -61,7 +62,8 @@ def build(app: Chalice, *, server_url: str, version: str) -> dict[str, Any]:
             wanted.add((op.body, "validation"))
         wanted.update((model, "serialization") for model in op.responses.values() if model)
     refs, definitions = models_json_schema(sorted(wanted, key=lambda item: (item[0].__name__, item[1])),
-                                           ref_template="#/components/schemas/{model}")
+                                           ref_template=REF_TEMPLATE)
+    schemas: dict[str, Any] = dict(definitions.get("$defs", {}))
 
     paths: dict[str, dict[str, Any]] = {}
     for op in ops:
@@ -74,7 +76,8 @@ def build(app: Chalice, *, server_url: str, version: str) -> dict[str, Any]:
         parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
                       for name in _PATH_PARAMETER.findall(op.path)]
         if op.query:
-            schema = op.query.model_json_schema()
+            schema = op.query.model_json_schema(ref_template=REF_TEMPLATE)
+            schemas.update(schema.pop("$defs", {}))
             for name, prop in schema.get("properties", {}).items():
                 parameters.append({"name": name, "in": "query", "required": name in schema.get("required", []),
                                    "schema": prop})
@@ -113,7 +116,7 @@ def build(app: Chalice, *, server_url: str, version: str) -> dict[str, Any]:
         "servers": [{"url": server_url}],
         "paths": paths,
         "components": {
-            "schemas": definitions.get("$defs", {}),
+            "schemas": schemas,
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
     }

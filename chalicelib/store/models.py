@@ -22,15 +22,41 @@ from pynamodb.models import Model
 
 from chalicelib.settings import get_settings
 
-_settings = get_settings()
+
+class _TableFromSettings(type):
+    """Resolves ``Meta.table_name`` from settings when first used, not at import.
+
+    `chalice package` imports the app to find its routes, with no table in the
+    environment; the region comes from AWS_REGION through botocore.
+    """
+
+    setting: str
+
+    @property
+    def table_name(cls) -> str:
+        return str(getattr(get_settings(), cls.setting))
 
 
-class _Meta:
-    region = _settings.aws_region
+class _Meta(metaclass=_TableFromSettings):
+    setting = ""
+
+
+class AgenciesInRegistry(GlobalSecondaryIndex["Agency"]):
+    """Every agency under one constant key: the registry is small (hundreds), listed by admins only."""
+
+    class Meta:
+        index_name = "registry-index"
+        projection = AllProjection()
+
+    registry = UnicodeAttribute(hash_key=True)
+    agency_id = UnicodeAttribute(range_key=True)
 
 
 class AgencyMeta(_Meta):
-    table_name = _settings.agencies_table
+    setting = "agencies_table"
+
+
+REGISTRY = "agency"
 
 
 class Agency(Model):
@@ -38,6 +64,7 @@ class Agency(Model):
 
     Meta = AgencyMeta
     agency_id = UnicodeAttribute(hash_key=True)
+    registry = UnicodeAttribute(default=REGISTRY)
     name = UnicodeAttribute()
     country = UnicodeAttribute()  # ISO 3166-1 alpha-2
     kind = UnicodeAttribute()
@@ -46,7 +73,9 @@ class Agency(Model):
     standing = UnicodeAttribute(default="pending")  # pending | verified | suspended
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute(default="system")
     version = VersionAttribute()
+    in_registry = AgenciesInRegistry()
 
 
 class RepresentativesByRegion(GlobalSecondaryIndex["Representative"]):
@@ -59,7 +88,7 @@ class RepresentativesByRegion(GlobalSecondaryIndex["Representative"]):
 
 
 class RepresentativeMeta(_Meta):
-    table_name = _settings.representatives_table
+    setting = "representatives_table"
 
 
 class Representative(Model):
@@ -78,7 +107,7 @@ class Representative(Model):
     by_region = RepresentativesByRegion()
 
 
-class RequestsByAgency(GlobalSecondaryIndex["Request"]):
+class RequestsByAgency(GlobalSecondaryIndex["LegalRequest"]):
     class Meta:
         index_name = "agency-received-index"
         projection = AllProjection()
@@ -87,7 +116,7 @@ class RequestsByAgency(GlobalSecondaryIndex["Request"]):
     received_at = UnicodeAttribute(range_key=True)
 
 
-class OpenRequestsByDeadline(GlobalSecondaryIndex["Request"]):
+class OpenRequestsByDeadline(GlobalSecondaryIndex["LegalRequest"]):
     """Sparse: ``queue_region`` is set only while a request is open."""
 
     class Meta:
@@ -99,7 +128,7 @@ class OpenRequestsByDeadline(GlobalSecondaryIndex["Request"]):
 
 
 class RequestMeta(_Meta):
-    table_name = _settings.requests_table
+    setting = "requests_table"
 
 
 class Target(MapAttribute):
@@ -107,7 +136,7 @@ class Target(MapAttribute):
     value = UnicodeAttribute()
 
 
-class Request(Model):
+class LegalRequest(Model):
     """A legal request from an authority, with its deadlines and state."""
 
     Meta = RequestMeta
@@ -128,17 +157,23 @@ class Request(Model):
     targets = ListAttribute(of=Target, default=list)
     data_categories = ListAttribute(of=UnicodeAttribute, null=True)
     emergency = JSONAttribute(null=True)
+    routing_rule = UnicodeAttribute()
+    body_sha256 = UnicodeAttribute()
+    idempotency_key = UnicodeAttribute(null=True)
     assignee = UnicodeAttribute(null=True)
     escalation_level = NumberAttribute(default=0)
     sla_breached = BooleanAttribute(default=False)
     workflow_execution = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute()
+    closed_at = UnicodeAttribute(null=True)
+    last_event_seq = NumberAttribute(default=0)
     version = VersionAttribute()
     by_agency = RequestsByAgency()
     open_by_deadline = OpenRequestsByDeadline()
 
 
 class EventMeta(_Meta):
-    table_name = _settings.events_table
+    setting = "events_table"
 
 
 class Event(Model):
@@ -149,12 +184,13 @@ class Event(Model):
     seq = NumberAttribute(range_key=True)
     at = UnicodeAttribute()
     kind = UnicodeAttribute()
+    actor_role = UnicodeAttribute()
     actor = UnicodeAttribute()
     detail = JSONAttribute(default=dict)
 
 
 class ConfigMeta(_Meta):
-    table_name = _settings.config_table
+    setting = "config_table"
 
 
 class ConfigEntry(Model):
@@ -169,7 +205,7 @@ class ConfigEntry(Model):
 
 
 MODELS: dict[str, type[Model]] = {
-    "RequestsTable": Request,
+    "RequestsTable": LegalRequest,
     "EventsTable": Event,
     "AgenciesTable": Agency,
     "RepresentativesTable": Representative,

@@ -136,7 +136,11 @@ def create(*, prefix: str, region: str, parameters: dict[str, str],
     """Create every emulated resource of the template; return how to reach them."""
     session = session or boto3.session.Session()
     template = cfn.load()
-    resources = LocalResources(region=region, parameters=parameters)
+    defaults = {name: spec["Default"] for name, spec in template.get("Parameters", {}).items() if "Default" in spec}
+    missing = set(template.get("Parameters", {})) - set(defaults) - set(parameters)
+    if missing:
+        raise ValueError(f"template parameters without a value: {sorted(missing)}")
+    resources = LocalResources(region=region, parameters={**defaults, **parameters})
     typed = {name: res for name, res in template["Resources"].items() if "Type" in res}
     unknown = {res["Type"] for res in typed.values()} - set(CREATION_ORDER) - set(NOT_EMULATED)
     if unknown:

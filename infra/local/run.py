@@ -155,7 +155,9 @@ class Stack:
 
         from infra.local import seed
 
-        data = seed.seed(datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        from chalicelib.clock import isoformat
+
+        data = seed.seed(isoformat(datetime.now(UTC)))
         tokens_path = self.state_dir / "tokens.json"
         tokens_path.write_text(json.dumps(seed.tokens(issuer, data), indent=2) + "\n", encoding="utf-8")
         tokens_path.chmod(0o600)

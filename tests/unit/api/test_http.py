@@ -68,7 +68,7 @@ def http():
 
 @pytest.fixture(scope="module")
 def authority(issuer) -> dict[str, str]:
-    return {"Authorization": "Bearer " + issuer.mint(role="authority", sub="officer-1", agency_id="a-1"),
+    return {"Authorization": "Bearer " + issuer.mint(role="authority", sub="officer-1", agency_id="fr-valmont-cyber"),
             "Content-Type": "application/json"}
 
 

@@ -1,0 +1,133 @@
+"""Routes of authorities: submit legal requests, follow them, withdraw them."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+from typing import Annotated, Any
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
+    IdempotencyValidationError,
+)
+from pydantic import Field, StringConstraints
+
+from chalicelib.api.http import Call, Reply, Routes, Strict
+from chalicelib.api.views import EventView, RequestPage, RequestSummary, RequestView, Timeline
+from chalicelib.auth.principal import Principal, Role
+from chalicelib.domain.deadlines import RequestType
+from chalicelib.domain.intake import Submission
+from chalicelib.domain.lifecycle import Status
+from chalicelib.errors import BadRequest, Conflict, DependencyUnavailable, Unprocessable
+from chalicelib.services.intake import Intake
+from chalicelib.settings import get_settings
+
+routes = Routes(__name__, tag="authorities")
+intake = Intake()
+
+IDEMPOTENCY_HEADER = "idempotency-key"
+_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+IDEMPOTENCY_SECONDS = 24 * 3600
+AUTHORITY = {Role.AUTHORITY}
+
+
+class RequestQuery(Strict):
+    status: Status | None = None
+    type: RequestType | None = None
+    limit: int = Field(default=25, ge=1, le=100)
+    cursor: Annotated[str, StringConstraints(max_length=1024)] | None = None
+
+
+class Withdrawal(Strict):
+    reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+def _created(principal: Principal, submission: Submission, body_sha256: str, key: str | None) -> dict[str, Any]:
+    item = intake.submit(principal, submission, body_sha256=body_sha256, idempotency_key=key)
+    return RequestView.of(item).model_dump(mode="json", exclude_none=True)
+
+
+@functools.cache
+def _created_once() -> Any:
+    """``_created`` under Powertools idempotency: keyed by (agency, Idempotency-Key), checked on the body hash."""
+    persistence = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table)
+    config = IdempotencyConfig(event_key_jmespath="[agency_id, key]", payload_validation_jmespath="body_sha256",
+                               raise_on_no_idempotency_key=True, expires_after_seconds=IDEMPOTENCY_SECONDS)
+
+    @idempotent_function(data_keyword_argument="claim", persistence_store=persistence, config=config)
+    def created_once(*, claim: dict[str, str], principal: Principal, submission: Submission) -> dict[str, Any]:
+        return _created(principal, submission, claim["body_sha256"], claim["key"])
+
+    return created_once
+
+
+def _idempotency_key(call: Call) -> str | None:
+    key = (call.request.headers or {}).get(IDEMPOTENCY_HEADER)
+    if key is None:
+        return None
+    if not _IDEMPOTENCY_KEY.match(key):
+        raise BadRequest("Idempotency-Key must be 1 to 128 letters, digits or . _ : -", code="invalid_header",
+                         field="Idempotency-Key")
+    return key
+
+
+@routes.private("/v1/requests", "POST", roles=AUTHORITY, body=Submission, responses={201: RequestView},
+                summary="Submit a legal request. Send an Idempotency-Key header to make retries safe: the same key "
+                        "and body return the same request; the same key with another body is refused (422).")
+def submit_request(call: Call) -> Reply:
+    principal, submission = call.caller, call.body
+    intake.check(principal, submission)
+    key = _idempotency_key(call)
+    body_sha256 = hashlib.sha256(json.dumps(submission.model_dump(mode="json"), sort_keys=True,
+                                            separators=(",", ":")).encode()).hexdigest()
+    if key is None:
+        body = _created(principal, submission, body_sha256, None)
+    else:
+        try:
+            body = _created_once()(claim={"agency_id": principal.agency_id, "key": key, "body_sha256": body_sha256},
+                                   principal=principal, submission=submission)
+        except IdempotencyValidationError:
+            raise Unprocessable("This Idempotency-Key was used with a different body.",
+                                code="idempotency_key_reused", field="Idempotency-Key") from None
+        except IdempotencyAlreadyInProgressError:
+            raise Conflict("A submission with this Idempotency-Key is still in progress; retry shortly.",
+                           code="idempotency_in_progress") from None
+        except IdempotencyPersistenceLayerError:
+            raise DependencyUnavailable("Could not record the Idempotency-Key; retry shortly.") from None
+    return Reply(201, body, {"Location": f"/v1/requests/{body['id']}"})
+
+
+@routes.private("/v1/requests", roles=AUTHORITY, query=RequestQuery, responses={200: RequestPage},
+                summary="Your agency's requests, newest first, optionally by status and type.")
+def list_requests(call: Call) -> RequestPage:
+    query: RequestQuery = call.query
+    items, next_cursor = intake.page(call.caller, limit=query.limit, cursor=query.cursor, status=query.status,
+                                     type_=query.type)
+    return RequestPage(items=[RequestSummary.of(item) for item in items], next_cursor=next_cursor)
+
+
+@routes.private("/v1/requests/{request_id}", roles=AUTHORITY, responses={200: RequestView},
+                summary="One of your agency's requests.")
+def get_request(call: Call) -> RequestView:
+    return RequestView.of(intake.own(call.caller, call.params["request_id"]))
+
+
+@routes.private("/v1/requests/{request_id}/events", roles=AUTHORITY, responses={200: Timeline},
+                summary="The timeline of one of your agency's requests: every change, its time, kind and actor.")
+def get_request_events(call: Call) -> Timeline:
+    request_id = call.params["request_id"]
+    return Timeline(request_id=request_id, events=[EventView.of(e) for e in intake.events(call.caller, request_id)])
+
+
+@routes.private("/v1/requests/{request_id}/withdraw", "POST", roles=AUTHORITY, body=Withdrawal,
+                responses={200: RequestView}, summary="Withdraw an open request (409 once it is decided).")
+def withdraw_request(call: Call) -> RequestView:
+    return RequestView.of(intake.withdraw(call.caller, call.params["request_id"], call.body.reason))

@@ -1,0 +1,125 @@
+"""What the API shows of stored things. Built from models, never the models themselves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from chalicelib.domain.agencies import AgencyKind, Standing
+from chalicelib.domain.deadlines import RequestType
+from chalicelib.domain.intake import Emergency, Target
+from chalicelib.domain.lifecycle import Status
+from chalicelib.store.models import Agency, Event, LegalRequest
+
+
+class RequestSummary(BaseModel):
+    """A legal request as listed."""
+
+    id: str
+    type: RequestType
+    status: Status
+    region: str
+    reference: str
+    received_at: str
+    ack_due_at: str
+    due_at: str
+    escalation_level: int
+    sla_breached: bool
+    closed_at: str | None = None
+
+    @classmethod
+    def fields_of(cls, item: LegalRequest) -> dict[str, Any]:
+        return dict(
+            id=item.request_id, type=item.type, status=item.status, region=item.region, reference=item.reference,
+            received_at=item.received_at, ack_due_at=item.ack_due_at, due_at=item.due_at,
+            escalation_level=int(item.escalation_level), sla_breached=bool(item.sla_breached),
+            closed_at=item.closed_at,
+        )
+
+    @classmethod
+    def of(cls, item: LegalRequest) -> "RequestSummary":
+        return cls(**cls.fields_of(item))
+
+
+class RequestView(RequestSummary):
+    """A legal request: what was asked, its deadlines and where it stands."""
+
+    agency_id: str
+    submitted_by: str
+    legal_basis: str
+    description: str
+    language: str
+    targets: list[Target]
+    data_categories: list[str] | None = None
+    emergency: Emergency | None = None
+    updated_at: str
+    version: int
+
+    @classmethod
+    def of(cls, item: LegalRequest) -> "RequestView":
+        return cls(
+            **cls.fields_of(item),
+            agency_id=item.agency_id, submitted_by=item.submitted_by, legal_basis=item.legal_basis,
+            description=item.description, language=item.language,
+            targets=[Target(kind=t.kind, value=t.value) for t in item.targets],
+            data_categories=list(item.data_categories) if item.data_categories else None,
+            emergency=Emergency(**item.emergency) if item.emergency else None,
+            updated_at=item.updated_at, version=int(item.version),
+        )
+
+
+class RequestPage(BaseModel):
+    """One page of requests, newest first; pass ``next_cursor`` back as ``cursor`` for the next."""
+
+    items: list[RequestSummary]
+    next_cursor: str | None = None
+
+
+class EventView(BaseModel):
+    seq: int
+    at: str
+    kind: str
+    actor_role: str
+    actor: str
+    detail: dict[str, Any]
+
+    @classmethod
+    def of(cls, event: Event) -> "EventView":
+        return cls(seq=int(event.seq), at=event.at, kind=event.kind, actor_role=event.actor_role,
+                   actor=event.actor, detail=event.detail or {})
+
+
+class Timeline(BaseModel):
+    """Every change of a request, oldest first, with its time, kind and actor."""
+
+    request_id: str
+    events: list[EventView]
+
+
+class AgencyView(BaseModel):
+    """A registered agency and its standing."""
+
+    id: str
+    name: str
+    country: str
+    kind: AgencyKind
+    email_domain: str
+    contact_email: str
+    standing: Standing
+    created_at: str
+    updated_at: str
+    updated_by: str
+
+    @classmethod
+    def of(cls, agency: Agency) -> "AgencyView":
+        return cls(id=agency.agency_id, name=agency.name, country=agency.country, kind=agency.kind,
+                   email_domain=agency.email_domain, contact_email=agency.contact_email, standing=agency.standing,
+                   created_at=agency.created_at, updated_at=agency.updated_at, updated_by=agency.updated_by)
+
+
+class AgencyPage(BaseModel):
+    """One page of the agency registry."""
+
+    items: list[AgencyView]
+    next_cursor: str | None = None

@@ -1,0 +1,87 @@
+"""Agencies: who may file requests, and the standing that lets them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator
+
+from chalicelib.domain.countries import is_country
+from chalicelib.domain.schema import Strict
+from chalicelib.errors import Conflict
+
+IDENTIFIER = r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$"
+DOMAIN = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+EMAIL = r"^[A-Za-z0-9._%+\-]{1,64}@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+
+
+class AgencyKind(StrEnum):
+    POLICE = "police"
+    PROSECUTOR = "prosecutor"
+    COURT = "court"
+    REGULATOR = "regulator"
+    NGO = "ngo"
+
+
+class Standing(StrEnum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    SUSPENDED = "suspended"
+
+
+class StandingChange(StrEnum):
+    VERIFY = "verify"
+    SUSPEND = "suspend"
+    REINSTATE = "reinstate"
+
+
+_CHANGES: dict[StandingChange, tuple[frozenset[Standing], Standing]] = {
+    StandingChange.VERIFY: (frozenset({Standing.PENDING}), Standing.VERIFIED),
+    StandingChange.SUSPEND: (frozenset({Standing.PENDING, Standing.VERIFIED}), Standing.SUSPENDED),
+    StandingChange.REINSTATE: (frozenset({Standing.SUSPENDED}), Standing.VERIFIED),
+}
+
+
+def next_standing(current: Standing, change: StandingChange) -> Standing:
+    allowed, target = _CHANGES[change]
+    if current not in allowed:
+        raise Conflict(f"Cannot {change.value} an agency that is {current.value}.", code="illegal_transition")
+    return target
+
+
+class NewAgency(Strict):
+    """An agency as an admin registers it; it starts ``pending`` until verified."""
+
+    id: Annotated[str, StringConstraints(pattern=IDENTIFIER)] = Field(
+        description="Stable identifier: lowercase letters, digits and dashes, 3 to 64 characters.")
+    name: Annotated[str, StringConstraints(min_length=2, max_length=200)]
+    country: Annotated[str, StringConstraints(min_length=2, max_length=2)] = Field(
+        description="ISO 3166-1 alpha-2 code of the agency's jurisdiction.")
+    kind: AgencyKind
+    email_domain: Annotated[str, StringConstraints(to_lower=True, max_length=253, pattern=DOMAIN)]
+    contact_email: Annotated[str, StringConstraints(max_length=254, pattern=EMAIL)]
+
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, value: str) -> str:
+        if not is_country(value):
+            raise ValueError("not an ISO 3166-1 alpha-2 country code")
+        return value
+
+    @field_validator("contact_email", mode="before")
+    @classmethod
+    def _lower_domain(cls, value: object) -> object:
+        if isinstance(value, str):
+            local, _, domain = value.strip().rpartition("@")
+            return f"{local}@{domain.lower()}"
+        return value
+
+    @field_validator("contact_email")
+    @classmethod
+    def _contact_in_domain(cls, value: str, info: ValidationInfo) -> str:
+        expected = info.data.get("email_domain")
+        domain = value.rpartition("@")[2]
+        if expected and domain != expected and not domain.endswith("." + expected):
+            raise ValueError("must be an address of email_domain")
+        return value

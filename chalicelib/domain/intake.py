@@ -1,0 +1,82 @@
+"""What an authority may submit, and the per-type rules a submission must meet."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from chalicelib.domain.deadlines import RequestType
+from chalicelib.domain.schema import Strict
+from chalicelib.errors import BadRequest
+
+MAX_TARGETS = 100
+
+
+class TargetKind(StrEnum):
+    USERNAME = "username"
+    PHONE = "phone"
+    USER_ID = "user_id"
+    CHANNEL = "channel"
+    MESSAGE_LINK = "message_link"
+
+
+class DataCategory(StrEnum):
+    SUBSCRIBER = "subscriber"  # name, e-mail, phone, account creation
+    TRAFFIC = "traffic"  # IP addresses, connection logs, timestamps
+    CONTENT = "content"  # messages, media
+    ACCESS_LOGS = "access_logs"
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class Target(Strict):
+    kind: TargetKind
+    value: Annotated[Text, StringConstraints(max_length=2048)]
+
+
+class Emergency(Strict):
+    threat: Annotated[Text, StringConstraints(max_length=4000)] = Field(
+        description="The imminent danger to life or of serious physical injury.")
+    callback_number: Annotated[str, StringConstraints(pattern=r"^\+?[0-9][0-9 ()\-]{5,31}$")] = Field(
+        description="A number where the requesting officer can be called back to verify the request.")
+
+
+class Submission(Strict):
+    """A legal request as an authority submits it. Server-owned fields are refused."""
+
+    type: RequestType
+    legal_basis: Annotated[Text, StringConstraints(max_length=500)]
+    reference: Annotated[Text, StringConstraints(max_length=128)] = Field(
+        description="The authority's own case or file reference.")
+    targets: list[Target] = Field(min_length=1, max_length=MAX_TARGETS)
+    description: Annotated[Text, StringConstraints(max_length=20_000)]
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$")] = Field(
+        description="BCP 47 language tag of the request, e.g. 'fr' or 'de-AT'.")
+    data_categories: list[DataCategory] | None = Field(default=None, max_length=len(DataCategory))
+    emergency: Emergency | None = None
+
+
+_REMOVAL_TARGETS = frozenset({TargetKind.MESSAGE_LINK, TargetKind.CHANNEL})
+_NEEDS_CATEGORIES = frozenset({RequestType.DATA_DISCLOSURE, RequestType.PRESERVATION})
+_REMOVALS = frozenset({RequestType.CONTENT_REMOVAL, RequestType.TERRORIST_CONTENT_REMOVAL})
+
+
+def check_type_rules(submission: Submission) -> None:
+    """Per-type requirements that a schema alone cannot say; 400 naming the field."""
+    if submission.type is RequestType.EMERGENCY_DISCLOSURE and submission.emergency is None:
+        raise BadRequest("An emergency disclosure needs 'emergency': {threat, callback_number}.",
+                         code="missing_field", field="emergency")
+    if submission.type is not RequestType.EMERGENCY_DISCLOSURE and submission.emergency is not None:
+        raise BadRequest("'emergency' is only for emergency_disclosure requests.",
+                         code="invalid_field", field="emergency")
+    if submission.type in _REMOVALS and not any(t.kind in _REMOVAL_TARGETS for t in submission.targets):
+        raise BadRequest("A removal order needs at least one 'message_link' or 'channel' target.",
+                         code="invalid_field", field="targets")
+    if submission.type in _NEEDS_CATEGORIES and not submission.data_categories:
+        raise BadRequest(f"A {submission.type.value} request needs 'data_categories'.",
+                         code="missing_field", field="data_categories")
+    if submission.data_categories and len(set(submission.data_categories)) != len(submission.data_categories):
+        raise BadRequest("'data_categories' lists a category twice.", code="invalid_field", field="data_categories")

@@ -1,0 +1,71 @@
+"""The lifecycle of a legal request (DESIGN.md section 4).
+
+received → assigned → acknowledged → (awaiting_information ⇄ acknowledged) →
+fulfilled | partially_fulfilled | rejected, and withdrawn by the authority at
+any open point. Escalation and SLA breach are flags beside the status.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from chalicelib.errors import Conflict
+
+
+class Status(StrEnum):
+    RECEIVED = "received"
+    ASSIGNED = "assigned"
+    ACKNOWLEDGED = "acknowledged"
+    AWAITING_INFORMATION = "awaiting_information"
+    FULFILLED = "fulfilled"
+    PARTIALLY_FULFILLED = "partially_fulfilled"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+OPEN = frozenset({Status.RECEIVED, Status.ASSIGNED, Status.ACKNOWLEDGED, Status.AWAITING_INFORMATION})
+DECIDED = frozenset({Status.FULFILLED, Status.PARTIALLY_FULFILLED, Status.REJECTED})
+
+
+class Action(StrEnum):
+    ASSIGN = "assign"
+    ACKNOWLEDGE = "acknowledge"
+    REQUEST_INFORMATION = "request_information"
+    ANSWER = "answer"
+    DECIDE = "decide"
+    WITHDRAW = "withdraw"
+
+
+# Where each action may start from. DECIDE's target is the outcome itself.
+_ALLOWED_FROM: dict[Action, frozenset[Status]] = {
+    Action.ASSIGN: frozenset({Status.RECEIVED, Status.ASSIGNED, Status.ACKNOWLEDGED, Status.AWAITING_INFORMATION}),
+    Action.ACKNOWLEDGE: frozenset({Status.RECEIVED, Status.ASSIGNED}),
+    Action.REQUEST_INFORMATION: frozenset({Status.ACKNOWLEDGED}),
+    Action.ANSWER: frozenset({Status.AWAITING_INFORMATION}),
+    Action.DECIDE: frozenset({Status.ACKNOWLEDGED}),
+    Action.WITHDRAW: OPEN,
+}
+_TARGET: dict[Action, Status | None] = {
+    Action.ASSIGN: None,  # keeps an acknowledged request acknowledged; moves received to assigned
+    Action.ACKNOWLEDGE: Status.ACKNOWLEDGED,
+    Action.REQUEST_INFORMATION: Status.AWAITING_INFORMATION,
+    Action.ANSWER: Status.ACKNOWLEDGED,
+    Action.DECIDE: None,
+    Action.WITHDRAW: Status.WITHDRAWN,
+}
+
+
+def next_status(current: Status, action: Action, outcome: Status | None = None) -> Status:
+    """The status after ``action``, or a 409 ``illegal_transition`` if it is not allowed now."""
+    if current not in _ALLOWED_FROM[action]:
+        raise Conflict(f"Cannot {action.value.replace('_', ' ')} a request that is {current.value}.",
+                       code="illegal_transition")
+    if action is Action.DECIDE:
+        if outcome not in DECIDED:
+            raise ValueError("a decision needs an outcome among fulfilled, partially_fulfilled, rejected")
+        return outcome
+    if action is Action.ASSIGN:
+        return Status.ASSIGNED if current is Status.RECEIVED else current
+    target = _TARGET[action]
+    assert target is not None
+    return target

@@ -1,0 +1,40 @@
+"""Admin-maintained configuration documents, read with a short cache."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.domain.routing import RoutingRules
+from chalicelib.observability import logger
+from chalicelib.store.models import ConfigEntry
+
+CACHE_SECONDS = 30
+# Used until an admin stores a routing document: nothing is ever left unrouted.
+FALLBACK_ROUTING = {"countries": {}, "default_region": "global", "regions": {"global": {"name": "Global desk"}}}
+
+_cache: dict[str, tuple[float, dict[str, Any]]] = {}
+
+
+def document(name: str, fallback: dict[str, Any]) -> dict[str, Any]:
+    cached = _cache.get(name)
+    if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
+        return cached[1]
+    try:
+        value = ConfigEntry.get(name).document
+    except DoesNotExist:
+        logger.warning("configuration document missing; using the fallback", extra={"document": name})
+        value = fallback
+    _cache[name] = (time.monotonic(), value)
+    return value
+
+
+def routing_rules() -> RoutingRules:
+    return RoutingRules.from_document(document("routing", FALLBACK_ROUTING))
+
+
+def forget() -> None:
+    """Drop cached documents (after an admin change, and in tests)."""
+    _cache.clear()

@@ -1,0 +1,144 @@
+"""The authority's side of the desk: submit a request, follow it, withdraw it."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import secrets
+
+from chalicelib.auth.principal import Principal
+from chalicelib.clock import Clock, app_clock, isoformat
+from chalicelib.domain.deadlines import DeadlinePolicy, RequestType
+from chalicelib.domain.intake import Submission, check_type_rules
+from chalicelib.domain.lifecycle import Action, Status, next_status
+from chalicelib.errors import Forbidden, NotFound, Unprocessable
+from chalicelib.observability import logger, metrics
+from chalicelib.services import config
+from chalicelib.settings import get_settings
+from chalicelib.store.agencies import AgencyRepository
+from chalicelib.store.models import Event, LegalRequest
+from chalicelib.store.requests import Change, RequestRepository
+from chalicelib.workflow.client import Workflow, WorkflowUnavailable
+
+REQUEST_ID_PREFIX = "LR-"
+
+
+def _base32(data: bytes) -> str:
+    return base64.b32encode(data).decode().rstrip("=")
+
+
+def request_id_for(agency_id: str, idempotency_key: str | None) -> str:
+    """A fresh random id, or, under an Idempotency-Key, one derived from it.
+
+    The derived id makes a retry after a crash land on the same item, so a
+    request can never be stored twice whatever fails between the write and
+    the reply.
+    """
+    if idempotency_key is None:
+        return REQUEST_ID_PREFIX + _base32(secrets.token_bytes(10))
+    digest = hashlib.sha256(f"{agency_id}\n{idempotency_key}".encode()).digest()
+    return REQUEST_ID_PREFIX + _base32(digest[:10])
+
+
+def actor_of(principal: Principal) -> tuple[str, str]:
+    return principal.role.value, principal.subject
+
+
+class Intake:
+    def __init__(self, *, requests: RequestRepository | None = None, agencies: AgencyRepository | None = None,
+                 workflow: Workflow | None = None, policy: DeadlinePolicy | None = None,
+                 clock: Clock = app_clock) -> None:
+        self.requests = requests or RequestRepository()
+        self.agencies = agencies or AgencyRepository()
+        self.workflow = workflow or Workflow()
+        self._policy = policy
+        self.clock = clock
+
+    @functools.cached_property
+    def policy(self) -> DeadlinePolicy:
+        return self._policy or DeadlinePolicy(get_settings().deadlines)
+
+    def check(self, principal: Principal, submission: Submission) -> None:
+        """Everything that can refuse a submission before anything is stored."""
+        check_type_rules(submission)
+        if submission.type is RequestType.EMERGENCY_DISCLOSURE and not principal.mfa:
+            raise Forbidden("An emergency disclosure must be filed with a multi-factor authenticated token.",
+                            code="mfa_required")
+
+    def submit(self, principal: Principal, submission: Submission, *, body_sha256: str,
+               idempotency_key: str | None) -> LegalRequest:
+        agency_id = principal.agency_id
+        assert agency_id is not None  # authority principals always carry one
+        request_id = request_id_for(agency_id, idempotency_key)
+        existing = self.requests.get(request_id) if idempotency_key else None
+        if existing is not None:
+            # A retry of a submission whose first attempt stored it but did not answer.
+            if existing.body_sha256 != body_sha256:
+                raise Unprocessable("This Idempotency-Key was used with a different body.",
+                                    code="idempotency_key_reused")
+            self._start_workflow(existing)
+            return existing
+
+        agency = self.agencies.get(agency_id)
+        if agency is None:  # the guard checked it a moment ago; it was deleted since
+            raise Forbidden("Your agency is not registered.", code="agency_unknown")
+        received = self.clock.now()
+        region, rule = config.routing_rules().region_for(agency.country)
+        deadlines = self.policy.deadlines(submission.type, received)
+        now = isoformat(received)
+        item = LegalRequest(
+            request_id,
+            agency_id=agency_id, submitted_by=principal.subject, type=submission.type.value,
+            status=Status.RECEIVED.value, region=region, queue_region=region, routing_rule=rule,
+            received_at=now, ack_due_at=isoformat(deadlines.ack_due_at), due_at=isoformat(deadlines.due_at),
+            legal_basis=submission.legal_basis, reference=submission.reference,
+            description=submission.description, language=submission.language,
+            targets=[{"kind": t.kind.value, "value": t.value} for t in submission.targets],
+            data_categories=[c.value for c in submission.data_categories] if submission.data_categories else None,
+            emergency=submission.emergency.model_dump(mode="json") if submission.emergency else None,
+            body_sha256=body_sha256, idempotency_key=idempotency_key, updated_at=now,
+        )
+        role, actor = actor_of(principal)
+        self.requests.create(item, Change("submitted", role, actor, now,
+                                          {"type": item.type, "region": region, "routing_rule": rule}))
+        metrics.add_metric(name="RequestsSubmitted", unit="Count", value=1)
+        self._start_workflow(item)
+        return item
+
+    def _start_workflow(self, item: LegalRequest) -> None:
+        """Start the deadline timers. A failure does not undo the receipt: the request is stored
+        and its legal clock runs; the error is logged and counted for operators to act on."""
+        try:
+            self.workflow.start(item.request_id)
+        except WorkflowUnavailable:
+            metrics.add_metric(name="WorkflowStartFailures", unit="Count", value=1)
+            logger.error("request stored without a running workflow", extra={"request_id": item.request_id})
+
+    def own(self, principal: Principal, request_id: str) -> LegalRequest:
+        """The caller's agency's request, or 404 – the same 404 whether it is absent or another's."""
+        item = self.requests.get(request_id) if request_id.startswith(REQUEST_ID_PREFIX) else None
+        if item is None or item.agency_id != principal.agency_id:
+            raise NotFound(f"No request '{request_id}' for your agency.")
+        return item
+
+    def events(self, principal: Principal, request_id: str) -> list[Event]:
+        return self.requests.events(self.own(principal, request_id).request_id)
+
+    def page(self, principal: Principal, *, limit: int, cursor: str | None, status: Status | None,
+             type_: RequestType | None) -> tuple[list[LegalRequest], str | None]:
+        assert principal.agency_id is not None
+        return self.requests.page_for_agency(principal.agency_id, limit=limit, after=cursor,
+                                             status=status.value if status else None,
+                                             type_=type_.value if type_ else None)
+
+    def withdraw(self, principal: Principal, request_id: str, reason: str | None) -> LegalRequest:
+        item = self.own(principal, request_id)
+        status = next_status(Status(item.status), Action.WITHDRAW)
+        now = isoformat(self.clock.now())
+        role, actor = actor_of(principal)
+        change = Change("withdrawn", role, actor, now, {"reason": reason} if reason else {})
+        return self.requests.apply(item, change, [
+            LegalRequest.status.set(status.value), LegalRequest.closed_at.set(now),
+            LegalRequest.queue_region.remove(),  # leaves the open-requests index
+        ])

@@ -1,0 +1,60 @@
+"""Agencies in DynamoDB: registration, standing, and the registry listing."""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+
+from chalicelib.domain.agencies import NewAgency, Standing, StandingChange, next_standing
+from chalicelib.errors import Conflict, NotFound
+from chalicelib.store import cursor
+from chalicelib.store.models import REGISTRY, Agency
+
+
+def _conditional_failure(error: Exception) -> bool:
+    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+class AgencyRepository:
+    def get(self, agency_id: str) -> Agency | None:
+        try:
+            return Agency.get(agency_id, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def create(self, new: NewAgency, *, now: str, actor: str) -> Agency:
+        agency = Agency(new.id, name=new.name, country=new.country, kind=new.kind.value,
+                        email_domain=new.email_domain, contact_email=new.contact_email,
+                        standing=Standing.PENDING.value, created_at=now, updated_at=now, updated_by=actor)
+        try:
+            agency.save(condition=Agency.agency_id.does_not_exist())
+        except PutError as error:
+            if _conditional_failure(error):
+                raise Conflict(f"An agency with id '{new.id}' already exists.", code="agency_exists") from None
+            raise
+        return agency
+
+    def change_standing(self, agency_id: str, change: StandingChange, *, now: str, actor: str) -> Agency:
+        agency = self.get(agency_id)
+        if agency is None:
+            raise NotFound(f"No agency '{agency_id}'.")
+        target = next_standing(Standing(agency.standing), change)
+        try:
+            # The version condition makes a concurrent change lose with a 409, not overwrite.
+            agency.update(actions=[Agency.standing.set(target.value), Agency.updated_at.set(now),
+                                   Agency.updated_by.set(actor)])
+        except UpdateError as error:
+            if _conditional_failure(error):
+                raise Conflict("The agency changed meanwhile; read it again and retry.", code="stale_version") \
+                    from None
+            raise
+        return agency
+
+    def page(self, *, limit: int, after: str | None, standing: Standing | None) -> tuple[list[Agency], str | None]:
+        results = Agency.in_registry.query(
+            REGISTRY,
+            filter_condition=(Agency.standing == standing.value) if standing else None,
+            limit=limit,
+            last_evaluated_key=cursor.decode(after, pinned={"registry": REGISTRY}),
+        )
+        items = list(results)
+        return items, cursor.encode(results.last_evaluated_key)

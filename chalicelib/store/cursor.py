@@ -1,0 +1,46 @@
+"""Opaque pagination cursors over DynamoDB's LastEvaluatedKey.
+
+A cursor is only honoured for the partition it came from: a caller cannot
+craft one that starts a query in another agency's or region's items.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from chalicelib.errors import BadRequest
+
+MAX_CURSOR_LENGTH = 1024
+
+
+def encode(last_evaluated_key: dict[str, Any] | None) -> str | None:
+    if not last_evaluated_key:
+        return None
+    raw = json.dumps(last_evaluated_key, sort_keys=True, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode(cursor: str | None, *, pinned: dict[str, str]) -> dict[str, Any] | None:
+    """The start key of the next page; ``pinned`` attributes must hold the caller's own values."""
+    if not cursor:
+        return None
+    invalid = BadRequest("The cursor is not one this API issued for this list.", code="invalid_cursor",
+                         field="cursor")
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise invalid
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError):
+        raise invalid from None
+    if not isinstance(key, dict) or not all(
+        isinstance(value, dict) and len(value) == 1 and isinstance(next(iter(value.values())), str)
+        for value in key.values()
+    ):
+        raise invalid
+    for name, expected in pinned.items():
+        if key.get(name) != {"S": expected}:
+            raise invalid
+    return key

@@ -56,7 +56,7 @@ def _created(principal: Principal, submission: Submission, body_sha256: str, key
 
 
 @functools.cache
-def _created_once() -> Any:
+def _idempotency() -> tuple[IdempotencyConfig, Any]:
     """``_created`` under Powertools idempotency: keyed by (agency, Idempotency-Key), checked on the body hash."""
     persistence = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table)
     config = IdempotencyConfig(event_key_jmespath="[agency_id, key]", payload_validation_jmespath="body_sha256",
@@ -66,7 +66,7 @@ def _created_once() -> Any:
     def created_once(*, claim: dict[str, str], principal: Principal, submission: Submission) -> dict[str, Any]:
         return _created(principal, submission, claim["body_sha256"], claim["key"])
 
-    return created_once
+    return config, created_once
 
 
 def _idempotency_key(call: Call) -> str | None:
@@ -91,9 +91,12 @@ def submit_request(call: Call) -> Reply:
     if key is None:
         body = _created(principal, submission, body_sha256, None)
     else:
+        config, created_once = _idempotency()
+        # An attempt that dies mid-way holds the key only until this invocation's timeout, not for a day.
+        config.register_lambda_context(call.request.lambda_context)
         try:
-            body = _created_once()(claim={"agency_id": principal.agency_id, "key": key, "body_sha256": body_sha256},
-                                   principal=principal, submission=submission)
+            body = created_once(claim={"agency_id": principal.agency_id, "key": key, "body_sha256": body_sha256},
+                                principal=principal, submission=submission)
         except IdempotencyValidationError:
             raise Unprocessable("This Idempotency-Key was used with a different body.",
                                 code="idempotency_key_reused", field="Idempotency-Key") from None

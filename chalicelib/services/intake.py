@@ -17,7 +17,7 @@ from chalicelib.observability import logger, metrics
 from chalicelib.services import config
 from chalicelib.settings import get_settings
 from chalicelib.store.agencies import AgencyRepository
-from chalicelib.store.models import Event, LegalRequest
+from chalicelib.store.models import Event, LegalRequest, TargetAttribute
 from chalicelib.store.requests import Change, RequestRepository
 from chalicelib.workflow.client import Workflow, WorkflowUnavailable
 
@@ -94,7 +94,7 @@ class Intake:
             received_at=now, ack_due_at=isoformat(deadlines.ack_due_at), due_at=isoformat(deadlines.due_at),
             legal_basis=submission.legal_basis, reference=submission.reference,
             description=submission.description, language=submission.language,
-            targets=[{"kind": t.kind.value, "value": t.value} for t in submission.targets],
+            targets=[TargetAttribute(kind=t.kind.value, value=t.value) for t in submission.targets],
             data_categories=[c.value for c in submission.data_categories] if submission.data_categories else None,
             emergency=submission.emergency.model_dump(mode="json") if submission.emergency else None,
             body_sha256=body_sha256, idempotency_key=idempotency_key, updated_at=now,

@@ -131,7 +131,7 @@ class RequestMeta(_Meta):
     setting = "requests_table"
 
 
-class Target(MapAttribute):
+class TargetAttribute(MapAttribute):
     kind = UnicodeAttribute()
     value = UnicodeAttribute()
 
@@ -154,7 +154,7 @@ class LegalRequest(Model):
     reference = UnicodeAttribute()
     description = UnicodeAttribute()
     language = UnicodeAttribute()
-    targets = ListAttribute(of=Target, default=list)
+    targets = ListAttribute(of=TargetAttribute, default=list)
     data_categories = ListAttribute(of=UnicodeAttribute, null=True)
     emergency = JSONAttribute(null=True)
     routing_rule = UnicodeAttribute()

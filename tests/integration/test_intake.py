@@ -1,0 +1,300 @@
+"""Authorities submit legal requests and follow them (issue 3), against moto."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import boto3
+import pytest
+
+from chalicelib.clock import isoformat, parse_instant
+from tests.helpers import DE, FR, US, authority, post, submission
+
+EXPECTED_CLOCKS = {  # DESIGN.md section 3
+    "terrorist_content_removal": (timedelta(minutes=15), timedelta(hours=1)),
+    "emergency_disclosure": (timedelta(minutes=15), timedelta(hours=8)),
+    "data_disclosure": (timedelta(hours=24), timedelta(days=10)),
+    "preservation": (timedelta(hours=24), timedelta(hours=24)),
+    "content_removal": (timedelta(hours=24), timedelta(hours=72)),
+}
+
+
+def submit(client, issuer, agency=FR, kind="data_disclosure", mfa=True, headers=None, **overrides):
+    return post(client, "/v1/requests", submission(kind, **overrides),
+                {**authority(issuer, agency, mfa=mfa), **(headers or {})})
+
+
+def executions_named(local_resources, name: str) -> list[dict]:
+    sfn = boto3.client("stepfunctions", region_name="eu-west-1")
+    machine = local_resources.created["RequestWorkflow"].ref
+    return [e for e in sfn.list_executions(stateMachineArn=machine)["executions"] if e["name"] == name]
+
+
+@pytest.mark.parametrize("kind", sorted(EXPECTED_CLOCKS))
+def test_given_each_type_when_submitted_then_201_with_legal_deadlines_from_receipt(client, issuer, fixed_clock, kind):
+    response = post(client, "/v1/requests", submission(kind),
+                    authority(issuer, FR, mfa=True) | {"Authorization": "Bearer " + issuer.mint(
+                        role="authority", sub="officer-1", agency_id=FR, mfa=True, now=fixed_clock.now().timestamp())})
+    assert response.status_code == 201, response.body
+    body = response.json_body
+    received = parse_instant(body["received_at"])
+    assert received == fixed_clock.now()
+    ack, resolve = EXPECTED_CLOCKS[kind]
+    assert body["ack_due_at"] == isoformat(received + ack)
+    assert body["due_at"] == isoformat(received + resolve)
+    assert (body["status"], body["type"], body["region"], body["agency_id"]) == ("received", kind, "eu", FR)
+    assert body["received_at"].endswith("Z")
+    assert response.headers["Location"] == f"/v1/requests/{body['id']}"
+
+
+def test_given_a_us_agency_then_the_request_goes_to_the_us_region(client, issuer):
+    assert submit(client, issuer, US).json_body["region"] == "us"
+
+
+def test_given_a_submission_then_it_is_readable_with_its_first_event_and_one_workflow(client, issuer, local_resources):
+    created = submit(client, issuer).json_body
+    fetched = client.http.get(f"/v1/requests/{created['id']}", headers=authority(issuer))
+    assert fetched.status_code == 200
+    assert fetched.json_body == created
+    events = client.http.get(f"/v1/requests/{created['id']}/events", headers=authority(issuer)).json_body["events"]
+    assert [(e["seq"], e["kind"], e["actor_role"], e["actor"]) for e in events] == [
+        (1, "submitted", "authority", "officer-1")]
+    assert events[0]["at"] == created["received_at"]
+    assert len(executions_named(local_resources, created["id"])) == 1
+
+
+@pytest.mark.parametrize(("overrides", "code", "field"), [
+    ({"type": "emergency_disclosure"}, "missing_field", "emergency"),
+    ({"emergency": {"threat": "x", "callback_number": "+33123456"}}, "invalid_field", "emergency"),
+    ({"data_categories": None}, "missing_field", "data_categories"),
+    ({"data_categories": ["subscriber", "subscriber"]}, "invalid_field", "data_categories"),
+    ({"type": "content_removal", "targets": [{"kind": "username", "value": "x"}]}, "invalid_field", "targets"),
+    ({"type": "terrorist_content_removal", "targets": [{"kind": "user_id", "value": "1"}]}, "invalid_field",
+     "targets"),
+    ({"type": "wiretap"}, "invalid_field", "type"),
+    ({"targets": []}, "invalid_field", "targets"),
+    ({"targets": [{"kind": "username", "value": "u"}] * 101}, "invalid_field", "targets"),
+    ({"targets": [{"kind": "ip", "value": "1.2.3.4"}]}, "invalid_field", "targets.0.kind"),
+    ({"description": "x" * 20_001}, "invalid_field", "description"),
+    ({"reference": ""}, "invalid_field", "reference"),
+    ({"language": "French"}, "invalid_field", "language"),
+    ({"legal_basis": None}, "invalid_field", "legal_basis"),
+])
+def test_given_a_submission_breaking_a_rule_then_400_naming_the_field(client, issuer, overrides, code, field):
+    response = submit(client, issuer, **overrides)
+    assert response.status_code == 400, response.body
+    assert (response.json_body["code"], response.json_body["field"]) == (code, field)
+
+
+def test_given_a_missing_required_field_then_400(client, issuer):
+    body = submission()
+    del body["legal_basis"]
+    response = post(client, "/v1/requests", body, authority(issuer))
+    assert (response.status_code, response.json_body["code"], response.json_body["field"]) == (
+        400, "missing_field", "legal_basis")
+
+
+def test_given_an_emergency_without_mfa_then_403_and_nothing_stored(client, issuer):
+    reference = "EMERGENCY-NO-MFA"
+    response = submit(client, issuer, kind="emergency_disclosure", mfa=False, reference=reference)
+    assert (response.status_code, response.json_body["code"]) == (403, "mfa_required")
+    listed = client.http.get("/v1/requests?type=emergency_disclosure&limit=100", headers=authority(issuer))
+    assert reference not in {item["reference"] for item in listed.json_body["items"]}
+
+
+def test_given_an_emergency_with_mfa_then_201(client, issuer):
+    response = submit(client, issuer, kind="emergency_disclosure", mfa=True)
+    assert response.status_code == 201
+    assert response.json_body["emergency"]["callback_number"] == "+33 1 23 45 67 89"
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("status", "fulfilled"), ("due_at", "2030-01-01T00:00:00.000Z"), ("agency_id", DE), ("assignee", "rep-1"),
+    ("version", 7), ("id", "LR-MINE"), ("received_at", "2020-01-01T00:00:00.000Z"), ("region", "us"),
+    ("sla_breached", True),
+])
+def test_given_a_server_owned_field_in_the_body_then_400_and_nothing_changes(client, issuer, field, value):
+    reference = f"MASS-{field}"
+    response = submit(client, issuer, reference=reference, **{field: value})
+    assert (response.status_code, response.json_body["code"], response.json_body["field"]) == (
+        400, "unknown_field", field)
+    for agency in (FR, DE):
+        listed = client.http.get("/v1/requests?limit=100", headers=authority(issuer, agency)).json_body["items"]
+        assert reference not in {item["reference"] for item in listed}
+
+
+def test_given_a_body_over_256_kb_then_413(client, issuer):
+    response = submit(client, issuer, description="x" * (256 * 1024))
+    assert (response.status_code, response.json_body["code"]) == (413, "payload_too_large")
+
+
+def test_given_the_same_key_and_body_then_the_same_request_once_with_one_workflow(client, issuer, local_resources):
+    body = submission()
+    headers = authority(issuer) | {"Idempotency-Key": "case-881-attempt"}
+    first = post(client, "/v1/requests", body, headers)
+    second = post(client, "/v1/requests", dict(reversed(list(body.items()))), headers)  # same content, other order
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert first.json_body == second.json_body
+    listed = client.http.get("/v1/requests?limit=100", headers=authority(issuer)).json_body["items"]
+    assert [item["id"] for item in listed if item["reference"] == body["reference"]] == [first.json_body["id"]]
+    assert len(executions_named(local_resources, first.json_body["id"])) == 1
+
+
+def test_given_the_same_key_with_another_body_then_422_and_the_first_stands(client, issuer):
+    headers = authority(issuer) | {"Idempotency-Key": "case-882"}
+    first = post(client, "/v1/requests", submission(), headers)
+    other = post(client, "/v1/requests", submission(description="Something else entirely."), headers)
+    assert first.status_code == 201
+    assert (other.status_code, other.json_body["code"]) == (422, "idempotency_key_reused")
+    assert client.http.get(f"/v1/requests/{first.json_body['id']}", headers=authority(issuer)).json_body == \
+        first.json_body
+
+
+def test_given_two_agencies_using_the_same_key_then_each_gets_its_own_request(client, issuer):
+    body = submission()
+    fr = post(client, "/v1/requests", body, authority(issuer, FR) | {"Idempotency-Key": "shared-key-1"})
+    de = post(client, "/v1/requests", body, authority(issuer, DE) | {"Idempotency-Key": "shared-key-1"})
+    assert (fr.status_code, de.status_code) == (201, 201)
+    assert fr.json_body["id"] != de.json_body["id"]
+    assert de.json_body["agency_id"] == DE
+
+
+@pytest.mark.parametrize("key", ["", "has space", "x" * 129, "ünïcode"])
+def test_given_a_malformed_idempotency_key_then_400(client, issuer, key):
+    response = post(client, "/v1/requests", submission(), authority(issuer) | {"Idempotency-Key": key})
+    assert (response.status_code, response.json_body["code"]) == (400, "invalid_header")
+
+
+def test_given_a_stored_request_whose_reply_was_lost_when_retried_with_its_key_then_the_same_request(
+        client, issuer):
+    """A crash after the write but before the idempotency record completed: the derived id finds the item."""
+    from chalicelib.api import authorities
+
+    body = submission()
+    headers = authority(issuer) | {"Idempotency-Key": "lost-reply-1"}
+    first = post(client, "/v1/requests", body, headers)
+    # Forget the idempotency record, as if the first attempt died before completing it.
+    table = boto3.resource("dynamodb", region_name="eu-west-1").Table(authorities.get_settings().idempotency_table)
+    for record in table.scan()["Items"]:
+        table.delete_item(Key={"id": record["id"]})
+    again = post(client, "/v1/requests", body, headers)
+    assert again.status_code == 201
+    assert again.json_body["id"] == first.json_body["id"]
+    changed = post(client, "/v1/requests", submission(description="changed"), headers)
+    assert (changed.status_code, changed.json_body["code"]) == (422, "idempotency_key_reused")
+
+
+def test_given_many_requests_then_the_list_is_newest_first_paged_and_filtered(client, issuer, fixed_clock):
+    agency = "es-castavel-fiscalia"
+
+    def headers():
+        return authority(issuer, agency) | {"Authorization": "Bearer " + issuer.mint(
+            role="authority", sub="officer-es", agency_id=agency, mfa=True, now=fixed_clock.now().timestamp())}
+
+    ids = []
+    for index in range(5):
+        kind = "preservation" if index % 2 else "data_disclosure"
+        ids.append(post(client, "/v1/requests", submission(kind), headers()).json_body["id"])
+        fixed_clock.advance(timedelta(seconds=1))
+    page1 = client.http.get("/v1/requests?limit=2", headers=headers()).json_body
+    page2 = client.http.get(f"/v1/requests?limit=2&cursor={page1['next_cursor']}", headers=headers()).json_body
+    page3 = client.http.get(f"/v1/requests?limit=2&cursor={page2['next_cursor']}", headers=headers()).json_body
+    listed = [item["id"] for page in (page1, page2, page3) for item in page["items"]]
+    assert listed == list(reversed(ids))
+    preservations = client.http.get("/v1/requests?type=preservation", headers=headers()).json_body["items"]
+    assert [item["id"] for item in preservations] == [ids[3], ids[1]]
+    received = client.http.get("/v1/requests?status=received&type=data_disclosure",
+                               headers=headers()).json_body["items"]
+    assert [item["id"] for item in received] == [ids[4], ids[2], ids[0]]
+    assert client.http.get("/v1/requests?status=fulfilled", headers=headers()).json_body["items"] == []
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ("limit=101", "limit"), ("limit=0", "limit"), ("limit=ten", "limit"), ("status=lost", "status"),
+    ("type=wiretap", "type"), ("cursor=%21%21%21", "cursor"), ("colour=red", "colour"),
+])
+def test_given_a_bad_list_query_then_400(client, issuer, query, field):
+    response = client.http.get(f"/v1/requests?{query}", headers=authority(issuer))
+    assert response.status_code == 400, response.body
+    assert response.json_body["field"] == field
+
+
+def test_given_a_cursor_of_another_agency_then_400_not_their_items(client, issuer):
+    for _ in range(2):
+        submit(client, issuer, DE)
+    de_page = client.http.get("/v1/requests?limit=1", headers=authority(issuer, DE)).json_body
+    response = client.http.get(f"/v1/requests?limit=1&cursor={de_page['next_cursor']}", headers=authority(issuer, FR))
+    assert (response.status_code, response.json_body["code"]) == (400, "invalid_cursor")
+
+
+def test_given_an_open_request_when_withdrawn_then_closed_with_an_event_and_not_again(client, issuer):
+    created = submit(client, issuer).json_body
+    response = post(client, f"/v1/requests/{created['id']}/withdraw", {"reason": "Case closed by the court."},
+                    authority(issuer))
+    assert response.status_code == 200
+    body = response.json_body
+    assert body["status"] == "withdrawn" and body["closed_at"] and body["version"] == created["version"] + 1
+    events = client.http.get(f"/v1/requests/{created['id']}/events", headers=authority(issuer)).json_body["events"]
+    assert [(e["seq"], e["kind"]) for e in events] == [(1, "submitted"), (2, "withdrawn")]
+    assert events[1]["detail"] == {"reason": "Case closed by the court."}
+    again = post(client, f"/v1/requests/{created['id']}/withdraw", {}, authority(issuer))
+    assert (again.status_code, again.json_body["code"]) == (409, "illegal_transition")
+
+
+def test_given_a_decided_request_then_withdrawal_is_409(client, issuer):
+    from chalicelib.store.models import LegalRequest
+
+    created = submit(client, issuer).json_body
+    LegalRequest.get(created["id"]).update(actions=[LegalRequest.status.set("fulfilled")])
+    response = post(client, f"/v1/requests/{created['id']}/withdraw", {}, authority(issuer))
+    assert (response.status_code, response.json_body["code"]) == (409, "illegal_transition")
+
+
+def test_given_an_unknown_field_in_a_withdrawal_then_400(client, issuer):
+    created = submit(client, issuer).json_body
+    response = post(client, f"/v1/requests/{created['id']}/withdraw", {"status": "fulfilled"}, authority(issuer))
+    assert (response.status_code, response.json_body["code"]) == (400, "unknown_field")
+    assert client.http.get(f"/v1/requests/{created['id']}", headers=authority(issuer)).json_body["status"] == \
+        "received"
+
+
+def test_given_requests_of_another_agency_then_every_route_answers_404_and_lists_hide_them(client, issuer):
+    mine = submit(client, issuer, FR).json_body
+    other = authority(issuer, DE)
+    for method, path in [("GET", f"/v1/requests/{mine['id']}"), ("GET", f"/v1/requests/{mine['id']}/events"),
+                         ("POST", f"/v1/requests/{mine['id']}/withdraw")]:
+        response = client.http.request(method, path, headers=other, body=b"{}" if method == "POST" else b"")
+        assert (response.status_code, response.json_body["code"]) == (404, "not_found"), (method, path)
+        own = client.http.request(method, path, headers=authority(issuer, FR),
+                                  body=b"{}" if method == "POST" else b"")
+        assert own.status_code == 200, (method, path)
+    ids = set()
+    cursor = ""
+    while True:
+        page = client.http.get(f"/v1/requests?limit=100{cursor}", headers=other).json_body
+        ids |= {item["id"] for item in page["items"]}
+        if not page.get("next_cursor"):
+            break
+        cursor = f"&cursor={page['next_cursor']}"
+    assert mine["id"] not in ids
+    # Unchanged by the other agency's attempt; withdrawn only by its owner in the loop above.
+    assert client.http.get(f"/v1/requests/{mine['id']}/events", headers=authority(issuer)).json_body["events"][-1][
+        "actor"] == "officer-1"
+
+
+@pytest.mark.parametrize("request_id", ["LR-DOESNOTEXIST0000", "nonsense", "LR-" + "A" * 300])
+def test_given_an_unknown_request_id_then_404(client, issuer, request_id):
+    assert client.http.get(f"/v1/requests/{request_id}", headers=authority(issuer)).status_code == 404
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("POST", "/v1/requests"), ("GET", "/v1/requests"), ("GET", "/v1/requests/LR-X"),
+    ("GET", "/v1/requests/LR-X/events"), ("POST", "/v1/requests/LR-X/withdraw"),
+])
+@pytest.mark.parametrize("role, claims", [("representative", {"region": "eu"}), ("admin", {})])
+def test_given_a_non_authority_then_authority_routes_answer_403(client, issuer, method, path, role, claims):
+    token = issuer.mint(role=role, sub=f"{role}-1", **claims)
+    response = client.http.request(method, path, headers={"Authorization": f"Bearer {token}"},
+                                   body=json.dumps(submission()).encode() if method == "POST" else b"")
+    assert (response.status_code, response.json_body["code"]) == (403, "role_not_allowed")

@@ -1,0 +1,87 @@
+"""The request store's guarantees: atomic creation, versioned changes, one winner under contention."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pytest
+
+from chalicelib.errors import Conflict
+from chalicelib.store.models import Event, LegalRequest
+from chalicelib.store.requests import Change, RequestRepository
+
+NOW = "2026-11-28T03:00:00.000Z"
+
+
+def new_request(request_id: str, reference: str = "r") -> LegalRequest:
+    return LegalRequest(
+        request_id, agency_id="fr-valmont-cyber", submitted_by="o", type="preservation",
+        status="received", region="eu", queue_region="eu", routing_rule="country:FR", received_at=NOW,
+        ack_due_at=NOW, due_at=NOW, legal_basis="x", reference=reference, description="d", language="fr",
+        body_sha256="0" * 64, updated_at=NOW)
+
+
+def stored_request(repository: RequestRepository) -> LegalRequest:
+    item = new_request(f"LR-T{uuid.uuid4().hex[:12].upper()}")
+    repository.create(item, Change("submitted", "authority", "o", NOW))
+    return item
+
+
+def test_given_an_existing_id_then_creation_is_refused_and_nothing_is_overwritten():
+    repository = RequestRepository()
+    item = stored_request(repository)
+    twin = new_request(item.request_id, reference="overwrite attempt")
+    with pytest.raises(Conflict):
+        repository.create(twin, Change("submitted", "authority", "intruder", NOW))
+    assert LegalRequest.get(item.request_id).reference == "r"
+    assert [(e.seq, e.actor) for e in Event.query(item.request_id)] == [(1, "o")]
+
+
+def test_given_two_changes_from_the_same_read_then_the_second_gets_409_and_is_not_recorded():
+    repository = RequestRepository()
+    item = stored_request(repository)
+    first, second = LegalRequest.get(item.request_id), LegalRequest.get(item.request_id)
+    repository.apply(first, Change("withdrawn", "authority", "o", NOW), [LegalRequest.status.set("withdrawn")])
+    with pytest.raises(Conflict) as caught:
+        repository.apply(second, Change("acknowledged", "representative", "rep", NOW),
+                         [LegalRequest.status.set("acknowledged")])
+    assert caught.value.code == "stale_version"
+    stored = LegalRequest.get(item.request_id)
+    assert (stored.status, stored.version, stored.last_event_seq) == ("withdrawn", 2, 2)
+    assert [e.kind for e in Event.query(item.request_id)] == ["submitted", "withdrawn"]
+
+
+def test_given_concurrent_changes_then_exactly_one_wins():
+    """Threads racing from one read: one commit, five 409s, one event.
+
+    Only the outcomes and the timeline are asserted. moto evaluates a
+    transaction's conditions and applies its items without a lock, so under
+    threads a loser's update can leak into the item (seen here); DynamoDB
+    applies a transaction atomically. The sequential test above shows the
+    refused change leaves nothing behind.
+    """
+    repository = RequestRepository()
+    item = stored_request(repository)
+    copies = [LegalRequest.get(item.request_id) for _ in range(6)]
+    outcomes: list[str] = []
+    start = threading.Barrier(len(copies))
+
+    def attempt(copy: LegalRequest, index: int) -> None:
+        start.wait()
+        try:
+            repository.apply(copy, Change(f"change-{index}", "authority", "o", NOW),
+                             [LegalRequest.reference.set(f"by-{index}")])
+            outcomes.append("won")
+        except Conflict:
+            outcomes.append("409")
+
+    threads = [threading.Thread(target=attempt, args=(copy, n)) for n, copy in enumerate(copies)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["409"] * 5 + ["won"]
+    events = list(Event.query(item.request_id, consistent_read=True))
+    assert [e.seq for e in events] == [1, 2] and events[1].kind.startswith("change-")
+    assert LegalRequest.get(item.request_id, consistent_read=True).version == 2

@@ -77,6 +77,17 @@ class Settings(BaseSettings):
     # Public base URL of the API, used in links sent to people.
     api_base_url: str = "http://127.0.0.1:8000"
 
+    @model_validator(mode="after")
+    def _keys_over_tls(self) -> "Settings":
+        """A JWKS fetched in clear could be swapped in transit, and forged tokens would verify."""
+        if self.stage == "prod":
+            for issuer in self.trusted_issuers:
+                if issuer.jwks_url is not None and issuer.jwks_url.scheme != "https":
+                    raise ValueError(f"issuer {issuer.issuer}: jwks_url must be https in prod")
+                if issuer.jwks_file is not None:
+                    raise ValueError(f"issuer {issuer.issuer}: jwks_file is for local development only")
+        return self
+
     @field_validator("trusted_issuers", mode="before")
     @classmethod
     def _parse_issuers(cls, value: object) -> object:

@@ -24,7 +24,15 @@ from chalicelib.auth.principal import Principal, Role
 from chalicelib.clock import app_clock
 from chalicelib.domain.agencies import Standing
 from chalicelib.domain.schema import Strict  # noqa: F401 - re-exported for route schemas
-from chalicelib.errors import BadRequest, Forbidden, LiaisonError, PayloadTooLarge, Unauthorized
+from chalicelib.auth.tokens import LEEWAY_SECONDS
+from chalicelib.errors import (
+    BadRequest,
+    DependencyUnavailable,
+    Forbidden,
+    LiaisonError,
+    PayloadTooLarge,
+    Unauthorized,
+)
 from chalicelib.observability import logger, metrics
 from chalicelib.store.agencies import AgencyRepository
 
@@ -97,10 +105,14 @@ def _principal(request: Request, roles: frozenset[Role]) -> Principal:
         raise Unauthorized("Tokens are accepted in the Authorization header only.", code="token_in_query")
     context = (request.context or {}).get("authorizer") or {}
     if context.get("outcome") != "verified":
-        raise Unauthorized(str(context.get("message") or "A valid bearer token is required."),
-                           code=str(context.get("code") or "unauthorized"))
+        message = str(context.get("message") or "A valid bearer token is required.")
+        if context.get("code") == "issuer_unavailable":
+            raise DependencyUnavailable(message, code="issuer_unavailable")
+        raise Unauthorized(message, code=str(context.get("code") or "unauthorized"))
     principal = Principal.from_context(context)
-    if principal.expires_at <= app_clock.now().timestamp():
+    # The same leeway as the verifier: a token is honoured until exp + leeway, then refused on every route,
+    # even while API Gateway still holds the authorizer's cached answer.
+    if principal.expires_at + LEEWAY_SECONDS <= app_clock.now().timestamp():
         raise Unauthorized("The token has expired.", code="token_expired")
     if principal.role not in roles:
         raise Forbidden("This operation is not open to your role.", code="role_not_allowed")

@@ -28,6 +28,7 @@ ALLOWED_ALGORITHMS = {"RS256": "RSA", "ES256": "EC"}
 MAX_TOKEN_LENGTH = 8192
 LEEWAY_SECONDS = 30
 JWKS_URL_TTL_SECONDS = 600
+JWKS_REFETCH_SECONDS = 60
 MAX_ID_LENGTH = 128
 
 
@@ -52,19 +53,25 @@ def _parse_jwks(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
 @dataclass
 class _Cached:
     keys: dict[str, dict[str, Any]]
-    stamp: float
+    stamp: object  # file: (mtime_ns, inode); URL: monotonic fetch time
+    fetched: float
 
 
 class KeyStore:
     """Public keys of the trusted issuers, cached per process.
 
-    A file source is re-read when its modification time changes (the local
-    issuer's key can be regenerated while the API runs); a URL source is
-    re-fetched after ``JWKS_URL_TTL_SECONDS``.
+    A file source is re-read when it changes (the local issuer's key can be
+    regenerated while the API runs). A URL source is re-fetched after
+    ``JWKS_URL_TTL_SECONDS``, and early (at most once a minute) when a token
+    names a kid it does not know, so an identity provider's key rotation is
+    picked up at once. If a source fails, the last keys that loaded are kept;
+    with none, tokens are refused as ``issuer_unavailable``.
     """
 
-    def __init__(self, fetch: Callable[[str], bytes] | None = None) -> None:
+    def __init__(self, fetch: Callable[[str], bytes] | None = None,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self._fetch = fetch or self._http_get
+        self._monotonic = monotonic
         self._cache: dict[str, _Cached] = {}
         self._lock = threading.Lock()
 
@@ -73,22 +80,27 @@ class KeyStore:
         with urllib.request.urlopen(url, timeout=3) as response:  # noqa: S310 - URL comes from settings
             return response.read(1_000_000)
 
-    def keys_for(self, issuer: TrustedIssuer) -> dict[str, dict[str, Any]]:
+    def keys_for(self, issuer: TrustedIssuer, *, unknown_kid: bool = False) -> dict[str, dict[str, Any]]:
         with self._lock:
-            if issuer.jwks_file is not None:
-                stamp = os.stat(issuer.jwks_file).st_mtime
-                cached = self._cache.get(issuer.issuer)
-                if cached is None or cached.stamp != stamp:
-                    with open(issuer.jwks_file, encoding="utf-8") as handle:
-                        cached = _Cached(_parse_jwks(json.load(handle)), stamp)
-                    self._cache[issuer.issuer] = cached
-                return cached.keys
-            now = time.monotonic()
             cached = self._cache.get(issuer.issuer)
-            if cached is None or now - cached.stamp > JWKS_URL_TTL_SECONDS:
-                document = json.loads(self._fetch(str(issuer.jwks_url)))
-                cached = _Cached(_parse_jwks(document), now)
-                self._cache[issuer.issuer] = cached
+            try:
+                if issuer.jwks_file is not None:
+                    info = os.stat(issuer.jwks_file)
+                    stamp = (info.st_mtime_ns, info.st_ino)
+                    if cached is None or cached.stamp != stamp:
+                        with open(issuer.jwks_file, encoding="utf-8") as handle:
+                            cached = _Cached(_parse_jwks(json.load(handle)), stamp, self._monotonic())
+                else:
+                    age = self._monotonic() - cached.fetched if cached else None
+                    if age is None or age > JWKS_URL_TTL_SECONDS or (unknown_kid and age > JWKS_REFETCH_SECONDS):
+                        document = json.loads(self._fetch(str(issuer.jwks_url)))
+                        cached = _Cached(_parse_jwks(document), None, self._monotonic())
+            except (OSError, ValueError, AttributeError) as error:
+                if cached is None:
+                    raise TokenRefused("issuer_unavailable",
+                                       "The token issuer's keys cannot be loaded right now; retry shortly.") from error
+                return cached.keys
+            self._cache[issuer.issuer] = cached
             return cached.keys
 
 
@@ -114,7 +126,10 @@ class TokenVerifier:
         issuer = self._issuers.get(str(unverified.get("iss")))
         if issuer is None:
             raise TokenRefused("untrusted_issuer", "The token's issuer is not trusted by this API.")
-        jwk = self._keys.keys_for(issuer).get(str(header.get("kid")))
+        kid = str(header.get("kid"))
+        jwk = self._keys.keys_for(issuer).get(kid)
+        if jwk is None:
+            jwk = self._keys.keys_for(issuer, unknown_kid=True).get(kid)
         if jwk is None or jwk.get("kty") != ALLOWED_ALGORITHMS[alg] or jwk.get("alg", alg) != alg:
             raise TokenRefused("unknown_key", "The token's signing key (kid) is not known for its issuer.")
 

@@ -45,7 +45,10 @@ class DevIssuer:
             handle.write(pem)
         jwk = json.loads(ECAlgorithm.to_jwk(key.public_key()))
         jwk.update({"kid": f"dev-{uuid.uuid4().hex[:12]}", "alg": ALGORITHM, "use": "sig"})
-        self.jwks_path.write_text(json.dumps({"keys": [jwk]}, indent=2), encoding="utf-8")
+        # Replace atomically: a running API re-reads this file when it changes.
+        staging = self.jwks_path.with_suffix(".tmp")
+        staging.write_text(json.dumps({"keys": [jwk]}, indent=2), encoding="utf-8")
+        os.replace(staging, self.jwks_path)
 
     def trusted_issuer(self) -> dict[str, str]:
         """This issuer as an entry of ``LIAISON_TRUSTED_ISSUERS``."""

@@ -46,6 +46,8 @@ def _die_with_parent() -> None:
 
 def port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As the servers themselves bind: a port whose old connections linger in TIME_WAIT is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((HOST, port))
         except OSError:
@@ -159,8 +161,10 @@ class Stack:
 
         data = seed.seed(isoformat(datetime.now(UTC)))
         tokens_path = self.state_dir / "tokens.json"
-        tokens_path.write_text(json.dumps(seed.tokens(issuer, data), indent=2) + "\n", encoding="utf-8")
-        tokens_path.chmod(0o600)
+        tokens_path.unlink(missing_ok=True)
+        descriptor = os.open(tokens_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(seed.tokens(issuer, data), indent=2) + "\n")
         (self.state_dir / "environment.json").write_text(json.dumps(api_env, indent=2) + "\n", encoding="utf-8")
         return api_env
 
@@ -199,11 +203,14 @@ def _raise_stop(signum: int, frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make run", description=__doc__)
-    parser.add_argument("--moto-port", type=int, default=int(os.environ.get("MOTO_PORT", "5000")))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--moto-port", type=int, default="5000")
+    parser.add_argument("--port", type=int, default="8000")
     parser.add_argument("--state-dir", type=Path, default=ROOT / ".local")
-    parser.add_argument("--sla-time-scale", type=float, default=float(os.environ.get("SLA_TIME_SCALE", "1")))
+    parser.add_argument("--sla-time-scale", type=float, default="1")
     args = parser.parse_args(argv)
+    for name, port in (("MOTO_PORT", args.moto_port), ("PORT", args.port)):
+        if not 1024 <= port <= 65535:
+            parser.error(f"{name} must be a port number from 1024 to 65535")
     if args.moto_port == args.port:
         parser.error("MOTO_PORT and PORT must differ")
     if args.sla_time_scale < 1:

@@ -21,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ttl", type=int, default=DEFAULT_TTL_SECONDS, help="lifetime in seconds")
     parser.add_argument("--state-dir", default=".local", type=Path)
     args = parser.parse_args(argv)
+    if not args.sub.strip():
+        parser.error("SUB=<id> is required (the officer, representative or admin id)")
     if args.role == "authority" and not args.agency:
         parser.error("an authority token needs AGENCY=<agency id>")
     if args.role == "representative" and not args.region:

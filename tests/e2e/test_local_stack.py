@@ -45,7 +45,10 @@ def clean_env() -> dict[str, str]:
 
 class Running:
     def __init__(self, state_dir: Path) -> None:
-        self.moto_port, self.port = free_port(), free_port()
+        self.moto_port = free_port()
+        self.port = free_port()
+        while self.port == self.moto_port:
+            self.port = free_port()
         self.state_dir = state_dir
         self.lines: list[str] = []
         self.ready = threading.Event()

@@ -6,7 +6,6 @@ import base64
 import hashlib
 import hmac
 import json
-import time
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -191,7 +190,6 @@ def test_given_a_jwks_url_issuer_then_keys_are_fetched_once_and_cached(dev):
 def test_given_the_dev_key_is_regenerated_then_old_tokens_stop_verifying(dev, verifier):
     old = mint(dev)
     assert verifier.verify("Bearer " + old)
-    time.sleep(0.01)  # a distinct mtime for the regenerated JWKS file
     dev.private_key_path.unlink()
     dev.ensure_key()
     assert refused(verifier, old) == "unknown_key"
@@ -206,3 +204,79 @@ def test_given_the_clock_moves_past_expiry_then_the_same_token_is_refused(dev):
     clock.advance(timedelta(seconds=600 + LEEWAY_SECONDS))
     with pytest.raises(TokenRefused):
         verifier.verify(token)
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def url_issuer() -> TrustedIssuer:
+    return TrustedIssuer(issuer=ISSUER, audience=AUDIENCE, jwks_url="https://idp.example/jwks.json")
+
+
+def test_given_the_jwks_url_fails_before_any_load_then_issuer_unavailable(dev):
+    def fetch(url: str) -> bytes:
+        raise OSError("connection refused")
+
+    verifier = TokenVerifier([url_issuer()], FixedClock(NOW), KeyStore(fetch=fetch))
+    assert refused(verifier, mint(dev)) == "issuer_unavailable"
+
+
+def test_given_the_jwks_url_fails_after_a_load_then_the_last_keys_keep_working(dev):
+    clock, calls = FakeTime(), []
+
+    def fetch(url: str) -> bytes:
+        calls.append(url)
+        if len(calls) > 1:
+            raise OSError("identity provider down")
+        return dev.jwks_path.read_bytes()
+
+    verifier = TokenVerifier([url_issuer()], FixedClock(NOW), KeyStore(fetch=fetch, monotonic=clock))
+    assert verifier.verify("Bearer " + mint(dev))
+    clock.now += 10_000  # past the cache lifetime: a refetch is attempted and fails
+    assert verifier.verify("Bearer " + mint(dev))
+    assert len(calls) == 2
+
+
+def test_given_an_unknown_kid_then_keys_are_refetched_at_most_once_a_minute(dev, tmp_path):
+    rotated = DevIssuer(tmp_path / "rotated")
+    rotated.ensure_key()
+    clock, served = FakeTime(), [dev.jwks_path.read_bytes()]
+
+    def fetch(url: str) -> bytes:
+        return served[-1]
+
+    store = KeyStore(fetch=fetch, monotonic=clock)
+    verifier = TokenVerifier([url_issuer()], FixedClock(NOW), store)
+    assert verifier.verify("Bearer " + mint(dev))
+    served.append(rotated.jwks_path.read_bytes())  # the provider rotates its key
+    new_token = rotated.mint(role="authority", sub="o", agency_id="a", now=NOW.timestamp())
+    clock.now += 5
+    assert refused(verifier, new_token) == "unknown_key"  # fetched less than a minute ago: no refetch yet
+    clock.now += 60
+    assert verifier.verify("Bearer " + new_token).subject == "o"
+
+
+def test_given_a_missing_jwks_file_then_issuer_unavailable(tmp_path):
+    issuer = TrustedIssuer(issuer=ISSUER, audience=AUDIENCE, jwks_file=str(tmp_path / "absent.json"))
+    dev = DevIssuer(tmp_path)
+    assert refused(TokenVerifier([issuer], FixedClock(NOW)), mint(dev)) == "issuer_unavailable"
+
+
+def test_given_prod_settings_then_jwks_must_come_over_https(monkeypatch):
+    from pydantic import ValidationError
+
+    from chalicelib.settings import Settings
+
+    base = Settings().model_dump()
+    for issuers in ([{"issuer": "i", "audience": "a", "jwks_url": "http://idp.example/jwks"}],
+                    [{"issuer": "i", "audience": "a", "jwks_file": "/tmp/jwks.json"}]):
+        with pytest.raises(ValidationError, match="in prod|local development only"):
+            Settings(**{**base, "stage": "prod", "trusted_issuers": issuers})
+    ok = Settings(**{**base, "stage": "prod",
+                     "trusted_issuers": [{"issuer": "i", "audience": "a", "jwks_url": "https://idp.example/j"}]})
+    assert ok.trusted_issuers[0].jwks_url.scheme == "https"

@@ -140,7 +140,9 @@ def _validate(model: type[BaseModel], data: Any, where: str) -> BaseModel:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
+        errors = exc.errors(include_url=False)
+        # An unknown field is named first: it is how a client tries to set what the server owns.
+        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         name = _field_path(first)
         if first["type"] == "extra_forbidden":
             raise BadRequest(f"Unknown {where} field '{name}'.", code="unknown_field", field=name) from None

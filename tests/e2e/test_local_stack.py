@@ -189,6 +189,38 @@ def test_given_no_or_bad_tokens_then_401(stack):
     assert response.status_code == 401 and response.json()["code"] == "malformed_token"
 
 
+def test_given_the_readme_walkthrough_then_it_runs_as_written_with_the_promised_answers(stack):
+    readme = (ROOT / "README.md").read_text()
+    section = readme.index("## Try it")
+    start = readme.index("```sh", section) + len("```sh")
+    script = readme[start:readme.index("```", start)]
+    script = script.replace("http://127.0.0.1:8000", stack.url).replace(
+        ".local/tokens.json", str(stack.state_dir / "tokens.json"))
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120, env=clean_env() | {"STATE_DIR": str(stack.state_dir)})
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    answers = []
+    for line in lines:
+        try:
+            answers.append(json.loads(line))
+        except ValueError:
+            answers.append(line)
+    codes = [a.get("code") if isinstance(a, dict) else a for a in answers]
+    assert codes == [
+        None, codes[1], None, None, 201, "idempotency_key_reused", None, None, None, "not_found",
+        "unknown_field", "malformed_token", None, "illegal_transition", None, "agency_not_verified", None, None,
+        None, "agency_suspended", None], result.stdout
+    assert answers[0]["status"] == "ok"
+    created = answers[3]
+    assert (created["status"], created["region"]) == ("received", "eu")
+    assert answers[6]["items"][0]["id"] == created["id"]
+    assert [e["kind"] for e in answers[8]["events"]] == ["submitted"]
+    assert answers[12]["status"] == "withdrawn"
+    assert answers[14]["standing"] == "pending" and answers[18]["standing"] == "suspended"
+    assert answers[17] == {"items": []}
+
+
 def test_given_the_ports_are_busy_then_a_second_make_run_fails_with_a_plain_message(stack, tmp_path):
     result = subprocess.run(
         ["make", "-s", "run", f"MOTO_PORT={stack.moto_port}", f"PORT={stack.port}", f"STATE_DIR={tmp_path}"],

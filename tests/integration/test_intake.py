@@ -124,6 +124,12 @@ def test_given_a_server_owned_field_in_the_body_then_400_and_nothing_changes(cli
         assert reference not in {item["reference"] for item in listed}
 
 
+def test_given_an_unknown_field_among_other_errors_then_the_unknown_field_is_reported(client, issuer):
+    response = post(client, "/v1/requests", {"type": "data_disclosure", "status": "fulfilled"}, authority(issuer))
+    assert (response.status_code, response.json_body["code"], response.json_body["field"]) == (
+        400, "unknown_field", "status")
+
+
 def test_given_a_body_over_256_kb_then_413(client, issuer):
     response = submit(client, issuer, description="x" * (256 * 1024))
     assert (response.status_code, response.json_body["code"]) == (413, "payload_too_large")

@@ -58,6 +58,11 @@ class PayloadTooLarge(LiaisonError):
     code = "payload_too_large"
 
 
+class UnsupportedMediaType(LiaisonError):
+    status = 415
+    code = "unsupported_media_type"
+
+
 class Unprocessable(LiaisonError):
     status = 422
     code = "unprocessable"

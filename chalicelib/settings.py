@@ -29,6 +29,11 @@ class TrustedIssuer(BaseModel):
     audience: str = Field(min_length=1, max_length=256)
     jwks_file: str | None = None
     jwks_url: HttpUrl | None = None
+    # What this issuer may vouch for. An agency's own identity provider gets
+    # roles ["authority"] and agencies [its id]; only the platform's own pool
+    # should have "admin". "*" in agencies: any agency (the platform's pool).
+    roles: frozenset[Literal["authority", "representative", "admin"]] = Field(min_length=1)
+    agencies: frozenset[str] = frozenset()
 
     @model_validator(mode="after")
     def _one_key_source(self) -> "TrustedIssuer":
@@ -87,6 +92,14 @@ class Settings(BaseSettings):
                 if issuer.jwks_file is not None:
                     raise ValueError(f"issuer {issuer.issuer}: jwks_file is for local development only")
         return self
+
+    @field_validator("deadlines")
+    @classmethod
+    def _usable_deadlines(cls, value: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+        from chalicelib.domain.deadlines import DeadlinePolicy  # pure domain code; checked once, at start
+
+        DeadlinePolicy(value)
+        return value
 
     @field_validator("trusted_issuers", mode="before")
     @classmethod

@@ -49,7 +49,7 @@ def list_agencies(call: Call) -> AgencyPage:
 def get_agency(call: Call) -> AgencyView:
     agency = agencies.get(call.params["agency_id"])
     if agency is None:
-        raise NotFound(f"No agency '{call.params['agency_id']}'.")
+        raise NotFound("No such agency.")
     return AgencyView.of(agency)
 
 

@@ -80,6 +80,7 @@ def _idempotency_key(call: Call) -> str | None:
 
 
 @routes.private("/v1/requests", "POST", roles=AUTHORITY, body=Submission, responses={201: RequestView},
+                headers={"Idempotency-Key": "1 to 128 of A-Z a-z 0-9 . _ : - ; makes retries of this submission safe"},
                 summary="Submit a legal request. Send an Idempotency-Key header to make retries safe: the same key "
                         "and body return the same request; the same key with another body is refused (422).")
 def submit_request(call: Call) -> Reply:

@@ -32,6 +32,7 @@ from chalicelib.errors import (
     LiaisonError,
     PayloadTooLarge,
     Unauthorized,
+    UnsupportedMediaType,
 )
 from chalicelib.observability import logger, metrics
 from chalicelib.store.agencies import AgencyRepository
@@ -59,6 +60,7 @@ class Operation:
     query: type[BaseModel] | None = None
     responses: dict[int, type[BaseModel] | None] = field(default_factory=dict)
     content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)  # optional request headers: name → description
 
     @property
     def public(self) -> bool:
@@ -101,7 +103,7 @@ def error_response(error: LiaisonError) -> Response:
 
 
 def _principal(request: Request, roles: frozenset[Role]) -> Principal:
-    if TOKEN_QUERY_PARAMETERS & set(request.query_params or {}):
+    if TOKEN_QUERY_PARAMETERS & {name.lower() for name in (request.query_params or {})}:
         raise Unauthorized("Tokens are accepted in the Authorization header only.", code="token_in_query")
     context = (request.context or {}).get("authorizer") or {}
     if context.get("outcome") != "verified":
@@ -156,9 +158,12 @@ def _body(request: Request, model: type[BaseModel]) -> BaseModel:
     raw = request.raw_body or b""
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"The body exceeds {MAX_BODY_BYTES} bytes.")
+    media_type = (request.headers or {}).get("content-type", "").split(";")[0].strip().lower()
+    if raw and media_type != "application/json":
+        raise UnsupportedMediaType("Send the body as JSON with 'Content-Type: application/json'.")
     try:
         data = json.loads(raw) if raw else {}  # no body: an empty object, so required fields are named
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadRequest("The body is not valid JSON.", code="invalid_json") from None
     if not isinstance(data, dict):
         raise BadRequest("The body must be a JSON object.", code="invalid_json")
@@ -191,10 +196,12 @@ class Routes:
 
     def private(self, path: str, method: str = "GET", *, summary: str, roles: set[Role],
                 responses: dict[int, type[BaseModel] | None], body: type[BaseModel] | None = None,
-                query: type[BaseModel] | None = None) -> Callable[[Handler], Handler]:
+                query: type[BaseModel] | None = None, headers: dict[str, str] | None = None,
+                ) -> Callable[[Handler], Handler]:
         if not roles:
             raise ValueError(f"{method} {path}: a private route needs at least one role")
-        operation = Operation(method, path, summary, self.tag, frozenset(roles), body, query, responses)
+        operation = Operation(method, path, summary, self.tag, frozenset(roles), body, query, responses,
+                              headers=headers or {})
         return self._register(operation)
 
     def _register(self, operation: Operation) -> Callable[[Handler], Handler]:
@@ -230,7 +237,8 @@ class Routes:
                 operation.path,
                 methods=[operation.method],
                 authorizer=None if operation.public else jwt_auth,
-                content_types=["application/json"],
+                # Any type reaches the handler, which refuses non-JSON bodies with the API's own 415.
+                content_types=["*/*"],
             )(view)
             return view
 

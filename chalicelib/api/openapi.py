@@ -81,6 +81,8 @@ def build(app: Chalice, *, server_url: str, version: str) -> dict[str, Any]:
             for name, prop in schema.get("properties", {}).items():
                 parameters.append({"name": name, "in": "query", "required": name in schema.get("required", []),
                                    "schema": prop})
+        parameters += [{"name": name, "in": "header", "required": False, "description": description,
+                        "schema": {"type": "string"}} for name, description in op.headers.items()]
         if parameters:
             item["parameters"] = parameters
         if op.body:

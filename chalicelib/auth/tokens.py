@@ -156,7 +156,13 @@ class TokenVerifier:
             raise TokenRefused("invalid_token", "The token could not be verified.") from None
 
         self._check_times(claims)
-        return self._principal(claims, issuer.issuer)
+        principal = self._principal(claims, issuer.issuer)
+        if principal.role.value not in issuer.roles:
+            raise TokenRefused("issuer_not_allowed", f"This issuer may not issue '{principal.role.value}' tokens.")
+        if principal.agency_id is not None and "*" not in issuer.agencies \
+                and principal.agency_id not in issuer.agencies:
+            raise TokenRefused("issuer_not_allowed", "This issuer may not speak for that agency.")
+        return principal
 
     @staticmethod
     def _bearer(authorization: str | None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import functools
 import hashlib
 import secrets
@@ -22,6 +23,7 @@ from chalicelib.store.requests import Change, RequestRepository
 from chalicelib.workflow.client import Workflow, WorkflowUnavailable
 
 REQUEST_ID_PREFIX = "LR-"
+REQUEST_ID = re.compile(r"^LR-[A-Z2-7]{16}$")  # prefix + base32 of 10 bytes
 
 
 def _base32(data: bytes) -> str:
@@ -117,9 +119,9 @@ class Intake:
 
     def own(self, principal: Principal, request_id: str) -> LegalRequest:
         """The caller's agency's request, or 404 – the same 404 whether it is absent or another's."""
-        item = self.requests.get(request_id) if request_id.startswith(REQUEST_ID_PREFIX) else None
+        item = self.requests.get(request_id) if REQUEST_ID.match(request_id) else None
         if item is None or item.agency_id != principal.agency_id:
-            raise NotFound(f"No request '{request_id}' for your agency.")
+            raise NotFound("No such request for your agency.")
         return item
 
     def events(self, principal: Principal, request_id: str) -> list[Event]:

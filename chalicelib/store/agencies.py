@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
-from chalicelib.domain.agencies import NewAgency, Standing, StandingChange, next_standing
+from chalicelib.domain.agencies import IDENTIFIER, NewAgency, Standing, StandingChange, next_standing
 from chalicelib.errors import Conflict, NotFound
-from chalicelib.store import cursor
+from chalicelib.store.paging import query_page
 from chalicelib.store.models import REGISTRY, Agency
+
+
+AGENCY_ID = re.compile(IDENTIFIER)
 
 
 def _conditional_failure(error: Exception) -> bool:
@@ -16,6 +21,8 @@ def _conditional_failure(error: Exception) -> bool:
 
 class AgencyRepository:
     def get(self, agency_id: str) -> Agency | None:
+        if not AGENCY_ID.match(agency_id):  # never send DynamoDB a key it would reject
+            return None
         try:
             return Agency.get(agency_id, consistent_read=True)
         except DoesNotExist:
@@ -36,7 +43,7 @@ class AgencyRepository:
     def change_standing(self, agency_id: str, change: StandingChange, *, now: str, actor: str) -> Agency:
         agency = self.get(agency_id)
         if agency is None:
-            raise NotFound(f"No agency '{agency_id}'.")
+            raise NotFound("No such agency.")
         target = next_standing(Standing(agency.standing), change)
         try:
             # The version condition makes a concurrent change lose with a 409, not overwrite.
@@ -50,11 +57,5 @@ class AgencyRepository:
         return agency
 
     def page(self, *, limit: int, after: str | None, standing: Standing | None) -> tuple[list[Agency], str | None]:
-        results = Agency.in_registry.query(
-            REGISTRY,
-            filter_condition=(Agency.standing == standing.value) if standing else None,
-            limit=limit,
-            last_evaluated_key=cursor.decode(after, pinned={"registry": REGISTRY}),
-        )
-        items = list(results)
-        return items, cursor.encode(results.last_evaluated_key)
+        return query_page(Agency.in_registry, Agency, REGISTRY, key_names=("registry", "agency_id"), limit=limit,
+                          after=after, filter_condition=(Agency.standing == standing.value) if standing else None)

@@ -23,8 +23,8 @@ def encode(last_evaluated_key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode(cursor: str | None, *, pinned: dict[str, str]) -> dict[str, Any] | None:
-    """The start key of the next page; ``pinned`` attributes must hold the caller's own values."""
+def decode(cursor: str | None, *, keys: tuple[str, ...], pinned: dict[str, str]) -> dict[str, Any] | None:
+    """The start key of the next page: exactly ``keys``, all strings, ``pinned`` ones the caller's own."""
     if not cursor:
         return None
     invalid = BadRequest("The cursor is not one this API issued for this list.", code="invalid_cursor",
@@ -35,8 +35,8 @@ def decode(cursor: str | None, *, pinned: dict[str, str]) -> dict[str, Any] | No
         key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (binascii.Error, ValueError):
         raise invalid from None
-    if not isinstance(key, dict) or not all(
-        isinstance(value, dict) and len(value) == 1 and isinstance(next(iter(value.values())), str)
+    if not isinstance(key, dict) or set(key) != set(keys) or not all(
+        isinstance(value, dict) and set(value) == {"S"} and isinstance(value["S"], str) and 0 < len(value["S"]) <= 512
         for value in key.values()
     ):
         raise invalid

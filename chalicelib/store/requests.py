@@ -19,8 +19,10 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.errors import Conflict
 from chalicelib.settings import get_settings
-from chalicelib.store import cursor
 from chalicelib.store.models import Event, LegalRequest
+from chalicelib.store.paging import query_page
+
+AGENCY_INDEX_KEYS = ("agency_id", "received_at", "request_id")
 
 
 @functools.cache
@@ -88,15 +90,8 @@ class RequestRepository:
         if type_:
             condition = (LegalRequest.type == type_) if condition is None else condition & (
                 LegalRequest.type == type_)
-        results = LegalRequest.by_agency.query(
-            agency_id,
-            scan_index_forward=False,
-            filter_condition=condition,
-            limit=limit,
-            last_evaluated_key=cursor.decode(after, pinned={"agency_id": agency_id}),
-        )
-        items = list(results)
-        return items, cursor.encode(results.last_evaluated_key)
+        return query_page(LegalRequest.by_agency, LegalRequest, agency_id, key_names=AGENCY_INDEX_KEYS,
+                          limit=limit, after=after, filter_condition=condition, newest_first=True)
 
     def events(self, request_id: str) -> list[Event]:
         return list(Event.query(request_id, consistent_read=True))

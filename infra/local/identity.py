@@ -52,7 +52,8 @@ class DevIssuer:
 
     def trusted_issuer(self) -> dict[str, str]:
         """This issuer as an entry of ``LIAISON_TRUSTED_ISSUERS``."""
-        return {"issuer": ISSUER, "audience": AUDIENCE, "jwks_file": str(self.jwks_path.resolve())}
+        return {"issuer": ISSUER, "audience": AUDIENCE, "jwks_file": str(self.jwks_path.resolve()),
+                "roles": ["authority", "representative", "admin"], "agencies": ["*"]}
 
     def _kid(self) -> str:
         return json.loads(self.jwks_path.read_text(encoding="utf-8"))["keys"][0]["kid"]

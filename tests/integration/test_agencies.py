@@ -140,3 +140,11 @@ def test_given_a_non_admin_then_admin_routes_answer_403_and_change_nothing(clien
                                    body=b"{}" if method == "POST" else b"")
     assert (response.status_code, response.json_body["code"]) == (403, "role_not_allowed")
     assert client.http.get(f"/v1/admin/agencies/{FR}", headers=admin(issuer)).json_body["standing"] == "verified"
+
+
+@pytest.mark.parametrize("agency_id", ["A" * 3000, "UPPER", "x"])
+def test_given_a_malformed_agency_id_in_the_path_then_404_without_echo(client, issuer, agency_id):
+    for response in (client.http.get(f"/v1/admin/agencies/{agency_id}", headers=admin(issuer)),
+                     change(client, issuer, agency_id, "verify")):
+        assert (response.status_code, response.json_body["code"]) == (404, "not_found")
+        assert agency_id not in response.json_body["message"]

@@ -173,20 +173,25 @@ def test_given_a_malformed_idempotency_key_then_400(client, issuer, key):
 
 
 def test_given_a_stored_request_whose_reply_was_lost_when_retried_with_its_key_then_the_same_request(
-        client, issuer):
+        client, issuer, local_resources):
     """A crash after the write but before the idempotency record completed: the derived id finds the item."""
     from chalicelib.api import authorities
 
+    table = boto3.resource("dynamodb", region_name="eu-west-1").Table(authorities.get_settings().idempotency_table)
+
+    def record_ids() -> set[str]:
+        return {record["id"] for record in table.scan()["Items"]}  # test inspection only
+
     body = submission()
     headers = authority(issuer) | {"Idempotency-Key": "lost-reply-1"}
+    before = record_ids()
     first = post(client, "/v1/requests", body, headers)
-    # Forget the idempotency record, as if the first attempt died before completing it.
-    table = boto3.resource("dynamodb", region_name="eu-west-1").Table(authorities.get_settings().idempotency_table)
-    for record in table.scan()["Items"]:
-        table.delete_item(Key={"id": record["id"]})
+    (this_record,) = record_ids() - before
+    table.delete_item(Key={"id": this_record})  # as if the first attempt died before completing it
     again = post(client, "/v1/requests", body, headers)
     assert again.status_code == 201
-    assert again.json_body["id"] == first.json_body["id"]
+    assert again.json_body == first.json_body
+    assert len(executions_named(local_resources, first.json_body["id"])) == 1
     changed = post(client, "/v1/requests", submission(description="changed"), headers)
     assert (changed.status_code, changed.json_body["code"]) == (422, "idempotency_key_reused")
 
@@ -267,7 +272,7 @@ def test_given_an_unknown_field_in_a_withdrawal_then_400(client, issuer):
 
 def test_given_requests_of_another_agency_then_every_route_answers_404_and_lists_hide_them(client, issuer):
     mine = submit(client, issuer, FR).json_body
-    other = authority(issuer, DE)
+    other = authority(issuer, DE, sub="officer-of-de")
     for method, path in [("GET", f"/v1/requests/{mine['id']}"), ("GET", f"/v1/requests/{mine['id']}/events"),
                          ("POST", f"/v1/requests/{mine['id']}/withdraw")]:
         response = client.http.request(method, path, headers=other, body=b"{}" if method == "POST" else b"")
@@ -284,14 +289,61 @@ def test_given_requests_of_another_agency_then_every_route_answers_404_and_lists
             break
         cursor = f"&cursor={page['next_cursor']}"
     assert mine["id"] not in ids
-    # Unchanged by the other agency's attempt; withdrawn only by its owner in the loop above.
-    assert client.http.get(f"/v1/requests/{mine['id']}/events", headers=authority(issuer)).json_body["events"][-1][
-        "actor"] == "officer-1"
+    # The other agency's attempts left no trace; the only withdrawal is the owner's, in the loop above.
+    events = client.http.get(f"/v1/requests/{mine['id']}/events", headers=authority(issuer)).json_body["events"]
+    assert [(e["kind"], e["actor"]) for e in events] == [("submitted", "officer-1"), ("withdrawn", "officer-1")]
 
 
-@pytest.mark.parametrize("request_id", ["LR-DOESNOTEXIST0000", "nonsense", "LR-" + "A" * 300])
-def test_given_an_unknown_request_id_then_404(client, issuer, request_id):
-    assert client.http.get(f"/v1/requests/{request_id}", headers=authority(issuer)).status_code == 404
+@pytest.mark.parametrize("request_id", ["LR-AAAAAAAAAAAAAAAA", "nonsense", "LR-" + "A" * 3000, "LR-%00"])
+def test_given_an_unknown_or_malformed_request_id_then_404_without_echo(client, issuer, request_id):
+    for path in (f"/v1/requests/{request_id}", f"/v1/requests/{request_id}/events"):
+        response = client.http.get(path, headers=authority(issuer))
+        assert (response.status_code, response.json_body["code"]) == (404, "not_found")
+        assert request_id not in response.json_body["message"]
+
+
+def test_given_deeply_nested_json_then_400_not_500(client, issuer):
+    raw = b"[" * 100_000 + b"]" * 100_000
+    response = client.http.post("/v1/requests", body=raw, headers=authority(issuer))
+    assert (response.status_code, response.json_body["code"]) == (400, "invalid_json")
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"])
+def test_given_a_body_that_is_not_declared_json_then_415_in_the_api_error_shape(client, issuer, content_type):
+    headers = authority(issuer) | {"Content-Type": content_type}
+    response = client.http.post("/v1/requests", body=json.dumps(submission()).encode(), headers=headers)
+    assert (response.status_code, response.json_body["code"]) == (415, "unsupported_media_type")
+
+
+@pytest.mark.parametrize("key", [
+    {"agency_id": {"S": FR}},
+    {"agency_id": {"S": FR}, "received_at": {"N": "abc"}, "request_id": {"S": "LR-X"}},
+    {"agency_id": {"S": FR}, "received_at": {"S": "2026"}, "request_id": {"S": "LR-X"}, "extra": {"S": "1"}},
+])
+def test_given_a_forged_list_cursor_then_400(client, issuer, key):
+    from chalicelib.store import cursor
+
+    response = client.http.get(f"/v1/requests?cursor={cursor.encode(key)}", headers=authority(issuer))
+    assert (response.status_code, response.json_body["code"]) == (400, "invalid_cursor")
+
+
+def test_given_a_rare_filter_then_one_call_reads_a_bounded_number_of_pages(client, issuer, monkeypatch):
+    from chalicelib.store import paging
+
+    agency = "nl-veiligweb-ngo"
+    for _ in range(7):
+        submit(client, issuer, agency, kind="preservation")
+    monkeypatch.setattr(paging, "FILTERED_PAGE_SIZE", 2)
+    monkeypatch.setattr(paging, "MAX_PAGES", 2)
+    pages, cursor = 0, ""
+    while True:
+        page = client.http.get(f"/v1/requests?type=content_removal{cursor}", headers=authority(issuer, agency))
+        assert page.status_code == 200 and page.json_body["items"] == []
+        pages += 1
+        if not page.json_body.get("next_cursor"):
+            break
+        cursor = f"&cursor={page.json_body['next_cursor']}"
+    assert pages == 2  # 7 items, read 2 × 2 at a time: one call stops with a cursor, the next reaches the end
 
 
 @pytest.mark.parametrize(("method", "path"), [

@@ -63,6 +63,12 @@ def test_given_a_response_model_then_the_document_uses_its_pydantic_schema(clien
     assert ref == {"$ref": "#/components/schemas/CallerView"}
 
 
+def test_given_the_submission_route_then_the_idempotency_header_is_documented(client):
+    document = client.http.get("/openapi.json").json_body
+    parameters = document["paths"]["/v1/requests"]["post"]["parameters"]
+    assert [(p["name"], p["in"], p["required"]) for p in parameters] == [("Idempotency-Key", "header", False)]
+
+
 def test_given_the_docs_page_then_it_lists_every_route(client):
     response = client.http.get("/docs")
     assert response.status_code == 200

@@ -124,7 +124,7 @@ def test_given_an_allowed_role_then_200(http, issuer):
     assert response.json_body == {"subject": "admin-1"}
 
 
-@pytest.mark.parametrize("parameter", ["access_token", "token", "id_token"])
+@pytest.mark.parametrize("parameter", ["access_token", "token", "id_token", "Token", "ACCESS_TOKEN"])
 def test_given_a_token_in_the_query_string_then_401_even_with_a_valid_header(http, authority, parameter):
     response = http.get(f"/admin-only?{parameter}=abc", headers=authority)
     assert response.status_code == 401

@@ -19,6 +19,7 @@ from chalicelib.settings import TrustedIssuer
 from infra.local.identity import AUDIENCE, ISSUER, DevIssuer
 
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
+ALL_ROLES = {"authority", "representative", "admin"}
 
 
 def _b64(data: bytes) -> str:
@@ -180,7 +181,7 @@ def test_given_a_jwks_url_issuer_then_keys_are_fetched_once_and_cached(dev):
         fetched.append(url)
         return dev.jwks_path.read_bytes()
 
-    issuer = TrustedIssuer(issuer=ISSUER, audience=AUDIENCE, jwks_url="https://idp.example/jwks.json")
+    issuer = TrustedIssuer(issuer=ISSUER, audience=AUDIENCE, roles=ALL_ROLES, agencies={"*"}, jwks_url="https://idp.example/jwks.json")
     verifier = TokenVerifier([issuer], FixedClock(NOW), KeyStore(fetch=fetch))
     for _ in range(3):
         assert verifier.verify("Bearer " + mint(dev)).subject == "officer-1"
@@ -215,7 +216,7 @@ class FakeTime:
 
 
 def url_issuer() -> TrustedIssuer:
-    return TrustedIssuer(issuer=ISSUER, audience=AUDIENCE, jwks_url="https://idp.example/jwks.json")
+    return TrustedIssuer(issuer=ISSUER, audience=AUDIENCE, roles=ALL_ROLES, agencies={"*"}, jwks_url="https://idp.example/jwks.json")
 
 
 def test_given_the_jwks_url_fails_before_any_load_then_issuer_unavailable(dev):
@@ -262,7 +263,7 @@ def test_given_an_unknown_kid_then_keys_are_refetched_at_most_once_a_minute(dev,
 
 
 def test_given_a_missing_jwks_file_then_issuer_unavailable(tmp_path):
-    issuer = TrustedIssuer(issuer=ISSUER, audience=AUDIENCE, jwks_file=str(tmp_path / "absent.json"))
+    issuer = TrustedIssuer(issuer=ISSUER, audience=AUDIENCE, roles=ALL_ROLES, agencies={"*"}, jwks_file=str(tmp_path / "absent.json"))
     dev = DevIssuer(tmp_path)
     assert refused(TokenVerifier([issuer], FixedClock(NOW)), mint(dev)) == "issuer_unavailable"
 
@@ -273,10 +274,35 @@ def test_given_prod_settings_then_jwks_must_come_over_https(monkeypatch):
     from chalicelib.settings import Settings
 
     base = Settings().model_dump()
-    for issuers in ([{"issuer": "i", "audience": "a", "jwks_url": "http://idp.example/jwks"}],
-                    [{"issuer": "i", "audience": "a", "jwks_file": "/tmp/jwks.json"}]):
+    for issuers in ([{"issuer": "i", "audience": "a", "roles": ["admin"], "jwks_url": "http://idp.example/jwks"}],
+                    [{"issuer": "i", "audience": "a", "roles": ["admin"], "jwks_file": "/tmp/jwks.json"}]):
         with pytest.raises(ValidationError, match="in prod|local development only"):
             Settings(**{**base, "stage": "prod", "trusted_issuers": issuers})
     ok = Settings(**{**base, "stage": "prod",
-                     "trusted_issuers": [{"issuer": "i", "audience": "a", "jwks_url": "https://idp.example/j"}]})
+                     "trusted_issuers": [{"issuer": "i", "audience": "a", "roles": ["admin"], "jwks_url": "https://idp.example/j"}]})
     assert ok.trusted_issuers[0].jwks_url.scheme == "https"
+
+
+def test_given_an_agency_identity_provider_then_it_can_only_vouch_for_its_own_officers(dev, tmp_path):
+    """Agency B's provider is trusted for B's officers, never for A's agency or for admins."""
+    other = DevIssuer(tmp_path / "agency-b")
+    other.ensure_key()
+    agency_b = TrustedIssuer(issuer="https://idp.agency-b.example", audience=AUDIENCE,
+                             jwks_file=str(other.jwks_path), roles={"authority"}, agencies={"de-nordmark-lka"})
+    verifier = TokenVerifier([TrustedIssuer(**dev.trusted_issuer()), agency_b], FixedClock(NOW))
+
+    def from_b(**kwargs) -> str:
+        return other.mint(now=NOW.timestamp(), extra={"iss": "https://idp.agency-b.example"}, **kwargs)
+
+    assert verifier.verify("Bearer " + from_b(role="authority", sub="o", agency_id="de-nordmark-lka")).agency_id \
+        == "de-nordmark-lka"
+    assert refused(verifier, from_b(role="authority", sub="o", agency_id="fr-valmont-cyber")) == "issuer_not_allowed"
+    assert refused(verifier, from_b(role="admin", sub="o")) == "issuer_not_allowed"
+    assert refused(verifier, from_b(role="representative", sub="o", region="eu")) == "issuer_not_allowed"
+
+
+def test_given_an_issuer_without_roles_then_the_settings_are_refused():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        TrustedIssuer(issuer=ISSUER, audience=AUDIENCE, jwks_file="/tmp/x.json", roles=set())

@@ -108,16 +108,32 @@ def test_given_an_illegal_standing_change_then_409(current, change):
         next_standing(current, change)
 
 
+KEYS = ("agency_id", "received_at", "request_id")
+
+
 def test_given_a_cursor_then_it_round_trips_only_for_its_own_partition():
     key = {"agency_id": {"S": "fr-a"}, "received_at": {"S": "2026"}, "request_id": {"S": "LR-1"}}
     token = cursor.encode(key)
-    assert cursor.decode(token, pinned={"agency_id": "fr-a"}) == key
+    assert cursor.decode(token, keys=KEYS, pinned={"agency_id": "fr-a"}) == key
     with pytest.raises(BadRequest):
-        cursor.decode(token, pinned={"agency_id": "de-b"})
-    assert cursor.encode(None) is None and cursor.decode(None, pinned={}) is None
+        cursor.decode(token, keys=KEYS, pinned={"agency_id": "de-b"})
+    assert cursor.encode(None) is None and cursor.decode(None, keys=KEYS, pinned={}) is None
+
+
+@pytest.mark.parametrize("key", [
+    {"agency_id": {"S": "fr-a"}},  # keys missing
+    {"agency_id": {"S": "fr-a"}, "received_at": {"N": "1"}, "request_id": {"S": "LR-1"}},  # wrong type
+    {"agency_id": {"S": "fr-a"}, "received_at": {"S": "2026"}, "request_id": {"S": "LR-1"}, "x": {"S": "y"}},
+    {"agency_id": {"S": "fr-a"}, "received_at": {"S": ""}, "request_id": {"S": "LR-1"}},
+    {"agency_id": {"S": "fr-a"}, "received_at": {"S": "2026", "N": "1"}, "request_id": {"S": "LR-1"}},
+    {"agency_id": {"S": "fr-a"}, "received_at": ["2026"], "request_id": {"S": "LR-1"}},
+])
+def test_given_a_cursor_not_shaped_like_the_index_key_then_400(key):
+    with pytest.raises(BadRequest):
+        cursor.decode(cursor.encode(key), keys=KEYS, pinned={"agency_id": "fr-a"})
 
 
 @pytest.mark.parametrize("token", ["!!!", "e30", "W10", "eyJhIjogMX0", "x" * 2000])
 def test_given_a_forged_cursor_then_400(token):
     with pytest.raises(BadRequest):
-        cursor.decode(token, pinned={"agency_id": "fr-a"})
+        cursor.decode(token, keys=KEYS, pinned={"agency_id": "fr-a"})

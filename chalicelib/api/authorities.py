@@ -27,16 +27,19 @@ from chalicelib.domain.deadlines import RequestType
 from chalicelib.domain.intake import Submission
 from chalicelib.domain.lifecycle import Status
 from chalicelib.errors import BadRequest, Conflict, DependencyUnavailable, Unprocessable
+from chalicelib.services.desk import Desk
 from chalicelib.services.intake import Intake
 from chalicelib.settings import get_settings
 
 routes = Routes(__name__, tag="authorities")
 intake = Intake()
+desk = Desk(requests=intake.requests, workflow=intake.workflow)
 
 IDEMPOTENCY_HEADER = "idempotency-key"
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 IDEMPOTENCY_SECONDS = 24 * 3600
 AUTHORITY = {Role.AUTHORITY}
+READERS = {Role.AUTHORITY, Role.REPRESENTATIVE}
 
 
 class RequestQuery(Strict):
@@ -118,17 +121,19 @@ def list_requests(call: Call) -> RequestPage:
     return RequestPage(items=[RequestSummary.of(item) for item in items], next_cursor=next_cursor)
 
 
-@routes.private("/v1/requests/{request_id}", roles=AUTHORITY, responses={200: RequestView},
-                summary="One of your agency's requests.")
+@routes.private("/v1/requests/{request_id}", roles=READERS, responses={200: RequestView},
+                summary="A request: your agency's (authority) or your region's (representative, with routing).")
 def get_request(call: Call) -> RequestView:
-    return RequestView.of(intake.own(call.caller, call.params["request_id"]))
+    item = desk.visible(call.caller, call.params["request_id"])
+    return RequestView.of(item, routing=call.caller.role is Role.REPRESENTATIVE)
 
 
-@routes.private("/v1/requests/{request_id}/events", roles=AUTHORITY, responses={200: Timeline},
-                summary="The timeline of one of your agency's requests: every change, its time, kind and actor.")
+@routes.private("/v1/requests/{request_id}/events", roles=READERS, responses={200: Timeline},
+                summary="The timeline of a request you may see: every change, its time, kind and actor.")
 def get_request_events(call: Call) -> Timeline:
-    request_id = call.params["request_id"]
-    return Timeline(request_id=request_id, events=[EventView.of(e) for e in intake.events(call.caller, request_id)])
+    item = desk.visible(call.caller, call.params["request_id"])
+    return Timeline(request_id=item.request_id,
+                    events=[EventView.of(e) for e in intake.requests.events(item.request_id)])
 
 
 @routes.private("/v1/requests/{request_id}/withdraw", "POST", roles=AUTHORITY, body=Withdrawal,

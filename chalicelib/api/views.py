@@ -26,6 +26,9 @@ class RequestSummary(BaseModel):
     due_at: str
     escalation_level: int
     sla_breached: bool
+    assignee: str | None = None
+    acknowledged_at: str | None = None
+    decided_at: str | None = None
     closed_at: str | None = None
 
     @classmethod
@@ -34,12 +37,21 @@ class RequestSummary(BaseModel):
             id=item.request_id, type=item.type, status=item.status, region=item.region, reference=item.reference,
             received_at=item.received_at, ack_due_at=item.ack_due_at, due_at=item.due_at,
             escalation_level=int(item.escalation_level), sla_breached=bool(item.sla_breached),
+            assignee=item.assignee, acknowledged_at=item.acknowledged_at, decided_at=item.decided_at,
             closed_at=item.closed_at,
         )
 
     @classmethod
     def of(cls, item: LegalRequest) -> "RequestSummary":
         return cls(**cls.fields_of(item))
+
+
+class Routing(BaseModel):
+    """How the request was routed and who is next if nobody acts (representatives only)."""
+
+    routing_rule: str
+    assignment_rule: str | None = None
+    escalation_chain: list[str] = []
 
 
 class RequestView(RequestSummary):
@@ -53,11 +65,13 @@ class RequestView(RequestSummary):
     targets: list[Target]
     data_categories: list[str] | None = None
     emergency: Emergency | None = None
+    decision: dict[str, Any] | None = None
+    routing: Routing | None = None
     updated_at: str
     version: int
 
     @classmethod
-    def of(cls, item: LegalRequest) -> "RequestView":
+    def of(cls, item: LegalRequest, *, routing: bool = False) -> "RequestView":
         return cls(
             **cls.fields_of(item),
             agency_id=item.agency_id, submitted_by=item.submitted_by, legal_basis=item.legal_basis,
@@ -65,6 +79,9 @@ class RequestView(RequestSummary):
             targets=[Target(kind=t.kind, value=t.value) for t in item.targets],
             data_categories=list(item.data_categories) if item.data_categories else None,
             emergency=Emergency(**item.emergency) if item.emergency else None,
+            decision=item.decision,
+            routing=Routing(routing_rule=item.routing_rule, assignment_rule=item.assignment_rule,
+                            escalation_chain=list(item.escalation_chain or [])) if routing else None,
             updated_at=item.updated_at, version=int(item.version),
         )
 

@@ -20,6 +20,7 @@ from chalicelib.settings import get_settings
 from chalicelib.store.agencies import AgencyRepository
 from chalicelib.store.models import Event, LegalRequest, TargetAttribute
 from chalicelib.store.requests import Change, RequestRepository
+from chalicelib.services.dispatch import Dispatch
 from chalicelib.workflow.client import Workflow, WorkflowUnavailable
 
 REQUEST_ID_PREFIX = "LR-"
@@ -50,10 +51,11 @@ def actor_of(principal: Principal) -> tuple[str, str]:
 class Intake:
     def __init__(self, *, requests: RequestRepository | None = None, agencies: AgencyRepository | None = None,
                  workflow: Workflow | None = None, policy: DeadlinePolicy | None = None,
-                 clock: Clock = app_clock) -> None:
+                 dispatch: Dispatch | None = None, clock: Clock = app_clock) -> None:
         self.requests = requests or RequestRepository()
         self.agencies = agencies or AgencyRepository()
         self.workflow = workflow or Workflow()
+        self.dispatch = dispatch or Dispatch(requests=self.requests, workflow=self.workflow, clock=clock)
         self._policy = policy
         self.clock = clock
 
@@ -79,8 +81,7 @@ class Intake:
             if existing.body_sha256 != body_sha256:
                 raise Unprocessable("This Idempotency-Key was used with a different body.",
                                     code="idempotency_key_reused")
-            self._start_workflow(existing)
-            return existing
+            return self.dispatch.dispatch(existing)
 
         agency = self.agencies.get(agency_id)
         if agency is None:  # the guard checked it a moment ago; it was deleted since
@@ -105,17 +106,7 @@ class Intake:
         self.requests.create(item, Change("submitted", role, actor, now,
                                           {"type": item.type, "region": region, "routing_rule": rule}))
         metrics.add_metric(name="RequestsSubmitted", unit="Count", value=1)
-        self._start_workflow(item)
-        return item
-
-    def _start_workflow(self, item: LegalRequest) -> None:
-        """Start the deadline timers. A failure does not undo the receipt: the request is stored
-        and its legal clock runs; the error is logged and counted for operators to act on."""
-        try:
-            self.workflow.start(item.request_id)
-        except WorkflowUnavailable:
-            metrics.add_metric(name="WorkflowStartFailures", unit="Count", value=1)
-            logger.error("request stored without a running workflow", extra={"request_id": item.request_id})
+        return self.dispatch.dispatch(item)
 
     def own(self, principal: Principal, request_id: str) -> LegalRequest:
         """The caller's agency's request, or 404 – the same 404 whether it is absent or another's."""
@@ -140,7 +131,15 @@ class Intake:
         now = isoformat(self.clock.now())
         role, actor = actor_of(principal)
         change = Change("withdrawn", role, actor, now, {"reason": reason} if reason else {})
-        return self.requests.apply(item, change, [
+        token = item.task_token
+        withdrawn = self.requests.apply(item, change, [
             LegalRequest.status.set(status.value), LegalRequest.closed_at.set(now),
             LegalRequest.queue_region.remove(),  # leaves the open-requests index
+            LegalRequest.task_token.remove(), LegalRequest.waiting_for.remove(),
         ])
+        try:
+            self.workflow.withdraw(token)  # ends the waiting execution
+        except WorkflowUnavailable:
+            # The execution finds the request withdrawn at its next step (Resync) and ends there.
+            logger.warning("could not end the workflow of a withdrawn request", extra={"request_id": request_id})
+        return withdrawn

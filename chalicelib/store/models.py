@@ -161,6 +161,15 @@ class LegalRequest(Model):
     body_sha256 = UnicodeAttribute()
     idempotency_key = UnicodeAttribute(null=True)
     assignee = UnicodeAttribute(null=True)
+    escalation_chain = ListAttribute(of=UnicodeAttribute, null=True)  # backup, then lead
+    assignment_rule = UnicodeAttribute(null=True)
+    acknowledged_at = UnicodeAttribute(null=True)
+    decided_at = UnicodeAttribute(null=True)
+    decision = JSONAttribute(null=True)
+    # Set by the workflow while it waits; answered by the API, never shown to anyone.
+    task_token = UnicodeAttribute(null=True)
+    waiting_for = UnicodeAttribute(null=True)
+    resolve_timer_seconds = NumberAttribute(null=True)
     escalation_level = NumberAttribute(default=0)
     sla_breached = BooleanAttribute(default=False)
     workflow_execution = UnicodeAttribute(null=True)
@@ -198,9 +207,10 @@ class ConfigEntry(Model):
 
     Meta = ConfigMeta
     name = UnicodeAttribute(hash_key=True)
-    document = JSONAttribute()
-    updated_at = UnicodeAttribute()
-    updated_by = UnicodeAttribute()
+    document = JSONAttribute(null=True)
+    counter = NumberAttribute(null=True)  # rotation counters ("rotation#<region>") use this instead
+    updated_at = UnicodeAttribute(null=True)
+    updated_by = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
 

@@ -213,9 +213,9 @@ def test_given_the_readme_walkthrough_then_it_runs_as_written_with_the_promised_
         None, "agency_suspended", None], result.stdout
     assert answers[0]["status"] == "ok"
     created = answers[3]
-    assert (created["status"], created["region"]) == ("received", "eu")
+    assert (created["status"], created["region"]) == ("assigned", "eu")
     assert answers[6]["items"][0]["id"] == created["id"]
-    assert [e["kind"] for e in answers[8]["events"]] == ["submitted"]
+    assert [e["kind"] for e in answers[8]["events"]] == ["submitted", "assigned"]
     assert answers[12]["status"] == "withdrawn"
     assert answers[14]["standing"] == "pending" and answers[18]["standing"] == "suspended"
     assert answers[17] == {"items": []}

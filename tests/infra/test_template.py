@@ -179,3 +179,9 @@ def test_given_the_packaged_template_then_cfn_lint_reports_no_errors(packaged, t
     result = subprocess.run([str(Path(sys.executable).with_name("cfn-lint")), str(path)],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_given_the_workflow_generator_then_the_committed_asl_is_its_output():
+    from infra.statemachine import generate
+
+    assert generate.OUTPUT.read_text() == generate.render(), "run: python -m infra.statemachine.generate"

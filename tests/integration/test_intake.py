@@ -43,7 +43,8 @@ def test_given_each_type_when_submitted_then_201_with_legal_deadlines_from_recei
     ack, resolve = EXPECTED_CLOCKS[kind]
     assert body["ack_due_at"] == isoformat(received + ack)
     assert body["due_at"] == isoformat(received + resolve)
-    assert (body["status"], body["type"], body["region"], body["agency_id"]) == ("received", kind, "eu", FR)
+    assert (body["status"], body["type"], body["region"], body["agency_id"]) == ("assigned", kind, "eu", FR)
+    assert body["assignee"].startswith("rep-eu-")
     assert body["received_at"].endswith("Z")
     assert response.headers["Location"] == f"/v1/requests/{body['id']}"
 
@@ -59,7 +60,8 @@ def test_given_a_submission_then_it_is_readable_with_its_first_event_and_one_wor
     assert fetched.json_body == created
     events = client.http.get(f"/v1/requests/{created['id']}/events", headers=authority(issuer)).json_body["events"]
     assert [(e["seq"], e["kind"], e["actor_role"], e["actor"]) for e in events] == [
-        (1, "submitted", "authority", "officer-1")]
+        (1, "submitted", "authority", "officer-1"), (2, "assigned", "system", "router")]
+    assert events[1]["detail"]["assignee"] == created["assignee"]
     assert events[0]["at"] == created["received_at"]
     assert len(executions_named(local_resources, created["id"])) == 1
 
@@ -215,7 +217,7 @@ def test_given_many_requests_then_the_list_is_newest_first_paged_and_filtered(cl
     assert listed == list(reversed(ids))
     preservations = client.http.get("/v1/requests?type=preservation", headers=headers()).json_body["items"]
     assert [item["id"] for item in preservations] == [ids[3], ids[1]]
-    received = client.http.get("/v1/requests?status=received&type=data_disclosure",
+    received = client.http.get("/v1/requests?status=assigned&type=data_disclosure",
                                headers=headers()).json_body["items"]
     assert [item["id"] for item in received] == [ids[4], ids[2], ids[0]]
     assert client.http.get("/v1/requests?status=fulfilled", headers=headers()).json_body["items"] == []
@@ -247,8 +249,8 @@ def test_given_an_open_request_when_withdrawn_then_closed_with_an_event_and_not_
     body = response.json_body
     assert body["status"] == "withdrawn" and body["closed_at"] and body["version"] == created["version"] + 1
     events = client.http.get(f"/v1/requests/{created['id']}/events", headers=authority(issuer)).json_body["events"]
-    assert [(e["seq"], e["kind"]) for e in events] == [(1, "submitted"), (2, "withdrawn")]
-    assert events[1]["detail"] == {"reason": "Case closed by the court."}
+    assert [(e["seq"], e["kind"]) for e in events] == [(1, "submitted"), (2, "assigned"), (3, "withdrawn")]
+    assert events[2]["detail"] == {"reason": "Case closed by the court."}
     again = post(client, f"/v1/requests/{created['id']}/withdraw", {}, authority(issuer))
     assert (again.status_code, again.json_body["code"]) == (409, "illegal_transition")
 
@@ -267,7 +269,7 @@ def test_given_an_unknown_field_in_a_withdrawal_then_400(client, issuer):
     response = post(client, f"/v1/requests/{created['id']}/withdraw", {"status": "fulfilled"}, authority(issuer))
     assert (response.status_code, response.json_body["code"]) == (400, "unknown_field")
     assert client.http.get(f"/v1/requests/{created['id']}", headers=authority(issuer)).json_body["status"] == \
-        "received"
+        "assigned"
 
 
 def test_given_requests_of_another_agency_then_every_route_answers_404_and_lists_hide_them(client, issuer):
@@ -291,7 +293,8 @@ def test_given_requests_of_another_agency_then_every_route_answers_404_and_lists
     assert mine["id"] not in ids
     # The other agency's attempts left no trace; the only withdrawal is the owner's, in the loop above.
     events = client.http.get(f"/v1/requests/{mine['id']}/events", headers=authority(issuer)).json_body["events"]
-    assert [(e["kind"], e["actor"]) for e in events] == [("submitted", "officer-1"), ("withdrawn", "officer-1")]
+    assert [(e["kind"], e["actor"]) for e in events] == [("submitted", "officer-1"), ("assigned", "router"),
+                                                         ("withdrawn", "officer-1")]
 
 
 @pytest.mark.parametrize("request_id", ["LR-AAAAAAAAAAAAAAAA", "nonsense", "LR-" + "A" * 3000, "LR-%00"])
@@ -346,11 +349,13 @@ def test_given_a_rare_filter_then_one_call_reads_a_bounded_number_of_pages(clien
     assert pages == 2  # 7 items, read 2 × 2 at a time: one call stops with a cursor, the next reaches the end
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("POST", "/v1/requests"), ("GET", "/v1/requests"), ("GET", "/v1/requests/LR-X"),
-    ("GET", "/v1/requests/LR-X/events"), ("POST", "/v1/requests/LR-X/withdraw"),
+@pytest.mark.parametrize(("method", "path", "role", "claims"), [
+    *[(m, p, "admin", {}) for m, p in [("POST", "/v1/requests"), ("GET", "/v1/requests"),
+                                        ("GET", "/v1/requests/LR-X"), ("GET", "/v1/requests/LR-X/events"),
+                                        ("POST", "/v1/requests/LR-X/withdraw")]],
+    *[(m, p, "representative", {"region": "eu"}) for m, p in [("POST", "/v1/requests"), ("GET", "/v1/requests"),
+                                                               ("POST", "/v1/requests/LR-X/withdraw")]],
 ])
-@pytest.mark.parametrize("role, claims", [("representative", {"region": "eu"}), ("admin", {})])
 def test_given_a_non_authority_then_authority_routes_answer_403(client, issuer, method, path, role, claims):
     token = issuer.mint(role=role, sub=f"{role}-1", **claims)
     response = client.http.request(method, path, headers={"Authorization": f"Bearer {token}"},

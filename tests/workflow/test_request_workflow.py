@@ -1,70 +1,203 @@
-"""The request workflow's ASL, executed by moto's Step Functions interpreter.
+"""The request workflow (the real ASL file) run by moto's Step Functions interpreter, driven through the API.
 
-These run the very definition that deploys (substituted by the local
-bootstrap) against the tables and topics made from the template.
+Timers are scaled so every wait lasts one second (SLA time scale 10^6); the
+stored deadlines stay the legal ones. Given/When/Then in each test's name.
 """
 
 from __future__ import annotations
 
 import json
 import time
-import uuid
 
 import boto3
 import pytest
 
+from chalicelib.services import dispatch as dispatch_module
+from tests.helpers import DE, FR, US, authority, bearer, post, submission
+
 REGION = "eu-west-1"
-POLL_SECONDS = 0.05
-POLL_LIMIT_SECONDS = 15
+POLL = 0.1
 
 
-def wait_for_end(sfn, execution_arn: str) -> dict:
-    deadline = time.monotonic() + POLL_LIMIT_SECONDS
-    while time.monotonic() < deadline:
-        described = sfn.describe_execution(executionArn=execution_arn)
-        if described["status"] != "RUNNING":
-            return described
-        time.sleep(POLL_SECONDS)
-    raise AssertionError(f"execution still running after {POLL_LIMIT_SECONDS} s")
+@pytest.fixture(autouse=True)
+def fast_timers(monkeypatch):
+    fast = dispatch_module.get_settings().model_copy(update={"sla_time_scale": 1_000_000.0})
+    monkeypatch.setattr(dispatch_module, "get_settings", lambda: fast)
 
 
 @pytest.fixture(scope="module")
 def aws(local_resources):
     session = boto3.session.Session(region_name=REGION)
-    return {
-        "sfn": session.client("stepfunctions"),
-        "dynamodb": session.client("dynamodb"),
-        "sqs": session.client("sqs"),
-        "sns": session.client("sns"),
-        "machine": local_resources.created["RequestWorkflow"].ref,
-        "requests": local_resources.created["RequestsTable"].ref,
-        "alerts": local_resources.created["OperatorAlertsTopic"].ref,
-    }
+    sqs, sns = session.client("sqs"), session.client("sns")
+    queues = {}
+    for topic in ("RepresentativesTopic", "OperatorAlertsTopic"):
+        url = sqs.create_queue(QueueName=f"wf-{topic}")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=local_resources.created[topic].ref, Protocol="sqs", Endpoint=arn)
+        queues[topic] = url
+    return {"sfn": session.client("stepfunctions"), "sqs": sqs, "queues": queues,
+            "machine": local_resources.created["RequestWorkflow"].ref}
 
 
-def test_given_a_stored_request_when_its_workflow_starts_then_the_execution_is_recorded_on_it(aws):
-    request_id = f"req-{uuid.uuid4().hex[:8]}"
-    aws["dynamodb"].put_item(TableName=aws["requests"], Item={"request_id": {"S": request_id}})
-    execution = aws["sfn"].start_execution(stateMachineArn=aws["machine"], name=request_id,
-                                           input=json.dumps({"request_id": request_id}))
-    assert wait_for_end(aws["sfn"], execution["executionArn"])["status"] == "SUCCEEDED"
-    item = aws["dynamodb"].get_item(TableName=aws["requests"], Key={"request_id": {"S": request_id}})["Item"]
-    assert item["workflow_execution"]["S"] == execution["executionArn"]
+def rep(issuer, rep_id, region="eu"):
+    return bearer(issuer.mint(role="representative", sub=rep_id, region=region, mfa=True))
 
 
-def test_given_no_such_request_when_the_workflow_runs_then_it_fails_loudly_and_alerts_operators(aws):
-    queue_url = aws["sqs"].create_queue(QueueName=f"alerts-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    queue_arn = aws["sqs"].get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"]
-    aws["sns"].subscribe(TopicArn=aws["alerts"], Protocol="sqs", Endpoint=queue_arn)
-    request_id = f"ghost-{uuid.uuid4().hex[:8]}"
+def execution(aws, request_id):
+    arn = aws["machine"].replace(":stateMachine:", ":execution:") + f":{request_id}"
+    return aws["sfn"].describe_execution(executionArn=arn)
 
-    execution = aws["sfn"].start_execution(stateMachineArn=aws["machine"], name=request_id,
-                                           input=json.dumps({"request_id": request_id}))
-    assert wait_for_end(aws["sfn"], execution["executionArn"])["status"] == "FAILED"
 
-    messages = aws["sqs"].receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
-    alerts = [json.loads(m["Body"])["Message"] for m in messages]
-    assert any(request_id in alert and "ConditionalCheckFailed" in alert for alert in alerts), alerts
-    # The workflow must not have created the missing request as a side effect.
-    assert "Item" not in aws["dynamodb"].get_item(TableName=aws["requests"], Key={"request_id": {"S": request_id}})
+def wait_until(predicate, limit=20.0):
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(POLL)
+    raise AssertionError("condition not reached in time")
+
+
+def waiting_for(client, issuer, request_id, what):
+    from chalicelib.store.models import LegalRequest
+
+    return wait_until(lambda: LegalRequest.get(request_id, consistent_read=True).waiting_for == what)
+
+
+def notifications(aws, topic, request_id):
+    """Messages about this request on a topic (drains what it reads; keeps others' for their tests)."""
+    found = []
+    while True:
+        batch = aws["sqs"].receive_message(QueueUrl=aws["queues"][topic], MaxNumberOfMessages=10,
+                                           MessageAttributeNames=["All"]).get("Messages", [])
+        if not batch:
+            return found
+        for message in batch:
+            body = json.loads(message["Body"])
+            if request_id in body["Message"]:
+                attributes = {k: v["Value"] for k, v in body.get("MessageAttributes", {}).items()}
+                found.append((attributes.get("recipient"), body["Message"]))
+                aws["sqs"].delete_message(QueueUrl=aws["queues"][topic], ReceiptHandle=message["ReceiptHandle"])
+
+
+def events(client, issuer, request_id, agency=FR):
+    body = client.http.get(f"/v1/requests/{request_id}/events", headers=authority(issuer, agency)).json_body
+    return [(e["kind"], e["actor"], e["detail"]) for e in body["events"]]
+
+
+def submit(client, issuer, agency=FR, kind="data_disclosure"):
+    response = post(client, "/v1/requests", submission(kind), authority(issuer, agency, mfa=True))
+    assert response.status_code == 201, response.body
+    return response.json_body
+
+
+def test_given_an_acknowledgement_in_time_and_a_decision_then_no_escalation_and_the_execution_succeeds(
+        client, issuer, aws):
+    created = submit(client, issuer)
+    waiting_for(client, issuer, created["id"], "acknowledgement")
+    assignee = created["assignee"]
+    acked = post(client, f"/v1/requests/{created['id']}/acknowledge", {}, rep(issuer, assignee))
+    assert acked.status_code == 200 and acked.json_body["status"] == "acknowledged"
+    waiting_for(client, issuer, created["id"], "decision")
+    decided = post(client, f"/v1/requests/{created['id']}/decision",
+                   {"outcome": "fulfilled", "note": "Data package delivered."}, rep(issuer, assignee))
+    assert decided.status_code == 200
+    assert wait_until(lambda: execution(aws, created["id"])["status"] != "RUNNING") and \
+        execution(aws, created["id"])["status"] == "SUCCEEDED"
+    view = client.http.get(f"/v1/requests/{created['id']}", headers=authority(issuer)).json_body
+    assert (view["status"], view["escalation_level"], view["sla_breached"]) == ("fulfilled", 0, False)
+    assert view["acknowledged_at"] and view["decided_at"]
+    kinds = [kind for kind, _, _ in events(client, issuer, created["id"])]
+    assert kinds == ["submitted", "assigned", "acknowledged", "decided"]
+    assert [r for r, _ in notifications(aws, "RepresentativesTopic", created["id"])] == [assignee]
+
+
+def test_given_no_acknowledgement_then_it_escalates_to_the_backup_then_the_lead_then_breaches(client, issuer, aws):
+    created = submit(client, issuer, kind="terrorist_content_removal")
+    request_id = created["id"]
+    wait_until(lambda: client.http.get(f"/v1/requests/{request_id}", headers=authority(issuer))
+               .json_body["sla_breached"], limit=30)
+    trail = events(client, issuer, request_id)
+    kinds = [kind for kind, _, _ in trail]
+    assert kinds == ["submitted", "assigned", "escalated", "escalated", "sla_breached"]
+    chain = trail[1][2]["escalation_chain"]
+    assert [detail["notified"] for kind, _, detail in trail if kind == "escalated"] == chain
+    assert [detail["level"] for kind, _, detail in trail if kind == "escalated"] == [1, 2]
+    assert all(actor == "workflow" for kind, actor, _ in trail if kind in {"escalated", "sla_breached"})
+    operators = []
+    wait_until(lambda: operators.extend(notifications(aws, "OperatorAlertsTopic", request_id)) or operators)
+    assert any("breached" in message for _, message in operators)
+    recipients = [r for r, _ in notifications(aws, "RepresentativesTopic", request_id)]
+    assert recipients == [created["assignee"], *chain, chain[-1]]  # assignee, backup, lead, lead on breach
+    view = client.http.get(f"/v1/requests/{request_id}", headers=authority(issuer)).json_body
+    assert (view["escalation_level"], view["sla_breached"], view["status"]) == (2, True, "assigned")
+
+    # Not shown yet: that a decision after the breach closes the execution. Through the API it is
+    # committed, but the execution stays waiting in moto (see the issue note); ended here by withdrawal.
+    assert post(client, f"/v1/requests/{request_id}/withdraw", {}, authority(issuer)).status_code == 200
+    assert wait_until(lambda: execution(aws, request_id)["status"] != "RUNNING", limit=20)
+
+
+def test_given_a_withdrawal_while_waiting_then_the_execution_ends(client, issuer, aws):
+    created = submit(client, issuer)
+    waiting_for(client, issuer, created["id"], "acknowledgement")
+    assert post(client, f"/v1/requests/{created['id']}/withdraw", {}, authority(issuer)).status_code == 200
+    assert wait_until(lambda: execution(aws, created["id"])["status"] != "RUNNING")
+    assert execution(aws, created["id"])["status"] == "SUCCEEDED"
+    assert "escalated" not in [kind for kind, _, _ in events(client, issuer, created["id"])]
+
+
+def test_given_fr_de_and_us_requests_then_fr_and_de_share_a_region_and_others_get_404(client, issuer, aws):
+    fr, de, us = submit(client, issuer, FR), submit(client, issuer, DE), submit(client, issuer, US)
+    assert fr["region"] == de["region"] == "eu" and us["region"] == "us"
+    us_rep = rep(issuer, "rep-us-jordan", region="us")
+    for request in (fr, de):
+        assert client.http.get(f"/v1/requests/{request['id']}", headers=us_rep).status_code == 404
+        assert post(client, f"/v1/requests/{request['id']}/acknowledge", {}, us_rep).status_code == 404
+    assert client.http.get(f"/v1/requests/{us['id']}", headers=us_rep).json_body["routing"]["routing_rule"] == \
+        "country:US"
+    queue = client.http.get("/v1/queue?limit=100", headers=us_rep).json_body["items"]
+    ids = [item["id"] for item in queue]
+    assert us["id"] in ids and fr["id"] not in ids and de["id"] not in ids
+    dues = [item["due_at"] for item in queue]
+    assert dues == sorted(dues)
+    for request in (fr, de, us):  # end the executions this test started
+        post(client, f"/v1/requests/{request['id']}/withdraw", {}, authority(
+            issuer, {"eu": FR, "us": US}[request["region"]] if request is not de else DE))
+
+
+def test_given_a_decision_before_acknowledgement_then_409(client, issuer, aws):
+    created = submit(client, issuer)
+    response = post(client, f"/v1/requests/{created['id']}/decision", {"outcome": "fulfilled"},
+                    rep(issuer, created["assignee"]))
+    assert (response.status_code, response.json_body["code"]) == (409, "illegal_transition")
+    missing_reason = post(client, f"/v1/requests/{created['id']}/decision", {"outcome": "rejected"},
+                          rep(issuer, created["assignee"]))
+    assert (missing_reason.status_code, missing_reason.json_body["field"]) == (400, "reason")
+    post(client, f"/v1/requests/{created['id']}/withdraw", {}, authority(issuer))
+
+
+def test_given_the_request_changed_before_the_workflow_waits_then_it_resyncs_from_the_stored_state(
+        client, issuer, aws):
+    """The API acknowledged before the execution reached its wait: the conditional token write fails and the
+    workflow reads the request (Resync), then waits for the decision with the stored timer."""
+    from chalicelib.services.dispatch import Dispatch
+    from chalicelib.store.models import LegalRequest
+
+    created = submit(client, issuer)
+    request_id = created["id"]
+    waiting_for(client, issuer, request_id, "acknowledgement")
+    post(client, f"/v1/requests/{request_id}/withdraw", {}, authority(issuer))  # end the first execution
+    wait_until(lambda: execution(aws, request_id)["status"] != "RUNNING")
+    item = LegalRequest.get(request_id, consistent_read=True)
+    item.update(actions=[LegalRequest.status.set("acknowledged"), LegalRequest.resolve_timer_seconds.set(30)])
+    plan = Dispatch().plan(item)
+    second = f"{request_id}-resync"
+    arn = aws["sfn"].start_execution(stateMachineArn=aws["machine"], name=second,
+                                     input=json.dumps({"request_id": request_id, **plan}))["executionArn"]
+    waiting_for(client, issuer, request_id, "decision")
+    assert aws["sfn"].describe_execution(executionArn=arn)["status"] == "RUNNING"
+    token = LegalRequest.get(request_id, consistent_read=True).task_token
+    aws["sfn"].send_task_success(taskToken=token, output=json.dumps({"event": "decided"}))
+    wait_until(lambda: aws["sfn"].describe_execution(executionArn=arn)["status"] != "RUNNING")
+    assert aws["sfn"].describe_execution(executionArn=arn)["status"] == "SUCCEEDED"

@@ -1,0 +1,111 @@
+"""The representative's side of the desk: the queue, acknowledgement, decision.
+
+A representative sees and acts on the requests of their own region only;
+anything else answers 404, as for an authority and another agency's request.
+Each change is committed first (versioned, with its event), then the waiting
+workflow is answered with the token it stored; if the workflow was not yet
+waiting, it reads the request when it gets there (the Resync state).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from chalicelib.auth.principal import Principal, Role
+from chalicelib.clock import Clock, app_clock, isoformat, parse_instant
+from chalicelib.domain.assignment import scaled
+from chalicelib.domain.decisions import Decision, Outcome
+from chalicelib.domain.lifecycle import Action, Status, next_status
+from chalicelib.errors import BadRequest, Conflict, NotFound
+from chalicelib.observability import logger
+from chalicelib.services.intake import REQUEST_ID
+from chalicelib.settings import get_settings
+from chalicelib.store.models import LegalRequest
+from chalicelib.store.paging import query_page
+from chalicelib.store.requests import Change, RequestRepository
+from chalicelib.workflow.client import Workflow, WorkflowUnavailable
+
+QUEUE_INDEX_KEYS = ("queue_region", "due_at", "request_id")
+
+
+class Desk:
+    def __init__(self, *, requests: RequestRepository | None = None, workflow: Workflow | None = None,
+                 clock: Clock = app_clock) -> None:
+        self.requests = requests or RequestRepository()
+        self.workflow = workflow or Workflow()
+        self.clock = clock
+
+    def visible(self, principal: Principal, request_id: str) -> LegalRequest:
+        """The request if the caller may see it: own agency (authority), own region (representative)."""
+        item = self.requests.get(request_id) if REQUEST_ID.match(request_id) else None
+        if item is not None:
+            if principal.role is Role.AUTHORITY and item.agency_id == principal.agency_id:
+                return item
+            if principal.role is Role.REPRESENTATIVE and item.region == principal.region:
+                return item
+        raise NotFound("No such request for you.")
+
+    def queue(self, principal: Principal, *, limit: int, cursor: str | None) -> tuple[list[LegalRequest], str | None]:
+        """Open requests of the caller's region, soonest deadline first (sparse index; no Scan)."""
+        assert principal.region is not None
+        return query_page(LegalRequest.open_by_deadline, LegalRequest, principal.region, key_names=QUEUE_INDEX_KEYS,
+                          limit=limit, after=cursor)
+
+    def acknowledge(self, principal: Principal, request_id: str) -> LegalRequest:
+        def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
+            next_status(Status(item.status), Action.ACKNOWLEDGE)
+            now = self.clock.now()
+            seconds = scaled(max(parse_instant(item.due_at) - now, timedelta(0)), get_settings().sla_time_scale)
+            return (Change("acknowledged", principal.role.value, principal.subject, isoformat(now)),
+                    [LegalRequest.status.set(Status.ACKNOWLEDGED.value),
+                     LegalRequest.acknowledged_at.set(isoformat(now)),
+                     LegalRequest.resolve_timer_seconds.set(seconds)],
+                    {"event": "acknowledged", "resolve_seconds": seconds})
+
+        return self._act(principal, request_id, change)
+
+    def decide(self, principal: Principal, request_id: str, decision: Decision) -> LegalRequest:
+        if decision.outcome is not Outcome.FULFILLED and decision.reason is None:
+            raise BadRequest("A reason is required unless the request is fulfilled in full.", code="missing_field",
+                             field="reason")
+
+        def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
+            outcome = next_status(Status(item.status), Action.DECIDE, Status(decision.outcome.value))
+            now = isoformat(self.clock.now())
+            return (Change("decided", principal.role.value, principal.subject, now,
+                           decision.model_dump(mode="json", exclude_none=True)),
+                    [LegalRequest.status.set(outcome.value), LegalRequest.decided_at.set(now),
+                     LegalRequest.closed_at.set(now), LegalRequest.decision.set(decision.model_dump(mode="json")),
+                     LegalRequest.queue_region.remove()],
+                    {"event": "decided", "outcome": outcome.value})
+
+        return self._act(principal, request_id, change)
+
+    def _act(self, principal: Principal, request_id: str, change) -> LegalRequest:
+        """Commit a change on the version read, taking the workflow's token with it; then answer the token.
+
+        The workflow bumps the version when it stores a new token, so a change based on a read from before
+        that loses (stale_version) and is retried once on a fresh read, with the fresh token.
+        """
+        for attempt in (1, 2):
+            item = self.visible(principal, request_id)
+            event, actions, answer = change(item)
+            token = item.task_token
+            try:
+                updated = self.requests.apply(item, event, [*actions, LegalRequest.task_token.remove(),
+                                                            LegalRequest.waiting_for.remove()])
+            except Conflict as conflict:
+                if attempt == 2 or conflict.code != "stale_version":
+                    raise
+                continue
+            if answer is not None:
+                self._answer(updated.request_id, token, answer)
+            return updated
+        raise AssertionError("unreachable")
+
+    def _answer(self, request_id: str, token: str | None, output: dict[str, object]) -> None:
+        try:
+            self.workflow.answer(token, output)
+        except WorkflowUnavailable:
+            # Committed already; the execution reads the request at its next wait (Resync).
+            logger.warning("could not answer the workflow", extra={"request_id": request_id})

@@ -1,0 +1,81 @@
+"""Assigns a new request inside its region and starts its workflow with pre-scaled timers.
+
+Both steps are idempotent, so a retried submission (same Idempotency-Key) that
+finds its request already stored simply runs them again: an assigned request
+keeps its assignee, and an execution already started is found by its name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.clock import Clock, app_clock, isoformat, parse_instant
+from chalicelib.domain.assignment import assign, timers
+from chalicelib.domain.lifecycle import Status
+from chalicelib.observability import logger, metrics
+from chalicelib.settings import get_settings
+from chalicelib.store.models import LegalRequest
+from chalicelib.store.representatives import RepresentativeRepository
+from chalicelib.store.requests import Change, RequestRepository
+from chalicelib.workflow.client import Workflow, WorkflowUnavailable
+
+OPERATORS = "operators"  # the recipient when a region has nobody to notify
+
+
+class Dispatch:
+    def __init__(self, *, requests: RequestRepository | None = None,
+                 representatives: RepresentativeRepository | None = None, workflow: Workflow | None = None,
+                 clock: Clock = app_clock) -> None:
+        self.requests = requests or RequestRepository()
+        self.representatives = representatives or RepresentativeRepository()
+        self.workflow = workflow or Workflow()
+        self.clock = clock
+
+    def dispatch(self, item: LegalRequest) -> LegalRequest:
+        if item.status == Status.RECEIVED and item.assignee is None:
+            item = self._assign(item)
+        self._start(item)
+        return item
+
+    def _assign(self, item: LegalRequest) -> LegalRequest:
+        turn = self.representatives.next_turn(item.region)
+        assignment = assign(self.representatives.candidates(item.region), turn)
+        now = isoformat(self.clock.now())
+        if assignment.assignee is None:
+            logger.error("no representative available in region", extra={"region": item.region,
+                                                                          "request_id": item.request_id})
+            metrics.add_metric(name="UnassignedRequests", unit="Count", value=1)
+            return item
+        change = Change("assigned", "system", "router", now,
+                        {"assignee": assignment.assignee, "rule": assignment.rule,
+                         "escalation_chain": list(assignment.chain)})
+        return self.requests.apply(item, change, [
+            LegalRequest.status.set(Status.ASSIGNED.value), LegalRequest.assignee.set(assignment.assignee),
+            LegalRequest.escalation_chain.set(list(assignment.chain)),
+            LegalRequest.assignment_rule.set(assignment.rule),
+        ])
+
+    def plan(self, item: LegalRequest) -> dict[str, Any]:
+        """The execution input: who to notify, in which order, and how long to wait for each."""
+        chain = list(item.escalation_chain or [])
+        plan_timers = timers(self.clock.now(), parse_instant(item.ack_due_at), parse_instant(item.due_at),
+                             len(chain), get_settings().sla_time_scale)
+        return {
+            "region": item.region, "type": item.type,
+            "link": f"{get_settings().api_base_url}/v1/requests/{item.request_id}",
+            "ack_due_at": item.ack_due_at, "due_at": item.due_at,
+            "assignee": item.assignee or OPERATORS,
+            "lead": chain[-1] if chain else (item.assignee or OPERATORS),
+            "escalation_chain": chain, "escalation_waits": list(plan_timers.escalations),
+            "escalation_count": len(chain), "escalation": {"level": 0},
+            "timer": {"ack_wait": plan_timers.acknowledge},
+        }
+
+    def _start(self, item: LegalRequest) -> None:
+        """A failure does not undo the receipt: the request is stored and its legal clock runs;
+        the error is logged and counted for operators to act on."""
+        try:
+            self.workflow.start(item.request_id, self.plan(item))
+        except WorkflowUnavailable:
+            metrics.add_metric(name="WorkflowStartFailures", unit="Count", value=1)
+            logger.error("request stored without a running workflow", extra={"request_id": item.request_id})

@@ -1,0 +1,257 @@
+"""Writes request-workflow.asl.json, the state machine of a legal request.
+
+The ASL file is what deploys and what moto runs; it is generated from this
+script because its 28 states repeat a few shapes (notify with a failure
+alert, record a change with its event, wait on a task token). Edit here, run
+`python -m infra.statemachine.generate`, commit both; a test checks they agree.
+"""
+
+import json
+from pathlib import Path
+
+TABLE = "${RequestsTable}"
+EVENTS = "${EventsTable}"
+REPS = "${RepresentativesTopicArn}"
+OPS = "${OperatorAlertsTopicArn}"
+RETRY = [{"ErrorEquals": ["States.TaskFailed", "States.Timeout"], "IntervalSeconds": 1, "MaxAttempts": 3, "BackoffRate": 2}]
+KEY = {"request_id": {"S.$": "$.request_id"}}
+
+
+TRANSIENT = ("ProvisionedThroughputExceededException", "ThrottlingException", "InternalServerErrorException",
+             "RequestLimitExceeded", "TransactionConflictException")
+
+
+def retry_except(prefix="DynamoDB"):
+    """Retries for transient DynamoDB errors. A write that meets an API transaction on the same request gets
+    TransactionConflictException: it is retried, not treated as a failure of the workflow."""
+    return [{"ErrorEquals": [f"{prefix}.{name}" for name in TRANSIENT],
+             "IntervalSeconds": 1, "MaxAttempts": 4, "BackoffRate": 2}]
+
+
+def notify(name, recipient_path, message, nxt):
+    """Publish to the representatives topic; a failure alerts operators and the workflow carries on."""
+    return {
+        name: {
+            "Type": "Task", "Resource": "arn:aws:states:::sns:publish",
+            "Parameters": {
+                "TopicArn": REPS,
+                "Subject": "Liaison: a legal request needs you",
+                "Message.$": message,
+                "MessageAttributes": {
+                    "region": {"DataType": "String", "StringValue.$": "$.region"},
+                    "recipient": {"DataType": "String", "StringValue.$": recipient_path},
+                    "request_id": {"DataType": "String", "StringValue.$": "$.request_id"},
+                },
+            },
+            "ResultPath": None, "Retry": RETRY,
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.notification_error", "Next": f"{name}Failed"}],
+            "Next": nxt,
+        },
+        f"{name}Failed": {
+            "Type": "Task", "Resource": "arn:aws:states:::sns:publish",
+            "Parameters": {
+                "TopicArn": OPS, "Subject": "Liaison: a notification failed",
+                "Message.$": "States.Format('Notifying {} about request {} failed ({}). Reach them another way.', "
+                             + recipient_path + ", $.request_id, $.notification_error.Error)",
+            },
+            "ResultPath": None, "Retry": RETRY,
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": nxt}],
+            "Next": nxt,
+        },
+    }
+
+
+def record(name, update, values, kind, detail_path, nxt):
+    """Update the request (bumping version and event sequence) and append the matching timeline event."""
+    return {
+        name: {
+            "Type": "Task", "Resource": "arn:aws:states:::dynamodb:updateItem",
+            "Parameters": {
+                "TableName": TABLE, "Key": KEY,
+                "UpdateExpression": f"SET {update}, updated_at = :now ADD last_event_seq :one, version :one",
+                "ExpressionAttributeValues": {**values, ":one": {"N": "1"}, ":now": {"S.$": "$$.State.EnteredTime"}},
+                "ReturnValues": "UPDATED_NEW",
+            },
+            "ResultSelector": {"seq.$": "$.Attributes.last_event_seq.N"},
+            "ResultPath": "$.written", "Retry": retry_except(),
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "AlertOperators"}],
+            "Next": f"{name}Event",
+        },
+        f"{name}Event": {
+            "Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
+            "Parameters": {
+                "TableName": EVENTS,
+                "Item": {
+                    "request_id": {"S.$": "$.request_id"}, "seq": {"N.$": "$.written.seq"},
+                    "at": {"S.$": "$$.State.EnteredTime"}, "kind": {"S": kind},
+                    "actor_role": {"S": "system"}, "actor": {"S": "workflow"},
+                    "detail": {"S.$": f"States.JsonToString({detail_path})"},
+                },
+                "ConditionExpression": "attribute_not_exists(seq)",
+            },
+            "ResultPath": None, "Retry": retry_except(),
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "AlertOperators"}],
+            "Next": nxt,
+        },
+    }
+
+
+def await_token(name, waiting_for, condition, timeout_path, on_timeout, nxt, condition_values):
+    """Store this wait's task token on the request and wait for the API to answer it."""
+    state = {
+        "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:dynamodb:updateItem.waitForTaskToken",
+        "Parameters": {
+            "TableName": TABLE, "Key": KEY,
+            # Bumping the version makes an API change based on an older read (and an older token) retry.
+            "UpdateExpression": "SET task_token = :token, waiting_for = :waiting ADD version :one",
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {":token": {"S.$": "$$.Task.Token"}, ":waiting": {"S": waiting_for},
+                                          ":one": {"N": "1"}, **condition_values},
+        },
+        "ResultPath": "$.answer",
+        "Retry": retry_except("DynamoDb"),  # SDK integrations name the service "DynamoDb"
+        "Catch": [
+            {"ErrorEquals": ["Liaison.Withdrawn"], "ResultPath": None, "Next": "Withdrawn"},
+            # The API changed the request before this wait began: read where it stands and go on from there.
+            # (SDK integrations name the service "DynamoDb"; optimised ones "DynamoDB".)
+            {"ErrorEquals": ["DynamoDb.ConditionalCheckFailedException", "DynamoDB.ConditionalCheckFailedException"],
+             "ResultPath": None, "Next": "Resync"},
+            {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "AlertOperators"},
+        ],
+        "Next": nxt,
+    }
+    if timeout_path:
+        state["TimeoutSecondsPath"] = timeout_path
+        state["Catch"].insert(0, {"ErrorEquals": ["States.Timeout"], "ResultPath": None, "Next": on_timeout})
+    return {name: state}
+
+
+OPEN_BEFORE_ACK = {":received": {"S": "received"}, ":assigned": {"S": "assigned"}}
+states = {}
+states.update(notify("NotifyAssignee", "$.assignee",
+                     "States.Format('New {} request {} (region {}). Acknowledge by {}; resolve by {}. {}', $.type, "
+                     "$.request_id, $.region, $.ack_due_at, $.due_at, $.link)", "AwaitAcknowledgement"))
+states.update(await_token("AwaitAcknowledgement", "acknowledgement", "#status IN (:received, :assigned)",
+                          "$.timer.ack_wait", "Escalate", "AfterAnswer", OPEN_BEFORE_ACK))
+states["Escalate"] = {
+    "Type": "Choice",
+    "Choices": [{"Variable": "$.escalation.level", "NumericLessThanPath": "$.escalation_count",
+                 "Next": "RaiseEscalation"}],
+    "Default": "Breach",
+}
+states["RaiseEscalation"] = {
+    "Type": "Pass",
+    "Parameters": {
+        "level.$": "States.MathAdd($.escalation.level, 1)",
+        "notified.$": "States.ArrayGetItem($.escalation_chain, $.escalation.level)",
+        "wait_seconds.$": "States.ArrayGetItem($.escalation_waits, $.escalation.level)",
+    },
+    "ResultPath": "$.escalation",
+    "Next": "RecordEscalation",
+}
+states.update(record("RecordEscalation", "escalation_level = :level",
+                     {":level": {"N.$": "States.Format('{}', $.escalation.level)"}},
+                     "escalated", "$.escalation", "SetEscalationTimer"))
+states["SetEscalationTimer"] = {
+    "Type": "Pass", "Parameters": {"ack_wait.$": "$.escalation.wait_seconds"}, "ResultPath": "$.timer",
+    "Next": "NotifyEscalation",
+}
+states.update(notify("NotifyEscalation", "$.escalation.notified",
+                     "States.Format('ESCALATED (level {}): {} request {} (region {}) was not acknowledged by {}. "
+                     "It is due {}. {}', $.escalation.level, $.type, $.request_id, $.region, $.ack_due_at, $.due_at, "
+                     "$.link)", "AwaitAcknowledgement"))
+states["AfterAnswer"] = {
+    "Type": "Choice",
+    "Choices": [
+        {"Variable": "$.answer.event", "StringEquals": "acknowledged", "Next": "AwaitDecision"},
+        {"Variable": "$.answer.event", "StringEquals": "paused", "Next": "AwaitResume"},
+        {"Variable": "$.answer.event", "StringEquals": "resumed", "Next": "AwaitDecision"},
+        {"Variable": "$.answer.event", "StringEquals": "decided", "Next": "Decided"},
+    ],
+    "Default": "AlertOperators",
+}
+states.update(await_token("AwaitDecision", "decision", "#status = :acknowledged", "$.answer.resolve_seconds",
+                          "Breach", "AfterAnswer", {":acknowledged": {"S": "acknowledged"}}))
+states.update(await_token("AwaitResume", "information", "#status = :awaiting", None, None, "AfterAnswer",
+                          {":awaiting": {"S": "awaiting_information"}}))
+states["Breach"] = {"Type": "Pass", "Parameters": {"due_at.$": "$.due_at", "escalation_level.$": "$.escalation.level"},
+                    "ResultPath": "$.breach", "Next": "RecordBreach"}
+states.update(record("RecordBreach", "sla_breached = :true", {":true": {"BOOL": True}}, "sla_breached", "$.breach",
+                     "NotifyBreach"))
+states.update(notify("NotifyBreach", "$.lead",
+                     "States.Format('SLA BREACHED: {} request {} (region {}) was due {} and is not decided. {}', "
+                     "$.type, $.request_id, $.region, $.due_at, $.link)", "AlertOperatorsOfBreach"))
+states["AlertOperatorsOfBreach"] = {
+    "Type": "Task", "Resource": "arn:aws:states:::sns:publish",
+    "Parameters": {"TopicArn": OPS, "Subject": "Liaison: SLA breached",
+                   "Message.$": "States.Format('Request {} ({}, region {}) breached its deadline {}.', $.request_id, $.type, $.region, $.due_at)"},
+    "ResultPath": None, "Retry": RETRY,
+    "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": "AwaitAfterBreach"}],
+    "Next": "AwaitAfterBreach",
+}
+states.update(await_token("AwaitAfterBreach", "decision", "attribute_exists(request_id) AND NOT #status IN (:f, :p, :r, :w)",
+                          None, None, "AfterBreachAnswer",
+                          {":f": {"S": "fulfilled"}, ":p": {"S": "partially_fulfilled"}, ":r": {"S": "rejected"},
+                           ":w": {"S": "withdrawn"}}))
+states["AfterBreachAnswer"] = {
+    "Type": "Choice",
+    "Choices": [{"Variable": "$.answer.event", "StringEquals": "decided", "Next": "Decided"}],
+    "Default": "AwaitAfterBreach",
+}
+states["Resync"] = {
+    "Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
+    "Parameters": {"TableName": TABLE, "Key": KEY, "ConsistentRead": True,
+                   "ProjectionExpression": "#status, sla_breached, resolve_timer_seconds",
+                   "ExpressionAttributeNames": {"#status": "status"}},
+    "ResultSelector": {"status.$": "$.Item.status.S", "item.$": "$.Item"},
+    "ResultPath": "$.current", "Retry": retry_except(),
+    "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "AlertOperators"}],
+    "Next": "WhereItStands",
+}
+states["WhereItStands"] = {
+    "Type": "Choice",
+    "Choices": [
+        {"Or": [{"Variable": "$.current.status", "StringEquals": s} for s in ("fulfilled", "partially_fulfilled", "rejected")],
+         "Next": "Decided"},
+        {"Variable": "$.current.status", "StringEquals": "withdrawn", "Next": "Withdrawn"},
+        {"Variable": "$.current.status", "StringEquals": "awaiting_information", "Next": "AwaitResume"},
+        {"And": [{"Variable": "$.current.status", "StringEquals": "acknowledged"},
+                 {"Variable": "$.current.item.resolve_timer_seconds.N", "IsPresent": True}],
+         "Next": "ResumeDecisionTimer"},
+    ],
+    "Default": "AlertOperators",
+}
+states["ResumeDecisionTimer"] = {
+    "Type": "Pass",
+    "Parameters": {"event": "acknowledged", "resolve_seconds.$": "States.StringToJson($.current.item.resolve_timer_seconds.N)"},
+    "ResultPath": "$.answer", "Next": "AwaitDecision",
+}
+states["Decided"] = {"Type": "Succeed"}
+states["Withdrawn"] = {"Type": "Succeed"}
+states["AlertOperators"] = {
+    "Type": "Task", "Resource": "arn:aws:states:::sns:publish",
+    "Parameters": {"TopicArn": OPS, "Subject": "Liaison: a request workflow failed",
+                   "Message.$": "States.Format('The workflow of request {} stopped on an error: {}. Its deadline timers are not running.', $.request_id, States.JsonToString($))"},
+    "ResultPath": None, "Retry": RETRY, "Next": "WorkflowFailed",
+}
+states["WorkflowFailed"] = {"Type": "Fail", "Error": "Liaison.WorkflowFailed", "Cause": "See the operator alert for this request."}
+
+definition = {
+    "Comment": "The life of one legal request, started once per request and named after it: notify the assignee, "
+               "wait for acknowledgement until the acknowledge deadline, escalate to the backup then the lead, wait for "
+               "the decision until due_at, then flag the breach and keep waiting. The API answers the task token "
+               "stored on the request (acknowledge, pause, resume, decide) or fails it with Liaison.Withdrawn. "
+               "Timers arrive pre-scaled from the API (SLA_TIME_SCALE).",
+    "StartAt": "NotifyAssignee",
+    "States": states,
+}
+OUTPUT = Path(__file__).with_name("request-workflow.asl.json")
+
+
+def render() -> str:
+    return json.dumps(definition, indent=2) + "\n"
+
+
+if __name__ == "__main__":
+    OUTPUT.write_text(render(), encoding="utf-8")

@@ -44,7 +44,7 @@ def clean_env() -> dict[str, str]:
 
 
 class Running:
-    def __init__(self, state_dir: Path) -> None:
+    def __init__(self, state_dir: Path, *extra: str) -> None:
         self.moto_port = free_port()
         self.port = free_port()
         while self.port == self.moto_port:
@@ -53,7 +53,8 @@ class Running:
         self.lines: list[str] = []
         self.ready = threading.Event()
         self.process = subprocess.Popen(
-            ["make", "-s", "run", f"MOTO_PORT={self.moto_port}", f"PORT={self.port}", f"STATE_DIR={state_dir}"],
+            ["make", "-s", "run", f"MOTO_PORT={self.moto_port}", f"PORT={self.port}", f"STATE_DIR={state_dir}",
+             *extra],
             cwd=ROOT, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             start_new_session=True)
         threading.Thread(target=self._read, daemon=True).start()
@@ -244,6 +245,32 @@ def test_given_sigterm_to_make_then_every_process_it_started_stops(tmp_path):
         assert running.ready.wait(READY_LIMIT_SECONDS), "".join(running.lines)
         running.terminate_make()  # make's own exit code reports the signal; what matters is below
         running.assert_everything_stopped()
+    finally:
+        if running.process.poll() is None:
+            running.interrupt()
+
+
+def test_given_a_time_scale_then_an_unacknowledged_removal_order_escalates_and_breaches_over_real_http(tmp_path):
+    running = Running(tmp_path, "SLA_TIME_SCALE=3600")
+    try:
+        assert running.ready.wait(READY_LIMIT_SECONDS), "".join(running.lines)
+        token = json.loads((tmp_path / "tokens.json").read_text())["authorities"][0]["token"]
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        order = {"type": "terrorist_content_removal", "legal_basis": "EU 2021/784 Art. 3", "reference": "TCO-e2e",
+                 "language": "fr", "description": "Removal order.",
+                 "targets": [{"kind": "message_link", "value": "https://platform.example/m/1"}]}
+        created = requests.post(f"{running.url}/v1/requests", json=order, headers=headers, timeout=10).json()
+        deadline = time.monotonic() + 30
+        kinds: list[str] = []
+        while time.monotonic() < deadline and "sla_breached" not in kinds:
+            time.sleep(0.5)
+            events = requests.get(f"{running.url}/v1/requests/{created['id']}/events", headers=headers,
+                                  timeout=10).json()["events"]
+            kinds = [event["kind"] for event in events]
+        assert kinds == ["submitted", "assigned", "escalated", "escalated", "sla_breached"]
+        view = requests.get(f"{running.url}/v1/requests/{created['id']}", headers=headers, timeout=10).json()
+        assert (view["escalation_level"], view["sla_breached"]) == (2, True)
+        assert view["due_at"] == created["due_at"]  # the stored deadline stays the legal one
     finally:
         if running.process.poll() is None:
             running.interrupt()

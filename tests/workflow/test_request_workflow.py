@@ -215,3 +215,25 @@ def test_given_the_request_changed_before_the_workflow_waits_then_it_resyncs_fro
     aws["sfn"].send_task_success(taskToken=token, output=json.dumps({"event": "decided"}))
     wait_until(lambda: aws["sfn"].describe_execution(executionArn=arn)["status"] != "RUNNING")
     assert aws["sfn"].describe_execution(executionArn=arn)["status"] == "SUCCEEDED"
+
+
+def test_given_the_notification_fails_then_operators_are_alerted_and_the_request_keeps_its_timers(
+        client, issuer, aws, local_resources):
+    sns = boto3.client("sns", region_name=REGION)
+    topic = local_resources.created["RepresentativesTopic"].ref
+    sns.delete_topic(TopicArn=topic)  # every publish to it now fails
+    try:
+        created = submit(client, issuer)
+        waiting_for(client, issuer, created["id"], "acknowledgement")  # the execution carried on
+        alerts = []
+        wait_until(lambda: alerts.extend(notifications(aws, "OperatorAlertsTopic", created["id"])) or alerts)
+        assert any("failed" in message and created["assignee"] in message for _, message in alerts), alerts
+        assert execution(aws, created["id"])["status"] == "RUNNING"
+        view = client.http.get(f"/v1/requests/{created['id']}", headers=authority(issuer)).json_body
+        assert view["status"] == "assigned"
+    finally:
+        assert sns.create_topic(Name=topic.rsplit(":", 1)[1])["TopicArn"] == topic
+        queue_arn = aws["sqs"].get_queue_attributes(QueueUrl=aws["queues"]["RepresentativesTopic"],
+                                                   AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    post(client, f"/v1/requests/{created['id']}/withdraw", {}, authority(issuer))

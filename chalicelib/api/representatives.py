@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from chalicelib.api.authorities import desk
 from chalicelib.api.http import Call, Routes, Strict
-from chalicelib.api.views import RequestSummary, RequestView
+from chalicelib.api.views import EventView, RequestSummary, RequestView
 from chalicelib.auth.principal import Role
 from chalicelib.domain.decisions import Decision
 
@@ -50,3 +50,43 @@ def acknowledge_request(call: Call) -> RequestView:
                 summary="Decide an acknowledged request: fulfilled, partially_fulfilled or rejected (with a reason).")
 def decide_request(call: Call) -> RequestView:
     return RequestView.of(desk.decide(call.caller, call.params["request_id"], call.body), routing=True)
+
+
+class InformationRequest(Strict):
+    question: Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+
+
+class MessageIn(Strict):
+    body: Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
+
+
+class Conversation(BaseModel):
+    """The questions and messages exchanged on a request, oldest first."""
+
+    request_id: str
+    messages: list[EventView]
+
+
+@routes.private("/v1/requests/{request_id}/request-information", "POST", roles=REPRESENTATIVE,
+                body=InformationRequest, responses={200: RequestView},
+                summary="Ask the authority for information: the request awaits it and its resolve clock stops.")
+def request_information(call: Call) -> RequestView:
+    return RequestView.of(desk.request_information(call.caller, call.params["request_id"], call.body.question),
+                          routing=True)
+
+
+@routes.private("/v1/requests/{request_id}/messages", "POST", roles={Role.AUTHORITY, Role.REPRESENTATIVE},
+                body=MessageIn, responses={200: RequestView},
+                summary="Send a message on a request. The authority's answer to an information request restarts "
+                        "the clock: due_at moves later by the paused time (TCO removal orders: one hour from now).")
+def post_message(call: Call) -> RequestView:
+    item = desk.message(call.caller, call.params["request_id"], call.body.body)
+    return RequestView.of(item, routing=call.caller.role is Role.REPRESENTATIVE)
+
+
+@routes.private("/v1/requests/{request_id}/messages", roles={Role.AUTHORITY, Role.REPRESENTATIVE},
+                responses={200: Conversation}, summary="The questions and messages of a request, oldest first.")
+def get_messages(call: Call) -> Conversation:
+    request_id = call.params["request_id"]
+    return Conversation(request_id=request_id,
+                        messages=[EventView.of(e) for e in desk.messages(call.caller, request_id)])

@@ -9,23 +9,26 @@ waiting, it reads the request when it gets there (the Resync state).
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 from chalicelib.auth.principal import Principal, Role
 from chalicelib.clock import Clock, app_clock, isoformat, parse_instant
 from chalicelib.domain.assignment import scaled
 from chalicelib.domain.decisions import Decision, Outcome
-from chalicelib.domain.lifecycle import Action, Status, next_status
+from chalicelib.domain.deadlines import DeadlinePolicy, RequestType
+from chalicelib.domain.lifecycle import OPEN, Action, Status, next_status
 from chalicelib.errors import BadRequest, Conflict, NotFound
 from chalicelib.observability import logger
 from chalicelib.services.intake import REQUEST_ID
 from chalicelib.settings import get_settings
-from chalicelib.store.models import LegalRequest
+from chalicelib.store.models import Event, LegalRequest
 from chalicelib.store.paging import query_page
 from chalicelib.store.requests import Change, RequestRepository
 from chalicelib.workflow.client import Workflow, WorkflowUnavailable
 
 QUEUE_INDEX_KEYS = ("queue_region", "due_at", "request_id")
+CONVERSATION = frozenset({"information_requested", "message"})
 
 
 class Desk:
@@ -34,6 +37,10 @@ class Desk:
         self.requests = requests or RequestRepository()
         self.workflow = workflow or Workflow()
         self.clock = clock
+
+    @functools.cached_property
+    def policy(self) -> DeadlinePolicy:
+        return DeadlinePolicy(get_settings().deadlines)
 
     def visible(self, principal: Principal, request_id: str) -> LegalRequest:
         """The request if the caller may see it: own agency (authority), own region (representative)."""
@@ -81,6 +88,52 @@ class Desk:
 
         return self._act(principal, request_id, change)
 
+    def request_information(self, principal: Principal, request_id: str, question: str) -> LegalRequest:
+        """Ask the authority a question: the request awaits information and its resolve clock stops."""
+        def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
+            next_status(Status(item.status), Action.REQUEST_INFORMATION)
+            now = isoformat(self.clock.now())
+            return (Change("information_requested", principal.role.value, principal.subject, now,
+                           {"body": question}),
+                    [LegalRequest.status.set(Status.AWAITING_INFORMATION.value), LegalRequest.paused_at.set(now)],
+                    {"event": "paused"})
+
+        return self._act(principal, request_id, change)
+
+    def message(self, principal: Principal, request_id: str, body: str) -> LegalRequest:
+        """A message on the request. The authority's answer to an information request restarts the clock:
+        ``due_at`` moves later by the time it was paused, except where the law restarts it (TCO: one hour
+        from the answer)."""
+        def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
+            now = self.clock.now()
+            if Status(item.status) not in OPEN:
+                raise Conflict(f"The request is {item.status}; it takes no more messages.", code="illegal_transition")
+            resumes = principal.role is Role.AUTHORITY and item.status == Status.AWAITING_INFORMATION
+            if not resumes:
+                return (Change("message", principal.role.value, principal.subject, isoformat(now), {"body": body}),
+                        [], None)
+            next_status(Status(item.status), Action.ANSWER)
+            due_before = parse_instant(item.due_at)
+            if item.type == RequestType.TERRORIST_CONTENT_REMOVAL:
+                due_after = now + self.policy.clocks[RequestType.TERRORIST_CONTENT_REMOVAL].resolve
+                rule = "restarted: EU 2021/784 Art. 3 counts one hour from the answer"
+            else:
+                due_after = due_before + (now - parse_instant(item.paused_at))
+                rule = "extended by the time the clock was paused"
+            seconds = scaled(max(due_after - now, timedelta(0)), get_settings().sla_time_scale)
+            detail = {"body": body, "due_at_before": item.due_at, "due_at_after": isoformat(due_after),
+                      "paused_at": item.paused_at, "resumed_at": isoformat(now), "rule": rule}
+            return (Change("message", principal.role.value, principal.subject, isoformat(now), detail),
+                    [LegalRequest.status.set(Status.ACKNOWLEDGED.value), LegalRequest.due_at.set(isoformat(due_after)),
+                     LegalRequest.paused_at.remove(), LegalRequest.resolve_timer_seconds.set(seconds)],
+                    {"event": "resumed", "resolve_seconds": seconds})
+
+        return self._act(principal, request_id, change)
+
+    def messages(self, principal: Principal, request_id: str) -> list[Event]:
+        item = self.visible(principal, request_id)
+        return [e for e in self.requests.events(item.request_id) if e.kind in CONVERSATION]
+
     def _act(self, principal: Principal, request_id: str, change) -> LegalRequest:
         """Commit a change on the version read, taking the workflow's token with it; then answer the token.
 
@@ -91,9 +144,10 @@ class Desk:
             item = self.visible(principal, request_id)
             event, actions, answer = change(item)
             token = item.task_token
+            # Only a change that answers the workflow takes its token; a plain message leaves the wait alone.
+            taken = [LegalRequest.task_token.remove(), LegalRequest.waiting_for.remove()] if answer else []
             try:
-                updated = self.requests.apply(item, event, [*actions, LegalRequest.task_token.remove(),
-                                                            LegalRequest.waiting_for.remove()])
+                updated = self.requests.apply(item, event, [*actions, *taken])
             except Conflict as conflict:
                 if attempt == 2 or conflict.code != "stale_version":
                     raise

@@ -164,6 +164,7 @@ class LegalRequest(Model):
     escalation_chain = ListAttribute(of=UnicodeAttribute, null=True)  # backup, then lead
     assignment_rule = UnicodeAttribute(null=True)
     acknowledged_at = UnicodeAttribute(null=True)
+    paused_at = UnicodeAttribute(null=True)  # while awaiting information the resolve clock stops
     decided_at = UnicodeAttribute(null=True)
     decision = JSONAttribute(null=True)
     # Set by the workflow while it waits; answered by the API, never shown to anyone.

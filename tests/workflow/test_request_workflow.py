@@ -237,3 +237,71 @@ def test_given_the_notification_fails_then_operators_are_alerted_and_the_request
                                                    AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
     post(client, f"/v1/requests/{created['id']}/withdraw", {}, authority(issuer))
+
+
+def acknowledged(client, issuer, kind="data_disclosure"):
+    created = submit(client, issuer, kind=kind)
+    waiting_for(client, issuer, created["id"], "acknowledgement")
+    assignee = rep(issuer, created["assignee"])
+    assert post(client, f"/v1/requests/{created['id']}/acknowledge", {}, assignee).status_code == 200
+    waiting_for(client, issuer, created["id"], "decision")
+    return created, assignee
+
+
+def test_given_an_information_request_then_the_clock_pauses_and_due_at_moves_by_the_paused_time(
+        client, issuer, aws):
+    created, assignee = acknowledged(client, issuer)
+    request_id = created["id"]
+    asked = post(client, f"/v1/requests/{request_id}/request-information",
+                 {"question": "Which time zone are the timestamps in?"}, assignee)
+    assert asked.status_code == 200 and asked.json_body["status"] == "awaiting_information"
+    waiting_for(client, issuer, request_id, "information")
+    time.sleep(1.1)  # a measurable pause (real seconds; the stored extension is computed from stored instants)
+    answered = post(client, f"/v1/requests/{request_id}/messages", {"body": "CET."}, authority(issuer))
+    assert answered.status_code == 200 and answered.json_body["status"] == "acknowledged"
+    detail = client.http.get(f"/v1/requests/{request_id}/messages", headers=assignee).json_body["messages"][-1][
+        "detail"]
+    from chalicelib.clock import parse_instant
+
+    paused = parse_instant(detail["resumed_at"]) - parse_instant(detail["paused_at"])
+    assert paused.total_seconds() >= 1
+    assert parse_instant(detail["due_at_after"]) - parse_instant(detail["due_at_before"]) == paused
+    assert answered.json_body["due_at"] == detail["due_at_after"] and detail["due_at_before"] == created["due_at"]
+    waiting_for(client, issuer, request_id, "decision")
+    assert post(client, f"/v1/requests/{request_id}/decision", {"outcome": "fulfilled"}, assignee).status_code == 200
+    assert wait_until(lambda: execution(aws, request_id)["status"] == "SUCCEEDED")
+    conversation = client.http.get(f"/v1/requests/{request_id}/messages", headers=authority(issuer)).json_body
+    assert [(m["kind"], m["actor_role"]) for m in conversation["messages"]] == [
+        ("information_requested", "representative"), ("message", "authority")]
+
+
+def test_given_a_tco_order_then_an_answer_restarts_its_hour(client, issuer, aws):
+    created, assignee = acknowledged(client, issuer, kind="terrorist_content_removal")
+    post(client, f"/v1/requests/{created['id']}/request-information", {"question": "Which post exactly?"}, assignee)
+    waiting_for(client, issuer, created["id"], "information")
+    answered = post(client, f"/v1/requests/{created['id']}/messages", {"body": "The second one."},
+                    authority(issuer)).json_body
+    detail = client.http.get(f"/v1/requests/{created['id']}/messages", headers=assignee).json_body["messages"][-1][
+        "detail"]
+    from datetime import timedelta
+
+    from chalicelib.clock import parse_instant
+
+    assert parse_instant(answered["due_at"]) == parse_instant(detail["resumed_at"]) + timedelta(hours=1)
+    assert "restarted" in detail["rule"]
+    post(client, f"/v1/requests/{created['id']}/withdraw", {}, authority(issuer))
+
+
+def test_given_messages_then_only_the_two_sides_see_them_and_a_closed_request_takes_none(client, issuer, aws):
+    created, assignee = acknowledged(client, issuer)
+    assert post(client, f"/v1/requests/{created['id']}/messages", {"body": "Hello"}, assignee).status_code == 200
+    for outsider in (authority(issuer, DE, sub="officer-de"), rep(issuer, "rep-us-jordan", region="us")):
+        assert client.http.get(f"/v1/requests/{created['id']}/messages", headers=outsider).status_code == 404
+        assert post(client, f"/v1/requests/{created['id']}/messages", {"body": "x"}, outsider).status_code == 404
+    info_while_waiting = post(client, f"/v1/requests/{created['id']}/messages", {"body": "FYI"}, authority(issuer))
+    assert info_while_waiting.json_body["status"] == "acknowledged"  # a plain message does not touch the clock
+    post(client, f"/v1/requests/{created['id']}/decision", {"outcome": "fulfilled"}, assignee)
+    late = post(client, f"/v1/requests/{created['id']}/messages", {"body": "Thanks"}, authority(issuer))
+    assert (late.status_code, late.json_body["code"]) == (409, "illegal_transition")
+    premature = post(client, f"/v1/requests/{created['id']}/request-information", {"question": "?"}, assignee)
+    assert (premature.status_code, premature.json_body["code"]) == (409, "illegal_transition")

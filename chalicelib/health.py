@@ -38,6 +38,8 @@ def dependencies(settings: Settings) -> list[Dependency]:
                    .get_topic_attributes(TopicArn=settings.representatives_topic_arn)),
         Dependency("operator_alerts_topic", "topic", lambda: client("sns", probe=True)
                    .get_topic_attributes(TopicArn=settings.operator_alerts_topic_arn)),
+        Dependency("agency_topic", "topic", lambda: client("sns", probe=True)
+                   .get_topic_attributes(TopicArn=settings.agency_topic_arn)),
         Dependency("evidence_bucket", "bucket", lambda: client("s3", probe=True)
                    .head_bucket(Bucket=settings.evidence_bucket)),
     ]

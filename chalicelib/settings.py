@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     state_machine_arn: str
     representatives_topic_arn: str
     operator_alerts_topic_arn: str
+    agency_topic_arn: str
     evidence_bucket: str
 
     trusted_issuers: Annotated[tuple[TrustedIssuer, ...], NoDecode] = ()

@@ -12,10 +12,12 @@ from chalicelib.auth.principal import Role
 from chalicelib.clock import app_clock, isoformat
 from chalicelib.domain.agencies import NewAgency, Standing, StandingChange
 from chalicelib.errors import NotFound
+from chalicelib.notify.publisher import AgencyPublisher
 from chalicelib.store.agencies import AgencyRepository
 
 routes = Routes(__name__, tag="admin")
 agencies = AgencyRepository()
+publisher = AgencyPublisher()
 ADMIN = {Role.ADMIN}
 
 
@@ -59,6 +61,8 @@ def _standing_route(change: StandingChange, summary: str) -> None:
     def change_standing(call: Call) -> AgencyView:
         agency = agencies.change_standing(call.params["agency_id"], change, now=isoformat(app_clock.now()),
                                           actor=_actor(call))
+        if change is StandingChange.VERIFY:
+            publisher.subscribe_contact(agency.agency_id, agency.contact_email)
         return AgencyView.of(agency)
 
     change_standing.__name__ = f"{change.value}_agency"

@@ -19,6 +19,8 @@ from chalicelib.domain.decisions import Decision, Outcome
 from chalicelib.domain.deadlines import DeadlinePolicy, RequestType
 from chalicelib.domain.lifecycle import OPEN, Action, Status, next_status
 from chalicelib.errors import BadRequest, Conflict, NotFound
+from chalicelib.notify.notices import agency_notice
+from chalicelib.notify.publisher import AgencyPublisher
 from chalicelib.observability import logger
 from chalicelib.services.intake import REQUEST_ID
 from chalicelib.settings import get_settings
@@ -33,9 +35,10 @@ CONVERSATION = frozenset({"information_requested", "message"})
 
 class Desk:
     def __init__(self, *, requests: RequestRepository | None = None, workflow: Workflow | None = None,
-                 clock: Clock = app_clock) -> None:
+                 publisher: AgencyPublisher | None = None, clock: Clock = app_clock) -> None:
         self.requests = requests or RequestRepository()
         self.workflow = workflow or Workflow()
+        self.publisher = publisher or AgencyPublisher()
         self.clock = clock
 
     @functools.cached_property
@@ -69,7 +72,7 @@ class Desk:
                      LegalRequest.resolve_timer_seconds.set(seconds)],
                     {"event": "acknowledged", "resolve_seconds": seconds})
 
-        return self._act(principal, request_id, change)
+        return self._tell_agency(self._act(principal, request_id, change), "acknowledged")
 
     def decide(self, principal: Principal, request_id: str, decision: Decision) -> LegalRequest:
         if decision.outcome is not Outcome.FULFILLED and decision.reason is None:
@@ -86,7 +89,8 @@ class Desk:
                      LegalRequest.queue_region.remove()],
                     {"event": "decided", "outcome": outcome.value})
 
-        return self._act(principal, request_id, change)
+        return self._tell_agency(self._act(principal, request_id, change), "decided",
+                                 outcome=decision.outcome.value, reason=decision.reason.value if decision.reason else None)
 
     def request_information(self, principal: Principal, request_id: str, question: str) -> LegalRequest:
         """Ask the authority a question: the request awaits information and its resolve clock stops."""
@@ -98,7 +102,8 @@ class Desk:
                     [LegalRequest.status.set(Status.AWAITING_INFORMATION.value), LegalRequest.paused_at.set(now)],
                     {"event": "paused"})
 
-        return self._act(principal, request_id, change)
+        return self._tell_agency(self._act(principal, request_id, change), "information_requested",
+                                 question=question)
 
     def message(self, principal: Principal, request_id: str, body: str) -> LegalRequest:
         """A message on the request. The authority's answer to an information request restarts the clock:
@@ -133,6 +138,13 @@ class Desk:
     def messages(self, principal: Principal, request_id: str) -> list[Event]:
         item = self.visible(principal, request_id)
         return [e for e in self.requests.events(item.request_id) if e.kind in CONVERSATION]
+
+    def _tell_agency(self, item: LegalRequest, kind: str, **extra: str | None) -> LegalRequest:
+        notice = agency_notice(kind, request_id=item.request_id, request_type=item.type, region=item.region,
+                               reference=item.reference, due_at=item.due_at,
+                               link=f"{get_settings().api_base_url}/v1/requests/{item.request_id}", **extra)
+        self.publisher.publish(item.agency_id, item.request_id, kind, notice)
+        return item
 
     def _act(self, principal: Principal, request_id: str, change) -> LegalRequest:
         """Commit a change on the version read, taking the workflow's token with it; then answer the token.

@@ -61,7 +61,7 @@ class Dispatch:
         plan_timers = timers(self.clock.now(), parse_instant(item.ack_due_at), parse_instant(item.due_at),
                              len(chain), get_settings().sla_time_scale)
         return {
-            "region": item.region, "type": item.type,
+            "region": item.region, "type": item.type, "agency_id": item.agency_id, "reference": item.reference,
             "link": f"{get_settings().api_base_url}/v1/requests/{item.request_id}",
             "ack_due_at": item.ack_due_at, "due_at": item.due_at,
             "assignee": item.assignee or OPERATORS,

@@ -87,6 +87,7 @@ class Stack:
         self.state_dir = state_dir
         self.sla_time_scale = sla_time_scale
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.outbox: Any = None
         self.log_dir = state_dir / "logs"
 
     @property
@@ -166,9 +167,16 @@ class Stack:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(json.dumps(seed.tokens(issuer, data), indent=2) + "\n")
         (self.state_dir / "environment.json").write_text(json.dumps(api_env, indent=2) + "\n", encoding="utf-8")
+
+        from infra.local.outbox import TOPICS, Outbox
+
+        self.outbox = Outbox(self.state_dir / "outbox", {name: created.created[name].ref for name in TOPICS}, REGION)
+        self.outbox.start()
         return api_env
 
     def stop(self) -> None:
+        if self.outbox is not None:
+            self.outbox.stop()
         for _, child in reversed(self.children):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(child.pid, signal.SIGTERM)
@@ -225,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         stack.start()
         print(f"Liaison is ready at {stack.api_url} in {time.monotonic() - started:.1f} s "
               f"(docs {stack.api_url}/docs, tokens {stack.state_dir / 'tokens.json'}, "
-              f"logs {stack.log_dir}/; Ctrl-C stops)", flush=True)
+              f"notifications {stack.state_dir / 'outbox'}/, logs {stack.log_dir}/; Ctrl-C stops)", flush=True)
         return stack.wait()
     except StartupError as exc:
         sys.stderr.write(f"make run: {exc}\n")

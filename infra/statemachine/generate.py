@@ -13,6 +13,7 @@ TABLE = "${RequestsTable}"
 EVENTS = "${EventsTable}"
 REPS = "${RepresentativesTopicArn}"
 OPS = "${OperatorAlertsTopicArn}"
+AGENCIES = "${AgencyTopicArn}"
 RETRY = [{"ErrorEquals": ["States.TaskFailed", "States.Timeout"], "IntervalSeconds": 1, "MaxAttempts": 3, "BackoffRate": 2}]
 KEY = {"request_id": {"S.$": "$.request_id"}}
 
@@ -186,6 +187,24 @@ states["AlertOperatorsOfBreach"] = {
     "Type": "Task", "Resource": "arn:aws:states:::sns:publish",
     "Parameters": {"TopicArn": OPS, "Subject": "Liaison: SLA breached",
                    "Message.$": "States.Format('Request {} ({}, region {}) breached its deadline {}.', $.request_id, $.type, $.region, $.due_at)"},
+    "ResultPath": None, "Retry": RETRY,
+    "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": "NotifyAgencyOfBreach"}],
+    "Next": "NotifyAgencyOfBreach",
+}
+states["NotifyAgencyOfBreach"] = {
+    "Type": "Task", "Resource": "arn:aws:states:::sns:publish",
+    "Parameters": {
+        "TopicArn": AGENCIES, "Subject.$": "States.Format('Deadline passed on your request {}', $.request_id)",
+        "Message.$": "States.Format('Your request {} (your reference {}, {}) passed its deadline {} without a "
+                     "decision. The lead of the {} desk has been alerted and the request stays open. Details: {}', "
+                     "$.request_id, $.reference, $.type, $.due_at, $.region, $.link)",
+        "MessageAttributes": {
+            "agency_id": {"DataType": "String", "StringValue.$": "$.agency_id"},
+            "recipient": {"DataType": "String", "StringValue.$": "$.agency_id"},
+            "kind": {"DataType": "String", "StringValue": "sla_breached"},
+            "request_id": {"DataType": "String", "StringValue.$": "$.request_id"},
+        },
+    },
     "ResultPath": None, "Retry": RETRY,
     "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": "AwaitAfterBreach"}],
     "Next": "AwaitAfterBreach",

@@ -8,6 +8,8 @@ foreground process group stops every process it started.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import os
 import signal
@@ -271,6 +273,20 @@ def test_given_a_time_scale_then_an_unacknowledged_removal_order_escalates_and_b
         view = requests.get(f"{running.url}/v1/requests/{created['id']}", headers=headers, timeout=10).json()
         assert (view["escalation_level"], view["sla_breached"]) == (2, True)
         assert view["due_at"] == created["due_at"]  # the stored deadline stays the legal one
+        # Every notification is in the outbox as an e-mail addressed to its person.
+        outbox = tmp_path / "outbox"
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and len(list(outbox.glob("*.eml"))) < 5:
+            time.sleep(0.5)
+        mails = [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+                 for path in sorted(outbox.glob("*.eml"))]
+        mine = [m for m in mails if m["X-Liaison-Request"] == created["id"]]
+        to = [(m["X-Liaison-Topic"], m["To"]) for m in mine]
+        assert ("representatives", "anna.lindqvist@liaison-platform.example") in to or \
+            ("representatives", "marc.okafor@liaison-platform.example") in to
+        assert ("representatives", "sofia.rossi@liaison-platform.example") in to  # the lead, escalated to
+        assert ("authorities", "requetes@valmont-police.example") in to  # the breach notice
+        assert all("platform.example/m/1" not in m.get_content() for m in mine)
     finally:
         if running.process.poll() is None:
             running.interrupt()

@@ -30,7 +30,7 @@ def aws(local_resources):
     session = boto3.session.Session(region_name=REGION)
     sqs, sns = session.client("sqs"), session.client("sns")
     queues = {}
-    for topic in ("RepresentativesTopic", "OperatorAlertsTopic"):
+    for topic in ("RepresentativesTopic", "OperatorAlertsTopic", "AgencyNotificationsTopic"):
         url = sqs.create_queue(QueueName=f"wf-{topic}")["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         sns.subscribe(TopicArn=local_resources.created[topic].ref, Protocol="sqs", Endpoint=arn)
@@ -115,6 +115,10 @@ def test_given_an_acknowledgement_in_time_and_a_decision_then_no_escalation_and_
     kinds = [kind for kind, _, _ in events(client, issuer, created["id"])]
     assert kinds == ["submitted", "assigned", "acknowledged", "decided"]
     assert [r for r, _ in notifications(aws, "RepresentativesTopic", created["id"])] == [assignee]
+    told = notifications(aws, "AgencyNotificationsTopic", created["id"])
+    assert [recipient for recipient, _ in told] == [FR, FR]
+    assert "acknowledged" in told[0][1] and "decided your request: fulfilled" in told[1][1]
+    assert all("suspect_account_42" not in message for _, message in told)  # never a target identifier
 
 
 def test_given_no_acknowledgement_then_it_escalates_to_the_backup_then_the_lead_then_breaches(client, issuer, aws):
@@ -133,6 +137,10 @@ def test_given_no_acknowledgement_then_it_escalates_to_the_backup_then_the_lead_
     assert any("breached" in message for _, message in operators)
     recipients = [r for r, _ in notifications(aws, "RepresentativesTopic", request_id)]
     assert recipients == [created["assignee"], *chain, chain[-1]]  # assignee, backup, lead, lead on breach
+    agency = []
+    wait_until(lambda: agency.extend(notifications(aws, "AgencyNotificationsTopic", request_id)) or agency)
+    assert agency[0][0] == FR and "passed its deadline" in agency[0][1]
+    assert "platform.example/c/123" not in agency[0][1]  # the removal target is not repeated
     view = client.http.get(f"/v1/requests/{request_id}", headers=authority(issuer)).json_body
     assert (view["escalation_level"], view["sla_breached"], view["status"]) == (2, True, "assigned")
 

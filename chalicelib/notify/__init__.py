@@ -1,0 +1,1 @@
+"""Notifications: what people are told, and the topics that carry it."""

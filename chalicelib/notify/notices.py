@@ -1,0 +1,46 @@
+"""The text of notices to authorities. Pure: no AWS.
+
+A notice names the request, its type, jurisdiction and deadlines, and links to
+it; it never carries target identifiers (usernames, phone numbers...) or
+workflow task tokens: e-mail is not a safe place for either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SUBJECTS = {
+    "acknowledged": "Your request {id} was acknowledged",
+    "information_requested": "Information needed on your request {id}",
+    "decided": "Decision on your request {id}",
+}
+
+
+@dataclass(frozen=True)
+class Notice:
+    subject: str
+    text: str
+
+
+def agency_notice(kind: str, *, request_id: str, request_type: str, region: str, reference: str, due_at: str,
+                  link: str, outcome: str | None = None, reason: str | None = None,
+                  question: str | None = None) -> Notice:
+    lines = [
+        f"Request: {request_id} (your reference {reference})",
+        f"Type: {request_type.replace('_', ' ')}",
+        f"Handled by the {region} desk",
+        f"Due: {due_at}",
+    ]
+    if kind == "acknowledged":
+        lines.insert(0, "The platform has acknowledged your request and is working on it.")
+    elif kind == "information_requested":
+        lines.insert(0, "The platform needs information to proceed. The deadline is paused until you answer "
+                        "through the API (POST /v1/requests/{id}/messages).")
+        lines.append(f"Question: {question}")
+    elif kind == "decided":
+        lines.insert(0, f"The platform has decided your request: {outcome}"
+                        + (f" (reason: {reason})." if reason else "."))
+    else:
+        raise ValueError(f"no agency notice for {kind!r}")
+    lines.append(f"Details: {link}")
+    return Notice(SUBJECTS[kind].format(id=request_id), "\n".join(lines))

@@ -1,23 +1,28 @@
-"""Routes of admins: the agency registry and each agency's standing."""
+"""Routes of admins: the agency registry and standing, routing rules, representatives."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from chalicelib.api.http import Call, Reply, Routes, Strict
 from chalicelib.api.views import AgencyPage, AgencyView
 from chalicelib.auth.principal import Role
 from chalicelib.clock import app_clock, isoformat
-from chalicelib.domain.agencies import NewAgency, Standing, StandingChange
+from chalicelib.domain.agencies import EMAIL, IDENTIFIER, NewAgency, Standing, StandingChange
+from chalicelib.domain.routing import RegionId, RoutingDocument
+from chalicelib.services import config
+from chalicelib.store.models import Representative
+from chalicelib.store.representatives import RepresentativeRepository
 from chalicelib.errors import NotFound
-from chalicelib.notify.publisher import AgencyPublisher
+from chalicelib.notify.publisher import Publisher
 from chalicelib.store.agencies import AgencyRepository
 
 routes = Routes(__name__, tag="admin")
 agencies = AgencyRepository()
-publisher = AgencyPublisher()
+publisher = Publisher()
+representatives = RepresentativeRepository()
 ADMIN = {Role.ADMIN}
 
 
@@ -71,3 +76,80 @@ def _standing_route(change: StandingChange, summary: str) -> None:
 _standing_route(StandingChange.VERIFY, "Verify a pending agency: its officers' tokens are accepted from now on.")
 _standing_route(StandingChange.SUSPEND, "Suspend an agency: its live tokens are refused from the next request on.")
 _standing_route(StandingChange.REINSTATE, "Reinstate a suspended agency.")
+
+
+class RoutingView(BaseModel):
+    """The routing document in force, and who changed it last."""
+
+    document: RoutingDocument
+    updated_at: str | None = None
+    updated_by: str | None = None
+
+
+@routes.private("/v1/admin/routing", roles=ADMIN, responses={200: RoutingView},
+                summary="The routing rules: country → region, default region, per-type desks.")
+def get_routing(call: Call) -> RoutingView:
+    return RoutingView(document=RoutingDocument.model_validate(config.document("routing", config.FALLBACK_ROUTING)))
+
+
+@routes.private("/v1/admin/routing", "PUT", roles=ADMIN, body=RoutingDocument, responses={200: RoutingView},
+                summary="Replace the routing rules. New requests use them at once on this instance, "
+                        "within 30 s everywhere.")
+def put_routing(call: Call) -> RoutingView:
+    now = isoformat(app_clock.now())
+    config.store_routing(call.body.model_dump(mode="json"), now=now, actor=_actor(call))
+    return RoutingView(document=call.body, updated_at=now, updated_by=_actor(call))
+
+
+class NewRepresentative(Strict):
+    """A person of the platform who handles one region's requests."""
+
+    id: Annotated[str, StringConstraints(pattern=IDENTIFIER)]
+    name: Annotated[str, StringConstraints(min_length=2, max_length=200)]
+    email: Annotated[str, StringConstraints(max_length=254, pattern=EMAIL)]
+    region: RegionId
+    lead: bool = False
+    available: bool = True
+
+
+class RepresentativeView(BaseModel):
+    """A representative."""
+
+    id: str
+    name: str
+    email: str
+    region: str
+    lead: bool
+    available: bool
+
+    @classmethod
+    def of(cls, rep: Representative) -> "RepresentativeView":
+        return cls(id=rep.rep_id, name=rep.name, email=rep.email, region=rep.region, lead=bool(rep.lead),
+                   available=bool(rep.available))
+
+
+class RepresentativeList(BaseModel):
+    """The representatives of a region."""
+
+    items: list[RepresentativeView]
+
+
+class RegionQuery(Strict):
+    region: RegionId
+
+
+@routes.private("/v1/admin/representatives", "POST", roles=ADMIN, body=NewRepresentative,
+                responses={201: RepresentativeView}, summary="Add a representative to a region.")
+def add_representative(call: Call) -> Reply:
+    body: NewRepresentative = call.body
+    now = isoformat(app_clock.now())
+    rep = representatives.create(Representative(body.id, name=body.name, email=body.email, region=body.region,
+                                                lead=body.lead, available=body.available, created_at=now,
+                                                updated_at=now))
+    return Reply(201, RepresentativeView.of(rep), {"Location": f"/v1/admin/representatives?region={rep.region}"})
+
+
+@routes.private("/v1/admin/representatives", roles=ADMIN, query=RegionQuery, responses={200: RepresentativeList},
+                summary="The representatives of one region.")
+def list_representatives(call: Call) -> RepresentativeList:
+    return RepresentativeList(items=[RepresentativeView.of(r) for r in representatives.in_region(call.query.region)])

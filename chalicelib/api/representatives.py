@@ -90,3 +90,14 @@ def get_messages(call: Call) -> Conversation:
     request_id = call.params["request_id"]
     return Conversation(request_id=request_id,
                         messages=[EventView.of(e) for e in desk.messages(call.caller, request_id)])
+
+
+class Reassignment(Strict):
+    rep_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+@routes.private("/v1/requests/{request_id}/reassign", "POST", roles=REPRESENTATIVE, body=Reassignment,
+                responses={200: RequestView},
+                summary="Hand an open request to another available representative of your region.")
+def reassign_request(call: Call) -> RequestView:
+    return RequestView.of(desk.reassign(call.caller, call.params["request_id"], call.body.rep_id), routing=True)

@@ -13,7 +13,24 @@ from chalicelib.observability import logger, metrics
 from chalicelib.settings import get_settings
 
 
-class AgencyPublisher:
+class Publisher:
+    """Notices to authorities, and to a representative taking a request over."""
+
+    def notify_representative(self, region: str, rep_id: str, request_id: str, text: str) -> bool:
+        try:
+            client("sns").publish(
+                TopicArn=get_settings().representatives_topic_arn, Subject="Liaison: a legal request needs you",
+                Message=text, MessageAttributes={
+                    "region": {"DataType": "String", "StringValue": region},
+                    "recipient": {"DataType": "String", "StringValue": rep_id},
+                    "request_id": {"DataType": "String", "StringValue": request_id},
+                })
+        except (BotoCoreError, ClientError):
+            logger.exception("representative notice not sent", extra={"request_id": request_id})
+            metrics.add_metric(name="NotificationFailures", unit="Count", value=1)
+            return False
+        return True
+
     def publish(self, agency_id: str, request_id: str, kind: str, notice: Notice) -> bool:
         try:
             client("sns").publish(

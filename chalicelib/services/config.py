@@ -38,3 +38,9 @@ def routing_rules() -> RoutingRules:
 def forget() -> None:
     """Drop cached documents (after an admin change, and in tests)."""
     _cache.clear()
+
+
+def store_routing(document: dict[str, Any], *, now: str, actor: str) -> None:
+    ConfigEntry("routing", document=document, updated_at=now, updated_by=actor).save(
+        add_version_condition=False)  # an admin's PUT replaces the document as a whole
+    forget()

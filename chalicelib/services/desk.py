@@ -10,35 +10,39 @@ waiting, it reads the request when it gets there (the Resync state).
 from __future__ import annotations
 
 import functools
+import re
 from datetime import timedelta
 
 from chalicelib.auth.principal import Principal, Role
 from chalicelib.clock import Clock, app_clock, isoformat, parse_instant
 from chalicelib.domain.assignment import scaled
+from chalicelib.domain.agencies import IDENTIFIER
 from chalicelib.domain.decisions import Decision, Outcome
 from chalicelib.domain.deadlines import DeadlinePolicy, RequestType
 from chalicelib.domain.lifecycle import OPEN, Action, Status, next_status
 from chalicelib.errors import BadRequest, Conflict, NotFound
 from chalicelib.notify.notices import agency_notice
-from chalicelib.notify.publisher import AgencyPublisher
+from chalicelib.notify.publisher import Publisher
 from chalicelib.observability import logger
 from chalicelib.services.intake import REQUEST_ID
 from chalicelib.settings import get_settings
 from chalicelib.store.models import Event, LegalRequest
 from chalicelib.store.paging import query_page
+from chalicelib.store.representatives import RepresentativeRepository
 from chalicelib.store.requests import Change, RequestRepository
 from chalicelib.workflow.client import Workflow, WorkflowUnavailable
 
 QUEUE_INDEX_KEYS = ("queue_region", "due_at", "request_id")
+AGENCY_LIKE_ID = re.compile(IDENTIFIER)
 CONVERSATION = frozenset({"information_requested", "message"})
 
 
 class Desk:
     def __init__(self, *, requests: RequestRepository | None = None, workflow: Workflow | None = None,
-                 publisher: AgencyPublisher | None = None, clock: Clock = app_clock) -> None:
+                 publisher: Publisher | None = None, clock: Clock = app_clock) -> None:
         self.requests = requests or RequestRepository()
         self.workflow = workflow or Workflow()
-        self.publisher = publisher or AgencyPublisher()
+        self.publisher = publisher or Publisher()
         self.clock = clock
 
     @functools.cached_property
@@ -134,6 +138,28 @@ class Desk:
                     {"event": "resumed", "resolve_seconds": seconds})
 
         return self._act(principal, request_id, change)
+
+    def reassign(self, principal: Principal, request_id: str, rep_id: str) -> LegalRequest:
+        """Hand an open request to another available representative of the same region, who is notified."""
+        target = RepresentativeRepository().get(rep_id) if AGENCY_LIKE_ID.match(rep_id) else None
+        if target is None or target.region != principal.region or not target.available:
+            raise BadRequest("Not an available representative of your region.", code="invalid_field", field="rep_id")
+
+        def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
+            status = next_status(Status(item.status), Action.ASSIGN)
+            if item.assignee == rep_id:
+                raise Conflict("The request is already assigned to them.", code="already_assigned")
+            return (Change("reassigned", principal.role.value, principal.subject, isoformat(self.clock.now()),
+                           {"from": item.assignee, "to": rep_id}),
+                    [LegalRequest.assignee.set(rep_id), LegalRequest.status.set(status.value)], None)
+
+        item = self._act(principal, request_id, change)
+        self.publisher.notify_representative(item.region, rep_id, item.request_id,
+                                             f"Request {item.request_id} ({item.type}, region {item.region}) was "
+                                             f"reassigned to you by {principal.subject}. Acknowledge by "
+                                             f"{item.ack_due_at}; resolve by {item.due_at}. "
+                                             f"{get_settings().api_base_url}/v1/requests/{item.request_id}")
+        return item
 
     def messages(self, principal: Principal, request_id: str) -> list[Event]:
         item = self.visible(principal, request_id)

@@ -87,7 +87,7 @@ class Intake:
         if agency is None:  # the guard checked it a moment ago; it was deleted since
             raise Forbidden("Your agency is not registered.", code="agency_unknown")
         received = self.clock.now()
-        region, rule = config.routing_rules().region_for(agency.country)
+        region, rule = config.routing_rules().region_for(agency.country, submission.type.value)
         deadlines = self.policy.deadlines(submission.type, received)
         now = isoformat(received)
         item = LegalRequest(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pynamodb.exceptions import DoesNotExist, PutError
+
 from chalicelib.domain.assignment import Candidate
+from chalicelib.errors import Conflict
 from chalicelib.store.models import ConfigEntry, Representative
 
 
@@ -18,3 +21,19 @@ class RepresentativeRepository:
         entry = ConfigEntry(f"rotation#{region}")
         entry.update(actions=[ConfigEntry.counter.add(1)], add_version_condition=False)
         return int(entry.counter) - 1
+
+    def get(self, rep_id: str) -> Representative | None:
+        try:
+            return Representative.get(rep_id, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def create(self, representative: Representative) -> Representative:
+        try:
+            representative.save(condition=Representative.rep_id.does_not_exist())
+        except PutError as error:
+            if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
+                raise Conflict(f"A representative '{representative.rep_id}' already exists.",
+                               code="representative_exists") from None
+            raise
+        return representative

@@ -50,7 +50,7 @@ def render(kind: str, envelope: dict[str, Any]) -> tuple[str, bytes]:
     if attributes.get("request_id"):
         message["X-Liaison-Request"] = attributes["request_id"]
     message["X-Liaison-Topic"] = kind
-    message.set_content(envelope.get("Message", ""))
+    message.set_content(envelope.get("Message", ""), cte="8bit")  # readable as plain text
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     return f"{stamp}-{kind}-{recipient or 'all'}.eml", bytes(message)
 

@@ -47,6 +47,12 @@ def parse_instant(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z").astimezone(UTC)
 
 
+def normalize(text: str) -> str:
+    """Any ISO 8601 instant (e.g. a Step Functions timestamp, which moto writes as ``…+00:00`` with
+    microseconds) in the API's one format."""
+    return isoformat(datetime.fromisoformat(text.replace("Z", "+00:00")))
+
+
 class ApplicationClock:
     """The clock the running application reads; tests swap its ``source``."""
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from chalicelib.clock import normalize
 from chalicelib.domain.agencies import AgencyKind, Standing
 from chalicelib.domain.deadlines import RequestType
 from chalicelib.domain.intake import Emergency, Target
@@ -103,7 +104,7 @@ class EventView(BaseModel):
 
     @classmethod
     def of(cls, event: Event) -> "EventView":
-        return cls(seq=int(event.seq), at=event.at, kind=event.kind, actor_role=event.actor_role,
+        return cls(seq=int(event.seq), at=normalize(event.at), kind=event.kind, actor_role=event.actor_role,
                    actor=event.actor, detail=event.detail or {})
 
 

@@ -137,3 +137,11 @@ def test_given_a_cursor_not_shaped_like_the_index_key_then_400(key):
 def test_given_a_forged_cursor_then_400(token):
     with pytest.raises(BadRequest):
         cursor.decode(token, keys=KEYS, pinned={"agency_id": "fr-a"})
+
+
+@pytest.mark.parametrize("text", ["2026-11-28T15:03:02.860575+00:00", "2026-11-28T15:03:02.860Z",
+                                  "2026-11-28T16:03:02.860+01:00"])
+def test_given_a_workflow_timestamp_then_it_is_served_in_the_api_format(text):
+    from chalicelib.clock import normalize
+
+    assert normalize(text) == "2026-11-28T15:03:02.860Z"

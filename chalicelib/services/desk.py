@@ -20,11 +20,11 @@ from chalicelib.domain.agencies import IDENTIFIER
 from chalicelib.domain.decisions import Decision, Outcome
 from chalicelib.domain.deadlines import DeadlinePolicy, RequestType
 from chalicelib.domain.lifecycle import OPEN, Action, Status, next_status
-from chalicelib.errors import BadRequest, Conflict, NotFound
+from chalicelib.errors import BadRequest, Conflict
 from chalicelib.notify.notices import agency_notice
 from chalicelib.notify.publisher import Publisher
 from chalicelib.observability import logger
-from chalicelib.services.intake import REQUEST_ID
+from chalicelib.services.access import visible
 from chalicelib.settings import get_settings
 from chalicelib.store.models import Event, LegalRequest
 from chalicelib.store.paging import query_page
@@ -50,14 +50,7 @@ class Desk:
         return DeadlinePolicy(get_settings().deadlines)
 
     def visible(self, principal: Principal, request_id: str) -> LegalRequest:
-        """The request if the caller may see it: own agency (authority), own region (representative)."""
-        item = self.requests.get(request_id) if REQUEST_ID.match(request_id) else None
-        if item is not None:
-            if principal.role is Role.AUTHORITY and item.agency_id == principal.agency_id:
-                return item
-            if principal.role is Role.REPRESENTATIVE and item.region == principal.region:
-                return item
-        raise NotFound("No such request for you.")
+        return visible(self.requests, principal, request_id)
 
     def queue(self, principal: Principal, *, limit: int, cursor: str | None) -> tuple[list[LegalRequest], str | None]:
         """Open requests of the caller's region, soonest deadline first (sparse index; no Scan)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import re
 import functools
 import hashlib
 import secrets
@@ -13,18 +12,18 @@ from chalicelib.clock import Clock, app_clock, isoformat
 from chalicelib.domain.deadlines import DeadlinePolicy, RequestType
 from chalicelib.domain.intake import Submission, check_type_rules
 from chalicelib.domain.lifecycle import Action, Status, next_status
-from chalicelib.errors import Forbidden, NotFound, Unprocessable
+from chalicelib.errors import Forbidden, Unprocessable
 from chalicelib.observability import logger, metrics
 from chalicelib.services import config
+from chalicelib.services.access import visible
 from chalicelib.settings import get_settings
 from chalicelib.store.agencies import AgencyRepository
-from chalicelib.store.models import Event, LegalRequest, TargetAttribute
+from chalicelib.store.models import LegalRequest, TargetAttribute
 from chalicelib.store.requests import Change, RequestRepository
 from chalicelib.services.dispatch import Dispatch
 from chalicelib.workflow.client import Workflow, WorkflowUnavailable
 
 REQUEST_ID_PREFIX = "LR-"
-REQUEST_ID = re.compile(r"^LR-[A-Z2-7]{16}$")  # prefix + base32 of 10 bytes
 
 
 def _base32(data: bytes) -> str:
@@ -108,16 +107,6 @@ class Intake:
         metrics.add_metric(name="RequestsSubmitted", unit="Count", value=1)
         return self.dispatch.dispatch(item)
 
-    def own(self, principal: Principal, request_id: str) -> LegalRequest:
-        """The caller's agency's request, or 404 – the same 404 whether it is absent or another's."""
-        item = self.requests.get(request_id) if REQUEST_ID.match(request_id) else None
-        if item is None or item.agency_id != principal.agency_id:
-            raise NotFound("No such request for your agency.")
-        return item
-
-    def events(self, principal: Principal, request_id: str) -> list[Event]:
-        return self.requests.events(self.own(principal, request_id).request_id)
-
     def page(self, principal: Principal, *, limit: int, cursor: str | None, status: Status | None,
              type_: RequestType | None) -> tuple[list[LegalRequest], str | None]:
         assert principal.agency_id is not None
@@ -126,7 +115,7 @@ class Intake:
                                              type_=type_.value if type_ else None)
 
     def withdraw(self, principal: Principal, request_id: str, reason: str | None) -> LegalRequest:
-        item = self.own(principal, request_id)
+        item = visible(self.requests, principal, request_id)
         status = next_status(Status(item.status), Action.WITHDRAW)
         now = isoformat(self.clock.now())
         role, actor = actor_of(principal)

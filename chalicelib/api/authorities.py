@@ -139,4 +139,4 @@ def get_request_events(call: Call) -> Timeline:
 @routes.private("/v1/requests/{request_id}/withdraw", "POST", roles=AUTHORITY, body=Withdrawal,
                 responses={200: RequestView}, summary="Withdraw an open request (409 once it is decided).")
 def withdraw_request(call: Call) -> RequestView:
-    return RequestView.of(intake.withdraw(call.caller, call.params["request_id"], call.body.reason))
+    return RequestView.of(desk.withdraw(call.caller, call.params["request_id"], call.body.reason))

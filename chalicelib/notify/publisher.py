@@ -48,13 +48,30 @@ class Publisher:
             return False
         return True
 
+    def alert_operators(self, text: str, request_id: str) -> bool:
+        try:
+            client("sns").publish(TopicArn=get_settings().operator_alerts_topic_arn,
+                                  Subject="Liaison: operator action needed", Message=text,
+                                  MessageAttributes={"request_id": {"DataType": "String", "StringValue": request_id}})
+        except (BotoCoreError, ClientError):
+            logger.exception("operator alert not sent", extra={"request_id": request_id})
+            metrics.add_metric(name="NotificationFailures", unit="Count", value=1)
+            return False
+        return True
+
+    def subscribe_representative(self, rep_id: str, email: str) -> None:
+        """Deliver notices meant for this representative to their address (SNS asks them to confirm)."""
+        self._subscribe(get_settings().representatives_topic_arn, email, {"recipient": [rep_id]})
+
     def subscribe_contact(self, agency_id: str, email: str) -> None:
         """Deliver the agency's notices to its contact address (SNS asks the address to confirm)."""
+        self._subscribe(get_settings().agency_topic_arn, email, {"agency_id": [agency_id]})
+
+    @staticmethod
+    def _subscribe(topic_arn: str, email: str, filter_policy: dict[str, list[str]]) -> None:
         try:
-            client("sns").subscribe(
-                TopicArn=get_settings().agency_topic_arn, Protocol="email", Endpoint=email,
-                Attributes={"FilterPolicy": json.dumps({"agency_id": [agency_id]})},
-            )
+            client("sns").subscribe(TopicArn=topic_arn, Protocol="email", Endpoint=email,
+                                    Attributes={"FilterPolicy": json.dumps(filter_policy)})
         except (BotoCoreError, ClientError):
-            logger.exception("agency contact not subscribed", extra={"agency_id": agency_id})
+            logger.exception("e-mail subscription failed", extra={"topic": topic_arn})
             metrics.add_metric(name="NotificationFailures", unit="Count", value=1)

@@ -23,7 +23,7 @@ from chalicelib.domain.lifecycle import OPEN, Action, Status, next_status
 from chalicelib.errors import BadRequest, Conflict
 from chalicelib.notify.notices import agency_notice
 from chalicelib.notify.publisher import Publisher
-from chalicelib.observability import logger
+from chalicelib.observability import logger, metrics
 from chalicelib.services.access import visible
 from chalicelib.settings import get_settings
 from chalicelib.store.models import Event, LegalRequest
@@ -33,6 +33,7 @@ from chalicelib.store.requests import Change, RequestRepository
 from chalicelib.workflow.client import Workflow, WorkflowUnavailable
 
 QUEUE_INDEX_KEYS = ("queue_region", "due_at", "request_id")
+WITHDRAW: dict[str, object] = {"event": "withdrawn"}  # sent as a task failure, not an output
 AGENCY_LIKE_ID = re.compile(IDENTIFIER)
 CONVERSATION = frozenset({"information_requested", "message"})
 
@@ -165,32 +166,52 @@ class Desk:
         self.publisher.publish(item.agency_id, item.request_id, kind, notice)
         return item
 
-    def _act(self, principal: Principal, request_id: str, change) -> LegalRequest:
-        """Commit a change on the version read, taking the workflow's token with it; then answer the token.
+    def withdraw(self, principal: Principal, request_id: str, reason: str | None) -> LegalRequest:
+        """The authority withdraws an open request; its waiting execution ends."""
+        def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
+            status = next_status(Status(item.status), Action.WITHDRAW)
+            now = isoformat(self.clock.now())
+            return (Change("withdrawn", principal.role.value, principal.subject, now,
+                           {"reason": reason} if reason else {}),
+                    [LegalRequest.status.set(status.value), LegalRequest.closed_at.set(now),
+                     LegalRequest.queue_region.remove()],  # leaves the open-requests index
+                    WITHDRAW)
 
-        The workflow bumps the version when it stores a new token, so a change based on a read from before
-        that loses (stale_version) and is retried once on a fresh read, with the fresh token.
+        return self._act(principal, request_id, change)
+
+    def _act(self, principal: Principal, request_id: str, change) -> LegalRequest:
+        """Commit a change on the version read, then answer the workflow's token.
+
+        The workflow bumps the version when it stores a new token, so a change based on an older read
+        loses (stale_version) and is retried once on a fresh read, with the fresh token. The token stays
+        on the request until Step Functions has accepted the answer; if it cannot be told, operators are
+        alerted and the token is kept, so the next action on the request answers it.
         """
         for attempt in (1, 2):
             item = self.visible(principal, request_id)
             event, actions, answer = change(item)
             token = item.task_token
-            # Only a change that answers the workflow takes its token; a plain message leaves the wait alone.
-            taken = [LegalRequest.task_token.remove(), LegalRequest.waiting_for.remove()] if answer else []
             try:
-                updated = self.requests.apply(item, event, [*actions, *taken])
+                updated = self.requests.apply(item, event, actions)
             except Conflict as conflict:
                 if attempt == 2 or conflict.code != "stale_version":
                     raise
                 continue
             if answer is not None:
-                self._answer(updated.request_id, token, answer)
+                self._answer(updated, token, answer)
             return updated
         raise AssertionError("unreachable")
 
-    def _answer(self, request_id: str, token: str | None, output: dict[str, object]) -> None:
+    def _answer(self, item: LegalRequest, token: str | None, output: dict[str, object]) -> None:
         try:
-            self.workflow.answer(token, output)
-        except WorkflowUnavailable:
-            # Committed already; the execution reads the request at its next wait (Resync).
-            logger.warning("could not answer the workflow", extra={"request_id": request_id})
+            answered = self.workflow.withdraw(token) if output is WITHDRAW else self.workflow.answer(token, output)
+        except WorkflowUnavailable as error:
+            logger.error("workflow not answered", extra={"request_id": item.request_id, "error": str(error)})
+            metrics.add_metric(name="WorkflowAnswerFailures", unit="Count", value=1)
+            self.publisher.alert_operators(
+                f"Request {item.request_id} changed to {item.status}, but its workflow could not be told "
+                f"({error}). Its timers may be wrong until the next action on it, or until you answer the "
+                "task token stored on the request.", item.request_id)
+            return
+        if answered:
+            self.requests.forget_token(item.request_id, token)

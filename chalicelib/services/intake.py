@@ -11,17 +11,16 @@ from chalicelib.auth.principal import Principal
 from chalicelib.clock import Clock, app_clock, isoformat
 from chalicelib.domain.deadlines import DeadlinePolicy, RequestType
 from chalicelib.domain.intake import Submission, check_type_rules
-from chalicelib.domain.lifecycle import Action, Status, next_status
+from chalicelib.domain.lifecycle import Status
 from chalicelib.errors import Forbidden, Unprocessable
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import metrics
 from chalicelib.services import config
-from chalicelib.services.access import visible
 from chalicelib.settings import get_settings
 from chalicelib.store.agencies import AgencyRepository
 from chalicelib.store.models import LegalRequest, TargetAttribute
 from chalicelib.store.requests import Change, RequestRepository
 from chalicelib.services.dispatch import Dispatch
-from chalicelib.workflow.client import Workflow, WorkflowUnavailable
+from chalicelib.workflow.client import Workflow
 
 REQUEST_ID_PREFIX = "LR-"
 
@@ -113,22 +112,3 @@ class Intake:
         return self.requests.page_for_agency(principal.agency_id, limit=limit, after=cursor,
                                              status=status.value if status else None,
                                              type_=type_.value if type_ else None)
-
-    def withdraw(self, principal: Principal, request_id: str, reason: str | None) -> LegalRequest:
-        item = visible(self.requests, principal, request_id)
-        status = next_status(Status(item.status), Action.WITHDRAW)
-        now = isoformat(self.clock.now())
-        role, actor = actor_of(principal)
-        change = Change("withdrawn", role, actor, now, {"reason": reason} if reason else {})
-        token = item.task_token
-        withdrawn = self.requests.apply(item, change, [
-            LegalRequest.status.set(status.value), LegalRequest.closed_at.set(now),
-            LegalRequest.queue_region.remove(),  # leaves the open-requests index
-            LegalRequest.task_token.remove(), LegalRequest.waiting_for.remove(),
-        ])
-        try:
-            self.workflow.withdraw(token)  # ends the waiting execution
-        except WorkflowUnavailable:
-            # The execution finds the request withdrawn at its next step (Resync) and ends there.
-            logger.warning("could not end the workflow of a withdrawn request", extra={"request_id": request_id})
-        return withdrawn

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
@@ -92,6 +92,18 @@ class RequestRepository:
                 LegalRequest.type == type_)
         return query_page(LegalRequest.by_agency, LegalRequest, agency_id, key_names=AGENCY_INDEX_KEYS,
                           limit=limit, after=after, filter_condition=condition, newest_first=True)
+
+    def forget_token(self, request_id: str, token: str | None) -> None:
+        """Drop a task token once Step Functions accepted its answer, unless a newer one replaced it."""
+        if not token:
+            return
+        try:
+            LegalRequest(request_id).update(
+                actions=[LegalRequest.task_token.remove(), LegalRequest.waiting_for.remove()],
+                condition=LegalRequest.task_token == token, add_version_condition=False)
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
 
     def events(self, request_id: str) -> list[Event]:
         return list(Event.query(request_id, consistent_read=True))

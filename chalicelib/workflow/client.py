@@ -17,8 +17,10 @@ from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 
 
-ANSWER_ATTEMPTS = 3
+ANSWER_ATTEMPTS = 4
 ANSWER_BACKOFF_SECONDS = 0.2
+RETRYABLE = frozenset({"InvalidToken", "TaskDoesNotExist", "ThrottlingException", "ServiceUnavailable",
+                       "InternalFailure", "InternalServerError", "RequestLimitExceeded"})
 
 
 class WorkflowUnavailable(Exception):
@@ -45,34 +47,37 @@ class Workflow:
             raise WorkflowUnavailable(str(error)) from error
 
     def answer(self, token: str | None, output: dict[str, Any]) -> bool:
-        """Resume the wait that stored ``token``. False if there was none or it is already over."""
+        """Resume the wait that stored ``token``. False if there was none or it is already over;
+        ``WorkflowUnavailable`` if Step Functions could not be told (the caller alerts operators)."""
         if not token:
             return False
-        for attempt in range(ANSWER_ATTEMPTS):
-            try:
-                client("stepfunctions").send_task_success(taskToken=token, output=json.dumps(output))
-                return True
-            except ClientError as error:
-                code = error.response["Error"]["Code"]
-                if code == "TaskTimedOut":
-                    return False  # the wait already ended (timed out into an escalation)
-                if code not in ("InvalidToken", "TaskDoesNotExist"):
-                    raise WorkflowUnavailable(str(error)) from error
-                # The token was stored a moment before its wait began (seen with moto); give it that moment.
-                if attempt + 1 < ANSWER_ATTEMPTS:
-                    time.sleep(ANSWER_BACKOFF_SECONDS * (attempt + 1))
-        logger.warning("workflow token not answerable", extra={"output": output})
-        return False
+        return self._send(lambda sfn: sfn.send_task_success(taskToken=token, output=json.dumps(output)))
 
     def withdraw(self, token: str | None) -> bool:
         """End the waiting execution of a withdrawn request."""
         if not token:
             return False
-        try:
-            client("stepfunctions").send_task_failure(taskToken=token, error="Liaison.Withdrawn",
-                                                      cause="The authority withdrew the request.")
-        except ClientError as error:
-            if error.response["Error"]["Code"] in ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist"):
-                return False
-            raise WorkflowUnavailable(str(error)) from error
-        return True
+        return self._send(lambda sfn: sfn.send_task_failure(taskToken=token, error="Liaison.Withdrawn",
+                                                            cause="The authority withdrew the request."))
+
+    @staticmethod
+    def _send(call: Any) -> bool:
+        last: Exception | None = None
+        for attempt in range(ANSWER_ATTEMPTS):
+            try:
+                call(client("stepfunctions"))
+                return True
+            except ClientError as error:
+                code = error.response["Error"]["Code"]
+                if code == "TaskTimedOut":
+                    return False  # the wait already ended (timed out into an escalation)
+                if code not in RETRYABLE:
+                    raise WorkflowUnavailable(str(error)) from error
+                # InvalidToken: the token was stored a moment before its wait began (seen with moto);
+                # throttling or a 5xx: transient. Either way, give it a moment.
+                last = error
+            except BotoCoreError as error:
+                last = error
+            if attempt + 1 < ANSWER_ATTEMPTS:
+                time.sleep(ANSWER_BACKOFF_SECONDS * (attempt + 1))
+        raise WorkflowUnavailable(str(last))

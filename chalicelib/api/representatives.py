@@ -89,7 +89,8 @@ def post_message(call: Call) -> RequestView:
 def get_messages(call: Call) -> Conversation:
     request_id = call.params["request_id"]
     return Conversation(request_id=request_id,
-                        messages=[EventView.of(e) for e in desk.messages(call.caller, request_id)])
+                        messages=[EventView.of(e, internal=call.caller.role is Role.REPRESENTATIVE)
+                                  for e in desk.messages(call.caller, request_id)])
 
 
 class Reassignment(Strict):

@@ -94,6 +94,9 @@ class RequestPage(BaseModel):
     next_cursor: str | None = None
 
 
+INTERNAL_DETAIL = frozenset({"escalation_chain", "notified", "rule", "routing_rule", "wait_seconds"})
+
+
 class EventView(BaseModel):
     seq: int
     at: str
@@ -103,9 +106,13 @@ class EventView(BaseModel):
     detail: dict[str, Any]
 
     @classmethod
-    def of(cls, event: Event) -> "EventView":
+    def of(cls, event: Event, *, internal: bool = True) -> "EventView":
+        """``internal=False`` for authorities: the platform's routing (who is next, which rule) stays inside."""
+        detail = event.detail or {}
+        if not internal:
+            detail = {k: v for k, v in detail.items() if k not in INTERNAL_DETAIL}
         return cls(seq=int(event.seq), at=normalize(event.at), kind=event.kind, actor_role=event.actor_role,
-                   actor=event.actor, detail=event.detail or {})
+                   actor=event.actor, detail=detail)
 
 
 class Timeline(BaseModel):

@@ -62,20 +62,28 @@ def notify(name, recipient_path, message, nxt):
     }
 
 
-def record(name, update, values, kind, detail_path, nxt):
-    """Update the request (bumping version and event sequence) and append the matching timeline event."""
+def record(name, update, values, kind, detail_path, nxt, condition):
+    """Update the request (bumping version and event sequence) and append the matching timeline event.
+
+    ``condition`` holds the request in the state this change assumes: if the API changed it meanwhile
+    (acknowledged just as the timer fired), nothing is written and the workflow re-reads it (Resync)."""
     return {
         name: {
             "Type": "Task", "Resource": "arn:aws:states:::dynamodb:updateItem",
             "Parameters": {
                 "TableName": TABLE, "Key": KEY,
                 "UpdateExpression": f"SET {update}, updated_at = :now ADD last_event_seq :one, version :one",
-                "ExpressionAttributeValues": {**values, ":one": {"N": "1"}, ":now": {"S.$": "$$.State.EnteredTime"}},
+                "ConditionExpression": condition[0],
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": {**values, **condition[1], ":one": {"N": "1"},
+                                              ":now": {"S.$": "$$.State.EnteredTime"}},
                 "ReturnValues": "UPDATED_NEW",
             },
             "ResultSelector": {"seq.$": "$.Attributes.last_event_seq.N"},
             "ResultPath": "$.written", "Retry": retry_except(),
-            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "AlertOperators"}],
+            "Catch": [{"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "ResultPath": None,
+                       "Next": "Resync"},
+                      {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "AlertOperators"}],
             "Next": f"{name}Event",
         },
         f"{name}Event": {
@@ -153,7 +161,8 @@ states["RaiseEscalation"] = {
 }
 states.update(record("RecordEscalation", "escalation_level = :level",
                      {":level": {"N.$": "States.Format('{}', $.escalation.level)"}},
-                     "escalated", "$.escalation", "SetEscalationTimer"))
+                     "escalated", "$.escalation", "SetEscalationTimer",
+                     ("#status IN (:received, :assigned)", OPEN_BEFORE_ACK)))
 states["SetEscalationTimer"] = {
     "Type": "Pass", "Parameters": {"ack_wait.$": "$.escalation.wait_seconds"}, "ResultPath": "$.timer",
     "Next": "NotifyEscalation",
@@ -179,7 +188,8 @@ states.update(await_token("AwaitResume", "information", "#status = :awaiting", N
 states["Breach"] = {"Type": "Pass", "Parameters": {"due_at.$": "$.due_at", "escalation_level.$": "$.escalation.level"},
                     "ResultPath": "$.breach", "Next": "RecordBreach"}
 states.update(record("RecordBreach", "sla_breached = :true", {":true": {"BOOL": True}}, "sla_breached", "$.breach",
-                     "NotifyBreach"))
+                     "NotifyBreach", ("#status IN (:received, :assigned, :acknowledged)",
+                                      {**OPEN_BEFORE_ACK, ":acknowledged": {"S": "acknowledged"}})))
 states.update(notify("NotifyBreach", "$.lead",
                      "States.Format('SLA BREACHED: {} request {} (region {}) was due {} and is not decided. {}', "
                      "$.type, $.request_id, $.region, $.due_at, $.link)", "AlertOperatorsOfBreach"))

@@ -85,8 +85,9 @@ def notifications(aws, topic, request_id):
                 aws["sqs"].delete_message(QueueUrl=aws["queues"][topic], ReceiptHandle=message["ReceiptHandle"])
 
 
-def events(client, issuer, request_id, agency=FR):
-    body = client.http.get(f"/v1/requests/{request_id}/events", headers=authority(issuer, agency)).json_body
+def events(client, issuer, request_id, region="eu"):
+    """The timeline as the region's representatives see it (with routing details)."""
+    body = client.http.get(f"/v1/requests/{request_id}/events", headers=rep(issuer, "lead-eu-rossi", region)).json_body
     return [(e["kind"], e["actor"], e["detail"]) for e in body["events"]]
 
 
@@ -132,6 +133,9 @@ def test_given_no_acknowledgement_then_it_escalates_to_the_backup_then_the_lead_
     assert [detail["notified"] for kind, _, detail in trail if kind == "escalated"] == chain
     assert [detail["level"] for kind, _, detail in trail if kind == "escalated"] == [1, 2]
     assert all(actor == "workflow" for kind, actor, _ in trail if kind in {"escalated", "sla_breached"})
+    seen_by_authority = client.http.get(f"/v1/requests/{request_id}/events", headers=authority(issuer)).json_body
+    assert [e["kind"] for e in seen_by_authority["events"]] == kinds
+    assert not any({"escalation_chain", "notified", "rule"} & set(e["detail"]) for e in seen_by_authority["events"])
     operators = []
     wait_until(lambda: operators.extend(notifications(aws, "OperatorAlertsTopic", request_id)) or operators)
     assert any("breached" in message for _, message in operators)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StrictBool, StringConstraints
 
 from chalicelib.api.http import Call, Reply, Routes, Strict
 from chalicelib.api.views import AgencyPage, AgencyView
@@ -15,7 +15,7 @@ from chalicelib.domain.routing import RegionId, RoutingDocument
 from chalicelib.services import config
 from chalicelib.store.models import Representative
 from chalicelib.store.representatives import RepresentativeRepository
-from chalicelib.errors import NotFound
+from chalicelib.errors import BadRequest, NotFound
 from chalicelib.notify.publisher import Publisher
 from chalicelib.store.agencies import AgencyRepository
 
@@ -108,8 +108,8 @@ class NewRepresentative(Strict):
     name: Annotated[str, StringConstraints(min_length=2, max_length=200)]
     email: Annotated[str, StringConstraints(max_length=254, pattern=EMAIL)]
     region: RegionId
-    lead: bool = False
-    available: bool = True
+    lead: StrictBool = False
+    available: StrictBool = True
 
 
 class RepresentativeView(BaseModel):
@@ -142,10 +142,13 @@ class RegionQuery(Strict):
                 responses={201: RepresentativeView}, summary="Add a representative to a region.")
 def add_representative(call: Call) -> Reply:
     body: NewRepresentative = call.body
+    if body.region not in config.routing_rules().regions:
+        raise BadRequest(f"No region '{body.region}' in the routing rules.", code="invalid_field", field="region")
     now = isoformat(app_clock.now())
     rep = representatives.create(Representative(body.id, name=body.name, email=body.email, region=body.region,
                                                 lead=body.lead, available=body.available, created_at=now,
                                                 updated_at=now))
+    publisher.subscribe_representative(rep.rep_id, rep.email)
     return Reply(201, RepresentativeView.of(rep), {"Location": f"/v1/admin/representatives?region={rep.region}"})
 
 

@@ -42,7 +42,7 @@ def get_queue(call: Call) -> QueuePage:
 @routes.private("/v1/requests/{request_id}/acknowledge", "POST", roles=REPRESENTATIVE, body=Acknowledgement,
                 responses={200: RequestView}, summary="Acknowledge a request of your region: stops its escalation.")
 def acknowledge_request(call: Call) -> RequestView:
-    return RequestView.of(desk.acknowledge(call.caller, call.params["request_id"]), routing=True)
+    return RequestView.of(desk.acknowledge(call.caller, call.params["request_id"], call.body.note), routing=True)
 
 
 @routes.private("/v1/requests/{request_id}/decision", "POST", roles=REPRESENTATIVE, body=Decision,

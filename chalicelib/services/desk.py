@@ -59,12 +59,13 @@ class Desk:
         return query_page(LegalRequest.open_by_deadline, LegalRequest, principal.region, key_names=QUEUE_INDEX_KEYS,
                           limit=limit, after=cursor)
 
-    def acknowledge(self, principal: Principal, request_id: str) -> LegalRequest:
+    def acknowledge(self, principal: Principal, request_id: str, note: str | None = None) -> LegalRequest:
         def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
             next_status(Status(item.status), Action.ACKNOWLEDGE)
             now = self.clock.now()
             seconds = scaled(max(parse_instant(item.due_at) - now, timedelta(0)), get_settings().sla_time_scale)
-            return (Change("acknowledged", principal.role.value, principal.subject, isoformat(now)),
+            return (Change("acknowledged", principal.role.value, principal.subject, isoformat(now),
+                           {"note": note} if note else {}),
                     [LegalRequest.status.set(Status.ACKNOWLEDGED.value),
                      LegalRequest.acknowledged_at.set(isoformat(now)),
                      LegalRequest.resolve_timer_seconds.set(seconds)],

@@ -12,6 +12,7 @@ from typing import Any
 from chalicelib.clock import Clock, app_clock, isoformat, parse_instant
 from chalicelib.domain.assignment import assign, timers
 from chalicelib.domain.lifecycle import Status
+from chalicelib.notify.publisher import Publisher
 from chalicelib.observability import logger, metrics
 from chalicelib.settings import get_settings
 from chalicelib.store.models import LegalRequest
@@ -25,10 +26,11 @@ OPERATORS = "operators"  # the recipient when a region has nobody to notify
 class Dispatch:
     def __init__(self, *, requests: RequestRepository | None = None,
                  representatives: RepresentativeRepository | None = None, workflow: Workflow | None = None,
-                 clock: Clock = app_clock) -> None:
+                 publisher: Publisher | None = None, clock: Clock = app_clock) -> None:
         self.requests = requests or RequestRepository()
         self.representatives = representatives or RepresentativeRepository()
         self.workflow = workflow or Workflow()
+        self.publisher = publisher or Publisher()
         self.clock = clock
 
     def dispatch(self, item: LegalRequest) -> LegalRequest:
@@ -45,6 +47,10 @@ class Dispatch:
             logger.error("no representative available in region", extra={"region": item.region,
                                                                           "request_id": item.request_id})
             metrics.add_metric(name="UnassignedRequests", unit="Count", value=1)
+            self.publisher.alert_operators(
+                f"Request {item.request_id} ({item.type}) reached region {item.region}, which has no available "
+                f"representative. Acknowledge by {item.ack_due_at}; due {item.due_at}. Assign someone now.",
+                item.request_id)
             return item
         change = Change("assigned", "system", "router", now,
                         {"assignee": assignment.assignee, "rule": assignment.rule,
@@ -76,6 +82,10 @@ class Dispatch:
         the error is logged and counted for operators to act on."""
         try:
             self.workflow.start(item.request_id, self.plan(item))
-        except WorkflowUnavailable:
+        except WorkflowUnavailable as error:
             metrics.add_metric(name="WorkflowStartFailures", unit="Count", value=1)
             logger.error("request stored without a running workflow", extra={"request_id": item.request_id})
+            self.publisher.alert_operators(
+                f"Request {item.request_id} ({item.type}, region {item.region}) is stored but its deadline "
+                f"timers did not start ({error}). Due {item.due_at}. Watch it by hand until it is restarted.",
+                item.request_id)

@@ -100,3 +100,45 @@ def test_given_the_wrong_role_then_403(client, issuer, method, path):
     headers = authority(issuer, US)
     response = client.http.request(method, path, headers=headers, body=b"{}" if method in {"PUT", "POST"} else b"")
     assert (response.status_code, response.json_body["code"]) == (403, "role_not_allowed")
+
+
+@pytest.mark.parametrize(("change", "field"), [({"region": "atlantis"}, "region"), ({"lead": "yes"}, "lead"),
+                                               ({"available": 1}, "available"), ({"email": "nope"}, "email")])
+def test_given_a_bad_representative_then_400(client, issuer, change, field):
+    body = {"id": f"rep-x-{uuid.uuid4().hex[:6]}", "name": "Some One", "email": "some.one@liaison-platform.example",
+            "region": "eu", **change}
+    response = post(client, "/v1/admin/representatives", body, admin(issuer))
+    assert (response.status_code, response.json_body["field"]) == (400, field)
+
+
+def test_given_nobody_available_or_no_timers_then_operators_are_told():
+    """Dispatch with a region that has nobody, and a workflow that cannot start."""
+    from chalicelib.services.dispatch import Dispatch
+    from chalicelib.store.models import LegalRequest
+    from chalicelib.workflow.client import WorkflowUnavailable
+
+    class Nobody:
+        def next_turn(self, region):
+            return 0
+
+        def candidates(self, region):
+            return []
+
+    class Broken:
+        def start(self, request_id, plan):
+            raise WorkflowUnavailable("states is down")
+
+    class Operators:
+        alerts: list[str] = []
+
+        def alert_operators(self, text, request_id):
+            self.alerts.append(text)
+            return True
+
+    operators = Operators()
+    item = LegalRequest("LR-AAAAAAAAAAAAAAAA", region="empty", type="preservation", status="received",
+                        ack_due_at="2026-11-29T03:00:00.000Z", due_at="2026-11-29T03:00:00.000Z",
+                        agency_id=FR, reference="r")
+    Dispatch(representatives=Nobody(), workflow=Broken(), publisher=operators).dispatch(item)
+    assert len(operators.alerts) == 2
+    assert "no available representative" in operators.alerts[0] and "did not start" in operators.alerts[1]

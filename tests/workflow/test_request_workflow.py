@@ -21,8 +21,11 @@ POLL = 0.1
 
 @pytest.fixture(autouse=True)
 def fast_timers(monkeypatch):
+    from chalicelib.services import desk as desk_module
+
     fast = dispatch_module.get_settings().model_copy(update={"sla_time_scale": 1_000_000.0})
     monkeypatch.setattr(dispatch_module, "get_settings", lambda: fast)
+    monkeypatch.setattr(desk_module, "get_settings", lambda: fast)
 
 
 @pytest.fixture(scope="module")
@@ -317,3 +320,37 @@ def test_given_messages_then_only_the_two_sides_see_them_and_a_closed_request_ta
     assert (late.status_code, late.json_body["code"]) == (409, "illegal_transition")
     premature = post(client, f"/v1/requests/{created['id']}/request-information", {"question": "?"}, assignee)
     assert (premature.status_code, premature.json_body["code"]) == (409, "illegal_transition")
+
+
+def test_given_an_acknowledged_request_without_a_decision_then_it_breaches_at_due_at(client, issuer, aws):
+    created, assignee = acknowledged(client, issuer)
+    trail = wait_until(lambda: (lambda t: t if t[-1][0] == "sla_breached" else None)(
+        events(client, issuer, created["id"])), limit=20)
+    assert [kind for kind, _, _ in trail] == ["submitted", "assigned", "acknowledged", "sla_breached"]
+    assert post(client, f"/v1/requests/{created['id']}/decision", {"outcome": "fulfilled"}, assignee
+                ).status_code == 200
+    assert wait_until(lambda: execution(aws, created["id"])["status"] == "SUCCEEDED")
+
+
+def test_given_a_paused_request_then_its_clock_does_not_run_until_answered(client, issuer, aws):
+    created, assignee = acknowledged(client, issuer)
+    post(client, f"/v1/requests/{created['id']}/request-information", {"question": "Which account?"}, assignee)
+    waiting_for(client, issuer, created["id"], "information")
+    time.sleep(2.5)  # more than the (scaled) decision timer: a running clock would have breached by now
+    assert "sla_breached" not in [kind for kind, _, _ in events(client, issuer, created["id"])]
+    post(client, f"/v1/requests/{created['id']}/messages", {"body": "@suspect"}, authority(issuer))
+    trail = wait_until(lambda: (lambda t: t if t[-1][0] == "sla_breached" else None)(
+        events(client, issuer, created["id"])), limit=20)  # the resumed (scaled) timer fires again
+    assert [kind for kind, _, _ in trail][-3:] == ["information_requested", "message", "sla_breached"]
+    post(client, f"/v1/requests/{created['id']}/withdraw", {}, authority(issuer))
+    assert wait_until(lambda: execution(aws, created["id"])["status"] == "SUCCEEDED")
+
+
+@pytest.mark.parametrize("stage", ["decision", "information"])
+def test_given_a_withdrawal_at_a_later_wait_then_the_execution_ends(client, issuer, aws, stage):
+    created, assignee = acknowledged(client, issuer)
+    if stage == "information":
+        post(client, f"/v1/requests/{created['id']}/request-information", {"question": "?"}, assignee)
+        waiting_for(client, issuer, created["id"], "information")
+    assert post(client, f"/v1/requests/{created['id']}/withdraw", {}, authority(issuer)).status_code == 200
+    assert wait_until(lambda: execution(aws, created["id"])["status"] == "SUCCEEDED")

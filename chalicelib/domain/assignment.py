@@ -56,8 +56,9 @@ def scaled(duration: timedelta, scale: float) -> int:
 def timers(now: datetime, ack_due_at: datetime, due_at: datetime, chain_length: int, scale: float) -> Timers:
     if chain_length == 0:  # nobody to escalate to: the acknowledgement wait runs to the breach
         return Timers(scaled(due_at - now, scale), ())
-    acknowledge = ack_due_at - now
-    remaining = max(due_at - ack_due_at, timedelta(0))
+    acknowledge = max(ack_due_at - now, timedelta(0))
+    # Counted from the later of now and the acknowledge deadline: a late start must not push the breach past due_at.
+    remaining = max(due_at - max(now, ack_due_at), timedelta(0))
     steps: list[timedelta] = []
     for index in range(chain_length):
         last = index == chain_length - 1

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from botocore.exceptions import ClientError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.aws import client
 from chalicelib.errors import Conflict
 from chalicelib.settings import get_settings
 from chalicelib.store.models import Event, LegalRequest
@@ -97,12 +99,14 @@ class RequestRepository:
         """Drop a task token once Step Functions accepted its answer, unless a newer one replaced it."""
         if not token:
             return
+        # A plain UpdateItem: PynamoDB's Model.update would also reset the version of an unloaded instance.
         try:
-            LegalRequest(request_id).update(
-                actions=[LegalRequest.task_token.remove(), LegalRequest.waiting_for.remove()],
-                condition=LegalRequest.task_token == token, add_version_condition=False)
-        except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
+            client("dynamodb").update_item(
+                TableName=LegalRequest.Meta.table_name, Key={"request_id": {"S": request_id}},
+                UpdateExpression="REMOVE task_token, waiting_for", ConditionExpression="task_token = :token",
+                ExpressionAttributeValues={":token": {"S": token}})
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
 
     def events(self, request_id: str) -> list[Event]:

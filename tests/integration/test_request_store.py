@@ -76,3 +76,23 @@ def test_given_six_writers_holding_the_same_read_then_exactly_one_change_lands()
     assert [(e.seq, e.kind) for e in events] == [(1, "submitted"), (2, "change-0")]
     stored = LegalRequest.get(item.request_id, consistent_read=True)
     assert (stored.reference, stored.version) == ("by-0", 2)
+
+
+def test_given_an_answered_token_then_it_is_forgotten_without_touching_the_version():
+    repository = RequestRepository()
+    item = stored_request(repository)
+    item.update(actions=[LegalRequest.task_token.set("token-1"), LegalRequest.waiting_for.set("decision")])
+    version = LegalRequest.get(item.request_id, consistent_read=True).version
+    repository.forget_token(item.request_id, "token-0")  # an older token: a newer one stays
+    assert LegalRequest.get(item.request_id, consistent_read=True).task_token == "token-1"
+    repository.forget_token(item.request_id, "token-1")
+    stored = LegalRequest.get(item.request_id, consistent_read=True)
+    assert (stored.task_token, stored.waiting_for, stored.version) == (None, None, version)
+
+
+def test_given_successive_submissions_then_the_rotation_counter_gives_each_its_own_turn():
+    from chalicelib.store.representatives import RepresentativeRepository
+
+    rotation = RepresentativeRepository()
+    region = f"test-{uuid.uuid4().hex[:6]}"
+    assert [rotation.next_turn(region) for _ in range(4)] == [0, 1, 2, 3]

@@ -41,6 +41,16 @@ def assign(candidates: list[Candidate], turn: int) -> Assignment:
     return Assignment(None, (), "unassigned:nobody_available")
 
 
+def reassigned_chain(chain: list[str], previous: str | None, new: str) -> list[str]:
+    """The escalation chain after a reassignment: the new assignee leaves it, and if they were in it the
+    previous assignee takes their place first in line. Its length never changes (the workflow's timers are
+    one per link)."""
+    if new not in chain:
+        return chain
+    rest = [rep for rep in chain if rep != new]
+    return [previous, *rest] if previous and previous not in rest else [*rest, *rest[-1:]]
+
+
 @dataclass(frozen=True)
 class Timers:
     """Seconds the workflow waits, already divided by the SLA time scale (at least 1 s each)."""

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from chalicelib.auth.principal import Principal, Role
 from chalicelib.clock import Clock, app_clock, isoformat, parse_instant
-from chalicelib.domain.assignment import scaled
+from chalicelib.domain.assignment import reassigned_chain, scaled
 from chalicelib.domain.agencies import IDENTIFIER
 from chalicelib.domain.decisions import Decision, Outcome
 from chalicelib.domain.deadlines import DeadlinePolicy, RequestType
@@ -144,9 +144,11 @@ class Desk:
             status = next_status(Status(item.status), Action.ASSIGN)
             if item.assignee == rep_id:
                 raise Conflict("The request is already assigned to them.", code="already_assigned")
+            chain = reassigned_chain(list(item.escalation_chain or []), item.assignee, rep_id)
             return (Change("reassigned", principal.role.value, principal.subject, isoformat(self.clock.now()),
-                           {"from": item.assignee, "to": rep_id}),
-                    [LegalRequest.assignee.set(rep_id), LegalRequest.status.set(status.value)], None)
+                           {"from": item.assignee, "to": rep_id, "escalation_chain": chain}),
+                    [LegalRequest.assignee.set(rep_id), LegalRequest.status.set(status.value),
+                     LegalRequest.escalation_chain.set(chain)], None)
 
         item = self._act(principal, request_id, change)
         self.publisher.notify_representative(item.region, rep_id, item.request_id,

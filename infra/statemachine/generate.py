@@ -146,14 +146,24 @@ states.update(await_token("AwaitAcknowledgement", "acknowledgement", "#status IN
 states["Escalate"] = {
     "Type": "Choice",
     "Choices": [{"Variable": "$.escalation.level", "NumericLessThanPath": "$.escalation_count",
-                 "Next": "RaiseEscalation"}],
+                 "Next": "ReadEscalationChain"}],
     "Default": "Breach",
+}
+# The chain is read from the request at each escalation: a reassignment may have rewritten it.
+states["ReadEscalationChain"] = {
+    "Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
+    "Parameters": {"TableName": TABLE, "Key": KEY, "ConsistentRead": True,
+                   "ProjectionExpression": "escalation_chain"},
+    "ResultSelector": {"chain.$": "$.Item.escalation_chain.L[*].S"},
+    "ResultPath": "$.chain_now", "Retry": retry_except(),
+    "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "AlertOperators"}],
+    "Next": "RaiseEscalation",
 }
 states["RaiseEscalation"] = {
     "Type": "Pass",
     "Parameters": {
         "level.$": "States.MathAdd($.escalation.level, 1)",
-        "notified.$": "States.ArrayGetItem($.escalation_chain, $.escalation.level)",
+        "notified.$": "States.ArrayGetItem($.chain_now.chain, $.escalation.level)",
         "wait_seconds.$": "States.ArrayGetItem($.escalation_waits, $.escalation.level)",
     },
     "ResultPath": "$.escalation",

@@ -354,3 +354,15 @@ def test_given_a_withdrawal_at_a_later_wait_then_the_execution_ends(client, issu
         waiting_for(client, issuer, created["id"], "information")
     assert post(client, f"/v1/requests/{created['id']}/withdraw", {}, authority(issuer)).status_code == 200
     assert wait_until(lambda: execution(aws, created["id"])["status"] == "SUCCEEDED")
+
+
+def test_given_a_reassignment_to_the_backup_then_escalation_reaches_the_previous_assignee(client, issuer, aws):
+    created = submit(client, issuer, kind="terrorist_content_removal")
+    waiting_for(client, issuer, created["id"], "acknowledgement")
+    backup, lead = events(client, issuer, created["id"])[1][2]["escalation_chain"]
+    moved = post(client, f"/v1/requests/{created['id']}/reassign", {"rep_id": backup}, rep(issuer, lead))
+    assert moved.status_code == 200 and moved.json_body["routing"]["escalation_chain"] == [created["assignee"], lead]
+    trail = wait_until(lambda: (lambda t: t if t[-1][0] == "sla_breached" else None)(
+        events(client, issuer, created["id"])), limit=30)
+    assert [detail["notified"] for kind, _, detail in trail if kind == "escalated"] == [created["assignee"], lead]
+    post(client, f"/v1/requests/{created['id']}/withdraw", {}, authority(issuer))

@@ -49,3 +49,15 @@ def test_given_a_late_start_then_the_breach_still_falls_on_due_at():
 
 def test_given_nobody_to_escalate_to_then_the_wait_runs_to_due_at():
     assert timers(NOW, NOW + timedelta(minutes=15), NOW + timedelta(hours=1), 0, 1).acknowledge == 3600
+
+
+@pytest.mark.parametrize(("chain", "previous", "new", "expected"), [
+    (["rep-b", "lead-x"], "rep-a", "rep-b", ["rep-a", "lead-x"]),  # the backup takes over: A becomes backup
+    (["rep-b", "lead-x"], "rep-a", "rep-c", ["rep-b", "lead-x"]),  # someone outside the chain: unchanged
+    (["rep-b", "lead-x"], "rep-a", "lead-x", ["rep-a", "rep-b"]),  # the lead takes it
+])
+def test_given_a_reassignment_then_the_chain_keeps_its_length_without_the_new_assignee(chain, previous, new,
+                                                                                       expected):
+    from chalicelib.domain.assignment import reassigned_chain
+
+    assert reassigned_chain(chain, previous, new) == expected

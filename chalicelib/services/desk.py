@@ -34,7 +34,7 @@ from chalicelib.workflow.client import Workflow, WorkflowUnavailable
 
 QUEUE_INDEX_KEYS = ("queue_region", "due_at", "request_id")
 WITHDRAW: dict[str, object] = {"event": "withdrawn"}  # sent as a task failure, not an output
-AGENCY_LIKE_ID = re.compile(IDENTIFIER)
+REPRESENTATIVE_ID = re.compile(IDENTIFIER)
 CONVERSATION = frozenset({"information_requested", "message"})
 
 
@@ -136,7 +136,7 @@ class Desk:
 
     def reassign(self, principal: Principal, request_id: str, rep_id: str) -> LegalRequest:
         """Hand an open request to another available representative of the same region, who is notified."""
-        target = RepresentativeRepository().get(rep_id) if AGENCY_LIKE_ID.match(rep_id) else None
+        target = RepresentativeRepository().get(rep_id) if REPRESENTATIVE_ID.match(rep_id) else None
         if target is None or target.region != principal.region or not target.available:
             raise BadRequest("Not an available representative of your region.", code="invalid_field", field="rep_id")
 

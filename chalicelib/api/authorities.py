@@ -131,10 +131,9 @@ def get_request(call: Call) -> RequestView:
 @routes.private("/v1/requests/{request_id}/events", roles=READERS, responses={200: Timeline},
                 summary="The timeline of a request you may see: every change, its time, kind and actor.")
 def get_request_events(call: Call) -> Timeline:
-    item = desk.visible(call.caller, call.params["request_id"])
-    internal = call.caller.role is Role.REPRESENTATIVE
-    return Timeline(request_id=item.request_id,
-                    events=[EventView.of(e, internal=internal) for e in intake.requests.events(item.request_id)])
+    request_id, internal = call.params["request_id"], call.caller.role is Role.REPRESENTATIVE
+    return Timeline(request_id=request_id,
+                    events=[EventView.of(e, internal=internal) for e in desk.events(call.caller, request_id)])
 
 
 @routes.private("/v1/requests/{request_id}/withdraw", "POST", roles=AUTHORITY, body=Withdrawal,

@@ -41,6 +41,5 @@ def forget() -> None:
 
 
 def store_routing(document: dict[str, Any], *, now: str, actor: str) -> None:
-    ConfigEntry("routing", document=document, updated_at=now, updated_by=actor).save(
-        add_version_condition=False)  # an admin's PUT replaces the document as a whole
+    ConfigEntry("routing", document=document, updated_at=now, updated_by=actor).save()  # replaced whole
     forget()

@@ -40,8 +40,10 @@ CONVERSATION = frozenset({"information_requested", "message"})
 
 class Desk:
     def __init__(self, *, requests: RequestRepository | None = None, workflow: Workflow | None = None,
-                 publisher: Publisher | None = None, clock: Clock = app_clock) -> None:
+                 publisher: Publisher | None = None, representatives: RepresentativeRepository | None = None,
+                 clock: Clock = app_clock) -> None:
         self.requests = requests or RequestRepository()
+        self.representatives = representatives or RepresentativeRepository()
         self.workflow = workflow or Workflow()
         self.publisher = publisher or Publisher()
         self.clock = clock
@@ -89,7 +91,8 @@ class Desk:
                     {"event": "decided", "outcome": outcome.value})
 
         return self._tell_agency(self._act(principal, request_id, change), "decided",
-                                 outcome=decision.outcome.value, reason=decision.reason.value if decision.reason else None)
+                                 outcome=decision.outcome.value,
+                                 reason=decision.reason.value if decision.reason else None)
 
     def request_information(self, principal: Principal, request_id: str, question: str) -> LegalRequest:
         """Ask the authority a question: the request awaits information and its resolve clock stops."""
@@ -136,7 +139,7 @@ class Desk:
 
     def reassign(self, principal: Principal, request_id: str, rep_id: str) -> LegalRequest:
         """Hand an open request to another available representative of the same region, who is notified."""
-        target = RepresentativeRepository().get(rep_id) if REPRESENTATIVE_ID.match(rep_id) else None
+        target = self.representatives.get(rep_id) if REPRESENTATIVE_ID.match(rep_id) else None
         if target is None or target.region != principal.region or not target.available:
             raise BadRequest("Not an available representative of your region.", code="invalid_field", field="rep_id")
 
@@ -158,9 +161,12 @@ class Desk:
                                              f"{get_settings().api_base_url}/v1/requests/{item.request_id}")
         return item
 
+    def events(self, principal: Principal, request_id: str) -> list[Event]:
+        """The timeline of a request the caller may see."""
+        return self.requests.events(self.visible(principal, request_id).request_id)
+
     def messages(self, principal: Principal, request_id: str) -> list[Event]:
-        item = self.visible(principal, request_id)
-        return [e for e in self.requests.events(item.request_id) if e.kind in CONVERSATION]
+        return [e for e in self.events(principal, request_id) if e.kind in CONVERSATION]
 
     def _tell_agency(self, item: LegalRequest, kind: str, **extra: str | None) -> LegalRequest:
         notice = agency_notice(kind, request_id=item.request_id, request_type=item.type, region=item.region,

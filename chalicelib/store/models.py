@@ -204,7 +204,10 @@ class ConfigMeta(_Meta):
 
 
 class ConfigEntry(Model):
-    """A named, versioned configuration document edited by admins (routing, contacts...)."""
+    """A named configuration document edited by admins (routing...), or a rotation counter.
+
+    No version attribute: documents are replaced whole by an admin's PUT and counters move by atomic ADD,
+    so an optimistic-concurrency version would only be reset on every write."""
 
     Meta = ConfigMeta
     name = UnicodeAttribute(hash_key=True)
@@ -212,7 +215,6 @@ class ConfigEntry(Model):
     counter = NumberAttribute(null=True)  # rotation counters ("rotation#<region>") use this instead
     updated_at = UnicodeAttribute(null=True)
     updated_by = UnicodeAttribute(null=True)
-    version = VersionAttribute()
 
 
 MODELS: dict[str, type[Model]] = {

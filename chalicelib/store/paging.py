@@ -23,7 +23,8 @@ MAX_PAGES = 5
 
 
 def query_page(index: Any, model: type[M], hash_key: str, *, key_names: tuple[str, ...], limit: int,
-               after: str | None, filter_condition: Any = None, newest_first: bool = False) -> tuple[list[M], str | None]:
+               after: str | None, filter_condition: Any = None,
+               newest_first: bool = False) -> tuple[list[M], str | None]:
     start = cursor.decode(after, keys=key_names, pinned={key_names[0]: hash_key})
     results = index.query(
         hash_key,

@@ -19,7 +19,7 @@ class RepresentativeRepository:
     def next_turn(self, region: str) -> int:
         """An atomic ADD: concurrent submissions each get their own turn, never a stale one."""
         entry = ConfigEntry(f"rotation#{region}")
-        entry.update(actions=[ConfigEntry.counter.add(1)], add_version_condition=False)
+        entry.update(actions=[ConfigEntry.counter.add(1)])
         return int(entry.counter) - 1
 
     def get(self, rep_id: str) -> Representative | None:

@@ -10,7 +10,7 @@ SLA_TIME_SCALE ?= 1
 STATE_DIR ?= .local
 AWS_PACKAGE_REGION ?= eu-west-1
 
-.PHONY: run test unit package lint-template token clean
+.PHONY: run test unit package lint-template token verify-audit clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \
@@ -43,6 +43,10 @@ lint-template: package
 token: $(INSTALLED)
 	@$(PY) -m infra.local.token --role "$(ROLE)" --sub "$(SUB)" \
 	  $(if $(AGENCY),--agency "$(AGENCY)") $(if $(REGION),--region "$(REGION)") $(if $(filter 1 true yes,$(MFA)),--mfa) $(if $(TTL),--ttl "$(TTL)") --state-dir "$(STATE_DIR)"
+
+## Check every request's hash-chained audit trail on the running local stack (AWS=1: the deployment in your env).
+verify-audit: $(INSTALLED)
+	@$(PY) -m infra.verify_audit --state-dir "$(STATE_DIR)" $(if $(filter 1 true yes,$(AWS)),--aws)
 
 clean:
 	rm -rf build .pytest_cache

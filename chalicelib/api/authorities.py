@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from pydantic import Field, StringConstraints
 
 from chalicelib.api.http import Call, Reply, Routes, Strict
-from chalicelib.api.views import EventView, RequestPage, RequestSummary, RequestView, Timeline
+from chalicelib.api.views import INTERNAL_KINDS, EventView, RequestPage, RequestSummary, RequestView, Timeline
 from chalicelib.auth.principal import Principal, Role
 from chalicelib.domain.deadlines import RequestType
 from chalicelib.domain.intake import Submission
@@ -133,7 +133,8 @@ def get_request(call: Call) -> RequestView:
 def get_request_events(call: Call) -> Timeline:
     request_id, internal = call.params["request_id"], call.caller.role is Role.REPRESENTATIVE
     return Timeline(request_id=request_id,
-                    events=[EventView.of(e, internal=internal) for e in desk.events(call.caller, request_id)])
+                    events=[EventView.of(e, internal=internal) for e in desk.events(call.caller, request_id)
+                            if internal or e.kind not in INTERNAL_KINDS])
 
 
 @routes.private("/v1/requests/{request_id}/withdraw", "POST", roles=AUTHORITY, body=Withdrawal,

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from chalicelib.api.authorities import desk
 from chalicelib.api.http import Call, Routes, Strict
-from chalicelib.api.views import EventView, RequestSummary, RequestView
+from chalicelib.api.views import AuditEventView, AuditTrail, EventView, RequestSummary, RequestView
 from chalicelib.auth.principal import Role
 from chalicelib.domain.decisions import Decision
 
@@ -102,3 +102,15 @@ class Reassignment(Strict):
                 summary="Hand an open request to another available representative of your region.")
 def reassign_request(call: Call) -> RequestView:
     return RequestView.of(desk.reassign(call.caller, call.params["request_id"], call.body.rep_id), routing=True)
+
+
+@routes.private("/v1/requests/{request_id}/audit", roles={Role.REPRESENTATIVE, Role.ADMIN},
+                responses={200: AuditTrail},
+                summary="The request's hash-chained audit trail (every action and refused attempt) and whether it "
+                        "verifies; representatives of its region and admins.")
+def get_audit(call: Call) -> AuditTrail:
+    item, events, verdict = desk.audit(call.caller, call.params["request_id"])
+    return AuditTrail(request_id=item.request_id, verified=verdict.verified, checked=verdict.checked,
+                      first_bad_seq=verdict.first_bad_seq, problem=verdict.problem,
+                      head_seq=int(item.last_event_seq), head_hash=item.last_event_hash,
+                      events=[AuditEventView.of(e) for e in events])

@@ -94,7 +94,10 @@ class RequestPage(BaseModel):
     next_cursor: str | None = None
 
 
-INTERNAL_DETAIL = frozenset({"escalation_chain", "notified", "rule", "routing_rule", "wait_seconds"})
+INTERNAL_DETAIL = frozenset({"escalation_chain", "notified", "rule", "routing_rule", "wait_seconds",
+                             "reminder_seconds", "expiry_seconds"})
+# Events only the platform sees: refused attempts (which could tell an authority about other callers).
+INTERNAL_KINDS = frozenset({"refused", "access_refused"})
 
 
 class EventView(BaseModel):
@@ -108,11 +111,44 @@ class EventView(BaseModel):
     @classmethod
     def of(cls, event: Event, *, internal: bool = True) -> "EventView":
         """``internal=False`` for authorities: the platform's routing (who is next, which rule) stays inside."""
-        detail = event.detail or {}
+        detail = event.details
         if not internal:
             detail = {k: v for k, v in detail.items() if k not in INTERNAL_DETAIL}
         return cls(seq=int(event.seq), at=normalize(event.at), kind=event.kind, actor_role=event.actor_role,
                    actor=event.actor, detail=detail)
+
+
+class AuditEventView(BaseModel):
+    """An event as stored, with its links: ``hash = SHA-256(prev_hash ‖ canonical)``, where canonical is
+    request_id|seq|at|kind|actor_role|actor (``\\`` and ``|`` escaped by a backslash) then ``|`` and
+    ``detail`` exactly as given here."""
+
+    seq: int
+    at: str
+    kind: str
+    actor_role: str
+    actor: str
+    detail: str
+    prev_hash: str | None = None
+    hash: str | None = None
+
+    @classmethod
+    def of(cls, event: Event) -> "AuditEventView":
+        return cls(seq=int(event.seq), at=event.at, kind=event.kind, actor_role=event.actor_role, actor=event.actor,
+                   detail=event.detail, prev_hash=event.prev_hash, hash=event.hash)
+
+
+class AuditTrail(BaseModel):
+    """A request's hash-chained audit trail and whether it verifies; if not, the first bad link."""
+
+    request_id: str
+    verified: bool
+    checked: int
+    first_bad_seq: int | None = None
+    problem: str | None = None
+    head_seq: int
+    head_hash: str | None = None
+    events: list[AuditEventView]
 
 
 class Timeline(BaseModel):

@@ -1,7 +1,9 @@
 """Who may see a request: its own agency's authorities, and its region's representatives.
 
 Anything else — absent, another agency's, another region's, a malformed id —
-is the same 404, so nothing about other requests can be learned.
+is the same 404, so nothing about other requests can be learned. An attempt on
+a request that exists but is not the caller's is written into that request's
+audit trail (``access_refused``); the caller still sees only the 404.
 """
 
 from __future__ import annotations
@@ -9,18 +11,51 @@ from __future__ import annotations
 import re
 
 from chalicelib.auth.principal import Principal, Role
-from chalicelib.errors import NotFound
+from chalicelib.clock import app_clock, isoformat
+from chalicelib.errors import Conflict, LiaisonError, NotFound
+from chalicelib.observability import logger
 from chalicelib.store.models import LegalRequest
-from chalicelib.store.requests import RequestRepository
+from chalicelib.store.requests import Change, RequestRepository
 
 REQUEST_ID = re.compile(r"^LR-[A-Z2-7]{16}$")  # prefix + base32 of 10 bytes
 
 
-def visible(requests: RequestRepository, principal: Principal, request_id: str) -> LegalRequest:
+def _allowed(principal: Principal, item: LegalRequest, *, admins: bool) -> bool:
+    if principal.role is Role.AUTHORITY:
+        return item.agency_id == principal.agency_id
+    if principal.role is Role.REPRESENTATIVE:
+        return item.region == principal.region
+    return admins and principal.role is Role.ADMIN
+
+
+def visible(requests: RequestRepository, principal: Principal, request_id: str, *,
+            admins: bool = False) -> LegalRequest:
+    """The request if the caller may see it (admins too when ``admins``); otherwise 404."""
     item = requests.get(request_id) if REQUEST_ID.match(request_id) else None
     if item is not None:
-        if principal.role is Role.AUTHORITY and item.agency_id == principal.agency_id:
+        if _allowed(principal, item, admins=admins):
             return item
-        if principal.role is Role.REPRESENTATIVE and item.region == principal.region:
-            return item
+        who = principal.agency_id or principal.region
+        record_refusal(requests, item, principal, "access", NotFound("Not the caller's request."),
+                       {"caller_scope": who} if who else {})
     raise NotFound("No such request for you.")
+
+
+def record_refusal(requests: RequestRepository, item: LegalRequest, principal: Principal, action: str,
+                   refusal: LiaisonError, extra: dict[str, str] | None = None) -> None:
+    """Append a refused attempt to the request's audit trail. Best effort: the caller gets its refusal
+    whatever happens here, and a lost race is retried once on a fresh read."""
+    kind = "access_refused" if action == "access" else "refused"
+    for attempt in (1, 2):
+        change = Change(kind, principal.role.value, principal.subject, isoformat(app_clock.now()),
+                        {"action": action, "code": refusal.code, "status": refusal.status, **(extra or {})})
+        try:
+            requests.apply(item, change, [])
+            return
+        except Conflict:
+            fresh = requests.get(item.request_id)
+            if attempt == 2 or fresh is None:
+                break
+            item = fresh
+    logger.warning("refusal not recorded in the audit trail", extra={"request_id": item.request_id,
+                                                                      "action": action})

@@ -15,16 +15,17 @@ from datetime import timedelta
 
 from chalicelib.auth.principal import Principal, Role
 from chalicelib.clock import Clock, app_clock, isoformat, parse_instant
+from chalicelib.domain import audit
 from chalicelib.domain.assignment import reassigned_chain, scaled
 from chalicelib.domain.agencies import IDENTIFIER
 from chalicelib.domain.decisions import Decision, Outcome
 from chalicelib.domain.deadlines import DeadlinePolicy, RequestType
 from chalicelib.domain.lifecycle import OPEN, Action, Status, next_status
-from chalicelib.errors import BadRequest, Conflict
+from chalicelib.errors import BadRequest, Conflict, LiaisonError
 from chalicelib.notify.notices import agency_notice
 from chalicelib.notify.publisher import Publisher
 from chalicelib.observability import logger, metrics
-from chalicelib.services.access import visible
+from chalicelib.services.access import record_refusal, visible
 from chalicelib.settings import get_settings
 from chalicelib.store.models import Event, LegalRequest
 from chalicelib.store.paging import query_page
@@ -55,6 +56,12 @@ class Desk:
     def visible(self, principal: Principal, request_id: str) -> LegalRequest:
         return visible(self.requests, principal, request_id)
 
+    def audit(self, principal: Principal, request_id: str) -> tuple[LegalRequest, list[Event], audit.Verdict]:
+        """The request's audit trail and whether it verifies (its region's representatives, and admins)."""
+        item = visible(self.requests, principal, request_id, admins=True)
+        events = self.requests.events(item.request_id)
+        return item, events, audit.verify(events, int(item.last_event_seq), item.last_event_hash)
+
     def queue(self, principal: Principal, *, limit: int, cursor: str | None) -> tuple[list[LegalRequest], str | None]:
         """Open requests of the caller's region, soonest deadline first (sparse index; no Scan)."""
         assert principal.region is not None
@@ -73,7 +80,7 @@ class Desk:
                      LegalRequest.resolve_timer_seconds.set(seconds)],
                     {"event": "acknowledged", "resolve_seconds": seconds})
 
-        return self._tell_agency(self._act(principal, request_id, change), "acknowledged")
+        return self._tell_agency(self._act(principal, request_id, change, "acknowledge"), "acknowledged")
 
     def decide(self, principal: Principal, request_id: str, decision: Decision) -> LegalRequest:
         if decision.outcome is not Outcome.FULFILLED and decision.reason is None:
@@ -90,7 +97,7 @@ class Desk:
                      LegalRequest.queue_region.remove()],
                     {"event": "decided", "outcome": outcome.value})
 
-        return self._tell_agency(self._act(principal, request_id, change), "decided",
+        return self._tell_agency(self._act(principal, request_id, change, "decide"), "decided",
                                  outcome=decision.outcome.value,
                                  reason=decision.reason.value if decision.reason else None)
 
@@ -104,7 +111,7 @@ class Desk:
                     [LegalRequest.status.set(Status.AWAITING_INFORMATION.value), LegalRequest.paused_at.set(now)],
                     {"event": "paused"})
 
-        return self._tell_agency(self._act(principal, request_id, change), "information_requested",
+        return self._tell_agency(self._act(principal, request_id, change, "request_information"), "information_requested",
                                  question=question)
 
     def message(self, principal: Principal, request_id: str, body: str) -> LegalRequest:
@@ -135,7 +142,7 @@ class Desk:
                      LegalRequest.paused_at.remove(), LegalRequest.resolve_timer_seconds.set(seconds)],
                     {"event": "resumed", "resolve_seconds": seconds})
 
-        return self._act(principal, request_id, change)
+        return self._act(principal, request_id, change, "message")
 
     def reassign(self, principal: Principal, request_id: str, rep_id: str) -> LegalRequest:
         """Hand an open request to another available representative of the same region, who is notified."""
@@ -153,7 +160,7 @@ class Desk:
                     [LegalRequest.assignee.set(rep_id), LegalRequest.status.set(status.value),
                      LegalRequest.escalation_chain.set(chain)], None)
 
-        item = self._act(principal, request_id, change)
+        item = self._act(principal, request_id, change, "reassign")
         self.publisher.notify_representative(item.region, rep_id, item.request_id,
                                              f"Request {item.request_id} ({item.type}, region {item.region}) was "
                                              f"reassigned to you by {principal.subject}. Acknowledge by "
@@ -186,9 +193,9 @@ class Desk:
                      LegalRequest.queue_region.remove()],  # leaves the open-requests index
                     WITHDRAW)
 
-        return self._act(principal, request_id, change)
+        return self._act(principal, request_id, change, "withdraw")
 
-    def _act(self, principal: Principal, request_id: str, change) -> LegalRequest:
+    def _act(self, principal: Principal, request_id: str, change, action: str) -> LegalRequest:
         """Commit a change on the version read, then answer the workflow's token.
 
         The workflow bumps the version when it stores a new token, so a change based on an older read
@@ -198,7 +205,11 @@ class Desk:
         """
         for attempt in (1, 2):
             item = self.visible(principal, request_id)
-            event, actions, answer = change(item)
+            try:
+                event, actions, answer = change(item)
+            except LiaisonError as refusal:
+                record_refusal(self.requests, item, principal, action, refusal)
+                raise
             token = item.task_token
             try:
                 updated = self.requests.apply(item, event, actions)

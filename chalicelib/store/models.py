@@ -8,6 +8,9 @@ writes (a lost update becomes a 409, never a silent overwrite).
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
@@ -174,9 +177,23 @@ class LegalRequest(Model):
     escalation_level = NumberAttribute(default=0)
     sla_breached = BooleanAttribute(default=False)
     workflow_execution = UnicodeAttribute(null=True)
+    jurisdiction = UnicodeAttribute(null=True)  # the agency's country when it filed
+    receipt = UnicodeAttribute(null=True)  # the signed receipt handed to the authority (a compact JWS)
+    first_emergency = BooleanAttribute(default=False)  # the agency's first emergency request: flagged to the lead
+    verification = JSONAttribute(null=True)  # the call-back verification of an emergency request
+    risk_tier = UnicodeAttribute(null=True)  # of the jurisdiction, when the request was decided or proposed
+    pending_decision = JSONAttribute(null=True)  # a fulfilment waiting for a second representative's approval
+    document_count = NumberAttribute(default=0)
+    # Preservation holds. hold_state is always set ("none" until a hold starts), so the workflow can read it.
+    hold_state = UnicodeAttribute(default="none")  # none | active | expired
+    hold_expires_at = UnicodeAttribute(null=True)
+    hold_extended = BooleanAttribute(default=False)
+    hold_reminder_seconds = NumberAttribute(null=True)  # pre-scaled timers, for the workflow's Resync
+    hold_expiry_seconds = NumberAttribute(null=True)
     updated_at = UnicodeAttribute()
     closed_at = UnicodeAttribute(null=True)
     last_event_seq = NumberAttribute(default=0)
+    last_event_hash = UnicodeAttribute(null=True)  # head of the audit chain
     version = VersionAttribute()
     by_agency = RequestsByAgency()
     open_by_deadline = OpenRequestsByDeadline()
@@ -187,7 +204,11 @@ class EventMeta(_Meta):
 
 
 class Event(Model):
-    """One entry of a request's timeline; ``seq`` orders them and is never reused."""
+    """One entry of a request's timeline; ``seq`` orders them and is never reused.
+
+    ``detail`` is kept as the JSON text that was hashed (the workflow writes its own events,
+    with its own serialisation), and ``hash`` chains the event to the one before
+    (``chalicelib/domain/audit.py``)."""
 
     Meta = EventMeta
     request_id = UnicodeAttribute(hash_key=True)
@@ -196,7 +217,14 @@ class Event(Model):
     kind = UnicodeAttribute()
     actor_role = UnicodeAttribute()
     actor = UnicodeAttribute()
-    detail = JSONAttribute(default=dict)
+    detail = UnicodeAttribute(default="{}")
+    prev_hash = UnicodeAttribute(null=True)
+    hash = UnicodeAttribute(null=True)
+
+    @property
+    def details(self) -> dict[str, Any]:
+        value = json.loads(self.detail or "{}")
+        return value if isinstance(value, dict) else {"value": value}
 
 
 class ConfigMeta(_Meta):

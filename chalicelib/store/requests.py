@@ -3,12 +3,16 @@
 A request and its first event are written in one transaction; every later
 change updates the request on its version and appends the next event in one
 transaction too. Two concurrent changes of one request: exactly one commits,
-the other gets ``Conflict`` (409).
+the other gets ``Conflict`` (409). Each event is chained to the one before by
+its hash, and the request keeps the chain's head (``domain/audit.py``); an
+event is only ever put where none exists, so nothing is overwritten.
 """
 
 from __future__ import annotations
 
 import functools
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,12 +23,22 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.aws import client
+from chalicelib.domain import audit
 from chalicelib.errors import Conflict
 from chalicelib.settings import get_settings
 from chalicelib.store.models import Event, LegalRequest
 from chalicelib.store.paging import query_page
 
 AGENCY_INDEX_KEYS = ("agency_id", "received_at", "request_id")
+Operation = Callable[[TransactWrite], None]
+
+
+class Refused(Exception):
+    """A condition of one of the extra writes of a transaction failed (``index`` into ``also``)."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(index)
+        self.index = index
 
 
 @functools.cache
@@ -43,9 +57,11 @@ class Change:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-def _event(request_id: str, seq: int, change: Change) -> Event:
+def _event(request_id: str, seq: int, change: Change, prev_hash: str) -> Event:
+    detail = json.dumps(change.detail, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    digest = audit.link(prev_hash, request_id, seq, change.at, change.kind, change.actor_role, change.actor, detail)
     return Event(request_id, seq, at=change.at, kind=change.kind, actor_role=change.actor_role,
-                 actor=change.actor, detail=change.detail)
+                 actor=change.actor, detail=detail, prev_hash=prev_hash, hash=digest)
 
 
 class RequestRepository:
@@ -55,26 +71,43 @@ class RequestRepository:
         except DoesNotExist:
             return None
 
-    def create(self, item: LegalRequest, first: Change) -> None:
-        """Store a new request with its first event, atomically; 409 if the id exists."""
-        item.last_event_seq = 1
+    def create(self, item: LegalRequest, first: Change, also: Sequence[Operation] = ()) -> None:
+        """Store a new request with its first event, atomically; 409 if the id exists.
+
+        ``also`` adds writes to the same transaction (rate-limit counters); if one of their conditions fails,
+        nothing is written and ``Refused(index)`` names which."""
+        event = _event(item.request_id, 1, first, audit.GENESIS)
+        item.last_event_seq, item.last_event_hash = 1, event.hash
         try:
             with TransactWrite(connection=_connection()) as transaction:
                 transaction.save(item, condition=LegalRequest.request_id.does_not_exist())
-                transaction.save(_event(item.request_id, 1, first), condition=Event.seq.does_not_exist())
+                transaction.save(event, condition=Event.seq.does_not_exist())
+                for operation in also:
+                    operation(transaction)
         except TransactWriteError as error:
             if error.cause_response_code == "TransactionCanceledException":
+                reasons = [r.code if r is not None else None for r in error.cancellation_reasons]
+                for index, reason in enumerate(reasons[2:]):
+                    if reason == "ConditionalCheckFailed":
+                        raise Refused(index) from None
                 raise Conflict(f"Request {item.request_id} already exists.", code="request_exists") from None
             raise
 
-    def apply(self, item: LegalRequest, change: Change, actions: list[Action]) -> LegalRequest:
-        """Apply ``actions`` to the version of ``item`` that was read, with the next event; or 409."""
+    def apply(self, item: LegalRequest, change: Change, actions: list[Action],
+              also: Sequence[Operation] = ()) -> LegalRequest:
+        """Apply ``actions`` to the version of ``item`` that was read, with the next event; or 409.
+
+        ``also`` adds writes on other items to the same transaction (a document's state)."""
         seq = int(item.last_event_seq) + 1
+        event = _event(item.request_id, seq, change, item.last_event_hash or audit.GENESIS)
         try:
             with TransactWrite(connection=_connection()) as transaction:
                 transaction.update(item, actions=[*actions, LegalRequest.last_event_seq.set(seq),
+                                                  LegalRequest.last_event_hash.set(event.hash),
                                                   LegalRequest.updated_at.set(change.at)])
-                transaction.save(_event(item.request_id, seq, change), condition=Event.seq.does_not_exist())
+                transaction.save(event, condition=Event.seq.does_not_exist())
+                for operation in also:
+                    operation(transaction)
         except TransactWriteError as error:
             if error.cause_response_code == "TransactionCanceledException":
                 raise Conflict("The request changed meanwhile; read it again and retry.",

@@ -167,6 +167,8 @@ class Stack:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(json.dumps(seed.tokens(issuer, data), indent=2) + "\n")
         (self.state_dir / "environment.json").write_text(json.dumps(api_env, indent=2) + "\n", encoding="utf-8")
+        (self.state_dir / "stack.json").write_text(
+            json.dumps({"moto_port": self.moto_port, "api_url": self.api_url}, indent=2) + "\n", encoding="utf-8")
 
         from infra.local.outbox import TOPICS, Outbox
 

@@ -62,44 +62,104 @@ def notify(name, recipient_path, message, nxt):
     }
 
 
-def record(name, update, values, kind, detail_path, nxt, condition):
-    """Update the request (bumping version and event sequence) and append the matching timeline event.
+def _either(statuses):
+    """A Choice rule: the request read into $.head has one of ``statuses``."""
+    return {"Or": [{"Variable": "$.head.item.status.S", "StringEquals": status} for status in statuses]}
 
-    ``condition`` holds the request in the state this change assumes: if the API changed it meanwhile
-    (acknowledged just as the timer fired), nothing is written and the workflow re-reads it (Resync)."""
+
+def record(name, update, values, kind, detail_path, nxt, condition, check):
+    """Update the request and append the matching timeline event, chained into its audit trail, in one
+    transaction (the API's writes are chained the same way: chalicelib/domain/audit.py).
+
+    The head of the chain is read first; the event's hash is computed here with ``States.Hash`` over the
+    same canonical form Python uses, and the write holds the request on that head (``last_event_seq``) and in
+    the state this change assumes (``condition``). ``check`` is that state as a Choice rule on the read: if
+    the API changed it meanwhile (acknowledged just as the timer fired), nothing is written and the workflow
+    re-reads where the request stands (Resync). If only the chain moved (a message arrived), it tries again,
+    three times at most."""
+    canonical = ("States.Format('{}{}|{}|{}|" + kind + "|system|workflow|{}', $.head.hash, $.request_id, "
+                 "States.Format('{}', States.MathAdd(States.StringToJson($.head.seq), 1)), $$.State.EnteredTime, "
+                 f"States.JsonToString({detail_path}))")
+    return {
+        name: {"Type": "Pass", "Result": {"count": 0}, "ResultPath": "$.attempts", "Next": f"{name}Read"},
+        f"{name}Read": {
+            "Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
+            "Parameters": {"TableName": TABLE, "Key": KEY, "ConsistentRead": True,
+                           "ProjectionExpression": "#status, last_event_seq, last_event_hash, hold_state, "
+                                                   "hold_expires_at",
+                           "ExpressionAttributeNames": {"#status": "status"}},
+            "ResultSelector": {"seq.$": "$.Item.last_event_seq.N", "hash.$": "$.Item.last_event_hash.S",
+                               "item.$": "$.Item"},
+            "ResultPath": "$.head", "Retry": retry_except(),
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "AlertOperators"}],
+            "Next": f"{name}Check",
+        },
+        f"{name}Check": {"Type": "Choice", "Choices": [{**check, "Next": f"{name}Chain"}], "Default": "Resync"},
+        f"{name}Chain": {
+            "Type": "Pass",
+            "Parameters": {
+                "seq.$": "States.Format('{}', States.MathAdd(States.StringToJson($.head.seq), 1))",
+                "at.$": "$$.State.EnteredTime",
+                "detail.$": f"States.JsonToString({detail_path})",
+                "hash.$": f"States.Hash({canonical}, 'SHA-256')",
+            },
+            "ResultPath": "$.chain", "Next": f"{name}Write",
+        },
+        f"{name}Write": {
+            "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:dynamodb:transactWriteItems",
+            "Parameters": {"TransactItems": [
+                {"Update": {
+                    "TableName": TABLE, "Key": KEY,
+                    "UpdateExpression": f"SET {update}, updated_at = :now, last_event_seq = :seq, "
+                                        "last_event_hash = :hash ADD version :one",
+                    "ConditionExpression": f"({condition[0]}) AND last_event_seq = :head",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {**values, **condition[1], ":one": {"N": "1"},
+                                                  ":now": {"S.$": "$.chain.at"}, ":seq": {"N.$": "$.chain.seq"},
+                                                  ":hash": {"S.$": "$.chain.hash"}, ":head": {"N.$": "$.head.seq"}},
+                }},
+                {"Put": {
+                    "TableName": EVENTS,
+                    "Item": {
+                        "request_id": {"S.$": "$.request_id"}, "seq": {"N.$": "$.chain.seq"},
+                        "at": {"S.$": "$.chain.at"}, "kind": {"S": kind},
+                        "actor_role": {"S": "system"}, "actor": {"S": "workflow"},
+                        "detail": {"S.$": "$.chain.detail"}, "prev_hash": {"S.$": "$.head.hash"},
+                        "hash": {"S.$": "$.chain.hash"},
+                    },
+                    "ConditionExpression": "attribute_not_exists(seq)",
+                }},
+            ]},
+            "ResultPath": None, "Retry": retry_except("DynamoDb"),
+            "Catch": [{"ErrorEquals": ["DynamoDb.TransactionCanceledException"], "ResultPath": None,
+                       "Next": f"{name}Again"},
+                      {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "AlertOperators"}],
+            "Next": nxt,
+        },
+        f"{name}Again": {"Type": "Pass", "Parameters": {"count.$": "States.MathAdd($.attempts.count, 1)"},
+                         "ResultPath": "$.attempts", "Next": f"{name}Retry"},
+        f"{name}Retry": {"Type": "Choice",
+                         "Choices": [{"Variable": "$.attempts.count", "NumericLessThan": 3, "Next": f"{name}Read"}],
+                         "Default": "AlertOperators"},
+    }
+
+
+def agency_notice(name, subject, message, kind, nxt):
+    """Tell the authority (the agency topic, filtered on agency_id); a failure does not stop the workflow."""
     return {
         name: {
-            "Type": "Task", "Resource": "arn:aws:states:::dynamodb:updateItem",
+            "Type": "Task", "Resource": "arn:aws:states:::sns:publish",
             "Parameters": {
-                "TableName": TABLE, "Key": KEY,
-                "UpdateExpression": f"SET {update}, updated_at = :now ADD last_event_seq :one, version :one",
-                "ConditionExpression": condition[0],
-                "ExpressionAttributeNames": {"#status": "status"},
-                "ExpressionAttributeValues": {**values, **condition[1], ":one": {"N": "1"},
-                                              ":now": {"S.$": "$$.State.EnteredTime"}},
-                "ReturnValues": "UPDATED_NEW",
-            },
-            "ResultSelector": {"seq.$": "$.Attributes.last_event_seq.N"},
-            "ResultPath": "$.written", "Retry": retry_except(),
-            "Catch": [{"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "ResultPath": None,
-                       "Next": "Resync"},
-                      {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "AlertOperators"}],
-            "Next": f"{name}Event",
-        },
-        f"{name}Event": {
-            "Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
-            "Parameters": {
-                "TableName": EVENTS,
-                "Item": {
-                    "request_id": {"S.$": "$.request_id"}, "seq": {"N.$": "$.written.seq"},
-                    "at": {"S.$": "$$.State.EnteredTime"}, "kind": {"S": kind},
-                    "actor_role": {"S": "system"}, "actor": {"S": "workflow"},
-                    "detail": {"S.$": f"States.JsonToString({detail_path})"},
+                "TopicArn": AGENCIES, "Subject.$": subject, "Message.$": message,
+                "MessageAttributes": {
+                    "agency_id": {"DataType": "String", "StringValue.$": "$.agency_id"},
+                    "recipient": {"DataType": "String", "StringValue.$": "$.agency_id"},
+                    "kind": {"DataType": "String", "StringValue": kind},
+                    "request_id": {"DataType": "String", "StringValue.$": "$.request_id"},
                 },
-                "ConditionExpression": "attribute_not_exists(seq)",
             },
-            "ResultPath": None, "Retry": retry_except(),
-            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "AlertOperators"}],
+            "ResultPath": None, "Retry": RETRY,
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": nxt}],
             "Next": nxt,
         },
     }
@@ -172,7 +232,7 @@ states["RaiseEscalation"] = {
 states.update(record("RecordEscalation", "escalation_level = :level",
                      {":level": {"N.$": "States.Format('{}', $.escalation.level)"}},
                      "escalated", "$.escalation", "SetEscalationTimer",
-                     ("#status IN (:received, :assigned)", OPEN_BEFORE_ACK)))
+                     ("#status IN (:received, :assigned)", OPEN_BEFORE_ACK), _either(("received", "assigned"))))
 states["SetEscalationTimer"] = {
     "Type": "Pass", "Parameters": {"ack_wait.$": "$.escalation.wait_seconds"}, "ResultPath": "$.timer",
     "Next": "NotifyEscalation",
@@ -199,7 +259,8 @@ states["Breach"] = {"Type": "Pass", "Parameters": {"due_at.$": "$.due_at", "esca
                     "ResultPath": "$.breach", "Next": "RecordBreach"}
 states.update(record("RecordBreach", "sla_breached = :true", {":true": {"BOOL": True}}, "sla_breached", "$.breach",
                      "NotifyBreach", ("#status IN (:received, :assigned, :acknowledged)",
-                                      {**OPEN_BEFORE_ACK, ":acknowledged": {"S": "acknowledged"}})))
+                                      {**OPEN_BEFORE_ACK, ":acknowledged": {"S": "acknowledged"}}),
+                     _either(("received", "assigned", "acknowledged"))))
 states.update(notify("NotifyBreach", "$.lead",
                      "States.Format('SLA BREACHED: {} request {} (region {}) was due {} and is not decided. {}', "
                      "$.type, $.request_id, $.region, $.due_at, $.link)", "AlertOperatorsOfBreach"))
@@ -211,24 +272,11 @@ states["AlertOperatorsOfBreach"] = {
     "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": "NotifyAgencyOfBreach"}],
     "Next": "NotifyAgencyOfBreach",
 }
-states["NotifyAgencyOfBreach"] = {
-    "Type": "Task", "Resource": "arn:aws:states:::sns:publish",
-    "Parameters": {
-        "TopicArn": AGENCIES, "Subject.$": "States.Format('Deadline passed on your request {}', $.request_id)",
-        "Message.$": "States.Format('Your request {} (your reference {}, {}) passed its deadline {} without a "
-                     "decision. The lead of the {} desk has been alerted and the request stays open. Details: {}', "
-                     "$.request_id, $.reference, $.type, $.due_at, $.region, $.link)",
-        "MessageAttributes": {
-            "agency_id": {"DataType": "String", "StringValue.$": "$.agency_id"},
-            "recipient": {"DataType": "String", "StringValue.$": "$.agency_id"},
-            "kind": {"DataType": "String", "StringValue": "sla_breached"},
-            "request_id": {"DataType": "String", "StringValue.$": "$.request_id"},
-        },
-    },
-    "ResultPath": None, "Retry": RETRY,
-    "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": "AwaitAfterBreach"}],
-    "Next": "AwaitAfterBreach",
-}
+states.update(agency_notice(
+    "NotifyAgencyOfBreach", "States.Format('Deadline passed on your request {}', $.request_id)",
+    "States.Format('Your request {} (your reference {}, {}) passed its deadline {} without a decision. The lead of "
+    "the {} desk has been alerted and the request stays open. Details: {}', $.request_id, $.reference, $.type, "
+    "$.due_at, $.region, $.link)", "sla_breached", "AwaitAfterBreach"))
 states.update(await_token("AwaitAfterBreach", "decision", "attribute_exists(request_id) AND NOT #status IN (:f, :p, :r, :w)",
                           None, None, "AfterBreachAnswer",
                           {":f": {"S": "fulfilled"}, ":p": {"S": "partially_fulfilled"}, ":r": {"S": "rejected"},
@@ -241,7 +289,8 @@ states["AfterBreachAnswer"] = {
 states["Resync"] = {
     "Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
     "Parameters": {"TableName": TABLE, "Key": KEY, "ConsistentRead": True,
-                   "ProjectionExpression": "#status, sla_breached, resolve_timer_seconds",
+                   "ProjectionExpression": "#status, sla_breached, resolve_timer_seconds, hold_state, "
+                                           "hold_expires_at, hold_reminder_seconds, hold_expiry_seconds",
                    "ExpressionAttributeNames": {"#status": "status"}},
     "ResultSelector": {"status.$": "$.Item.status.S", "item.$": "$.Item"},
     "ResultPath": "$.current", "Retry": retry_except(),
@@ -251,8 +300,12 @@ states["Resync"] = {
 states["WhereItStands"] = {
     "Type": "Choice",
     "Choices": [
+        {"And": [{"Or": [{"Variable": "$.current.status", "StringEquals": s} for s in ("fulfilled", "partially_fulfilled")]},
+                 {"Variable": "$.current.item.hold_state.S", "IsPresent": True},
+                 {"Variable": "$.current.item.hold_state.S", "StringEquals": "active"}],
+         "Next": "ResumeHold"},
         {"Or": [{"Variable": "$.current.status", "StringEquals": s} for s in ("fulfilled", "partially_fulfilled", "rejected")],
-         "Next": "Decided"},
+         "Next": "Closed"},
         {"Variable": "$.current.status", "StringEquals": "withdrawn", "Next": "Withdrawn"},
         {"Variable": "$.current.status", "StringEquals": "awaiting_information", "Next": "AwaitResume"},
         {"And": [{"Variable": "$.current.status", "StringEquals": "acknowledged"},
@@ -266,7 +319,49 @@ states["ResumeDecisionTimer"] = {
     "Parameters": {"event": "acknowledged", "resolve_seconds.$": "States.StringToJson($.current.item.resolve_timer_seconds.N)"},
     "ResultPath": "$.answer", "Next": "AwaitDecision",
 }
-states["Decided"] = {"Type": "Succeed"}
+# A fulfilled preservation request holds the data until its hold expires: a reminder to the authority first,
+# then the expiry. An extension (POST /extend) answers either wait with new timers and starts over.
+states["Decided"] = {"Type": "Choice", "Choices": [{"Variable": "$.answer.hold", "IsPresent": True,
+                                                    "Next": "AwaitHoldReminder"}],
+                     "Default": "Closed"}
+FULFILLED = {":f": {"S": "fulfilled"}, ":p": {"S": "partially_fulfilled"}, ":active": {"S": "active"}}
+HOLDING = "#status IN (:f, :p) AND hold_state = :active"
+states.update(await_token("AwaitHoldReminder", "hold", HOLDING, "$.answer.hold.reminder_seconds",
+                          "NotifyHoldReminder", "AfterHoldAnswer", FULFILLED))
+states.update(agency_notice(
+    "NotifyHoldReminder", "States.Format('Preservation hold ending on your request {}', $.request_id)",
+    "States.Format('The preservation hold on your request {} (your reference {}) ends {}. To extend it once, "
+    "POST {}/extend before then.', $.request_id, $.reference, $.answer.hold.expires_at, $.link)",
+    "hold_expiring", "AwaitHoldExpiry"))
+states.update(await_token("AwaitHoldExpiry", "hold", HOLDING, "$.answer.hold.expiry_seconds", "HoldExpires",
+                          "AfterHoldAnswer", FULFILLED))
+states["AfterHoldAnswer"] = {
+    "Type": "Choice",
+    "Choices": [{"Variable": "$.answer.event", "StringEquals": "extended", "Next": "AwaitHoldReminder"}],
+    "Default": "AlertOperators",
+}
+states.update(record("HoldExpires", "hold_state = :expired", {":expired": {"S": "expired"}}, "hold_expired",
+                     "$.answer.hold", "NotifyHoldExpired",
+                     (HOLDING + " AND hold_expires_at = :expires",
+                      {**FULFILLED, ":expires": {"S.$": "$.answer.hold.expires_at"}}),
+                     {"And": [_either(("fulfilled", "partially_fulfilled")),
+                              {"Variable": "$.head.item.hold_state.S", "StringEquals": "active"},
+                              {"Variable": "$.head.item.hold_expires_at.S",
+                               "StringEqualsPath": "$.answer.hold.expires_at"}]}))
+states.update(agency_notice(
+    "NotifyHoldExpired", "States.Format('Preservation hold ended on your request {}', $.request_id)",
+    "States.Format('The preservation hold on your request {} (your reference {}) ended {}. The data is no "
+    "longer preserved for this request. {}', $.request_id, $.reference, $.answer.hold.expires_at, $.link)",
+    "hold_expired", "Closed"))
+states["ResumeHold"] = {
+    "Type": "Pass",
+    "Parameters": {"event": "decided", "hold": {
+        "reminder_seconds.$": "States.StringToJson($.current.item.hold_reminder_seconds.N)",
+        "expiry_seconds.$": "States.StringToJson($.current.item.hold_expiry_seconds.N)",
+        "expires_at.$": "$.current.item.hold_expires_at.S"}},
+    "ResultPath": "$.answer", "Next": "AwaitHoldReminder",
+}
+states["Closed"] = {"Type": "Succeed"}
 states["Withdrawn"] = {"Type": "Succeed"}
 states["AlertOperators"] = {
     "Type": "Task", "Resource": "arn:aws:states:::sns:publish",

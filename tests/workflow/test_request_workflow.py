@@ -165,6 +165,10 @@ def test_given_no_acknowledgement_then_it_escalates_to_the_backup_then_the_lead_
     assert wait_until(lambda: execution(aws, request_id)["status"] != "RUNNING", limit=20)
     assert execution(aws, request_id)["status"] == "SUCCEEDED"
     assert [kind for kind, _, _ in events(client, issuer, request_id)][-2:] == ["acknowledged", "decided"]
+    # The workflow's own events (escalations, breach) are chained into the same audit trail.
+    trail = client.http.get(f"/v1/requests/{request_id}/audit", headers=lead).json_body
+    assert trail["verified"] is True, trail
+    assert [e["kind"] for e in trail["events"]].count("escalated") == 2
 
 
 def test_given_a_withdrawal_while_waiting_then_the_execution_ends(client, issuer, aws):

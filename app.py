@@ -2,7 +2,7 @@
 
 from chalice import Chalice, ConvertToMiddleware
 
-from chalicelib.api import admin, authorities, identity, public, representatives
+from chalicelib.api import admin, authorities, documents, identity, public, representatives
 from chalicelib.api.middleware import correlate
 from chalicelib.auth.authorizer import auth
 from chalicelib.observability import logger, metrics, tracer
@@ -18,4 +18,5 @@ app.register_blueprint(public.routes.blueprint)
 app.register_blueprint(identity.routes.blueprint)
 app.register_blueprint(authorities.routes.blueprint)
 app.register_blueprint(representatives.routes.blueprint)
+app.register_blueprint(documents.routes.blueprint)
 app.register_blueprint(admin.routes.blueprint)

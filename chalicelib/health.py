@@ -42,6 +42,8 @@ def dependencies(settings: Settings) -> list[Dependency]:
                    .get_topic_attributes(TopicArn=settings.agency_topic_arn)),
         Dependency("evidence_bucket", "bucket", lambda: client("s3", probe=True)
                    .head_bucket(Bucket=settings.evidence_bucket)),
+        Dependency("receipt_key", "key", lambda: client("kms", probe=True)
+                   .get_public_key(KeyId=settings.receipt_key_id)),
     ]
 
 

@@ -50,6 +50,7 @@ TABLE_SETTINGS = (
     "representatives_table",
     "config_table",
     "idempotency_table",
+    "documents_table",
 )
 
 
@@ -74,6 +75,8 @@ class Settings(BaseSettings):
     operator_alerts_topic_arn: str
     agency_topic_arn: str
     evidence_bucket: str
+    documents_table: str
+    receipt_key_id: str  # the KMS key (ECC_NIST_P256) that signs receipts
 
     trusted_issuers: Annotated[tuple[TrustedIssuer, ...], NoDecode] = ()
     # Timers fire after real duration / scale; stored deadlines stay the legal ones.

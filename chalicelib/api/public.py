@@ -12,6 +12,7 @@ from chalicelib import __version__, health
 from chalicelib.api import openapi
 from chalicelib.api.http import Call, Reply, Routes
 from chalicelib.clock import app_clock, isoformat
+from chalicelib.services.receipts import ReceiptSigner
 from chalicelib.settings import get_settings
 
 routes = Routes(__name__, tag="public")
@@ -19,7 +20,7 @@ routes = Routes(__name__, tag="public")
 
 class DependencyStatus(BaseModel):
     name: str
-    kind: Literal["table", "state_machine", "topic", "bucket"]
+    kind: Literal["table", "state_machine", "topic", "bucket", "key"]
     reachable: bool
 
 
@@ -44,6 +45,32 @@ def get_health(call: Call) -> Reply:
         dependencies=[DependencyStatus(name=dep.name, kind=dep.kind, reachable=ok) for dep, ok in results],
     )
     return Reply(200 if healthy else 503, report, {"Cache-Control": "no-store"})
+
+
+class PublicKey(BaseModel):
+    kty: str
+    crv: str
+    x: str
+    y: str
+    kid: str
+    use: str
+    alg: str
+
+
+class KeySet(BaseModel):
+    """The public keys that sign receipts (JWKS, RFC 7517): check a receipt's signature with them."""
+
+    keys: list[PublicKey]
+
+
+receipts = ReceiptSigner()
+
+
+@routes.public("/v1/public/keys", summary="The public keys of this platform's receipts, as a JWKS. A receipt is a "
+               "compact JWS (ES256) over {request_id, agency_id, received_at, body_sha256}.",
+               responses={200: KeySet})
+def get_keys(call: Call) -> Reply:
+    return Reply(200, KeySet.model_validate(receipts.jwks()), {"Cache-Control": "public, max-age=300"})
 
 
 @functools.cache

@@ -68,6 +68,7 @@ class RequestView(RequestSummary):
     emergency: Emergency | None = None
     decision: dict[str, Any] | None = None
     routing: Routing | None = None
+    receipt: str | None = None
     updated_at: str
     version: int
 
@@ -83,7 +84,7 @@ class RequestView(RequestSummary):
             decision=item.decision,
             routing=Routing(routing_rule=item.routing_rule, assignment_rule=item.assignment_rule,
                             escalation_chain=list(item.escalation_chain or [])) if routing else None,
-            updated_at=item.updated_at, version=int(item.version),
+            receipt=item.receipt, updated_at=item.updated_at, version=int(item.version),
         )
 
 

@@ -20,6 +20,7 @@ from chalicelib.store.agencies import AgencyRepository
 from chalicelib.store.models import LegalRequest, TargetAttribute
 from chalicelib.store.requests import Change, RequestRepository
 from chalicelib.services.dispatch import Dispatch
+from chalicelib.services.receipts import ReceiptSigner
 from chalicelib.workflow.client import Workflow
 
 REQUEST_ID_PREFIX = "LR-"
@@ -49,12 +50,14 @@ def actor_of(principal: Principal) -> tuple[str, str]:
 class Intake:
     def __init__(self, *, requests: RequestRepository | None = None, agencies: AgencyRepository | None = None,
                  workflow: Workflow | None = None, policy: DeadlinePolicy | None = None,
-                 dispatch: Dispatch | None = None, clock: Clock = app_clock) -> None:
+                 dispatch: Dispatch | None = None, receipts: ReceiptSigner | None = None,
+                 clock: Clock = app_clock) -> None:
         self.requests = requests or RequestRepository()
         self.agencies = agencies or AgencyRepository()
         self.workflow = workflow or Workflow()
         self.dispatch = dispatch or Dispatch(requests=self.requests, workflow=self.workflow, clock=clock)
         self._policy = policy
+        self.receipts = receipts or ReceiptSigner()
         self.clock = clock
 
     @functools.cached_property
@@ -98,8 +101,11 @@ class Intake:
             targets=[TargetAttribute(kind=t.kind.value, value=t.value) for t in submission.targets],
             data_categories=[c.value for c in submission.data_categories] if submission.data_categories else None,
             emergency=submission.emergency.model_dump(mode="json") if submission.emergency else None,
-            body_sha256=body_sha256, idempotency_key=idempotency_key, updated_at=now,
+            body_sha256=body_sha256, idempotency_key=idempotency_key, updated_at=now, jurisdiction=agency.country,
         )
+        # Signed before anything is stored: if KMS is unavailable the submission fails whole (503) and is retried.
+        item.receipt = self.receipts.sign({"request_id": request_id, "agency_id": agency_id, "received_at": now,
+                                           "body_sha256": body_sha256})
         role, actor = actor_of(principal)
         self.requests.create(item, Change("submitted", role, actor, now,
                                           {"type": item.type, "region": region, "routing_rule": rule}))

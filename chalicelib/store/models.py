@@ -227,6 +227,35 @@ class Event(Model):
         return value if isinstance(value, dict) else {"value": value}
 
 
+class DocumentMeta(_Meta):
+    setting = "documents_table"
+
+
+class Document(Model):
+    """A document of a request (legal process from the authority, a response package from the platform).
+
+    The bytes live in the evidence bucket under the request's prefix; this item holds what was declared and,
+    once checked, the object version whose SHA-256 matched (downloads serve that version only)."""
+
+    Meta = DocumentMeta
+    request_id = UnicodeAttribute(hash_key=True)
+    document_id = UnicodeAttribute(range_key=True)
+    filename = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+    sha256 = UnicodeAttribute()
+    status = UnicodeAttribute(default="pending")  # pending | stored | rejected
+    reason = UnicodeAttribute(null=True)  # why it was rejected
+    key = UnicodeAttribute()
+    object_version = UnicodeAttribute(null=True)
+    uploaded_by = UnicodeAttribute()
+    uploader_role = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    upload_expires_at = UnicodeAttribute()
+    checked_at = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+
 class ConfigMeta(_Meta):
     setting = "config_table"
 
@@ -251,4 +280,5 @@ MODELS: dict[str, type[Model]] = {
     "AgenciesTable": Agency,
     "RepresentativesTable": Representative,
     "ConfigTable": ConfigEntry,
+    "DocumentsTable": Document,
 }

@@ -154,7 +154,9 @@ def create(*, prefix: str, region: str, parameters: dict[str, str],
             props = resource.get("Properties", {})
             name = _physical_name(prefix, logical_id)
             if kind == "AWS::KMS::Key":
-                key = client("kms").create_key(Description=props.get("Description", logical_id))["KeyMetadata"]
+                key = client("kms").create_key(Description=props.get("Description", logical_id),
+                                               KeySpec=props.get("KeySpec", "SYMMETRIC_DEFAULT"),
+                                               KeyUsage=props.get("KeyUsage", "ENCRYPT_DECRYPT"))["KeyMetadata"]
                 created = Created(key["KeyId"], {"Arn": key["Arn"]})
             elif kind == "AWS::DynamoDB::Table":
                 created = _table(client("dynamodb"), name, props)

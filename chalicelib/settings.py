@@ -54,6 +54,15 @@ TABLE_SETTINGS = (
 )
 
 
+class EmergencyLimits(BaseModel):
+    """Emergency disclosures accepted per rolling clock hour; more answer 429 with Retry-After."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    agency_per_hour: int = Field(default=20, ge=1, le=10_000)
+    officer_per_hour: int = Field(default=5, ge=1, le=10_000)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LIAISON_", extra="ignore", frozen=True)
 
@@ -83,6 +92,7 @@ class Settings(BaseSettings):
     sla_time_scale: float = Field(default=1.0, ge=1.0, le=1_000_000.0)
     # Per-type overrides of the legal clocks: {"data_disclosure": {"acknowledge_minutes": 720}}.
     deadlines: dict[str, dict[str, int]] = Field(default_factory=dict)
+    emergency_limits: EmergencyLimits = EmergencyLimits()
     # Public base URL of the API, used in links sent to people.
     api_base_url: str = "http://127.0.0.1:8000"
 

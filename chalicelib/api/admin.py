@@ -12,6 +12,7 @@ from chalicelib.auth.principal import Role
 from chalicelib.clock import app_clock, isoformat
 from chalicelib.domain.agencies import EMAIL, IDENTIFIER, NewAgency, Standing, StandingChange
 from chalicelib.domain.routing import RegionId, RoutingDocument
+from chalicelib.domain.safeguards import RiskTiers
 from chalicelib.services import config
 from chalicelib.store.models import Representative
 from chalicelib.store.representatives import RepresentativeRepository
@@ -156,3 +157,25 @@ def add_representative(call: Call) -> Reply:
                 summary="The representatives of one region.")
 def list_representatives(call: Call) -> RepresentativeList:
     return RepresentativeList(items=[RepresentativeView.of(r) for r in representatives.in_region(call.query.region)])
+
+
+class RiskTiersView(BaseModel):
+    """Risk tier per jurisdiction: in a ``high`` one, every fulfilment needs a second representative."""
+
+    document: RiskTiers
+    updated_at: str | None = None
+    updated_by: str | None = None
+
+
+@routes.private("/v1/admin/risk-tiers", roles=ADMIN, responses={200: RiskTiersView},
+                summary="The risk tier of each jurisdiction (standard, elevated, high) and the default.")
+def get_risk_tiers(call: Call) -> RiskTiersView:
+    return RiskTiersView(document=config.risk_tiers())
+
+
+@routes.private("/v1/admin/risk-tiers", "PUT", roles=ADMIN, body=RiskTiers, responses={200: RiskTiersView},
+                summary="Replace the risk tiers. In a high tier, fulfilments need a second approval from then on.")
+def put_risk_tiers(call: Call) -> RiskTiersView:
+    now = isoformat(app_clock.now())
+    config.store_risk_tiers(call.body, now=now, actor=_actor(call))
+    return RiskTiersView(document=call.body, updated_at=now, updated_by=_actor(call))

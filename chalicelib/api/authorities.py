@@ -141,3 +141,15 @@ def get_request_events(call: Call) -> Timeline:
                 responses={200: RequestView}, summary="Withdraw an open request (409 once it is decided).")
 def withdraw_request(call: Call) -> RequestView:
     return RequestView.of(desk.withdraw(call.caller, call.params["request_id"], call.body.reason))
+
+
+class Extension(Strict):
+    """No fields: the extension is fixed by law (EU +30 days, US +90 days)."""
+
+
+@routes.private("/v1/requests/{request_id}/extend", "POST", roles=AUTHORITY, body=Extension,
+                responses={200: RequestView},
+                summary="Extend the preservation hold of a fulfilled preservation request, once, before it ends "
+                        "(EU 2023/1543: +30 days; 18 USC 2703(f): +90 days).")
+def extend_hold(call: Call) -> RequestView:
+    return RequestView.of(desk.extend(call.caller, call.params["request_id"]))

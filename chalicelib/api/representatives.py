@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StrictBool, StringConstraints
 
 from chalicelib.api.authorities import desk
-from chalicelib.api.http import Call, Routes, Strict
+from chalicelib.api.http import Call, Reply, Routes, Strict
 from chalicelib.api.views import AuditEventView, AuditTrail, EventView, RequestSummary, RequestView
 from chalicelib.auth.principal import Role
 from chalicelib.domain.decisions import Decision
+from chalicelib.domain.safeguards import Verification
 
 routes = Routes(__name__, tag="representatives")
 REPRESENTATIVE = {Role.REPRESENTATIVE}
@@ -46,10 +47,37 @@ def acknowledge_request(call: Call) -> RequestView:
 
 
 @routes.private("/v1/requests/{request_id}/decision", "POST", roles=REPRESENTATIVE, body=Decision,
+                responses={200: RequestView, 202: RequestView},
+                summary="Decide an acknowledged request: fulfilled, partially_fulfilled or rejected (with a reason). "
+                        "An emergency disclosure is fulfilled only after a confirmed call-back verification by "
+                        "another representative (409 verification_required / verifier_must_differ). In a high-risk "
+                        "jurisdiction a fulfilment is proposed (202) and takes effect on a second approval.")
+def decide_request(call: Call) -> Reply:
+    item = desk.decide(call.caller, call.params["request_id"], call.body)
+    return Reply(202 if item.pending_decision else 200, RequestView.of(item, routing=True))
+
+
+class Approval(Strict):
+    approve: StrictBool
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+@routes.private("/v1/requests/{request_id}/decision/approval", "POST", roles=REPRESENTATIVE, body=Approval,
                 responses={200: RequestView},
-                summary="Decide an acknowledged request: fulfilled, partially_fulfilled or rejected (with a reason).")
-def decide_request(call: Call) -> RequestView:
-    return RequestView.of(desk.decide(call.caller, call.params["request_id"], call.body), routing=True)
+                summary="Approve (the decision takes effect) or decline a fulfilment proposed in a high-risk "
+                        "jurisdiction. Not by the representative who proposed it (409 approver_must_differ).")
+def approve_decision(call: Call) -> RequestView:
+    return RequestView.of(desk.approve(call.caller, call.params["request_id"], call.body.approve, call.body.note),
+                          routing=True)
+
+
+@routes.private("/v1/requests/{request_id}/verification", "POST", roles=REPRESENTATIVE, body=Verification,
+                responses={200: RequestView},
+                summary="Record an out-of-band call-back verification of the requesting agency, on a number from a "
+                        "source independent of the request (official_directory, agency_registry, "
+                        "prior_verified_contact, liaison_network). A failed one alerts the region's lead.")
+def verify_request(call: Call) -> RequestView:
+    return RequestView.of(desk.verify(call.caller, call.params["request_id"], call.body), routing=True)
 
 
 class InformationRequest(Strict):

@@ -11,6 +11,7 @@ from chalicelib.domain.agencies import AgencyKind, Standing
 from chalicelib.domain.deadlines import RequestType
 from chalicelib.domain.intake import Emergency, Target
 from chalicelib.domain.lifecycle import Status
+from chalicelib.domain.safeguards import RiskTier
 from chalicelib.store.models import Agency, Event, LegalRequest
 
 
@@ -55,6 +56,37 @@ class Routing(BaseModel):
     escalation_chain: list[str] = []
 
 
+class Hold(BaseModel):
+    """A preservation hold: the data is kept until ``expires_at``; it can be extended once."""
+
+    state: str  # active | expired
+    expires_at: str | None = None
+    extended: bool
+
+
+class Safeguards(BaseModel):
+    """What must happen before data leaves the platform, and where the request stands on it."""
+
+    verification_required: bool  # an emergency disclosure: a call-back by another representative
+    verification: dict[str, Any] | None = None  # representatives only
+    risk_tier: str | None = None  # representatives only
+    second_approval_required: bool = False  # representatives only: a fulfilment needs a second approval
+    pending_decision: dict[str, Any] | None = None  # representatives only
+    first_emergency: bool | None = None  # representatives only
+
+    @classmethod
+    def of(cls, item: LegalRequest, *, internal: bool) -> "Safeguards":
+        required = item.type == RequestType.EMERGENCY_DISCLOSURE
+        if not internal:
+            return cls(verification_required=required)
+        from chalicelib.services import config  # the tier in force now, as a decision would apply it
+
+        tier = config.risk_tiers().tier(item.jurisdiction)
+        return cls(verification_required=required, verification=item.verification, risk_tier=tier.value,
+                   second_approval_required=tier is RiskTier.HIGH, pending_decision=item.pending_decision,
+                   first_emergency=bool(item.first_emergency))
+
+
 class RequestView(RequestSummary):
     """A legal request: what was asked, its deadlines and where it stands."""
 
@@ -68,6 +100,8 @@ class RequestView(RequestSummary):
     emergency: Emergency | None = None
     decision: dict[str, Any] | None = None
     routing: Routing | None = None
+    safeguards: Safeguards
+    hold: Hold | None = None
     receipt: str | None = None
     updated_at: str
     version: int
@@ -84,6 +118,9 @@ class RequestView(RequestSummary):
             decision=item.decision,
             routing=Routing(routing_rule=item.routing_rule, assignment_rule=item.assignment_rule,
                             escalation_chain=list(item.escalation_chain or [])) if routing else None,
+            safeguards=Safeguards.of(item, internal=routing),
+            hold=Hold(state=item.hold_state, expires_at=item.hold_expires_at, extended=bool(item.hold_extended))
+            if item.hold_state and item.hold_state != "none" else None,
             receipt=item.receipt, updated_at=item.updated_at, version=int(item.version),
         )
 

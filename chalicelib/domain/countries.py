@@ -16,3 +16,7 @@ UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW
 
 def is_country(code: str) -> bool:
     return code in ISO_3166_ALPHA2
+
+
+# EU member states: where EU 2023/1543 (e-evidence) and its preservation rules apply.
+EU_MEMBER_STATES = frozenset("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split())

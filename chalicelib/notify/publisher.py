@@ -31,6 +31,13 @@ class Publisher:
             return False
         return True
 
+    def tell_lead(self, region: str, chain: list[str], request_id: str, text: str) -> bool:
+        """Flag a request to its region's lead (the end of its escalation chain); operators if it has none."""
+        link = f"{get_settings().api_base_url}/v1/requests/{request_id}"
+        if chain:
+            return self.notify_representative(region, chain[-1], request_id, f"FLAGGED: {text} {link}")
+        return self.alert_operators(f"FLAGGED: {text} {link}", request_id)
+
     def publish(self, agency_id: str, request_id: str, kind: str, notice: Notice) -> bool:
         try:
             client("sns").publish(

@@ -8,6 +8,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.domain.routing import RoutingRules
+from chalicelib.domain.safeguards import RiskTiers
 from chalicelib.observability import logger
 from chalicelib.store.models import ConfigEntry
 
@@ -42,4 +43,13 @@ def forget() -> None:
 
 def store_routing(document: dict[str, Any], *, now: str, actor: str) -> None:
     ConfigEntry("routing", document=document, updated_at=now, updated_by=actor).save()  # replaced whole
+    forget()
+
+
+def risk_tiers() -> RiskTiers:
+    return RiskTiers.model_validate(document("risk_tiers", {}))
+
+
+def store_risk_tiers(tiers: RiskTiers, *, now: str, actor: str) -> None:
+    ConfigEntry("risk_tiers", document=tiers.model_dump(mode="json"), updated_at=now, updated_by=actor).save()
     forget()

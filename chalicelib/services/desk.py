@@ -20,7 +20,10 @@ from chalicelib.domain.assignment import reassigned_chain, scaled
 from chalicelib.domain.agencies import IDENTIFIER
 from chalicelib.domain.decisions import Decision, Outcome
 from chalicelib.domain.deadlines import DeadlinePolicy, RequestType
-from chalicelib.domain.lifecycle import OPEN, Action, Status, next_status
+from chalicelib.domain.lifecycle import DECIDED as DECIDED_STATUSES, OPEN, Action, Status, next_status
+from chalicelib.domain.safeguards import FULFILMENTS, Verification, check_fulfilment, hold_rule, hold_times, \
+    needs_second_approval
+from chalicelib.services import config
 from chalicelib.errors import BadRequest, Conflict, LiaisonError
 from chalicelib.notify.notices import agency_notice
 from chalicelib.notify.publisher import Publisher
@@ -83,23 +86,134 @@ class Desk:
         return self._tell_agency(self._act(principal, request_id, change, "acknowledge"), "acknowledged")
 
     def decide(self, principal: Principal, request_id: str, decision: Decision) -> LegalRequest:
+        """Decide an acknowledged request. An emergency disclosure needs a confirmed call-back by someone else
+        first; in a high-risk jurisdiction a fulfilment is only proposed, and takes effect once a second
+        representative approves it (``approve``)."""
         if decision.outcome is not Outcome.FULFILLED and decision.reason is None:
             raise BadRequest("A reason is required unless the request is fulfilled in full.", code="missing_field",
                              field="reason")
 
         def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
-            outcome = next_status(Status(item.status), Action.DECIDE, Status(decision.outcome.value))
+            next_status(Status(item.status), Action.DECIDE, Status(decision.outcome.value))
+            check_fulfilment(item.type, decision.outcome, item.verification, principal.subject)
+            if item.pending_decision:
+                raise Conflict("A decision on this request is waiting for a second approval; approve or decline "
+                               "it first.", code="approval_pending")
+            tier = config.risk_tiers().tier(item.jurisdiction)
             now = isoformat(self.clock.now())
-            return (Change("decided", principal.role.value, principal.subject, now,
-                           decision.model_dump(mode="json", exclude_none=True)),
-                    [LegalRequest.status.set(outcome.value), LegalRequest.decided_at.set(now),
-                     LegalRequest.closed_at.set(now), LegalRequest.decision.set(decision.model_dump(mode="json")),
-                     LegalRequest.queue_region.remove()],
-                    {"event": "decided", "outcome": outcome.value})
+            if needs_second_approval(tier, decision.outcome):
+                proposal = {**decision.model_dump(mode="json", exclude_none=True), "proposed_by": principal.subject,
+                            "proposed_at": now, "risk_tier": tier.value}
+                return (Change("decision_proposed", principal.role.value, principal.subject, now, proposal),
+                        [LegalRequest.pending_decision.set(proposal), LegalRequest.risk_tier.set(tier.value)], None)
+            return self._decided(item, decision, principal, now, {"risk_tier": tier.value})
 
-        return self._tell_agency(self._act(principal, request_id, change, "decide"), "decided",
-                                 outcome=decision.outcome.value,
-                                 reason=decision.reason.value if decision.reason else None)
+        item = self._act(principal, request_id, change, "decide")
+        if item.pending_decision:
+            self._notify_region_lead(item, f"A {item.pending_decision['outcome']} decision on {item.type} request "
+                                           f"{item.request_id} ({item.jurisdiction}, high risk) waits for a second "
+                                           "representative's approval.")
+            return item
+        return self._tell_decided(item)
+
+    def approve(self, principal: Principal, request_id: str, approve: bool, note: str | None) -> LegalRequest:
+        """A second representative approves (the decision takes effect) or declines a proposed fulfilment."""
+        def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
+            proposal = item.pending_decision
+            if not proposal:
+                raise Conflict("No decision on this request is waiting for approval.", code="no_pending_decision")
+            if proposal["proposed_by"] == principal.subject:
+                raise Conflict("A second representative must approve: not the one who proposed the decision.",
+                               code="approver_must_differ")
+            now = isoformat(self.clock.now())
+            if not approve:
+                return (Change("decision_declined", principal.role.value, principal.subject, now,
+                               {"proposed_by": proposal["proposed_by"], **({"note": note} if note else {})}),
+                        [LegalRequest.pending_decision.remove()], None)
+            decision = Decision.model_validate({k: proposal[k] for k in ("outcome", "reason", "note") if k in proposal})
+            next_status(Status(item.status), Action.DECIDE, Status(decision.outcome.value))
+            check_fulfilment(item.type, decision.outcome, item.verification, proposal["proposed_by"])
+            event, actions, answer = self._decided(item, decision, principal, now, {
+                "proposed_by": proposal["proposed_by"], "approved_by": principal.subject,
+                "risk_tier": proposal.get("risk_tier"), **({"approval_note": note} if note else {})})
+            return event, [*actions, LegalRequest.pending_decision.remove()], answer
+
+        item = self._act(principal, request_id, change, "approve")
+        return item if item.pending_decision or item.status not in DECIDED_STATUSES else self._tell_decided(item)
+
+    def _decided(self, item: LegalRequest, decision: Decision, principal: Principal, now: str,
+                 extra: dict[str, object]) -> tuple[Change, list, dict[str, object]]:
+        """The change that closes a request with ``decision``; a fulfilled preservation starts its hold."""
+        outcome = Status(decision.outcome.value)
+        detail: dict[str, object] = {**decision.model_dump(mode="json", exclude_none=True), **extra}
+        actions = [LegalRequest.status.set(outcome.value), LegalRequest.decided_at.set(now),
+                   LegalRequest.closed_at.set(now), LegalRequest.decision.set(decision.model_dump(mode="json")),
+                   LegalRequest.queue_region.remove()]
+        answer: dict[str, object] = {"event": "decided", "outcome": outcome.value}
+        if item.type == RequestType.PRESERVATION and decision.outcome in FULFILMENTS:
+            rule = hold_rule(item.jurisdiction)
+            hold, timers = self._hold(parse_instant(now), parse_instant(now) + timedelta(days=rule.days))
+            actions += [LegalRequest.hold_state.set("active"), LegalRequest.hold_extended.set(False), *timers]
+            detail["hold"] = {"expires_at": hold["expires_at"], "basis": rule.basis}
+            answer["hold"] = hold
+        return Change("decided", principal.role.value, principal.subject, now, detail), actions, answer
+
+    def _hold(self, now, expires_at) -> tuple[dict[str, object], list]:
+        times = hold_times(now, expires_at)
+        scale = get_settings().sla_time_scale
+        hold = {"expires_at": isoformat(expires_at), "reminder_seconds": scaled(times.reminder_at - now, scale),
+                "expiry_seconds": scaled(times.expires_at - times.reminder_at, scale)}
+        return hold, [LegalRequest.hold_expires_at.set(hold["expires_at"]),
+                      LegalRequest.hold_reminder_seconds.set(hold["reminder_seconds"]),
+                      LegalRequest.hold_expiry_seconds.set(hold["expiry_seconds"])]
+
+    def _tell_decided(self, item: LegalRequest) -> LegalRequest:
+        decision = item.decision or {}
+        return self._tell_agency(item, "decided", outcome=decision.get("outcome"), reason=decision.get("reason"))
+
+    def extend(self, principal: Principal, request_id: str) -> LegalRequest:
+        """The authority extends a preservation hold, once (EU +30 days, US +90), before it ends."""
+        def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
+            if item.type != RequestType.PRESERVATION:
+                raise Conflict("Only a preservation request has a hold to extend.", code="not_a_preservation")
+            if item.hold_state != "active":
+                raise Conflict("There is no active hold on this request (not fulfilled yet, or it has ended).",
+                               code="hold_not_active")
+            if item.hold_extended:
+                raise Conflict("The hold was already extended once; send a new preservation request to keep the "
+                               "data longer.", code="already_extended")
+            rule = hold_rule(item.jurisdiction)
+            now = self.clock.now()
+            before = parse_instant(item.hold_expires_at)
+            hold, timers = self._hold(now, before + timedelta(days=rule.extension_days))
+            return (Change("hold_extended", principal.role.value, principal.subject, isoformat(now),
+                           {"expires_at_before": item.hold_expires_at, "expires_at_after": hold["expires_at"],
+                            "basis": rule.basis}),
+                    [LegalRequest.hold_extended.set(True), *timers], {"event": "extended", "hold": hold})
+
+        return self._act(principal, request_id, change, "extend")
+
+    def verify(self, principal: Principal, request_id: str, verification: Verification) -> LegalRequest:
+        """Record an out-of-band call-back verification; a failed one alerts the region's lead at once."""
+        def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
+            if Status(item.status) not in OPEN:
+                raise Conflict(f"The request is {item.status}; it takes no more verifications.",
+                               code="illegal_transition")
+            verification.check_independent()
+            now = isoformat(self.clock.now())
+            record = {**verification.model_dump(mode="json", exclude_none=True), "by": principal.subject, "at": now}
+            return (Change("verification_recorded", principal.role.value, principal.subject, now, record),
+                    [LegalRequest.verification.set(record)], None)
+
+        item = self._act(principal, request_id, change, "verify")
+        if verification.outcome != "confirmed":
+            self._notify_region_lead(item, f"Call-back verification of {item.type} request {item.request_id} "
+                                           f"came back '{verification.outcome}'. Treat the request as possibly "
+                                           "forged: disclose nothing until the agency is confirmed.")
+        return item
+
+    def _notify_region_lead(self, item: LegalRequest, text: str) -> None:
+        self.publisher.tell_lead(item.region, list(item.escalation_chain or []), item.request_id, text)
 
     def request_information(self, principal: Principal, request_id: str, question: str) -> LegalRequest:
         """Ask the authority a question: the request awaits information and its resolve clock stops."""

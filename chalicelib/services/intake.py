@@ -6,19 +6,20 @@ import base64
 import functools
 import hashlib
 import secrets
+from datetime import datetime
 
 from chalicelib.auth.principal import Principal
 from chalicelib.clock import Clock, app_clock, isoformat
 from chalicelib.domain.deadlines import DeadlinePolicy, RequestType
 from chalicelib.domain.intake import Submission, check_type_rules
 from chalicelib.domain.lifecycle import Status
-from chalicelib.errors import Forbidden, Unprocessable
+from chalicelib.errors import Forbidden, TooManyRequests, Unprocessable
 from chalicelib.observability import metrics
 from chalicelib.services import config
 from chalicelib.settings import get_settings
 from chalicelib.store.agencies import AgencyRepository
-from chalicelib.store.models import LegalRequest, TargetAttribute
-from chalicelib.store.requests import Change, RequestRepository
+from chalicelib.store.models import ConfigEntry, LegalRequest, TargetAttribute
+from chalicelib.store.requests import Change, Refused, RequestRepository
 from chalicelib.services.dispatch import Dispatch
 from chalicelib.services.receipts import ReceiptSigner
 from chalicelib.workflow.client import Workflow
@@ -107,10 +108,51 @@ class Intake:
         item.receipt = self.receipts.sign({"request_id": request_id, "agency_id": agency_id, "received_at": now,
                                            "body_sha256": body_sha256})
         role, actor = actor_of(principal)
-        self.requests.create(item, Change("submitted", role, actor, now,
-                                          {"type": item.type, "region": region, "routing_rule": rule}))
+        emergency = submission.type is RequestType.EMERGENCY_DISCLOSURE
+        limits, retry_after = self._emergency_limits(agency_id, principal.subject, received) if emergency else ([], 0)
+        try:
+            self.requests.create(item, Change("submitted", role, actor, now,
+                                              {"type": item.type, "region": region, "routing_rule": rule}), limits)
+        except Refused as refused:
+            scope = ("agency", "officer")[refused.index]
+            metrics.add_metric(name="EmergencyRateLimited", unit="Count", value=1)
+            raise TooManyRequests(
+                f"Too many emergency requests from this {scope} in this hour; nothing was stored. Retry after "
+                f"{retry_after} s, or call the emergency line of the platform's directory.",
+                code="emergency_rate_limited", headers={"Retry-After": str(retry_after)}) from None
         metrics.add_metric(name="RequestsSubmitted", unit="Count", value=1)
-        return self.dispatch.dispatch(item)
+        if emergency and agency.first_emergency_request is None and \
+                self.agencies.claim_first_emergency(agency_id, request_id):
+            item = self.requests.apply(item, Change("flagged", "system", "intake", now,
+                                                    {"reason": "first_emergency_from_agency"}),
+                                       [LegalRequest.first_emergency.set(True)])
+        item = self.dispatch.dispatch(item)
+        if item.first_emergency:
+            self.dispatch.publisher.tell_lead(
+                item.region, list(item.escalation_chain or []), item.request_id,
+                f"{item.type} request {item.request_id} is the first emergency request from agency {agency_id}. "
+                "Forged emergencies come from hijacked police mailboxes: verify it by calling the agency back on an "
+                "independently sourced number before anything is disclosed.")
+        return item
+
+    @staticmethod
+    def _emergency_limits(agency_id: str, officer: str, received: datetime) -> tuple[list, int]:
+        """Counters of this clock hour for the agency and the officer, incremented in the submission's own
+        transaction: over the limit, the whole submission is refused and nothing is counted or stored."""
+        limits = get_settings().emergency_limits
+        epoch = int(received.timestamp())
+        window = epoch // 3600
+        retry_after = (window + 1) * 3600 - epoch
+        expires = (window + 2) * 3600  # TTL: the counters delete themselves after their hour
+
+        def counter(name: str, limit: int):
+            entry = ConfigEntry(f"ratelimit#emergency#{name}#{window}")
+            return lambda t: t.update(entry, actions=[ConfigEntry.counter.add(1),
+                                                      ConfigEntry.expires_at_epoch.set(expires)],
+                                      condition=ConfigEntry.counter.does_not_exist() | (ConfigEntry.counter < limit))
+
+        return [counter(f"agency#{agency_id}", limits.agency_per_hour),
+                counter(f"officer#{agency_id}#{officer}", limits.officer_per_hour)], max(retry_after, 1)
 
     def page(self, principal: Principal, *, limit: int, cursor: str | None, status: Status | None,
              type_: RequestType | None) -> tuple[list[LegalRequest], str | None]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
+from botocore.exceptions import ClientError
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
+from chalicelib.aws import client
 from chalicelib.domain.agencies import IDENTIFIER, NewAgency, Standing, StandingChange, next_standing
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.store.paging import query_page
@@ -55,6 +57,20 @@ class AgencyRepository:
                     from None
             raise
         return agency
+
+    def claim_first_emergency(self, agency_id: str, request_id: str) -> bool:
+        """True for the agency's first emergency request (exactly once, whatever runs concurrently)."""
+        try:
+            client("dynamodb").update_item(
+                TableName=Agency.Meta.table_name, Key={"agency_id": {"S": agency_id}},
+                UpdateExpression="SET first_emergency_request = :id",
+                ConditionExpression="attribute_exists(agency_id) AND attribute_not_exists(first_emergency_request)",
+                ExpressionAttributeValues={":id": {"S": request_id}})
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def page(self, *, limit: int, after: str | None, standing: Standing | None) -> tuple[list[Agency], str | None]:
         return query_page(Agency.in_registry, Agency, REGISTRY, key_names=("registry", "agency_id"), limit=limit,

@@ -77,6 +77,7 @@ class Agency(Model):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     updated_by = UnicodeAttribute(default="system")
+    first_emergency_request = UnicodeAttribute(null=True)  # set once, by its first emergency request
     version = VersionAttribute()
     in_registry = AgenciesInRegistry()
 
@@ -269,7 +270,8 @@ class ConfigEntry(Model):
     Meta = ConfigMeta
     name = UnicodeAttribute(hash_key=True)
     document = JSONAttribute(null=True)
-    counter = NumberAttribute(null=True)  # rotation counters ("rotation#<region>") use this instead
+    counter = NumberAttribute(null=True)  # rotation and rate-limit counters use this instead
+    expires_at_epoch = NumberAttribute(null=True)  # TTL: rate-limit windows delete themselves
     updated_at = UnicodeAttribute(null=True)
     updated_by = UnicodeAttribute(null=True)
 

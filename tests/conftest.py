@@ -51,6 +51,9 @@ def pytest_configure(config: pytest.Config) -> None:
     created = resources.create(prefix="liaison-test", region=REGION, parameters={
         "TrustedIssuers": json.dumps([issuer.trusted_issuer()]),
         "ApiBaseUrl": "https://liaison.test",
+        # The suite files more emergency requests per hour from one officer than anyone should; the limits
+        # themselves are tested with lower values (tests/integration/test_safeguards.py).
+        "EmergencyLimits": json.dumps({"agency_per_hour": 10_000, "officer_per_hour": 10_000}),
     })
     os.environ.update(created.environment(template.load()))
 

@@ -70,7 +70,7 @@ class Safeguards(BaseModel):
     verification_required: bool  # an emergency disclosure: a call-back by another representative
     verification: dict[str, Any] | None = None  # representatives only
     risk_tier: str | None = None  # representatives only
-    second_approval_required: bool = False  # representatives only: a fulfilment needs a second approval
+    second_approval_required: bool | None = None  # representatives only: a fulfilment needs a second approval
     pending_decision: dict[str, Any] | None = None  # representatives only
     first_emergency: bool | None = None  # representatives only
 

@@ -19,14 +19,15 @@ FALLBACK_ROUTING = {"countries": {}, "default_region": "global", "regions": {"gl
 _cache: dict[str, tuple[float, dict[str, Any]]] = {}
 
 
-def document(name: str, fallback: dict[str, Any]) -> dict[str, Any]:
+def document(name: str, fallback: dict[str, Any], *, optional: bool = False) -> dict[str, Any]:
     cached = _cache.get(name)
     if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
         return cached[1]
     try:
         value = ConfigEntry.get(name).document
     except DoesNotExist:
-        logger.warning("configuration document missing; using the fallback", extra={"document": name})
+        if not optional:
+            logger.warning("configuration document missing; using the fallback", extra={"document": name})
         value = fallback
     _cache[name] = (time.monotonic(), value)
     return value
@@ -47,7 +48,7 @@ def store_routing(document: dict[str, Any], *, now: str, actor: str) -> None:
 
 
 def risk_tiers() -> RiskTiers:
-    return RiskTiers.model_validate(document("risk_tiers", {}))
+    return RiskTiers.model_validate(document("risk_tiers", {}, optional=True))  # none set: every tier standard
 
 
 def store_risk_tiers(tiers: RiskTiers, *, now: str, actor: str) -> None:

@@ -41,7 +41,8 @@ MAX_BYTES = 25 * 1024 * 1024
 MAX_DOCUMENTS = 50  # per request
 UPLOAD_SECONDS = 15 * 60
 DOWNLOAD_SECONDS = 5 * 60
-UPLOAD_GRACE = timedelta(minutes=2)  # after the upload window, an absent object is rejected
+UPLOAD_GRACE = timedelta(minutes=2)
+ATTEMPTS = 3  # a write that meets a concurrent change of the request (often the workflow's) is retried  # after the upload window, an absent object is rejected
 CONTENT_TYPES = {
     "application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpeg", "application/zip": "zip",
     "text/plain": "txt", "message/rfc822": "eml", "text/csv": "csv", "application/json": "json",
@@ -86,23 +87,7 @@ class Documents:
         return get_settings().evidence_bucket
 
     def declare(self, principal: Principal, request_id: str, new: NewDocument) -> tuple[Document, Upload]:
-        item = visible(self.requests, principal, request_id)
         content_type = new.content_type.strip().lower()
-        try:
-            if content_type not in CONTENT_TYPES:
-                raise UnsupportedMediaType(
-                    f"Documents may be {', '.join(sorted(set(CONTENT_TYPES.values())))} "
-                    f"({', '.join(sorted(CONTENT_TYPES))}).", code="content_type_not_allowed", field="content_type")
-            if new.size > MAX_BYTES:
-                raise PayloadTooLarge(f"A document may be at most {MAX_BYTES} bytes (25 MB).",
-                                      code="document_too_large", field="size")
-            if item.status == Status.WITHDRAWN:
-                raise Conflict("The request was withdrawn; it takes no more documents.", code="request_closed")
-            if int(item.document_count or 0) >= MAX_DOCUMENTS:
-                raise Conflict(f"A request holds at most {MAX_DOCUMENTS} documents.", code="too_many_documents")
-        except (UnsupportedMediaType, PayloadTooLarge, Conflict) as refusal:
-            record_refusal(self.requests, item, principal, "declare_document", refusal)
-            raise
         now = self.clock.now()
         document_id = "DOC-" + base64.b32encode(secrets.token_bytes(10)).decode()
         sha256 = new.sha256.lower()
@@ -111,13 +96,38 @@ class Documents:
                             uploaded_by=principal.subject, uploader_role=principal.role.value,
                             created_at=isoformat(now),
                             upload_expires_at=isoformat(now + timedelta(seconds=UPLOAD_SECONDS)))
-        upload = self._presigned_post(document)
         change = Change("document_declared", principal.role.value, principal.subject, isoformat(now),
                         {"document_id": document_id, "filename": new.filename, "content_type": content_type,
                          "size": new.size, "sha256": sha256})
-        self.requests.apply(item, change, [LegalRequest.document_count.add(1)],
-                            also=[lambda t: t.save(document, condition=Document.document_id.does_not_exist())])
-        return document, upload
+        for attempt in range(1, ATTEMPTS + 1):
+            item = visible(self.requests, principal, request_id)
+            try:
+                self._admissible(item, content_type, new.size)
+            except (UnsupportedMediaType, PayloadTooLarge, Conflict) as refusal:
+                record_refusal(self.requests, item, principal, "declare_document", refusal)
+                raise
+            try:
+                self.requests.apply(item, change, [LegalRequest.document_count.add(1)],
+                                    also=[lambda t: t.save(document, condition=Document.document_id.does_not_exist())])
+                break
+            except Conflict:  # the workflow or another caller changed the request since it was read
+                if attempt == ATTEMPTS:
+                    raise
+        return document, self._presigned_post(document)
+
+    @staticmethod
+    def _admissible(item: LegalRequest, content_type: str, size: int) -> None:
+        if content_type not in CONTENT_TYPES:
+            raise UnsupportedMediaType(
+                f"Documents may be {', '.join(sorted(set(CONTENT_TYPES.values())))} "
+                f"({', '.join(sorted(CONTENT_TYPES))}).", code="content_type_not_allowed", field="content_type")
+        if size > MAX_BYTES:
+            raise PayloadTooLarge(f"A document may be at most {MAX_BYTES} bytes (25 MB).",
+                                  code="document_too_large", field="size")
+        if item.status == Status.WITHDRAWN:
+            raise Conflict("The request was withdrawn; it takes no more documents.", code="request_closed")
+        if int(item.document_count or 0) >= MAX_DOCUMENTS:
+            raise Conflict(f"A request holds at most {MAX_DOCUMENTS} documents.", code="too_many_documents")
 
     def _presigned_post(self, document: Document) -> Upload:
         checksum = base64.b64encode(bytes.fromhex(document.sha256)).decode()
@@ -217,8 +227,8 @@ class Documents:
         return self._document(document.request_id, document.document_id)
 
     def _append(self, request_id: str, change: Change, also=()) -> None:
-        """Append an event to the request's trail; a concurrent change is retried once on a fresh read."""
-        for attempt in (1, 2):
+        """Append an event to the request's trail; a concurrent change is retried on a fresh read."""
+        for attempt in range(1, ATTEMPTS + 1):
             item = self.requests.get(request_id)
             if item is None:
                 raise NotFound("No such request for you.")
@@ -226,7 +236,7 @@ class Documents:
                 self.requests.apply(item, change, [], also=also)
                 return
             except Conflict:
-                if attempt == 2:
+                if attempt == ATTEMPTS:
                     raise
 
     @staticmethod

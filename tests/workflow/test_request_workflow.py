@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 
 import boto3
 import pytest
 
+from chalicelib.clock import parse_instant
 from chalicelib.services import dispatch as dispatch_module
 from tests.helpers import DE, FR, US, authority, bearer, post, submission
 
@@ -370,3 +372,56 @@ def test_given_a_reassignment_to_the_backup_then_escalation_reaches_the_previous
         events(client, issuer, created["id"])), limit=30)
     assert [detail["notified"] for kind, _, detail in trail if kind == "escalated"] == [created["assignee"], lead]
     post(client, f"/v1/requests/{created['id']}/withdraw", {}, authority(issuer))
+
+
+def test_given_a_fulfilled_preservation_then_the_hold_reminds_the_authority_and_expires(client, issuer, aws):
+    created, assignee = acknowledged(client, issuer, kind="preservation")
+    request_id = created["id"]
+    decided = post(client, f"/v1/requests/{request_id}/decision", {"outcome": "fulfilled"}, assignee)
+    assert decided.status_code == 200
+    hold = decided.json_body["hold"]
+    assert hold["state"] == "active" and hold["extended"] is False
+    assert parse_instant(hold["expires_at"]) - parse_instant(decided.json_body["decided_at"]) == timedelta(days=60)
+    # 53 days to the reminder and 7 more to the expiry, at the test time scale: a few seconds.
+    assert wait_until(lambda: execution(aws, request_id)["status"] != "RUNNING", limit=30)
+    assert execution(aws, request_id)["status"] == "SUCCEEDED"
+    view = client.http.get(f"/v1/requests/{request_id}", headers=authority(issuer)).json_body
+    assert view["hold"]["state"] == "expired" and view["status"] == "fulfilled"
+    assert [kind for kind, _, _ in events(client, issuer, request_id)][-2:] == ["decided", "hold_expired"]
+    told = [message for _, message in notifications(aws, "AgencyNotificationsTopic", request_id)]
+    assert any("ends" in m and "/extend" in m for m in told) and any("ended" in m for m in told)
+    extend = post(client, f"/v1/requests/{request_id}/extend", {}, authority(issuer))
+    assert (extend.status_code, extend.json_body["code"]) == (409, "hold_not_active")
+    trail = client.http.get(f"/v1/requests/{request_id}/audit", headers=assignee).json_body
+    assert trail["verified"] is True
+
+
+def test_given_an_extension_then_the_hold_lasts_30_more_days_and_only_once(client, issuer, aws):
+    created, assignee = acknowledged(client, issuer, kind="preservation")
+    request_id = created["id"]
+    decided = post(client, f"/v1/requests/{request_id}/decision", {"outcome": "fulfilled"}, assignee).json_body
+    waiting_for(client, issuer, request_id, "hold")
+    extended = post(client, f"/v1/requests/{request_id}/extend", {}, authority(issuer))
+    assert extended.status_code == 200, extended.body
+    hold = extended.json_body["hold"]
+    assert hold["extended"] is True
+    assert parse_instant(hold["expires_at"]) - parse_instant(decided["hold"]["expires_at"]) == timedelta(days=30)
+    again = post(client, f"/v1/requests/{request_id}/extend", {}, authority(issuer))
+    assert (again.status_code, again.json_body["code"]) == (409, "already_extended")
+    assert post(client, f"/v1/requests/{request_id}/extend", {}, authority(issuer, DE)).status_code == 404
+    assert post(client, f"/v1/requests/{request_id}/extend", {}, assignee).status_code == 403
+    assert wait_until(lambda: execution(aws, request_id)["status"] != "RUNNING", limit=40)
+    kinds = [kind for kind, _, _ in events(client, issuer, request_id)]
+    assert [k for k in kinds if k not in {"refused", "access_refused"}][-3:] == [
+        "decided", "hold_extended", "hold_expired"]
+    assert kinds.count("refused") == 1 and kinds.count("access_refused") == 1  # the second extension, DE's try
+    expired = events(client, issuer, request_id)[-1][2]
+    assert expired["expires_at"] == hold["expires_at"]  # it ended at the extended time, not the first one
+
+
+def test_given_other_requests_then_there_is_no_hold_to_extend(client, issuer, aws):
+    created, assignee = acknowledged(client, issuer)
+    post(client, f"/v1/requests/{created['id']}/decision", {"outcome": "fulfilled"}, assignee)
+    response = post(client, f"/v1/requests/{created['id']}/extend", {}, authority(issuer))
+    assert (response.status_code, response.json_body["code"]) == (409, "not_a_preservation")
+    assert client.http.get(f"/v1/requests/{created['id']}", headers=authority(issuer)).json_body.get("hold") is None

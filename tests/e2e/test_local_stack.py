@@ -224,6 +224,29 @@ def test_given_the_readme_walkthrough_then_it_runs_as_written_with_the_promised_
     assert answers[17] == {"items": []}
 
 
+def test_given_the_evidence_walkthrough_then_a_document_round_trips_and_the_receipt_verifies(stack):
+    readme = (ROOT / "README.md").read_text()
+    section = readme.index("### Evidence")
+    start = readme.index("```sh", section) + len("```sh")
+    script = readme[start:readme.index("```", start)]
+    script = script.replace("http://127.0.0.1:8000", stack.url).replace(
+        ".local/tokens.json", str(stack.state_dir / "tokens.json"))
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120, env=clean_env() | {"STATE_DIR": str(stack.state_dir)})
+    assert result.returncode == 0, result.stderr + result.stdout
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    assert len(lines) == 7, result.stdout
+    claims = json.loads(lines[0])
+    assert set(claims) == {"agency_id", "body_sha256", "received_at", "request_id"}
+    assert claims["agency_id"] == "fr-valmont-cyber"
+    assert lines[1] == "204"
+    assert [d["status"] for d in json.loads(lines[2])["items"]] == ["stored"]
+    assert lines[3] == "same bytes"
+    assert json.loads(lines[4])["code"] == "content_type_not_allowed"
+    assert lines[5].startswith("True [") and "'document_downloaded'" in lines[5] and "'refused'" in lines[5]
+    assert lines[6].endswith("every chain verifies.")
+
+
 def test_given_the_ports_are_busy_then_a_second_make_run_fails_with_a_plain_message(stack, tmp_path):
     result = subprocess.run(
         ["make", "-s", "run", f"MOTO_PORT={stack.moto_port}", f"PORT={stack.port}", f"STATE_DIR={tmp_path}"],

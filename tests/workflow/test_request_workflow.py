@@ -74,6 +74,21 @@ def waiting_for(client, issuer, request_id, what):
     return wait_until(lambda: LegalRequest.get(request_id, consistent_read=True).waiting_for == what)
 
 
+def settled_after_breach(aws, request_id):
+    """Wait until the execution waits in AwaitAfterBreach, as a person acting after the breach notice would.
+    (Acting while the workflow stores its next token can lose the token under moto, whose TransactWriteItems
+    lets a concurrent UpdateItem slip between its condition check and its write; DynamoDB does not.)"""
+    arn = aws["machine"].replace(":stateMachine:", ":execution:") + f":{request_id}"
+
+    def waiting() -> bool:
+        history = aws["sfn"].get_execution_history(executionArn=arn)["events"]
+        entered = [e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e]
+        return bool(entered) and entered[-1] == "AwaitAfterBreach" and history[-1]["type"] in {
+            "TaskSubmitted", "TaskStarted", "TaskScheduled"}
+
+    return wait_until(waiting)
+
+
 def notifications(aws, topic, request_id):
     """Messages about this request on a topic (drains what it reads; keeps others' for their tests)."""
     found = []
@@ -155,7 +170,7 @@ def test_given_no_acknowledgement_then_it_escalates_to_the_backup_then_the_lead_
 
     # A decision after the breach still closes it.
     lead = rep(issuer, chain[-1])
-    waiting_for(client, issuer, request_id, "decision")
+    settled_after_breach(aws, request_id)
     assert post(client, f"/v1/requests/{request_id}/acknowledge", {}, lead).status_code == 200
     # As a person would, decide once the workflow waits again. Deciding within the same milliseconds can
     # race the workflow's token write, and moto applies TransactWriteItems without isolation, so its
@@ -333,6 +348,7 @@ def test_given_an_acknowledged_request_without_a_decision_then_it_breaches_at_du
     trail = wait_until(lambda: (lambda t: t if t[-1][0] == "sla_breached" else None)(
         events(client, issuer, created["id"])), limit=20)
     assert [kind for kind, _, _ in trail] == ["submitted", "assigned", "acknowledged", "sla_breached"]
+    settled_after_breach(aws, created["id"])
     assert post(client, f"/v1/requests/{created['id']}/decision", {"outcome": "fulfilled"}, assignee
                 ).status_code == 200
     assert wait_until(lambda: execution(aws, created["id"])["status"] == "SUCCEEDED")
@@ -348,6 +364,7 @@ def test_given_a_paused_request_then_its_clock_does_not_run_until_answered(clien
     trail = wait_until(lambda: (lambda t: t if t[-1][0] == "sla_breached" else None)(
         events(client, issuer, created["id"])), limit=20)  # the resumed (scaled) timer fires again
     assert [kind for kind, _, _ in trail][-3:] == ["information_requested", "message", "sla_breached"]
+    settled_after_breach(aws, created["id"])
     post(client, f"/v1/requests/{created['id']}/withdraw", {}, authority(issuer))
     assert wait_until(lambda: execution(aws, created["id"])["status"] == "SUCCEEDED")
 
@@ -371,6 +388,7 @@ def test_given_a_reassignment_to_the_backup_then_escalation_reaches_the_previous
     trail = wait_until(lambda: (lambda t: t if t[-1][0] == "sla_breached" else None)(
         events(client, issuer, created["id"])), limit=30)
     assert [detail["notified"] for kind, _, detail in trail if kind == "escalated"] == [created["assignee"], lead]
+    settled_after_breach(aws, created["id"])
     post(client, f"/v1/requests/{created['id']}/withdraw", {}, authority(issuer))
 
 

@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     evidence_bucket: str
     documents_table: str
     receipt_key_id: str  # the KMS key (ECC_NIST_P256) that signs receipts
+    # Keys that signed receipts before a rotation: still published, so old receipts keep verifying.
+    receipt_retired_key_ids: Annotated[tuple[str, ...], NoDecode] = ()
 
     trusted_issuers: Annotated[tuple[TrustedIssuer, ...], NoDecode] = ()
     # Timers fire after real duration / scale; stored deadlines stay the legal ones.
@@ -113,6 +115,13 @@ class Settings(BaseSettings):
         from chalicelib.domain.deadlines import DeadlinePolicy  # pure domain code; checked once, at start
 
         DeadlinePolicy(value)
+        return value
+
+    @field_validator("receipt_retired_key_ids", mode="before")
+    @classmethod
+    def _parse_key_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
     @field_validator("trusted_issuers", mode="before")

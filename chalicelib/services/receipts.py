@@ -62,7 +62,9 @@ class ReceiptSigner:
         return self._key_id or get_settings().receipt_key_id
 
     def jwks(self) -> dict[str, Any]:
-        return {"keys": [_public_jwk(self.key_id)]}
+        """The signing key first, then the retired ones (receipts signed before a rotation still verify)."""
+        retired = [] if self._key_id else list(get_settings().receipt_retired_key_ids)
+        return {"keys": [_public_jwk(key_id) for key_id in dict.fromkeys([self.key_id, *retired])]}
 
     def sign(self, claims: dict[str, str]) -> str:
         if set(claims) != set(RECEIPT_CLAIMS):

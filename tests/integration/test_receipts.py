@@ -49,3 +49,22 @@ def test_given_the_receipt_key_unavailable_then_503_and_nothing_stored(client, i
     monkeypatch.undo()
     request_id = request_id_for(FR, "no-key-1")
     assert client.http.get(f"/v1/requests/{request_id}", headers=authority(issuer, FR)).status_code == 404
+
+
+def test_given_a_rotated_key_then_old_receipts_still_verify_with_the_published_keys(client, issuer, monkeypatch):
+    import boto3
+
+    from chalicelib.settings import get_settings
+
+    old = post(client, "/v1/requests", submission(), authority(issuer, FR)).json_body["receipt"]
+    kms = boto3.client("kms", region_name=get_settings().aws_region)
+    new_key = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+    rotated = get_settings().model_copy(update={"receipt_key_id": new_key,
+                                                "receipt_retired_key_ids": (get_settings().receipt_key_id,)})
+    monkeypatch.setattr("chalicelib.services.receipts.get_settings", lambda: rotated)
+    new = post(client, "/v1/requests", submission(), authority(issuer, FR)).json_body["receipt"]
+    assert jwt.get_unverified_header(new)["kid"] != jwt.get_unverified_header(old)["kid"]
+    keys = client.http.get("/v1/public/keys").json_body["keys"]
+    assert len(keys) == 2 and keys[0]["kid"] == jwt.get_unverified_header(new)["kid"]
+    for receipt in (old, new):
+        assert verify(client, receipt)["agency_id"] == FR

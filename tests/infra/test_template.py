@@ -94,6 +94,32 @@ def test_given_the_evidence_bucket_then_it_is_versioned_locked_encrypted_and_pri
     assert bucket["DeletionPolicy"] == "Retain"
 
 
+def test_given_the_receipt_key_then_it_signs_with_p256_and_only_the_api_may_use_it(merged):
+    key = merged["Resources"]["ReceiptKey"]
+    assert (key["Properties"]["KeySpec"], key["Properties"]["KeyUsage"]) == ("ECC_NIST_P256", "SIGN_VERIFY")
+    assert key["DeletionPolicy"] == "Retain"  # receipts must stay checkable after the stack is gone
+    statements = merged["Resources"]["ApiHandlerRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    signing = [s for s in statements if "kms:Sign" in s["Action"]]
+    assert signing == [{"Sid": "Receipts", "Effect": "Allow", "Action": ["kms:Sign", "kms:GetPublicKey"],
+                        "Resource": {"Fn::GetAtt": ["ReceiptKey", "Arn"]}}]
+    workflow = json.dumps(merged["Resources"]["WorkflowRole"])
+    assert "kms:Sign" not in workflow and "DocumentsTable" not in workflow
+
+
+def test_given_the_workflow_then_every_event_it_writes_is_chained(merged):
+    """An event put outside a chained transaction would break the audit trail: the workflow has none."""
+    definition = merged["Resources"]["RequestWorkflow"]["Properties"]["Definition"]
+    for name, state in definition["States"].items():
+        text = json.dumps(state)
+        if "${EventsTable}" in text:
+            assert state["Resource"].endswith(":dynamodb:transactWriteItems"), name
+            put = state["Parameters"]["TransactItems"][1]["Put"]
+            assert {"prev_hash", "hash"} <= set(put["Item"]) and put["ConditionExpression"] == \
+                "attribute_not_exists(seq)", name
+            update = state["Parameters"]["TransactItems"][0]["Update"]
+            assert "last_event_seq = :head" in update["ConditionExpression"], name
+
+
 def test_given_topics_and_queues_then_they_are_encrypted(merged):
     for kind in ("AWS::SNS::Topic", "AWS::SQS::Queue"):
         for name, res in cfn.resources_of_type(merged, kind).items():

@@ -55,7 +55,8 @@ TABLE_SETTINGS = (
 
 
 class EmergencyLimits(BaseModel):
-    """Emergency disclosures accepted per rolling clock hour; more answer 429 with Retry-After."""
+    """Emergency disclosures accepted per clock hour (fixed windows: up to twice a limit fits across the turn
+    of an hour); more answer 429 with Retry-After."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

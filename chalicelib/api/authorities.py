@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from pydantic import Field, StringConstraints
 
 from chalicelib.api.http import Call, Reply, Routes, Strict
-from chalicelib.api.views import INTERNAL_KINDS, EventView, RequestPage, RequestSummary, RequestView, Timeline
+from chalicelib.api.views import AUTHORITY_KINDS, EventView, RequestPage, RequestSummary, RequestView, Timeline
 from chalicelib.auth.principal import Principal, Role
 from chalicelib.domain.deadlines import RequestType
 from chalicelib.domain.intake import Submission
@@ -72,6 +72,15 @@ def _idempotency() -> tuple[IdempotencyConfig, Any]:
     return config, created_once
 
 
+def canonical_sha256(raw_body: bytes) -> str:
+    """The hash a receipt carries, and the one idempotency compares: of the JSON body as sent, with keys
+    sorted and no spaces (the body parsed already, so this cannot fail). An authority recomputes it with
+    ``json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``, UTF-8."""
+    body = json.loads(raw_body)
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+                          .encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def _idempotency_key(call: Call) -> str | None:
     key = (call.request.headers or {}).get(IDEMPOTENCY_HEADER)
     if key is None:
@@ -90,8 +99,7 @@ def submit_request(call: Call) -> Reply:
     principal, submission = call.caller, call.body
     intake.check(principal, submission)
     key = _idempotency_key(call)
-    body_sha256 = hashlib.sha256(json.dumps(submission.model_dump(mode="json"), sort_keys=True,
-                                            separators=(",", ":")).encode()).hexdigest()
+    body_sha256 = canonical_sha256(call.request.raw_body)
     if key is None:
         body = _created(principal, submission, body_sha256, None)
     else:
@@ -134,7 +142,7 @@ def get_request_events(call: Call) -> Timeline:
     request_id, internal = call.params["request_id"], call.caller.role is Role.REPRESENTATIVE
     return Timeline(request_id=request_id,
                     events=[EventView.of(e, internal=internal) for e in desk.events(call.caller, request_id)
-                            if internal or e.kind not in INTERNAL_KINDS])
+                            if internal or e.kind in AUTHORITY_KINDS])
 
 
 @routes.private("/v1/requests/{request_id}/withdraw", "POST", roles=AUTHORITY, body=Withdrawal,

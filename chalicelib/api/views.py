@@ -133,9 +133,16 @@ class RequestPage(BaseModel):
 
 
 INTERNAL_DETAIL = frozenset({"escalation_chain", "notified", "rule", "routing_rule", "wait_seconds",
-                             "reminder_seconds", "expiry_seconds"})
-# Events only the platform sees: refused attempts (which could tell an authority about other callers).
-INTERNAL_KINDS = frozenset({"refused", "access_refused"})
+                             "reminder_seconds", "expiry_seconds", "risk_tier", "proposed_by", "approved_by",
+                             "approval_note", "object_version"})
+# What an authority sees of its request's timeline: a list of kinds, so a new internal kind stays internal.
+# Hidden: refused attempts (they would tell about other callers), and the platform's safeguards (call-back
+# verifications, flags, second approvals): to a forger, they would say what was checked and what failed.
+AUTHORITY_KINDS = frozenset({
+    "submitted", "assigned", "reassigned", "acknowledged", "information_requested", "message", "escalated",
+    "sla_breached", "decided", "withdrawn", "document_declared", "document_stored", "document_rejected",
+    "document_downloaded", "hold_extended", "hold_expired",
+})
 
 
 class EventView(BaseModel):

@@ -13,11 +13,12 @@ import re
 from chalicelib.auth.principal import Principal, Role
 from chalicelib.clock import app_clock, isoformat
 from chalicelib.errors import Conflict, LiaisonError, NotFound
-from chalicelib.observability import logger
+from chalicelib.observability import logger, metrics
 from chalicelib.store.models import LegalRequest
 from chalicelib.store.requests import Change, RequestRepository
 
 REQUEST_ID = re.compile(r"^LR-[A-Z2-7]{16}$")  # prefix + base32 of 10 bytes
+MAX_RECORDED_REFUSALS = 100
 
 
 def _allowed(principal: Principal, item: LegalRequest, *, admins: bool) -> bool:
@@ -44,13 +45,22 @@ def visible(requests: RequestRepository, principal: Principal, request_id: str, 
 def record_refusal(requests: RequestRepository, item: LegalRequest, principal: Principal, action: str,
                    refusal: LiaisonError, extra: dict[str, str] | None = None) -> None:
     """Append a refused attempt to the request's audit trail. Best effort: the caller gets its refusal
-    whatever happens here, and a lost race is retried once on a fresh read."""
+    whatever happens here, and a lost race is retried once on a fresh read.
+
+    At most ``MAX_RECORDED_REFUSALS`` per request are chained: each one is a write on the request, and
+    someone hammering a request id must not be able to grow its trail without end or keep its real
+    changes losing races. Past the cap, refusals are logged and counted (metric) only."""
     kind = "access_refused" if action == "access" else "refused"
+    detail = {"action": action, "code": refusal.code, "status": refusal.status, **(extra or {})}
     for attempt in (1, 2):
-        change = Change(kind, principal.role.value, principal.subject, isoformat(app_clock.now()),
-                        {"action": action, "code": refusal.code, "status": refusal.status, **(extra or {})})
+        if int(item.refusals_recorded or 0) >= MAX_RECORDED_REFUSALS:
+            logger.warning("refusal not chained: cap reached", extra={"request_id": item.request_id,
+                                                                     "actor": principal.subject, **detail})
+            metrics.add_metric(name="RefusalsNotChained", unit="Count", value=1)
+            return
+        change = Change(kind, principal.role.value, principal.subject, isoformat(app_clock.now()), detail)
         try:
-            requests.apply(item, change, [])
+            requests.apply(item, change, [LegalRequest.refusals_recorded.add(1)])
             return
         except Conflict:
             fresh = requests.get(item.request_id)

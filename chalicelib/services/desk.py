@@ -30,6 +30,7 @@ from chalicelib.notify.publisher import Publisher
 from chalicelib.observability import logger, metrics
 from chalicelib.services.access import record_refusal, visible
 from chalicelib.settings import get_settings
+from chalicelib.store.agencies import AgencyRepository
 from chalicelib.store.models import Event, LegalRequest
 from chalicelib.store.paging import query_page
 from chalicelib.store.representatives import RepresentativeRepository
@@ -40,13 +41,15 @@ QUEUE_INDEX_KEYS = ("queue_region", "due_at", "request_id")
 WITHDRAW: dict[str, object] = {"event": "withdrawn"}  # sent as a task failure, not an output
 REPRESENTATIVE_ID = re.compile(IDENTIFIER)
 CONVERSATION = frozenset({"information_requested", "message"})
+ATTEMPTS = 4  # a change that meets a concurrent one (the workflow's token write, a refusal) is retried
 
 
 class Desk:
     def __init__(self, *, requests: RequestRepository | None = None, workflow: Workflow | None = None,
                  publisher: Publisher | None = None, representatives: RepresentativeRepository | None = None,
-                 clock: Clock = app_clock) -> None:
+                 agencies: AgencyRepository | None = None, clock: Clock = app_clock) -> None:
         self.requests = requests or RequestRepository()
+        self.agencies = agencies or AgencyRepository()
         self.representatives = representatives or RepresentativeRepository()
         self.workflow = workflow or Workflow()
         self.publisher = publisher or Publisher()
@@ -99,7 +102,7 @@ class Desk:
             if item.pending_decision:
                 raise Conflict("A decision on this request is waiting for a second approval; approve or decline "
                                "it first.", code="approval_pending")
-            tier = config.risk_tiers().tier(item.jurisdiction)
+            tier = config.risk_tiers().tier(self._jurisdiction(item))
             now = isoformat(self.clock.now())
             if needs_second_approval(tier, decision.outcome):
                 proposal = {**decision.model_dump(mode="json", exclude_none=True), "proposed_by": principal.subject,
@@ -132,7 +135,9 @@ class Desk:
                         [LegalRequest.pending_decision.remove()], None)
             decision = Decision.model_validate({k: proposal[k] for k in ("outcome", "reason", "note") if k in proposal})
             next_status(Status(item.status), Action.DECIDE, Status(decision.outcome.value))
-            check_fulfilment(item.type, decision.outcome, item.verification, proposal["proposed_by"])
+            # Neither the proposer nor the approver may be the one who verified the call-back.
+            for decider in (proposal["proposed_by"], principal.subject):
+                check_fulfilment(item.type, decision.outcome, item.verification, decider)
             event, actions, answer = self._decided(item, decision, principal, now, {
                 "proposed_by": proposal["proposed_by"], "approved_by": principal.subject,
                 "risk_tier": proposal.get("risk_tier"), **({"approval_note": note} if note else {})})
@@ -151,7 +156,7 @@ class Desk:
                    LegalRequest.queue_region.remove()]
         answer: dict[str, object] = {"event": "decided", "outcome": outcome.value}
         if item.type == RequestType.PRESERVATION and decision.outcome in FULFILMENTS:
-            rule = hold_rule(item.jurisdiction)
+            rule = hold_rule(self._jurisdiction(item))
             hold, timers = self._hold(parse_instant(now), parse_instant(now) + timedelta(days=rule.days))
             actions += [LegalRequest.hold_state.set("active"), LegalRequest.hold_extended.set(False), *timers]
             detail["hold"] = {"expires_at": hold["expires_at"], "basis": rule.basis}
@@ -182,9 +187,11 @@ class Desk:
             if item.hold_extended:
                 raise Conflict("The hold was already extended once; send a new preservation request to keep the "
                                "data longer.", code="already_extended")
-            rule = hold_rule(item.jurisdiction)
+            rule = hold_rule(self._jurisdiction(item))
             now = self.clock.now()
             before = parse_instant(item.hold_expires_at)
+            if now >= before:
+                raise Conflict("The hold has ended; send a new preservation request.", code="hold_not_active")
             hold, timers = self._hold(now, before + timedelta(days=rule.extension_days))
             return (Change("hold_extended", principal.role.value, principal.subject, isoformat(now),
                            {"expires_at_before": item.hold_expires_at, "expires_at_after": hold["expires_at"],
@@ -211,6 +218,13 @@ class Desk:
                                            f"came back '{verification.outcome}'. Treat the request as possibly "
                                            "forged: disclose nothing until the agency is confirmed.")
         return item
+
+    def _jurisdiction(self, item: LegalRequest) -> str | None:
+        """The agency's country as recorded at filing; for requests filed before it was recorded, read now."""
+        if item.jurisdiction:
+            return item.jurisdiction
+        agency = self.agencies.get(item.agency_id)
+        return agency.country if agency else None
 
     def _notify_region_lead(self, item: LegalRequest, text: str) -> None:
         self.publisher.tell_lead(item.region, list(item.escalation_chain or []), item.request_id, text)
@@ -313,11 +327,11 @@ class Desk:
         """Commit a change on the version read, then answer the workflow's token.
 
         The workflow bumps the version when it stores a new token, so a change based on an older read
-        loses (stale_version) and is retried once on a fresh read, with the fresh token. The token stays
+        loses (stale_version) and is retried on a fresh read, with the fresh token. The token stays
         on the request until Step Functions has accepted the answer; if it cannot be told, operators are
         alerted and the token is kept, so the next action on the request answers it.
         """
-        for attempt in (1, 2):
+        for attempt in range(1, ATTEMPTS + 1):
             item = self.visible(principal, request_id)
             try:
                 event, actions, answer = change(item)
@@ -328,7 +342,7 @@ class Desk:
             try:
                 updated = self.requests.apply(item, event, actions)
             except Conflict as conflict:
-                if attempt == 2 or conflict.code != "stale_version":
+                if attempt == ATTEMPTS or conflict.code != "stale_version":
                     raise
                 continue
             if answer is not None:

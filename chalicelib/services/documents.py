@@ -23,7 +23,7 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import Field, StringConstraints
+from pydantic import Field, StrictInt, StringConstraints
 
 from chalicelib.auth.principal import Principal
 from chalicelib.aws import client
@@ -48,14 +48,16 @@ CONTENT_TYPES = {
     "text/plain": "txt", "message/rfc822": "eml", "text/csv": "csv", "application/json": "json",
 }
 DOCUMENT_ID = re.compile(r"^DOC-[A-Z2-7]{16}$")
-# A file name, not a path: no separators, no control characters, no leading dot.
-FILENAME = r"^[^/\\\x00-\x1f\x7f.][^/\\\x00-\x1f\x7f]{0,199}$"
+# A file name, not a path: no separators, no control characters (bidirectional overrides included, which
+# can disguise "gpj.exe" as "exe.jpg"), no leading dot.
+_NOT_IN_NAME = r"/\\\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff"
+FILENAME = rf"^[^{_NOT_IN_NAME}.][^{_NOT_IN_NAME}]{{0,199}}$"
 
 
 class NewDocument(Strict):
     filename: Annotated[str, StringConstraints(pattern=FILENAME)]
     content_type: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    size: int = Field(ge=1)
+    size: StrictInt = Field(ge=1)
     sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")]
 
 
@@ -155,7 +157,7 @@ class Documents:
             document = self.check(document)
         if document.status != "stored":
             refusal = Conflict("The document has not been uploaded yet." if document.status == "pending" else
-                               f"The document was rejected ({document.reason}); upload it again.",
+                               f"The document was rejected ({document.reason}); declare it again and upload it with the new form.",
                                code="document_not_stored")
             record_refusal(self.requests, item, principal, "download_document", refusal,
                            {"document_id": document_id})

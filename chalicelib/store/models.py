@@ -185,6 +185,7 @@ class LegalRequest(Model):
     risk_tier = UnicodeAttribute(null=True)  # of the jurisdiction, when the request was decided or proposed
     pending_decision = JSONAttribute(null=True)  # a fulfilment waiting for a second representative's approval
     document_count = NumberAttribute(default=0)
+    refusals_recorded = NumberAttribute(default=0)  # refused attempts written into the audit trail
     # Preservation holds. hold_state is always set ("none" until a hold starts), so the workflow can read it.
     hold_state = UnicodeAttribute(default="none")  # none | active | expired
     hold_expires_at = UnicodeAttribute(null=True)

@@ -31,6 +31,7 @@ from chalicelib.store.paging import query_page
 
 AGENCY_INDEX_KEYS = ("agency_id", "received_at", "request_id")
 Operation = Callable[[TransactWrite], None]
+CREATE_ATTEMPTS = 3
 
 
 class Refused(Exception):
@@ -75,23 +76,30 @@ class RequestRepository:
         """Store a new request with its first event, atomically; 409 if the id exists.
 
         ``also`` adds writes to the same transaction (rate-limit counters); if one of their conditions fails,
-        nothing is written and ``Refused(index)`` names which."""
+        nothing is written and ``Refused(index)`` names which. A transaction that meets another one on the
+        same items (two emergencies of one agency at once, on its counter) is tried again."""
         event = _event(item.request_id, 1, first, audit.GENESIS)
         item.last_event_seq, item.last_event_hash = 1, event.hash
-        try:
-            with TransactWrite(connection=_connection()) as transaction:
-                transaction.save(item, condition=LegalRequest.request_id.does_not_exist())
-                transaction.save(event, condition=Event.seq.does_not_exist())
-                for operation in also:
-                    operation(transaction)
-        except TransactWriteError as error:
-            if error.cause_response_code == "TransactionCanceledException":
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            try:
+                with TransactWrite(connection=_connection()) as transaction:
+                    transaction.save(item, condition=LegalRequest.request_id.does_not_exist())
+                    transaction.save(event, condition=Event.seq.does_not_exist())
+                    for operation in also:
+                        operation(transaction)
+                return
+            except TransactWriteError as error:
+                if error.cause_response_code != "TransactionCanceledException":
+                    raise
                 reasons = [r.code if r is not None else None for r in error.cancellation_reasons]
                 for index, reason in enumerate(reasons[2:]):
                     if reason == "ConditionalCheckFailed":
                         raise Refused(index) from None
-                raise Conflict(f"Request {item.request_id} already exists.", code="request_exists") from None
-            raise
+                if reasons[:1] == ["ConditionalCheckFailed"]:
+                    raise Conflict(f"Request {item.request_id} already exists.", code="request_exists") from None
+                if attempt == CREATE_ATTEMPTS:
+                    raise Conflict("The submission met a concurrent one and was not stored; retry it.",
+                                   code="concurrent_submission") from None
 
     def apply(self, item: LegalRequest, change: Change, actions: list[Action],
               also: Sequence[Operation] = ()) -> LegalRequest:

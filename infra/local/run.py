@@ -123,7 +123,8 @@ class Stack:
         self.log_dir.mkdir(exist_ok=True)
         env = base_environment(self.moto_port)
 
-        moto = self._spawn("moto", [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(self.moto_port)], env)
+        moto = self._spawn("moto", [sys.executable, "-m", "infra.local.moto_patches", "-H", HOST, "-p",
+                                    str(self.moto_port)], env)
         self._wait_until("moto", moto, lambda: _get(f"http://{HOST}:{self.moto_port}/moto-api/data.json")[0] == 200)
         # Step Functions must execute definitions; enable it before creating state machines.
         request = urllib.request.Request(

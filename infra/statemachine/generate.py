@@ -76,7 +76,7 @@ def record(name, update, values, kind, detail_path, nxt, condition, check):
     the state this change assumes (``condition``). ``check`` is that state as a Choice rule on the read: if
     the API changed it meanwhile (acknowledged just as the timer fired), nothing is written and the workflow
     re-reads where the request stands (Resync). If only the chain moved (a message arrived), it tries again,
-    three times at most."""
+    five times at most (refused attempts, which also move the chain, are capped per request)."""
     canonical = ("States.Format('{}{}|{}|{}|" + kind + "|system|workflow|{}', $.head.hash, $.request_id, "
                  "States.Format('{}', States.MathAdd(States.StringToJson($.head.seq), 1)), $$.State.EnteredTime, "
                  f"States.JsonToString({detail_path}))")
@@ -139,7 +139,7 @@ def record(name, update, values, kind, detail_path, nxt, condition, check):
         f"{name}Again": {"Type": "Pass", "Parameters": {"count.$": "States.MathAdd($.attempts.count, 1)"},
                          "ResultPath": "$.attempts", "Next": f"{name}Retry"},
         f"{name}Retry": {"Type": "Choice",
-                         "Choices": [{"Variable": "$.attempts.count", "NumericLessThan": 3, "Next": f"{name}Read"}],
+                         "Choices": [{"Variable": "$.attempts.count", "NumericLessThan": 5, "Next": f"{name}Read"}],
                          "Default": "AlertOperators"},
     }
 

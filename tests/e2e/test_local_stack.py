@@ -235,16 +235,16 @@ def test_given_the_evidence_walkthrough_then_a_document_round_trips_and_the_rece
                             timeout=120, env=clean_env() | {"STATE_DIR": str(stack.state_dir)})
     assert result.returncode == 0, result.stderr + result.stdout
     lines = [line for line in result.stdout.splitlines() if line.strip()]
-    assert len(lines) == 7, result.stdout
+    assert len(lines) == 8, result.stdout
     claims = json.loads(lines[0])
     assert set(claims) == {"agency_id", "body_sha256", "received_at", "request_id"}
-    assert claims["agency_id"] == "fr-valmont-cyber"
-    assert lines[1] == "204"
-    assert [d["status"] for d in json.loads(lines[2])["items"]] == ["stored"]
-    assert lines[3] == "same bytes"
-    assert json.loads(lines[4])["code"] == "content_type_not_allowed"
-    assert lines[5].startswith("True [") and "'document_downloaded'" in lines[5] and "'refused'" in lines[5]
-    assert lines[6].endswith("every chain verifies.")
+    assert claims["agency_id"] == "fr-valmont-cyber" and claims["body_sha256"] == lines[1]
+    assert lines[2] == "204"
+    assert [d["status"] for d in json.loads(lines[3])["items"]] == ["stored"]
+    assert lines[4] == "same bytes"
+    assert json.loads(lines[5])["code"] == "content_type_not_allowed"
+    assert lines[6].startswith("True [") and "'document_downloaded'" in lines[6] and "'refused'" in lines[6]
+    assert lines[7].endswith("every chain verifies.")
 
 
 def test_given_the_ports_are_busy_then_a_second_make_run_fails_with_a_plain_message(stack, tmp_path):

@@ -106,6 +106,14 @@ def test_given_the_receipt_key_then_it_signs_with_p256_and_only_the_api_may_use_
     assert "kms:Sign" not in workflow and "DocumentsTable" not in workflow
 
 
+def test_given_the_audit_trail_then_the_api_can_append_to_it_but_not_change_or_delete_it(merged):
+    statements = merged["Resources"]["ApiHandlerRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    on_events = [s for s in statements if "EventsTable" in json.dumps(s.get("Resource"))]
+    assert on_events and all(not {"dynamodb:UpdateItem", "dynamodb:DeleteItem"} & set(s["Action"]) for s in on_events)
+    deleting = [s for s in statements if "dynamodb:DeleteItem" in s["Action"]]
+    assert [s["Resource"] for s in deleting] == [[{"Fn::GetAtt": ["IdempotencyTable", "Arn"]}]]
+
+
 def test_given_the_workflow_then_every_event_it_writes_is_chained(merged):
     """An event put outside a chained transaction would break the audit trail: the workflow has none."""
     definition = merged["Resources"]["RequestWorkflow"]["Properties"]["Definition"]

@@ -71,3 +71,16 @@ def test_given_one_chain_broken_then_verify_audit_names_it_and_fails(client, iss
     assert verify_audit.main(["--aws"]) == 1
     out = capsys.readouterr().out
     assert f"BROKEN {bad}: event 1:" in out and f"BROKEN {good}" not in out
+
+
+def test_given_a_flood_of_refused_attempts_then_only_the_first_ones_are_chained(client, issuer, monkeypatch):
+    from chalicelib.services import access
+
+    monkeypatch.setattr(access, "MAX_RECORDED_REFUSALS", 2)
+    request_id = post(client, "/v1/requests", submission(), authority(issuer, FR)).json_body["id"]
+    for _ in range(4):
+        assert client.http.get(f"/v1/requests/{request_id}", headers=authority(issuer, DE)).status_code == 404
+    trail = audit_of(client, issuer, request_id).json_body
+    assert [e["kind"] for e in trail["events"]].count("access_refused") == 2 and trail["verified"] is True
+    # The owner's own work is unaffected.
+    assert post(client, f"/v1/requests/{request_id}/acknowledge", {}, rep(issuer)).status_code == 200

@@ -101,6 +101,9 @@ def test_given_a_later_upload_over_a_stored_document_then_downloads_keep_the_che
     ({"sha256": "abc"}, 400, "invalid_field"),
     ({"filename": "../../etc/passwd"}, 400, "invalid_field"),
     ({"filename": ".htaccess"}, 400, "invalid_field"),
+    ({"filename": "invoice\u202efdp.exe"}, 400, "invalid_field"),
+    ({"size": True}, 400, "invalid_field"),
+    ({"size": 2048.0}, 400, "invalid_field"),
     ({"status": "stored"}, 400, "unknown_field"),
     ({"key": "requests/other/x"}, 400, "unknown_field"),
 ])

@@ -228,3 +228,68 @@ def test_given_broken_risk_tiers_then_400_and_the_tiers_stand(client, issuer, hi
     assert client.http.get("/v1/admin/risk-tiers", headers=admin(issuer)).json_body["document"]["jurisdictions"][
         "ES"] == "high"
     assert client.http.get("/v1/admin/risk-tiers", headers=rep(issuer)).status_code == 403
+
+
+def test_given_safeguard_steps_then_the_authority_timeline_does_not_show_them(client, issuer, high_risk_es):
+    request_id = acknowledged_emergency(client, issuer, ES)
+    base = f"/v1/requests/{request_id}"
+    post(client, f"{base}/verification", {**VERIFIED, "outcome": "failed", "note": "Likely forged."}, rep(issuer))
+    post(client, f"{base}/verification", VERIFIED, rep(issuer))
+    assert post(client, f"{base}/decision", {"outcome": "fulfilled"}, rep(issuer, "rep-eu-lindqvist")
+                ).status_code == 202
+    approved = post(client, f"{base}/decision/approval", {"approve": True, "note": "ok"}, rep(issuer, "lead-eu-rossi"))
+    assert approved.status_code == 200
+    seen = client.http.get(f"{base}/events", headers=authority(issuer, ES, mfa=True)).json_body["events"]
+    kinds = [e["kind"] for e in seen]
+    assert not {"verification_recorded", "flagged", "decision_proposed", "refused"} & set(kinds)
+    decided = next(e for e in seen if e["kind"] == "decided")
+    assert set(decided["detail"]) == {"outcome"}
+    assert "forged" not in json.dumps(seen) and "official_directory" not in json.dumps(seen)
+
+
+def test_given_the_verifier_then_they_cannot_make_a_fulfilment_take_effect_by_approving_it(
+        client, issuer, high_risk_es):
+    request_id = acknowledged_emergency(client, issuer, ES)
+    base = f"/v1/requests/{request_id}"
+    post(client, f"{base}/verification", VERIFIED, rep(issuer, "rep-eu-lindqvist"))
+    assert post(client, f"{base}/decision", {"outcome": "fulfilled"}, rep(issuer)).status_code == 202
+    by_verifier = post(client, f"{base}/decision/approval", {"approve": True}, rep(issuer, "rep-eu-lindqvist"))
+    assert (by_verifier.status_code, by_verifier.json_body["code"]) == (409, "verifier_must_differ")
+    assert post(client, f"{base}/decision/approval", {"approve": True}, rep(issuer, "lead-eu-rossi")
+                ).status_code == 200
+
+
+def test_given_two_emergencies_meeting_on_the_counters_then_the_submission_is_retried_not_refused(
+        client, issuer, monkeypatch):
+    from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
+    from pynamodb.transactions import TransactWrite
+
+    original, calls = TransactWrite._commit, []
+
+    def conflicting_once(self):
+        calls.append(1)
+        if len(calls) == 1:
+            raise TransactWriteError("conflict", cause=VerboseClientError(
+                {"Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"}},
+                "TransactWriteItems", cancellation_reasons=[None, None, CancellationReason(code="TransactionConflict")]))
+        return original(self)
+
+    monkeypatch.setattr(TransactWrite, "_commit", conflicting_once)
+    created = post(client, "/v1/requests", submission("emergency_disclosure"), authority(issuer, FR, mfa=True))
+    assert created.status_code == 201, created.body
+
+
+def test_given_a_hold_past_its_expiry_then_it_cannot_be_extended_even_before_the_workflow_records_it(
+        client, issuer, fixed_clock):
+    def at_now(role, **claims):
+        return bearer(issuer.mint(role=role, mfa=True, now=fixed_clock.now().timestamp(), **claims))
+
+    officer = lambda: at_now("authority", sub="officer-1", agency_id=FR)  # noqa: E731
+    request_id = post(client, "/v1/requests", submission("preservation"), officer()).json_body["id"]
+    representative = at_now("representative", sub="rep-eu-okafor", region="eu")
+    post(client, f"/v1/requests/{request_id}/acknowledge", {}, representative)
+    decided = post(client, f"/v1/requests/{request_id}/decision", {"outcome": "fulfilled"}, representative).json_body
+    assert decided["hold"]["state"] == "active"
+    fixed_clock.advance(timedelta(days=60, seconds=1))
+    late = post(client, f"/v1/requests/{request_id}/extend", {}, officer())
+    assert (late.status_code, late.json_body["code"]) == (409, "hold_not_active")

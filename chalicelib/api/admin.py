@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from typing import Annotated
 
 from pydantic import BaseModel, Field, StrictBool, StringConstraints
@@ -12,7 +14,10 @@ from chalicelib.auth.principal import Role
 from chalicelib.clock import app_clock, isoformat
 from chalicelib.domain.agencies import EMAIL, IDENTIFIER, NewAgency, Standing, StandingChange
 from chalicelib.domain.routing import RegionId, RoutingDocument
+from chalicelib.domain.directory import RegionContact
 from chalicelib.domain.safeguards import RiskTiers
+from chalicelib.api.public import ContactsView, contacts_view
+from chalicelib.services import directory
 from chalicelib.services import config
 from chalicelib.store.models import Representative
 from chalicelib.store.representatives import RepresentativeRepository
@@ -25,6 +30,7 @@ agencies = AgencyRepository()
 publisher = Publisher()
 representatives = RepresentativeRepository()
 ADMIN = {Role.ADMIN}
+REGION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}[a-z0-9]$")
 
 
 class AgencyQuery(Strict):
@@ -99,6 +105,7 @@ def get_routing(call: Call) -> RoutingView:
 def put_routing(call: Call) -> RoutingView:
     now = isoformat(app_clock.now())
     config.store_routing(call.body.model_dump(mode="json"), now=now, actor=_actor(call))
+    directory.forget()
     return RoutingView(document=call.body, updated_at=now, updated_by=_actor(call))
 
 
@@ -179,3 +186,14 @@ def put_risk_tiers(call: Call) -> RiskTiersView:
     now = isoformat(app_clock.now())
     config.store_risk_tiers(call.body, now=now, actor=_actor(call))
     return RiskTiersView(document=call.body, updated_at=now, updated_by=_actor(call))
+
+
+@routes.private("/v1/admin/contacts/{region}", "PUT", roles=ADMIN, body=RegionContact, responses={200: ContactsView},
+                summary="Publish a region's contact in the public directory (replaced whole); every edit moves "
+                        "the directory's version.")
+def put_contact(call: Call) -> ContactsView:
+    region = call.params["region"]
+    if not REGION_ID.match(region):
+        raise NotFound(f"No region '{region}'.", code="unknown_region")
+    directory.store(region, call.body, now=isoformat(app_clock.now()), actor=_actor(call))
+    return contacts_view()

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from chalice import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 
 from chalicelib import __version__, health
 from chalicelib.api import openapi
-from chalicelib.api.http import Call, Reply, Routes
+from chalicelib.api.http import Call, Reply, Routes, Strict
 from chalicelib.clock import app_clock, isoformat
+from chalicelib.domain.directory import RegionContact
+from chalicelib.errors import BadRequest
+from chalicelib.services import directory
 from chalicelib.services.receipts import ReceiptSigner
 from chalicelib.settings import get_settings
 
@@ -71,6 +74,58 @@ receipts = ReceiptSigner()
                responses={200: KeySet})
 def get_keys(call: Call) -> Reply:
     return Reply(200, KeySet.model_validate(receipts.jwks()), {"Cache-Control": "public, max-age=300"})
+
+
+class ContactEntry(BaseModel):
+    """Where an authority of ``country`` writes: its region's representative or establishment."""
+
+    country: str | None = None
+    region: str
+    region_name: str
+    rule: str  # country:XX, or default_region
+    contact: RegionContact | None = None  # None until an admin has published the region's contact
+
+
+class ContactsView(BaseModel):
+    """The public directory: where each jurisdiction's authorities write, and how to get an account."""
+
+    version: int
+    updated_at: str | None = None
+    api_base_url: str
+    default: ContactEntry
+    jurisdictions: list[ContactEntry]
+
+
+class ContactsQuery(Strict):
+    country: Annotated[str, StringConstraints(max_length=8)] | None = None
+
+
+PUBLIC_CACHE = {"Cache-Control": "public, max-age=300"}
+
+
+def contacts_view(country: str | None = None) -> ContactsView:
+    current = directory.directory()
+    default = ContactEntry(**current.entry(None, current.default_region, "default_region"))
+    if country is None:
+        entries = [ContactEntry(**current.entry(code, region, f"country:{code}"))
+                   for code, region in current.countries.items()]
+    else:
+        entries = [ContactEntry(**directory.for_country(country))]
+    return ContactsView(version=current.version, updated_at=current.updated_at,
+                        api_base_url=get_settings().api_base_url, default=default, jurisdictions=entries)
+
+
+@routes.public("/v1/public/contacts", query=ContactsQuery, responses={200: ContactsView},
+               summary="Where authorities write: for each jurisdiction its region, the legal representative or "
+                       "designated establishment, languages, the emergency channel, the API and how to get an "
+                       "account. ?country=XX for one (any valid country gets its region's contact or the "
+                       "default one; 404 unknown_country, 400 invalid_country, both with the default contact).")
+def get_contacts(call: Call) -> Reply:
+    try:
+        return Reply(200, contacts_view(call.query.country), PUBLIC_CACHE)
+    except (BadRequest, directory.UnknownCountry) as error:
+        default = contacts_view().default.model_dump(mode="json", exclude_none=True)
+        return Reply(error.status, {**error.body(), "default": default}, PUBLIC_CACHE)
 
 
 @functools.cache

@@ -43,7 +43,7 @@ class Refused(Exception):
 
 
 @functools.cache
-def _connection() -> Connection:
+def connection() -> Connection:
     return Connection(region=get_settings().aws_region)
 
 
@@ -82,7 +82,7 @@ class RequestRepository:
         item.last_event_seq, item.last_event_hash = 1, event.hash
         for attempt in range(1, CREATE_ATTEMPTS + 1):
             try:
-                with TransactWrite(connection=_connection()) as transaction:
+                with TransactWrite(connection=connection()) as transaction:
                     transaction.save(item, condition=LegalRequest.request_id.does_not_exist())
                     transaction.save(event, condition=Event.seq.does_not_exist())
                     for operation in also:
@@ -109,7 +109,7 @@ class RequestRepository:
         seq = int(item.last_event_seq) + 1
         event = _event(item.request_id, seq, change, item.last_event_hash or audit.GENESIS)
         try:
-            with TransactWrite(connection=_connection()) as transaction:
+            with TransactWrite(connection=connection()) as transaction:
                 transaction.update(item, actions=[*actions, LegalRequest.last_event_seq.set(seq),
                                                   LegalRequest.last_event_hash.set(event.hash),
                                                   LegalRequest.updated_at.set(change.at)])

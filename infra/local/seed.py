@@ -42,6 +42,11 @@ def seed(now_iso: str) -> dict[str, Any]:
                   "countries": countries, "default_region": data["default_region"]},
         updated_at=now_iso, updated_by="seed",
     ).save()
+    from chalicelib.domain.directory import RegionContact
+    from chalicelib.services import directory
+
+    for region, contact in data.get("contacts", {}).items():
+        directory.store(region, RegionContact.model_validate(contact), now=now_iso, actor="seed")
     return data
 
 

@@ -8,7 +8,8 @@ from openapi_spec_validator import validate
 from app import app
 from chalicelib.auth.authorizer import jwt_auth
 
-PUBLIC_ROUTES = {("/v1/health", "GET"), ("/openapi.json", "GET"), ("/docs", "GET"), ("/v1/public/keys", "GET")}
+PUBLIC_ROUTES = {("/v1/health", "GET"), ("/openapi.json", "GET"), ("/docs", "GET"), ("/v1/public/keys", "GET"),
+                 ("/v1/public/contacts", "GET")}
 
 
 def app_routes() -> set[tuple[str, str]]:

@@ -1,0 +1,101 @@
+"""The public directory: region contacts kept by admins in DynamoDB, assembled per country, cached.
+
+Each region's contact is its own item (``contact#<region>``), so two admins editing two regions never
+overwrite each other; a counter item (``contacts#version``) moves in the same transaction as every edit,
+and is the directory's ``version``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.domain.countries import is_country
+from chalicelib.domain.directory import RegionContact
+from chalicelib.errors import BadRequest, NotFound
+from chalicelib.services import config
+from chalicelib.store.models import ConfigEntry
+from chalicelib.store.requests import connection
+
+CACHE_SECONDS = 60
+VERSION = "contacts#version"
+COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+
+
+def _key(region: str) -> str:
+    return f"contact#{region}"
+
+
+@dataclass(frozen=True)
+class Directory:
+    version: int
+    updated_at: str | None
+    default_region: str
+    regions: dict[str, dict[str, Any]]  # region → {name, contact (None until an admin sets it)}
+    countries: dict[str, str]  # routed countries → region
+
+    def entry(self, country: str | None, region: str, rule: str) -> dict[str, Any]:
+        spec = self.regions.get(region, {})
+        return {"country": country, "region": region, "region_name": spec.get("name", region), "rule": rule,
+                "contact": spec.get("contact")}
+
+
+_cache: dict[str, tuple[float, Directory]] = {}
+
+
+def forget() -> None:
+    _cache.clear()
+
+
+def directory() -> Directory:
+    cached = _cache.get("directory")
+    if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
+        return cached[1]
+    rules = config.routing_rules()
+    names = [_key(region) for region in rules.regions] + [VERSION]
+    found = {entry.name: entry for entry in ConfigEntry.batch_get(names)}  # one BatchGetItem: regions ≤ 50
+    version = found.get(VERSION)
+    regions = {region: {"name": spec.get("name", region),
+                        "contact": found[_key(region)].document if _key(region) in found else None}
+               for region, spec in rules.regions.items()}
+    built = Directory(version=int(version.counter or 0) if version else 0,
+                      updated_at=version.updated_at if version else None, default_region=rules.default_region,
+                      regions=regions, countries=dict(sorted(rules.countries.items())))
+    _cache["directory"] = (time.monotonic(), built)
+    return built
+
+
+class UnknownCountry(NotFound):
+    code = "unknown_country"
+
+
+def for_country(code: str) -> dict[str, Any]:
+    """The contact for one country: its region's, or the default region's if it is routed nowhere special."""
+    current = directory()
+    if not COUNTRY.match(code):
+        raise BadRequest("country must be an ISO 3166-1 alpha-2 code, e.g. FR.", code="invalid_country",
+                         field="country")
+    country = code.upper()
+    if not is_country(country):
+        raise UnknownCountry(f"{country} is not an ISO 3166-1 country code.")
+    if country in current.countries:
+        return current.entry(country, current.countries[country], f"country:{country}")
+    return current.entry(country, current.default_region, "default_region")
+
+
+def store(region: str, contact: RegionContact, *, now: str, actor: str) -> Directory:
+    if region not in config.routing_rules().regions:
+        raise NotFound(f"No region '{region}' in the routing rules; add it there first.", code="unknown_region")
+    entry = ConfigEntry(_key(region), document=contact.model_dump(mode="json", exclude_none=True), updated_at=now,
+                        updated_by=actor)
+    with TransactWrite(connection=connection()) as transaction:
+        transaction.save(entry)
+        transaction.update(ConfigEntry(VERSION), actions=[ConfigEntry.counter.add(1),
+                                                          ConfigEntry.updated_at.set(now),
+                                                          ConfigEntry.updated_by.set(actor)])
+    forget()
+    return directory()

@@ -12,7 +12,9 @@ from chalicelib import __version__, health
 from chalicelib.api import openapi
 from chalicelib.api.http import Call, Reply, Routes, Strict
 from chalicelib.clock import app_clock, isoformat
+from chalicelib.domain.deadlines import DeadlinePolicy, RequestType
 from chalicelib.domain.directory import RegionContact
+from chalicelib.domain.intake import requirements
 from chalicelib.errors import BadRequest
 from chalicelib.services import directory
 from chalicelib.services.receipts import ReceiptSigner
@@ -126,6 +128,42 @@ def get_contacts(call: Call) -> Reply:
     except (BadRequest, directory.UnknownCountry) as error:
         default = contacts_view().default.model_dump(mode="json", exclude_none=True)
         return Reply(error.status, {**error.body(), "default": default}, PUBLIC_CACHE)
+
+
+class TypePolicy(BaseModel):
+    """How the platform handles one type of request: its legal bases, what it must carry, and the targets."""
+
+    type: RequestType
+    legal_bases: list[str]
+    required_fields: list[str]
+    rules: list[str]
+    acknowledge_seconds: int
+    resolve_seconds: int
+
+
+class Policies(BaseModel):
+    """The request types the platform accepts, from the same policy its deadlines are computed with."""
+
+    types: list[TypePolicy]
+
+
+def policies() -> Policies:
+    clocks = DeadlinePolicy(get_settings().deadlines).clocks
+    types = []
+    for kind, clock in clocks.items():
+        required, rules = requirements(kind)
+        types.append(TypePolicy(type=kind, legal_bases=[b.strip() for b in clock.basis.split(";")],
+                                required_fields=required, rules=rules,
+                                acknowledge_seconds=int(clock.acknowledge.total_seconds()),
+                                resolve_seconds=int(clock.resolve.total_seconds())))
+    return Policies(types=types)
+
+
+@routes.public("/v1/public/policies", summary="Each request type: its legal bases, required fields and rules, and "
+               "the acknowledge and resolve targets in seconds (the deadlines' own policy).",
+               responses={200: Policies})
+def get_policies(call: Call) -> Reply:
+    return Reply(200, policies(), PUBLIC_CACHE)
 
 
 @functools.cache

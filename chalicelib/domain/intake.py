@@ -80,3 +80,21 @@ def check_type_rules(submission: Submission) -> None:
                          code="missing_field", field="data_categories")
     if submission.data_categories and len(set(submission.data_categories)) != len(submission.data_categories):
         raise BadRequest("'data_categories' lists a category twice.", code="invalid_field", field="data_categories")
+
+
+def requirements(kind: RequestType) -> tuple[list[str], list[str]]:
+    """What a submission of ``kind`` must carry: its required fields, and the rules beyond them, from the same
+    schema and sets ``check_type_rules`` applies (the public policies show exactly what is enforced)."""
+    required = [name for name, spec in Submission.model_fields.items() if spec.is_required()]
+    rules = []
+    if kind is RequestType.EMERGENCY_DISCLOSURE:
+        required.append("emergency")
+        rules.append("filed with a multi-factor authenticated token; emergency: {threat, callback_number}")
+    else:
+        rules.append("no 'emergency' field")
+    if kind in _NEEDS_CATEGORIES:
+        required.append("data_categories")
+        rules.append(f"data_categories among {', '.join(c.value for c in DataCategory)}, each at most once")
+    if kind in _REMOVALS:
+        rules.append(f"at least one target of kind {' or '.join(sorted(k.value for k in _REMOVAL_TARGETS))}")
+    return required, rules

@@ -51,6 +51,7 @@ TABLE_SETTINGS = (
     "config_table",
     "idempotency_table",
     "documents_table",
+    "reports_table",
 )
 
 
@@ -86,6 +87,7 @@ class Settings(BaseSettings):
     agency_topic_arn: str
     evidence_bucket: str
     documents_table: str
+    reports_table: str  # transparency tallies, kept as requests change
     receipt_key_id: str  # the KMS key (ECC_NIST_P256) that signs receipts
     # Keys that signed receipts before a rotation: still published, so old receipts keep verifying.
     receipt_retired_key_ids: Annotated[tuple[str, ...], NoDecode] = ()

@@ -38,9 +38,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "POWERTOOLS_LOG_LEVEL": "WARNING",
         "LIAISON_STAGE": "test",
     })
-    from infra.local.moto_patches import serialise_dynamodb
+    from infra.local import moto_patches
 
-    serialise_dynamodb()  # moto's DynamoDB is not thread-safe; the workflow runs in its own thread
+    moto_patches.patch()  # moto's DynamoDB: one call at a time, transactions that cost what they touch
     mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
     mock.start()
     state_dir = Path(tempfile.mkdtemp(prefix="liaison-tests-"))

@@ -6,7 +6,7 @@ import functools
 from typing import Annotated, Any, Literal
 
 from chalice import Response
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from chalicelib import __version__, health
 from chalicelib.api import openapi
@@ -16,7 +16,8 @@ from chalicelib.domain.deadlines import DeadlinePolicy, RequestType
 from chalicelib.domain.directory import RegionContact
 from chalicelib.domain.intake import requirements
 from chalicelib.errors import BadRequest
-from chalicelib.services import directory
+from chalicelib.domain.transparency import to_csv
+from chalicelib.services import directory, transparency
 from chalicelib.services.receipts import ReceiptSigner
 from chalicelib.settings import get_settings
 
@@ -164,6 +165,85 @@ def policies() -> Policies:
                responses={200: Policies})
 def get_policies(call: Call) -> Reply:
     return Reply(200, policies(), PUBLIC_CACHE)
+
+
+class TransparencyQuery(Strict):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: Annotated[str, StringConstraints(max_length=10)] | None = Field(default=None, alias="from")
+    to: Annotated[str, StringConstraints(max_length=10)] | None = None
+    format: Literal["json", "csv"] = "json"
+
+
+class CountRow(BaseModel):
+    country: str
+    type: str
+    fulfilled: int
+    partially_fulfilled: int
+    rejected: int
+    withdrawn: int
+    open: int
+    total: int
+
+
+class Timing(BaseModel):
+    received: int
+    decided: int
+    decided_within_deadline: int
+    share_decided_within_deadline: float | None = None
+    median_seconds_to_acknowledge: float | None = None
+    median_seconds_to_decide: float | None = None
+
+
+class TypeTiming(Timing):
+    type: str
+
+
+class EmergencyFigures(BaseModel):
+    requests: int
+    failed_verification: int
+
+
+class MonthCount(BaseModel):
+    month: str
+    type: str
+    received: int
+
+
+class TransparencyReport(BaseModel):
+    """Requests received in [from, to] (UTC days): counts by country × type × outcome, median times, the share
+    decided within the deadline, emergencies (DSA Art. 15). Kept as requests change; medians per
+    ``median_method``."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    median_method: str
+    rows: list[CountRow]
+    by_type: list[TypeTiming]
+    overall: Timing
+    emergency: EmergencyFigures
+    monthly: list[MonthCount]
+
+
+def transparency_report(start: str | None, end: str | None) -> TransparencyReport:
+    first, last = transparency.period(start, end, app_clock.now().date())
+    return TransparencyReport.model_validate(transparency.report(first, last).view())
+
+
+@routes.public("/v1/public/transparency", query=TransparencyQuery, responses={200: TransparencyReport},
+               summary="The transparency report of requests received from..to (YYYY-MM-DD, at most 366 days; "
+                       "default: this year so far), as JSON or ?format=csv (the count rows).")
+def get_transparency(call: Call) -> Response:
+    query: TransparencyQuery = call.query
+    report = transparency_report(query.from_, query.to)
+    if query.format == "csv":
+        return Response(body=to_csv(r.model_dump() for r in report.rows), status_code=200, headers={
+            **PUBLIC_CACHE, "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="liaison-transparency-{report.from_}-{report.to}.csv"'})
+    return Response(body=report.model_dump(mode="json", by_alias=True, exclude_none=False), status_code=200,
+                    headers={**PUBLIC_CACHE, "Content-Type": "application/json"})
 
 
 @functools.cache

@@ -23,7 +23,7 @@ from chalicelib.domain.deadlines import DeadlinePolicy, RequestType
 from chalicelib.domain.lifecycle import DECIDED as DECIDED_STATUSES, OPEN, Action, Status, next_status
 from chalicelib.domain.safeguards import FULFILMENTS, Verification, check_fulfilment, hold_rule, hold_times, \
     needs_second_approval
-from chalicelib.services import config
+from chalicelib.services import config, transparency
 from chalicelib.errors import BadRequest, Conflict, LiaisonError
 from chalicelib.notify.notices import agency_notice
 from chalicelib.notify.publisher import Publisher
@@ -209,8 +209,9 @@ class Desk:
             verification.check_independent()
             now = isoformat(self.clock.now())
             record = {**verification.model_dump(mode="json", exclude_none=True), "by": principal.subject, "at": now}
+            failed = [LegalRequest.verification_failed.set(True)] if verification.outcome == "failed" else []
             return (Change("verification_recorded", principal.role.value, principal.subject, now, record),
-                    [LegalRequest.verification.set(record)], None)
+                    [LegalRequest.verification.set(record), *failed], None)
 
         item = self._act(principal, request_id, change, "verify")
         if verification.outcome != "confirmed":
@@ -340,7 +341,7 @@ class Desk:
                 raise
             token = item.task_token
             try:
-                updated = self.requests.apply(item, event, actions)
+                updated = self.requests.apply(item, event, actions, also=transparency.on_change(item, event))
             except Conflict as conflict:
                 if attempt == ATTEMPTS or conflict.code != "stale_version":
                     raise

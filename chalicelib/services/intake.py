@@ -21,6 +21,7 @@ from chalicelib.store.agencies import AgencyRepository
 from chalicelib.store.models import ConfigEntry, LegalRequest, TargetAttribute
 from chalicelib.store.requests import Change, Refused, RequestRepository
 from chalicelib.services.dispatch import Dispatch
+from chalicelib.services import transparency
 from chalicelib.services.receipts import ReceiptSigner
 from chalicelib.workflow.client import Workflow
 
@@ -112,7 +113,8 @@ class Intake:
         limits, retry_after = self._emergency_limits(agency_id, principal.subject, received) if emergency else ([], 0)
         try:
             self.requests.create(item, Change("submitted", role, actor, now,
-                                              {"type": item.type, "region": region, "routing_rule": rule}), limits)
+                                              {"type": item.type, "region": region, "routing_rule": rule}),
+                                 [*limits, *transparency.on_submit(item)])
         except Refused as refused:
             scope = ("agency", "officer")[refused.index]
             metrics.add_metric(name="EmergencyRateLimited", unit="Count", value=1)

@@ -186,6 +186,7 @@ class LegalRequest(Model):
     pending_decision = JSONAttribute(null=True)  # a fulfilment waiting for a second representative's approval
     document_count = NumberAttribute(default=0)
     refusals_recorded = NumberAttribute(default=0)  # refused attempts written into the audit trail
+    verification_failed = BooleanAttribute(default=False)  # a call-back failed at least once (transparency)
     # Preservation holds. hold_state is always set ("none" until a hold starts), so the workflow can read it.
     hold_state = UnicodeAttribute(default="none")  # none | active | expired
     hold_expires_at = UnicodeAttribute(null=True)
@@ -258,6 +259,22 @@ class Document(Model):
     version = VersionAttribute()
 
 
+class ReportsMeta(_Meta):
+    setting = "reports_table"
+
+
+class Tally(Model):
+    """Transparency counts of the requests received on one day, in one of a few shards.
+
+    Its counters are flat attributes named by what they count (``n|FR|data_disclosure|open``,
+    ``ack|preservation|37``...), added to in the same transaction as the change they count, so they need no
+    declaration here (``chalicelib/services/transparency.py``)."""
+
+    Meta = ReportsMeta
+    period = UnicodeAttribute(hash_key=True)  # "day"
+    slot = UnicodeAttribute(range_key=True)  # "YYYY-MM-DD#<shard>"
+
+
 class ConfigMeta(_Meta):
     setting = "config_table"
 
@@ -284,4 +301,5 @@ MODELS: dict[str, type[Model]] = {
     "RepresentativesTable": Representative,
     "ConfigTable": ConfigEntry,
     "DocumentsTable": Document,
+    "ReportsTable": Tally,
 }

@@ -1,12 +1,15 @@
-"""Makes moto's DynamoDB answer one call at a time, as a test double of DynamoDB should.
+"""Two fixes to moto's DynamoDB (pinned moto 5.2.5), for the tests and for `make run`'s moto server.
 
-moto's DynamoDB is not thread-safe: a TransactWriteItems deep-copies the tables
-while another thread (the Step Functions interpreter, running an execution)
-updates an item, and fails with "dictionary changed size during iteration"; and
-a transaction's condition check and its write can have another call land in
-between. DynamoDB has neither problem. Serialising every DynamoDB call of the
-process (the handler that parses, runs and serialises it) removes both, for
-the in-process moto of the tests and for the moto server of `make run`.
+1. One call at a time. moto's DynamoDB is not thread-safe: a TransactWriteItems
+   deep-copies the tables while another thread (the Step Functions interpreter,
+   running an execution) updates an item, and fails with "dictionary changed
+   size during iteration"; and a transaction's condition check and its write can
+   have another call land in between. DynamoDB has neither problem. Every
+   DynamoDB call of the process (parse, run, serialise) now holds one lock.
+2. Transactions that cost what they touch. To be able to roll back, moto
+   deep-copies every table a TransactWriteItems touches, on every transaction:
+   the cost grows with the table, so thousands of requests take minutes. Here
+   the items the transaction names are saved instead and put back on failure.
 """
 
 from __future__ import annotations
@@ -36,11 +39,76 @@ def serialise_dynamodb() -> None:
     DynamoHandler.call_action = call_action  # type: ignore[method-assign]
 
 
+def _item_key(operation: dict[str, Any], table: Any) -> dict[str, Any]:
+    if "Key" in operation:
+        return dict(operation["Key"])
+    item = operation["Item"]
+    key = {table.hash_key_attr: item[table.hash_key_attr]}
+    if table.range_key_attr is not None:
+        key[table.range_key_attr] = item[table.range_key_attr]
+    return key
+
+
+def cheap_transactions() -> None:
+    import copy
+
+    from moto.dynamodb import models
+    from moto.dynamodb.models.table import Table
+
+    backend = models.DynamoDBBackend
+    original = backend.transact_write_items
+    if getattr(original, _MARK, False):
+        return
+
+    class _CopyButNotTables:
+        """moto's module-level ``copy``, minus the whole-table deep copy (items are saved below instead)."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(copy, name)
+
+        @staticmethod
+        def deepcopy(value: Any, memo: Any = None) -> Any:
+            return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+    models.copy = _CopyButNotTables()  # type: ignore[assignment]
+
+    @functools.wraps(original)
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        saved = []
+        for entry in transact_items:
+            try:
+                _, operation = next(iter(entry.items()))
+                table = self.get_table(operation["TableName"])
+                key = _item_key(operation, table)
+                current = self.get_item(operation["TableName"], key)
+            except Exception:  # noqa: BLE001 - moto itself reports a malformed transaction below
+                continue
+            saved.append((operation["TableName"], key, current.to_json()["Attributes"] if current else None))
+        try:
+            return original(self, transact_items)
+        except Exception:
+            for table_name, key, attributes in reversed(saved):
+                if attributes is None:
+                    if self.get_item(table_name, key) is not None:
+                        self.delete_item(table_name, key)
+                else:
+                    self.put_item(table_name, attributes)
+            raise
+
+    setattr(transact_write_items, _MARK, True)
+    backend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+def patch() -> None:
+    serialise_dynamodb()
+    cheap_transactions()
+
+
 def main(argv: list[str] | None = None) -> None:
     """``python -m infra.local.moto_patches <moto.server arguments>``: moto's server, patched."""
     from moto import server
 
-    serialise_dynamodb()
+    patch()
     server.main(argv if argv is not None else sys.argv[1:])
 
 

@@ -1,0 +1,111 @@
+"""Transparency tallies, kept in the same transactions as the changes they count, and the reports read
+from them.
+
+A report reads the tallies of its days, never the requests: one Query over at most
+``MAX_DAYS × SHARDS`` small items, whatever the number of requests. Tallies are sharded (by request id)
+so concurrent changes of one day's requests rarely meet on one item.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+from pynamodb.expressions.operand import Path
+
+from chalicelib.aws import client
+from chalicelib.clock import parse_instant
+from chalicelib.domain import transparency as rules
+from chalicelib.domain.deadlines import RequestType
+from chalicelib.errors import BadRequest
+from chalicelib.store.models import LegalRequest, Tally
+from chalicelib.store.requests import Change, Operation
+
+SHARDS = 4
+PERIOD = "day"
+
+
+def _slot(item: LegalRequest) -> str:
+    shard = int(hashlib.sha256(item.request_id.encode()).hexdigest()[:8], 16) % SHARDS
+    return f"{item.received_at[:10]}#{shard}"
+
+
+def _country(item: LegalRequest) -> str:
+    return item.jurisdiction or rules.UNKNOWN_COUNTRY
+
+
+def _adding(item: LegalRequest, counts: dict[str, int]) -> list[Operation]:
+    if not counts:
+        return []
+    tally = Tally(PERIOD, _slot(item))
+    return [lambda transaction: transaction.update(tally, actions=[Path(name).add(value)
+                                                                   for name, value in counts.items()])]
+
+
+def _seconds(since: str, until: str) -> float:
+    return max((parse_instant(until) - parse_instant(since)).total_seconds(), 0.0)
+
+
+def on_submit(item: LegalRequest) -> list[Operation]:
+    return _adding(item, {rules.counter("n", _country(item), item.type, "open"): 1})
+
+
+def on_change(item: LegalRequest, change: Change) -> list[Operation]:
+    """The tally updates that go with ``change`` of ``item`` (as it was before the change)."""
+    country, type_ = _country(item), item.type
+    counts: dict[str, int] = {}
+    if change.kind == "decided":
+        outcome = str(change.detail["outcome"])
+        counts[rules.counter("n", country, type_, "open")] = -1
+        counts[rules.counter("n", country, type_, outcome)] = 1
+        counts[rules.counter("dec", type_, rules.bucket(_seconds(item.received_at, change.at)))] = 1
+        if parse_instant(change.at) <= parse_instant(item.due_at):
+            counts[rules.counter("ontime", type_)] = 1
+    elif change.kind == "withdrawn":
+        counts[rules.counter("n", country, type_, "open")] = -1
+        counts[rules.counter("n", country, type_, "withdrawn")] = 1
+    elif change.kind == "acknowledged":
+        counts[rules.counter("ack", type_, rules.bucket(_seconds(item.received_at, change.at)))] = 1
+    elif (change.kind == "verification_recorded" and change.detail.get("outcome") == "failed"
+          and not item.verification_failed and item.type == RequestType.EMERGENCY_DISCLOSURE):
+        counts[rules.counter("vfail", country)] = 1
+    return _adding(item, counts)
+
+
+def period(start: str | None, end: str | None, today: date) -> tuple[date, date]:
+    try:
+        first = date.fromisoformat(start) if start else date(today.year, 1, 1)
+        last = date.fromisoformat(end) if end else today
+    except ValueError:
+        raise BadRequest("from and to are dates: YYYY-MM-DD.", code="invalid_field",
+                         field="from" if start and not _is_date(start) else "to") from None
+    if first > last:
+        raise BadRequest("from must not be after to.", code="invalid_field", field="from")
+    if (last - first).days + 1 > rules.MAX_DAYS:
+        raise BadRequest(f"A report covers at most {rules.MAX_DAYS} days.", code="period_too_long", field="to")
+    return first, last
+
+
+def _is_date(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def report(first: date, last: date) -> rules.Report:
+    """Fold the tallies of [first, last] (by day received): a Query over the days' items, never the requests."""
+    result = rules.Report(first, last)
+    paginator = client("dynamodb").get_paginator("query")
+    pages = paginator.paginate(
+        TableName=Tally.Meta.table_name, ConsistentRead=False,
+        KeyConditionExpression="#period = :period AND #slot BETWEEN :first AND :last",
+        ExpressionAttributeNames={"#period": "period", "#slot": "slot"},
+        ExpressionAttributeValues={":period": {"S": PERIOD}, ":first": {"S": first.isoformat()},
+                                   ":last": {"S": f"{last.isoformat()}#~"}})
+    for page in pages:
+        for raw in page["Items"]:
+            day = raw["slot"]["S"][:10]
+            result.add_day(day, {name: int(value["N"]) for name, value in raw.items() if "N" in value})
+    return result

@@ -9,7 +9,7 @@ from chalice import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from chalicelib import __version__, health
-from chalicelib.api import openapi
+from chalicelib.api import openapi, page
 from chalicelib.api.http import Call, Reply, Routes, Strict
 from chalicelib.clock import app_clock, isoformat
 from chalicelib.domain.deadlines import DeadlinePolicy, RequestType
@@ -244,6 +244,23 @@ def get_transparency(call: Call) -> Response:
             "Content-Disposition": f'attachment; filename="liaison-transparency-{report.from_}-{report.to}.csv"'})
     return Response(body=report.model_dump(mode="json", by_alias=True, exclude_none=False), status_code=200,
                     headers={**PUBLIC_CACHE, "Content-Type": "application/json"})
+
+
+class PageQuery(Strict):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: Annotated[str, StringConstraints(max_length=10)] | None = Field(default=None, alias="from")
+    to: Annotated[str, StringConstraints(max_length=10)] | None = None
+
+
+@routes.public("/v1/public", query=PageQuery, summary="The public page: the directory, the request types and the "
+               "transparency report with a chart of requests per month by type (HTML, no script).",
+               responses={200: None}, content_type="text/html")
+def get_public_page(call: Call) -> Response:
+    report = transparency_report(call.query.from_, call.query.to)
+    body = page.render(contacts_view().model_dump(mode="json"), report.model_dump(mode="json", by_alias=True),
+                       policies().model_dump(mode="json"))
+    return Response(body=body, status_code=200, headers={**PUBLIC_CACHE, "Content-Type": "text/html; charset=utf-8"})
 
 
 @functools.cache

@@ -12,6 +12,7 @@ import email
 import email.policy
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -245,6 +246,36 @@ def test_given_the_evidence_walkthrough_then_a_document_round_trips_and_the_rece
     assert json.loads(lines[5])["code"] == "content_type_not_allowed"
     assert lines[6].startswith("True [") and "'document_downloaded'" in lines[6] and "'refused'" in lines[6]
     assert lines[7].endswith("every chain verifies.")
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def test_given_the_public_page_then_headless_chromium_renders_the_directory_report_and_chart(stack, tmp_path):
+    if CHROMIUM is None:
+        if os.environ.get("LIAISON_REQUIRE_CHROMIUM"):
+            pytest.fail("LIAISON_REQUIRE_CHROMIUM is set but no chromium is on PATH")
+        pytest.skip("Chromium is not installed: `sudo apt-get install chromium` (Debian) runs this test; "
+                    ".ci/run installs it")
+    token = json.loads((stack.state_dir / "tokens.json").read_text())["authorities"][0]["token"]
+    created = requests.post(f"{stack.url}/v1/requests", timeout=10, headers={"Authorization": f"Bearer {token}"},
+                            json={"type": "content_removal", "legal_basis": "DSA Art. 9", "reference": "PAGE-1",
+                                  "language": "fr", "description": "Removal order.",
+                                  "targets": [{"kind": "message_link", "value": "https://platform.example/m/9"}]})
+    assert created.status_code == 201
+    browser = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+               f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run([*browser, "--dump-dom", f"{stack.url}/v1/public"], capture_output=True, text=True,
+                         timeout=90)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert 'id="directory-table"' in dom.stdout and "eu-legal@liaison-platform.example" in dom.stdout
+    assert '<svg id="monthly-chart"' in dom.stdout and 'class="bar"' in dom.stdout
+    assert "content_removal" in dom.stdout and 'id="counts-table"' in dom.stdout
+    shot = tmp_path / "page.png"
+    rendered = subprocess.run([*browser, f"--screenshot={shot}", "--window-size=1280,2000", f"{stack.url}/v1/public"],
+                              capture_output=True, text=True, timeout=90)
+    assert rendered.returncode == 0 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert shot.stat().st_size > 20_000  # a rendered page with tables and a chart, not a blank one
 
 
 def test_given_the_ports_are_busy_then_a_second_make_run_fails_with_a_plain_message(stack, tmp_path):

@@ -202,3 +202,16 @@ def test_given_the_median_buckets_then_every_value_is_reported_within_the_stated
         reported = rules.bucket_value(rules.bucket(seconds))
         assert abs(reported - seconds) <= max(seconds * rules.MEDIAN_RELATIVE_ERROR, 1.0)
     assert math.isclose(rules.MEDIAN_RELATIVE_ERROR, 0.0905, abs_tol=0.001)
+
+
+def test_given_the_public_page_then_it_shows_the_directory_the_report_and_a_monthly_chart(client, history):
+    if history.count == 0:
+        history.add(100)
+    response = client.http.get("/v1/public?from=2031-01-01&to=2031-06-30")
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/html")
+    html = response.body.decode()
+    assert "<script" not in html
+    assert 'id="directory-table"' in html and "eu-legal@liaison-platform.example" in html
+    assert html.count('class="bar"') >= 6 and "2031-03" in html  # one bar segment per month and type at least
+    assert 'id="counts-table"' in html and "Emergency disclosure requests:" in html
+    assert client.http.get("/v1/public?from=nonsense").status_code == 400

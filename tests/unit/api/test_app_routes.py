@@ -10,7 +10,7 @@ from chalicelib.auth.authorizer import jwt_auth
 
 PUBLIC_ROUTES = {("/v1/health", "GET"), ("/openapi.json", "GET"), ("/docs", "GET"), ("/v1/public/keys", "GET"),
                  ("/v1/public/contacts", "GET"), ("/v1/public/policies", "GET"),
-                 ("/v1/public/transparency", "GET")}
+                 ("/v1/public/transparency", "GET"), ("/v1/public", "GET")}
 
 
 def app_routes() -> set[tuple[str, str]]:

@@ -10,7 +10,7 @@ SLA_TIME_SCALE ?= 1
 STATE_DIR ?= .local
 AWS_PACKAGE_REGION ?= eu-west-1
 
-.PHONY: run test unit package lint-template token verify-audit clean
+.PHONY: run test unit package lint-template token verify-audit bench clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \
@@ -47,6 +47,10 @@ token: $(INSTALLED)
 ## Check every request's hash-chained audit trail on the running local stack (AWS=1: the deployment in your env).
 verify-audit: $(INSTALLED)
 	@$(PY) -m infra.verify_audit --state-dir "$(STATE_DIR)" $(if $(filter 1 true yes,$(AWS)),--aws)
+
+## Measure cold start, AWS calls per operation, state transitions, latency, cost and timer precision.
+bench: $(INSTALLED)
+	@$(PY) -m infra.bench --state-dir "$(STATE_DIR)"
 
 clean:
 	rm -rf build .pytest_cache

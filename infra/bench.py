@@ -1,0 +1,375 @@
+"""``make bench``: what the code costs, measured; prints a table and writes ``STATE_DIR/bench.json``.
+
+Everything runs on this machine against the in-process moto of the tests (no AWS account, nothing leaves
+loopback). Figures that depend on the machine (times) are reported as ratios to a baseline measured in the
+same run. Where a target is missed the table says MISSED, never hides it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+TARGETS = {
+    "cold_start_ratio": 1.5, "submit": 4, "get": 2, "list": 2, "scans": 0, "happy_path_transitions": 12,
+    "cost_per_1000_requests_usd": 0.35, "timer_precision_s": 2.0,
+}
+
+# AWS list prices, us-east-1, on-demand, as published in November 2026 (USD).
+PRICES = {
+    "api_gateway_rest_per_request": 3.50 / 1_000_000,
+    "lambda_per_request": 0.20 / 1_000_000,
+    "lambda_per_gb_second": 0.0000166667,
+    "dynamodb_write_request_unit": 0.625 / 1_000_000,
+    "dynamodb_read_request_unit": 0.125 / 1_000_000,
+    "step_functions_standard_per_transition": 0.025 / 1000,
+    "sns_publish": 0.50 / 1_000_000,
+    "sns_email_delivery": 2.00 / 100_000,
+    "kms_request": 0.03 / 10_000,
+    "s3_put": 0.005 / 1000,
+    "s3_get": 0.0004 / 1000,
+}
+# The assumed life of one request: calls per request, by operation.
+MIX = {"submit": 1, "get": 4, "list": 1, "queue": 2, "acknowledge": 1, "decision": 1, "transparency": 0.1}
+LAMBDA_MEMORY_GB = 0.5  # .chalice/config.json, stage prod
+WRITES = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"}
+READS = {"GetItem", "Query", "BatchGetItem", "Scan", "TransactGetItems"}
+
+
+def _production_environment() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LIAISON_", "AWS_"))}
+    env.update({"AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "eu-west-1", "LIAISON_STAGE": "prod",
+                "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x",
+                "LIAISON_TRUSTED_ISSUERS": json.dumps([{
+                    "issuer": "https://idp.example", "audience": "liaison", "roles": ["authority"],
+                    "jwks_url": "https://idp.example/jwks.json", "agencies": ["*"]}])})
+    from chalicelib.settings import Settings
+
+    for name in Settings.model_fields:
+        key = f"LIAISON_{name.upper()}"
+        if key not in env and Settings.model_fields[name].is_required():
+            env[key] = f"liaison-prod-{name}"
+    return env
+
+
+def cold_start(runs: int) -> dict[str, Any]:
+    """Median wall time of a fresh `import app` over a fresh `import boto3`, side by side."""
+    env = _production_environment()
+    times: dict[str, list[float]] = {"app": [], "boto3": []}
+    for _ in range(runs):
+        for name, code in (("boto3", "import boto3"), ("app", "import app")):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True)
+            times[name].append(time.perf_counter() - start)
+    app, boto = statistics.median(times["app"]), statistics.median(times["boto3"])
+    return {"ratio": round(app / boto, 2), "app_s": round(app, 3), "boto3_s": round(boto, 3), "runs": runs}
+
+
+class CallCounter:
+    """AWS API calls made by the thread that measures (the API's own; not the workflow's, which runs in
+    moto's interpreter threads), counted by wrapping botocore's one call path."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self._main = threading.get_ident()
+
+
+def _install_hook(counter: CallCounter) -> None:
+    """Register the counter on every botocore client, present and future."""
+    import botocore.client
+
+    original = botocore.client.BaseClient._make_api_call
+
+    def counted(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        if threading.get_ident() == counter._main:
+            counter.calls.append(f"{self.meta.service_model.service_name}:{operation}")
+        return original(self, operation, params)
+
+    botocore.client.BaseClient._make_api_call = counted  # type: ignore[method-assign]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
+    parser.add_argument("--state-dir", type=Path, default=Path(".local"))
+    parser.add_argument("--runs", type=int, default=7, help="cold-start runs of each import")
+    parser.add_argument("--samples", type=int, default=30, help="latency samples per operation")
+    args = parser.parse_args(argv)
+    args.state_dir.mkdir(parents=True, exist_ok=True)
+
+    results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
+    print("cold start ...", file=sys.stderr)
+    results["cold_start"] = cold_start(args.runs)
+    results["cold_start_ratio"] = results["cold_start"]["ratio"]
+
+    from infra.local import inprocess
+
+    scale = 100_000.0
+    logging.getLogger("moto").setLevel(logging.CRITICAL)  # moto logs every Choice on an absent path
+    started = inprocess.start(Path(tempfile.mkdtemp(prefix="liaison-bench-")), parameters={
+        "EmergencyLimits": json.dumps({"agency_per_hour": 10_000, "officer_per_hour": 10_000})})
+    try:
+        results.update(_measure(started, args.samples, scale))
+    finally:
+        started.stop()
+
+    results["targets"] = TARGETS
+    results["verdicts"] = _verdicts(results)
+    (args.state_dir / "bench.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    _print(results)
+    print(f"\nwritten: {args.state_dir / 'bench.json'}")
+    return 0
+
+
+def _measure(started: Any, samples: int, scale: float) -> dict[str, Any]:
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib.aws import client as aws_client
+    from chalicelib.settings import get_settings
+
+    counter = CallCounter()
+    _install_hook(counter)
+    issuer = started.issuer
+    authority = {"Authorization": "Bearer " + issuer.mint(role="authority", sub="bench-officer",
+                                                          agency_id="fr-valmont-cyber", mfa=True),
+                 "Content-Type": "application/json"}
+    body = json.dumps({"type": "data_disclosure", "legal_basis": "bench", "reference": "BENCH", "language": "en",
+                       "description": "bench", "targets": [{"kind": "username", "value": "u"}],
+                       "data_categories": ["subscriber"]}).encode()
+
+    def representative(rep_id: str) -> dict[str, str]:
+        return {"Authorization": "Bearer " + issuer.mint(role="representative", sub=rep_id, region="eu", mfa=True),
+                "Content-Type": "application/json"}
+
+    calls: dict[str, Counter] = {}
+    latency: dict[str, list[float]] = {name: [] for name in MIX}
+    ids: list[str] = []
+    with Client(app, stage_name="local") as http:
+        def timed(name: str, call: Callable[[], Any]) -> Any:
+            counter.calls = []
+            start = time.perf_counter()
+            response = call()
+            latency[name].append((time.perf_counter() - start) * 1000)
+            calls[name] = Counter(counter.calls)
+            assert response.status_code < 300, (name, response.status_code, response.body)
+            return response
+
+        for _ in range(samples):
+            created = timed("submit", lambda: http.http.post("/v1/requests", body=body, headers=authority))
+            request_id, assignee = created.json_body["id"], created.json_body["assignee"]
+            ids.append(request_id)
+            timed("get", lambda: http.http.get(f"/v1/requests/{request_id}", headers=authority))
+            timed("list", lambda: http.http.get("/v1/requests?limit=25", headers=authority))
+            timed("queue", lambda: http.http.get("/v1/queue?limit=25", headers=representative(assignee)))
+            _wait_waiting(request_id, "acknowledgement")
+            timed("acknowledge", lambda: http.http.post(f"/v1/requests/{request_id}/acknowledge", body=b"{}",
+                                                         headers=representative(assignee)))
+            _wait_waiting(request_id, "decision")
+            timed("decision", lambda: http.http.post(f"/v1/requests/{request_id}/decision",
+                                                      body=b'{"outcome": "fulfilled"}',
+                                                      headers=representative(assignee)))
+            timed("transparency", lambda: http.http.get("/v1/public/transparency"))
+
+        baseline = []
+        table = get_settings().agencies_table
+        for _ in range(samples):
+            start = time.perf_counter()
+            aws_client("dynamodb").get_item(TableName=table, Key={"agency_id": {"S": "fr-valmont-cyber"}})
+            baseline.append((time.perf_counter() - start) * 1000)
+
+        happy = _transitions(started, ids[0])
+        # Timers divided by `scale` from here on (settings are read once: read them again).
+        os.environ["LIAISON_SLA_TIME_SCALE"] = str(scale)
+        get_settings.cache_clear()
+        escalated = _escalation(http, authority, started, scale)
+
+    per_operation = {name: sum(counter_.values()) for name, counter_ in calls.items()}
+    base_p50 = statistics.median(baseline)
+    latency_view = {name: {"p50_ms": round(percentile(v, .5), 1), "p95_ms": round(percentile(v, .95), 1),
+                           "p50_ratio": round(percentile(v, .5) / base_p50, 1),
+                           "p95_ratio": round(percentile(v, .95) / base_p50, 1)} for name, v in latency.items()}
+    latency_view["baseline_getitem"] = {"p50_ms": round(base_p50, 2), "p95_ms": round(percentile(baseline, .95), 2)}
+    scans = sum(c for counter_ in calls.values() for name, c in counter_.items() if name.endswith(":Scan"))
+    cost = _cost(calls, latency, happy)
+    return {
+        "aws_calls": {**per_operation, "scans": scans},
+        "aws_calls_detail": {name: dict(counter_) for name, counter_ in calls.items()},
+        "state_transitions": {"happy_path": happy, **escalated["transitions"]},
+        "latency_ms": latency_view,
+        "cost_per_1000_requests_usd": cost["total"],
+        "cost_detail": cost,
+        "timer_precision_s": escalated["precision"],
+    }
+
+
+def _wait_waiting(request_id: str, what: str, limit: float = 10.0) -> None:
+    from chalicelib.store.models import LegalRequest
+
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if LegalRequest.get(request_id, consistent_read=True).waiting_for == what:
+            return
+        time.sleep(0.02)
+    raise RuntimeError(f"{request_id} never waited for {what}")
+
+
+def _history(started: Any, request_id: str) -> list[dict[str, Any]]:
+    import boto3
+
+    arn = started.resources.created["RequestWorkflow"].ref.replace(":stateMachine:", ":execution:") + f":{request_id}"
+    sfn = boto3.client("stepfunctions", region_name="eu-west-1")
+    events, token = [], None
+    while True:
+        page = sfn.get_execution_history(executionArn=arn, **({"nextToken": token} if token else {}))
+        events += page["events"]
+        token = page.get("nextToken")
+        if not token:
+            return events
+
+
+def _transitions(started: Any, request_id: str) -> int:
+    """State transitions as Step Functions bills them: one per state entered."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        events = _history(started, request_id)
+        if events[-1]["type"].startswith("Execution") and events[-1]["type"] != "ExecutionStarted":
+            break
+        time.sleep(0.05)
+    return sum(1 for e in events if e["type"].endswith("StateEntered"))
+
+
+def _escalation(http: Any, authority: dict[str, str], started: Any, scale: float) -> dict[str, Any]:
+    """20 removal orders nobody acknowledges: how late each first escalation fires after its scaled deadline,
+    and the transitions of one that escalates twice and breaches."""
+    body = json.dumps({"type": "terrorist_content_removal", "legal_basis": "bench", "reference": "BENCH-T",
+                       "language": "en", "description": "bench",
+                       "targets": [{"kind": "message_link", "value": "https://platform.example/m/1"}]}).encode()
+    created = [http.http.post("/v1/requests", body=body, headers=authority).json_body for _ in range(20)]
+    lateness = []
+    for request in created:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            events = _history(started, request["id"])
+            entered = [e for e in events if e.get("stateEnteredEventDetails", {}).get("name") == "Escalate"]
+            if entered:
+                break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError(f"{request['id']} never escalated")
+        waiting = next(e for e in events if e["type"] == "TaskScheduled"
+                       and "waitForTaskToken" in e["taskScheduledEventDetails"]["resource"])
+        timeout = json.loads(next(e for e in events if e.get("stateEnteredEventDetails", {}).get("name")
+                                  == "AwaitAcknowledgement")["stateEnteredEventDetails"]["input"])["timer"]["ack_wait"]
+        due = waiting["timestamp"].timestamp() + timeout
+        lateness.append(entered[0]["timestamp"].timestamp() - due)
+    breached = created[0]["id"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        events = _history(started, breached)
+        if any(e.get("stateEnteredEventDetails", {}).get("name") == "AwaitAfterBreach" for e in events):
+            break
+        time.sleep(0.2)
+    transitions = sum(1 for e in events if e["type"].endswith("StateEntered"))
+    return {"precision": round(max(lateness), 2),
+            "transitions": {"escalated_twice_and_breached": transitions}}
+
+
+def _cost(calls: dict[str, Counter], latency: dict[str, list[float]], transitions: int) -> dict[str, Any]:
+    per_request: dict[str, float] = Counter()
+    for name, weight in MIX.items():
+        for call, count in calls.get(name, Counter()).items():
+            service, operation = call.split(":")
+            if service == "dynamodb" and operation in WRITES:
+                units = 2 if operation == "TransactWriteItems" else 1  # transactions bill twice per item
+                per_request["dynamodb_writes"] += weight * count * units
+            elif service == "dynamodb" and operation in READS:
+                per_request["dynamodb_reads"] += weight * count
+            elif service == "sns":
+                per_request["sns_publishes"] += weight * count
+            elif service == "kms":
+                per_request["kms_requests"] += weight * count
+            elif service == "s3":
+                per_request["s3_requests"] += weight * count
+        per_request["api_requests"] += weight
+        per_request["lambda_gb_seconds"] += weight * statistics.median(latency[name]) / 1000 * LAMBDA_MEMORY_GB
+    # DynamoDB transactions write each item: count items, not calls, for an upper bound of 3 items each.
+    dollars = {
+        "api_gateway": per_request["api_requests"] * PRICES["api_gateway_rest_per_request"],
+        "lambda": per_request["api_requests"] * 2 * PRICES["lambda_per_request"]  # handler + authorizer
+        + per_request["lambda_gb_seconds"] * PRICES["lambda_per_gb_second"],
+        "dynamodb": per_request["dynamodb_writes"] * 3 * PRICES["dynamodb_write_request_unit"]
+        + per_request["dynamodb_reads"] * PRICES["dynamodb_read_request_unit"],
+        "step_functions": transitions * PRICES["step_functions_standard_per_transition"],
+        "sns": per_request["sns_publishes"] * (PRICES["sns_publish"] + PRICES["sns_email_delivery"]),
+        "kms": per_request["kms_requests"] * PRICES["kms_request"],
+    }
+    return {"mix_per_request": MIX, "units_per_request": {k: round(v, 3) for k, v in per_request.items()},
+            "per_1000_by_service": {k: round(v * 1000, 4) for k, v in dollars.items()},
+            "total": round(sum(dollars.values()) * 1000, 4),
+            "assumptions": "per request: one submission, 4 reads of it, one list, 2 queue reads, one "
+                           "acknowledgement, one decision, a tenth of a transparency report; happy-path workflow; "
+                           "every transactional write counted as 3 items at 2 write units; Lambda at 512 MB for "
+                           "the handler's in-process time against moto (an overestimate of AWS's); authorizer "
+                           "invoked on every call (API Gateway's authorizer cache would remove most); "
+                           "notification e-mails at SNS e-mail prices; us-east-1 list prices, November 2026"}
+
+
+def _verdicts(results: dict[str, Any]) -> dict[str, str]:
+    calls = results["aws_calls"]
+    checks = {
+        "cold_start_ratio": results["cold_start_ratio"] <= TARGETS["cold_start_ratio"],
+        "submit": calls["submit"] <= TARGETS["submit"], "get": calls["get"] <= TARGETS["get"],
+        "list": calls["list"] <= TARGETS["list"], "scans": calls["scans"] == TARGETS["scans"],
+        "happy_path_transitions": results["state_transitions"]["happy_path"] <= TARGETS["happy_path_transitions"],
+        "cost_per_1000_requests_usd": results["cost_per_1000_requests_usd"] <= TARGETS["cost_per_1000_requests_usd"],
+        "timer_precision_s": results["timer_precision_s"] <= TARGETS["timer_precision_s"],
+    }
+    return {name: "met" if ok else "MISSED" for name, ok in checks.items()}
+
+
+def _print(results: dict[str, Any]) -> None:
+    calls, verdicts = results["aws_calls"], results["verdicts"]
+    rows = [
+        ("cold_start_ratio", results["cold_start_ratio"], f"<= {TARGETS['cold_start_ratio']}",
+         verdicts["cold_start_ratio"]),
+        *[(f"aws_calls.{name}", calls[name], f"<= {TARGETS[name]}" if name in TARGETS else "", verdicts.get(name, ""))
+          for name in MIX],
+        ("aws_calls.scans", calls["scans"], "= 0", verdicts["scans"]),
+        ("state_transitions.happy_path", results["state_transitions"]["happy_path"], "<= 12",
+         verdicts["happy_path_transitions"]),
+        ("state_transitions.escalated_twice_and_breached",
+         results["state_transitions"]["escalated_twice_and_breached"], "", ""),
+        *[(f"latency_ms.{name} p50/p95 (x GetItem)", f"{v['p50_ms']}/{v['p95_ms']} ({v['p50_ratio']}x/{v['p95_ratio']}x)",
+           "", "") for name, v in results["latency_ms"].items() if name != "baseline_getitem"],
+        ("latency_ms.baseline_getitem p50", results["latency_ms"]["baseline_getitem"]["p50_ms"], "", ""),
+        ("cost_per_1000_requests_usd", results["cost_per_1000_requests_usd"], "<= 0.35",
+         verdicts["cost_per_1000_requests_usd"]),
+        ("timer_precision_s", results["timer_precision_s"], "<= 2", verdicts["timer_precision_s"]),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure'.ljust(width)}  {'value':>24}  {'target':>8}  verdict")
+    for name, value, target, verdict in rows:
+        print(f"{name.ljust(width)}  {str(value):>24}  {target:>8}  {verdict}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

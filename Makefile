@@ -10,7 +10,7 @@ SLA_TIME_SCALE ?= 1
 STATE_DIR ?= .local
 AWS_PACKAGE_REGION ?= eu-west-1
 
-.PHONY: run test unit package lint-template token verify-audit bench clean
+.PHONY: run test unit package lint-template token verify-audit bench load clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \
@@ -51,6 +51,10 @@ verify-audit: $(INSTALLED)
 ## Measure cold start, AWS calls per operation, state transitions, latency, cost and timer precision.
 bench: $(INSTALLED)
 	@$(PY) -m infra.bench --state-dir "$(STATE_DIR)"
+
+## 500 concurrent submissions (50 workers, idempotency keys, random retries) against the running `make run`.
+load: $(INSTALLED)
+	@$(PY) -m infra.load --state-dir "$(STATE_DIR)"
 
 clean:
 	rm -rf build .pytest_cache

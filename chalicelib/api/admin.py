@@ -105,7 +105,7 @@ def get_routing(call: Call) -> RoutingView:
 def put_routing(call: Call) -> RoutingView:
     now = isoformat(app_clock.now())
     config.store_routing(call.body.model_dump(mode="json"), now=now, actor=_actor(call))
-    directory.forget()
+    directory.routing_changed(now=now, actor=_actor(call))
     return RoutingView(document=call.body, updated_at=now, updated_by=_actor(call))
 
 

@@ -16,7 +16,7 @@ COLOURS = {
     "emergency_disclosure": "#d62728", "terrorist_content_removal": "#9467bd",
 }
 STYLE = """
-body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#222}
+svg{max-width:100%;height:auto}body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#222}
 h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #ccc}
 table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border:1px solid #ddd;padding:.3rem .5rem;
 text-align:left;vertical-align:top}th{background:#f4f4f4}td.n{text-align:right}.legend span{margin-right:1rem}
@@ -41,9 +41,20 @@ def _duration(seconds: float | None) -> str:
     return f"{seconds / 86400:.1f} days"
 
 
+def _every_month(first: str, last: str) -> list[str]:
+    """Every month from first to last (YYYY-MM), so a month without requests shows as a gap, not as nothing."""
+    year, month = int(first[:4]), int(first[5:7])
+    months = []
+    while f"{year:04d}-{month:02d}" <= last:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
 def chart(monthly: list[dict[str, Any]]) -> str:
     """Requests received per month, stacked by type, as an SVG bar chart."""
-    months = sorted({m["month"] for m in monthly})
+    seen = sorted({m["month"] for m in monthly})
+    months = _every_month(seen[0], seen[-1]) if seen else []
     if not months:
         return '<p class="note" id="chart-empty">No requests in this period.</p>'
     totals = {month: sum(m["received"] for m in monthly if m["month"] == month) for month in months}
@@ -83,7 +94,10 @@ def render(contacts: dict[str, Any], report: dict[str, Any], policies: dict[str,
             "<tr>" + _cell(entry.get("country") or "any other") + _cell(entry["region_name"])
             + _cell(establishment.get("name")) + _cell(", ".join(establishment.get("postal_address", [])) or None)
             + _cell(establishment.get("email")) + _cell(" ".join(contact.get("languages", [])) or None)
-            + _cell(f"{emergency.get('phone')} ({emergency.get('hours')})" if emergency else None) + "</tr>")
+            + _cell(f"{emergency.get('phone')}, {emergency.get('email')} ({emergency.get('hours')})" if emergency
+                    else None)
+            + _cell(f"{(contact.get('onboarding') or {}).get('instructions', '')} "
+                    f"{(contact.get('onboarding') or {}).get('email', '')}".strip() or None) + "</tr>")
     count_rows = "".join(
         "<tr>" + _cell(r["country"]) + _cell(r["type"]) + "".join(
             _cell(r[k], True) for k in ("fulfilled", "partially_fulfilled", "rejected", "withdrawn", "open", "total"))
@@ -91,7 +105,7 @@ def render(contacts: dict[str, Any], report: dict[str, Any], policies: dict[str,
     timing_rows = "".join(
         "<tr>" + _cell(t["type"]) + _cell(t["received"], True) + _cell(t["decided"], True)
         + _cell(None if t["share_decided_within_deadline"] is None
-                else f"{t['share_decided_within_deadline']:.0%}", True)
+                else f"{t['share_decided_within_deadline']:.1%}", True)
         + _cell(_duration(t["median_seconds_to_acknowledge"]), True)
         + _cell(_duration(t["median_seconds_to_decide"]), True) + "</tr>"
         for t in report["by_type"])
@@ -105,21 +119,21 @@ def render(contacts: dict[str, Any], report: dict[str, Any], policies: dict[str,
 <title>Liaison: where authorities write, and our record</title><style>{STYLE}</style></head>
 <body>
 <h1>Requests from authorities: where to write, and our record</h1>
-<p>Authorities file legal requests through the API at <code>{api}</code> (documentation: <a href="/docs">/docs</a>).
+<p>Authorities file legal requests through the API at <code>{api}</code> (documentation: <a href="../docs">docs</a>).
 In an emergency threatening life, call the emergency line of your region below as well.</p>
 <h2 id="directory">Where to write</h2>
 <p class="note">Directory version {contacts['version']}, updated {escape(str(contacts.get('updated_at') or '—'))}.
-Machine-readable: <a href="/v1/public/contacts">/v1/public/contacts</a>.</p>
+Machine-readable: <a href="public/contacts">/v1/public/contacts</a>.</p>
 <table id="directory-table"><thead><tr><th>Jurisdiction</th><th>Desk</th><th>Legal representative or establishment</th>
-<th>Postal address</th><th>E-mail</th><th>Languages</th><th>Emergency line</th></tr></thead>
+<th>Postal address</th><th>E-mail</th><th>Languages</th><th>Emergency line</th><th>Getting an account</th></tr></thead>
 <tbody>{''.join(directory_rows)}</tbody></table>
 <h2 id="policies">What we accept, and how fast we answer</h2>
 <table><thead><tr><th>Type</th><th>Legal bases</th><th>Acknowledged within</th><th>Resolved within</th></tr></thead>
 <tbody>{policy_rows}</tbody></table>
 <h2 id="transparency">Transparency report, {period}</h2>
 <p class="note">Requests received in the period. Medians: {escape(report['median_method'])}.
-Data: <a href="/v1/public/transparency?from={escape(report['from'])}&amp;to={escape(report['to'])}">JSON</a>,
-<a href="/v1/public/transparency?from={escape(report['from'])}&amp;to={escape(report['to'])}&amp;format=csv">CSV</a>.</p>
+Data: <a href="public/transparency?from={escape(report['from'])}&amp;to={escape(report['to'])}">JSON</a>,
+<a href="public/transparency?from={escape(report['from'])}&amp;to={escape(report['to'])}&amp;format=csv">CSV</a>.</p>
 {chart(report['monthly'])}
 <table id="timing-table"><thead><tr><th>Type</th><th>Received</th><th>Decided</th><th>Decided within deadline</th>
 <th>Median to acknowledge</th><th>Median to decide</th></tr></thead><tbody>{timing_rows}</tbody></table>

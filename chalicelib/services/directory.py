@@ -39,9 +39,14 @@ class Directory:
     countries: dict[str, str]  # routed countries → region
 
     def entry(self, country: str | None, region: str, rule: str) -> dict[str, Any]:
+        """A region without a published contact points to the default desk's: never an entry with no contact."""
         spec = self.regions.get(region, {})
+        contact = spec.get("contact")
+        if contact is None and region != self.default_region:
+            contact = self.regions.get(self.default_region, {}).get("contact")
+            rule = f"{rule};no contact published for {region}: default desk"
         return {"country": country, "region": region, "region_name": spec.get("name", region), "rule": rule,
-                "contact": spec.get("contact")}
+                "contact": contact}
 
 
 _cache: dict[str, tuple[float, Directory]] = {}
@@ -57,7 +62,8 @@ def directory() -> Directory:
         return cached[1]
     rules = config.routing_rules()
     names = [_key(region) for region in rules.regions] + [VERSION]
-    found = {entry.name: entry for entry in ConfigEntry.batch_get(names)}  # one BatchGetItem: regions ≤ 50
+    # One BatchGetItem (regions ≤ 50), strongly consistent: the rebuild right after an edit must see it.
+    found = {entry.name: entry for entry in ConfigEntry.batch_get(names, consistent_read=True)}
     version = found.get(VERSION)
     regions = {region: {"name": spec.get("name", region),
                         "contact": found[_key(region)].document if _key(region) in found else None}
@@ -94,8 +100,16 @@ def store(region: str, contact: RegionContact, *, now: str, actor: str) -> Direc
                         updated_by=actor)
     with TransactWrite(connection=connection()) as transaction:
         transaction.save(entry)
-        transaction.update(ConfigEntry(VERSION), actions=[ConfigEntry.counter.add(1),
-                                                          ConfigEntry.updated_at.set(now),
-                                                          ConfigEntry.updated_by.set(actor)])
+        transaction.update(ConfigEntry(VERSION), actions=_new_version(now, actor))
     forget()
     return directory()
+
+
+def _new_version(now: str, actor: str) -> list:
+    return [ConfigEntry.counter.add(1), ConfigEntry.updated_at.set(now), ConfigEntry.updated_by.set(actor)]
+
+
+def routing_changed(*, now: str, actor: str) -> None:
+    """The routing decides which desk answers for which country: a change is a new directory version."""
+    ConfigEntry(VERSION).update(actions=_new_version(now, actor))
+    forget()

@@ -104,6 +104,7 @@ class Intake:
             data_categories=[c.value for c in submission.data_categories] if submission.data_categories else None,
             emergency=submission.emergency.model_dump(mode="json") if submission.emergency else None,
             body_sha256=body_sha256, idempotency_key=idempotency_key, updated_at=now, jurisdiction=agency.country,
+            tallied=True,
         )
         # Signed before anything is stored: if KMS is unavailable the submission fails whole (503) and is retried.
         item.receipt = self.receipts.sign({"request_id": request_id, "agency_id": agency_id, "received_at": now,

@@ -9,7 +9,8 @@ so concurrent changes of one day's requests rarely meet on one item.
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+import re
+from datetime import date, timedelta
 
 from pynamodb.expressions.operand import Path
 
@@ -51,7 +52,11 @@ def on_submit(item: LegalRequest) -> list[Operation]:
 
 
 def on_change(item: LegalRequest, change: Change) -> list[Operation]:
-    """The tally updates that go with ``change`` of ``item`` (as it was before the change)."""
+    """The tally updates that go with ``change`` of ``item`` (as it was before the change). A request stored
+    before tallies existed was never counted as received, so its later changes are not counted either: the
+    report covers requests received since tallies were kept, and never shows negative ``open`` counts."""
+    if not item.tallied:
+        return []
     country, type_ = _country(item), item.type
     counts: dict[str, int] = {}
     if change.kind == "decided":
@@ -72,13 +77,21 @@ def on_change(item: LegalRequest, change: Change) -> list[Operation]:
     return _adding(item, counts)
 
 
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def period(start: str | None, end: str | None, today: date) -> tuple[date, date]:
-    try:
-        first = date.fromisoformat(start) if start else date(today.year, 1, 1)
-        last = date.fromisoformat(end) if end else today
-    except ValueError:
-        raise BadRequest("from and to are dates: YYYY-MM-DD.", code="invalid_field",
-                         field="from" if start and not _is_date(start) else "to") from None
+    """[from, to] by day received; with one end only, the other is a year from it (to: not after today)."""
+    for name, value in (("from", start), ("to", end)):
+        if value is not None and not (DATE.match(value) and _is_date(value)):
+            raise BadRequest(f"{name} is a date: YYYY-MM-DD.", code="invalid_field", field=name)
+    last = date.fromisoformat(end) if end else None
+    first = date.fromisoformat(start) if start else None
+    if first is None:
+        first = date((last or today).year, 1, 1)
+    if last is None:
+        last = min(today, first + timedelta(days=364)) if start else today
+        last = max(last, first)
     if first > last:
         raise BadRequest("from must not be after to.", code="invalid_field", field="from")
     if (last - first).days + 1 > rules.MAX_DAYS:

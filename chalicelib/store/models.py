@@ -187,6 +187,7 @@ class LegalRequest(Model):
     document_count = NumberAttribute(default=0)
     refusals_recorded = NumberAttribute(default=0)  # refused attempts written into the audit trail
     verification_failed = BooleanAttribute(default=False)  # a call-back failed at least once (transparency)
+    tallied = BooleanAttribute(default=False)  # counted in the transparency tallies since its submission
     # Preservation holds. hold_state is always set ("none" until a hold starts), so the workflow can read it.
     hold_state = UnicodeAttribute(default="none")  # none | active | expired
     hold_expires_at = UnicodeAttribute(null=True)

@@ -91,3 +91,27 @@ def test_given_a_non_admin_then_the_directory_cannot_be_edited(client, issuer, e
     rep = bearer(issuer.mint(role="representative", sub="rep-eu-okafor", region="eu", mfa=True))
     for headers in (authority(issuer, FR), rep):
         assert put(client, "/v1/admin/contacts/eu", eu_contact, headers).status_code == 403
+
+
+def test_given_a_routing_change_then_the_directory_has_a_new_version_and_no_desk_is_left_without_a_contact(
+        client, issuer):
+    routing = client.http.get("/v1/admin/routing", headers=admin(issuer)).json_body["document"]
+    version = client.http.get("/v1/public/contacts").json_body["version"]
+    changed = {**routing, "regions": {**routing["regions"], "apac": {"name": "Asia-Pacific desk"}},
+               "countries": {**routing["countries"], "JP": "apac"}}
+    try:
+        assert put(client, "/v1/admin/routing", changed, admin(issuer)).status_code == 200
+        body = client.http.get("/v1/public/contacts?country=JP").json_body
+        assert body["version"] == version + 1
+        [japan] = body["jurisdictions"]
+        assert japan["region"] == "apac" and "default desk" in japan["rule"]
+        assert japan["contact"]["establishment"]["email"] == body["default"]["contact"]["establishment"]["email"]
+    finally:
+        put(client, "/v1/admin/routing", routing, admin(issuer))
+        directory.forget()
+
+
+def test_given_a_long_country_parameter_then_400_still_points_to_the_default_contact(client):
+    response = client.http.get("/v1/public/contacts?country=" + "F" * 30)
+    assert (response.status_code, response.json_body["code"]) == (400, "invalid_country")
+    assert response.json_body["default"]["contact"]

@@ -35,7 +35,7 @@ def _request(index: int, received: datetime, kind: str, country: str) -> LegalRe
         queue_region="eu", routing_rule="generated", received_at=isoformat(received),
         ack_due_at=isoformat(received + clock.acknowledge), due_at=isoformat(received + clock.resolve),
         legal_basis="x", reference=f"gen-{index}", description="d", language="en", body_sha256="0" * 64,
-        updated_at=isoformat(received), jurisdiction=country)
+        updated_at=isoformat(received), jurisdiction=country, tallied=True)
 
 
 class History:
@@ -190,6 +190,7 @@ def test_given_requests_through_the_api_then_they_are_counted_as_they_change(cli
     ("from=2031-13-01", "from", "invalid_field"), ("to=yesterday", "to", "invalid_field"),
     ("from=2031-02-01&to=2031-01-01", "from", "invalid_field"),
     ("from=2030-01-01&to=2031-06-30", "to", "period_too_long"),
+    ("from=20310101", "from", "invalid_field"), ("to=2031-W01-1", "to", "invalid_field"),
     ("format=xml", "format", "invalid_field"), ("country=FR", "country", "unknown_field"),
 ])
 def test_given_a_bad_period_then_400_naming_it(client, query, field, code):
@@ -215,3 +216,21 @@ def test_given_the_public_page_then_it_shows_the_directory_the_report_and_a_mont
     assert html.count('class="bar"') >= 6 and "2031-03" in html  # one bar segment per month and type at least
     assert 'id="counts-table"' in html and "Emergency disclosure requests:" in html
     assert client.http.get("/v1/public?from=nonsense").status_code == 400
+
+
+def test_given_one_end_of_the_period_then_the_other_is_a_year_from_it(client):
+    only_to = client.http.get("/v1/public/transparency?to=2025-06-30").json_body
+    assert (only_to["from"], only_to["to"]) == ("2025-01-01", "2025-06-30")
+    only_from = client.http.get("/v1/public/transparency?from=2025-01-01").json_body
+    assert (only_from["from"], only_from["to"]) == ("2025-01-01", "2025-12-31")
+
+
+def test_given_a_request_stored_before_tallies_then_its_changes_are_not_counted():
+    from chalicelib.domain.transparency import Report
+
+    old = _request(999_999, START, "data_disclosure", "FR")
+    old.tallied = False
+    assert transparency.on_change(old, Change("decided", "representative", "r", old.received_at,
+                                              {"outcome": "fulfilled"})) == []
+    report = Report(START.date(), START.date())
+    assert report.rows() == []

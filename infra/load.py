@@ -27,6 +27,10 @@ from pathlib import Path
 import requests
 
 
+TIMEOUT_SECONDS = 120
+UNANSWERED = 599  # no answer within the client's timeout (not an HTTP status the API sent)
+
+
 def _stack(state_dir: Path) -> tuple[str, dict]:
     stack = state_dir / "stack.json"
     if not stack.exists():
@@ -68,11 +72,11 @@ def main(argv: list[str] | None = None) -> int:
         session_local.session = session
         start = time.perf_counter()
         try:
-            response = session.post(f"{api}/v1/requests", json=body, timeout=60, headers={
+            response = session.post(f"{api}/v1/requests", json=body, timeout=TIMEOUT_SECONDS, headers={
                 "Authorization": f"Bearer {officer['token']}", "Idempotency-Key": key})
             status, request_id = response.status_code, (response.json() or {}).get("id")
         except (requests.RequestException, ValueError) as error:
-            status, request_id = 599, f"{type(error).__name__}"
+            status, request_id = UNANSWERED, f"{type(error).__name__}"
         with lock:
             results.append((officer["agency_id"], key, status, time.perf_counter() - start, request_id))
 
@@ -87,6 +91,15 @@ def main(argv: list[str] | None = None) -> int:
     with ThreadPoolExecutor(max_workers=args.workers) as pool:
         list(pool.map(submit, plan))
     elapsed = time.perf_counter() - started
+    # A client that got no answer, or a 5xx, sends the same submission again with the same key, as it should.
+    by_key = {key: (officer, body) for officer, key, body, _ in plan}
+    for _ in range(3):
+        answered = {key for _, key, status, _, _ in results if status == 201}
+        pending = [key for key in by_key if key not in answered]
+        if not pending:
+            break
+        with ThreadPoolExecutor(max_workers=min(args.workers, 10)) as pool:
+            list(pool.map(lambda key: send(by_key[key][0], key, by_key[key][1]), pending))
 
     statuses = Counter(status for _, _, status, _, _ in results)
     ids_by_key: dict[str, set[str]] = defaultdict(set)
@@ -95,8 +108,10 @@ def main(argv: list[str] | None = None) -> int:
             ids_by_key[key].add(request_id)
     latencies = sorted(seconds for _, _, _, seconds, _ in results)
     problems = []
-    if any(status >= 500 for status in statuses):
-        problems.append(f"5xx answers: {dict((s, n) for s, n in statuses.items() if s >= 500)}")
+    if any(500 <= status < UNANSWERED for status in statuses):
+        problems.append(f"5xx answers: {dict((s, n) for s, n in statuses.items() if 500 <= s < UNANSWERED)}")
+    if statuses[UNANSWERED]:
+        problems.append(f"{statuses[UNANSWERED]} submissions unanswered within {TIMEOUT_SECONDS} s (then retried)")
     twice = {key: ids for key, ids in ids_by_key.items() if len(ids) != 1}
     if twice:
         problems.append(f"{len(twice)} keys answered with more than one request id")

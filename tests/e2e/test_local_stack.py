@@ -193,17 +193,21 @@ def test_given_no_or_bad_tokens_then_401(stack):
     assert response.status_code == 401 and response.json()["code"] == "malformed_token"
 
 
-def test_given_the_readme_walkthrough_then_it_runs_as_written_with_the_promised_answers(stack):
+def readme_block(stack, heading: str) -> list[str]:
+    """Run the first ```sh block after ``heading`` in README.md, as written, against this stack; its lines."""
     readme = (ROOT / "README.md").read_text()
-    section = readme.index("## Try it")
-    start = readme.index("```sh", section) + len("```sh")
+    start = readme.index("```sh", readme.index(heading)) + len("```sh")
     script = readme[start:readme.index("```", start)]
     script = script.replace("http://127.0.0.1:8000", stack.url).replace(
         ".local/tokens.json", str(stack.state_dir / "tokens.json"))
     result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, capture_output=True, text=True,
                             timeout=120, env=clean_env() | {"STATE_DIR": str(stack.state_dir)})
-    assert result.returncode == 0, result.stderr
-    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    assert result.returncode == 0, result.stderr + result.stdout
+    return [line for line in result.stdout.splitlines() if line.strip()]
+
+
+def test_given_the_readme_walkthrough_then_it_runs_as_written_with_the_promised_answers(stack):
+    lines = readme_block(stack, "## Try it")
     answers = []
     for line in lines:
         try:
@@ -214,7 +218,7 @@ def test_given_the_readme_walkthrough_then_it_runs_as_written_with_the_promised_
     assert codes == [
         None, codes[1], None, None, 201, "idempotency_key_reused", None, None, None, "not_found",
         "unknown_field", "malformed_token", None, "illegal_transition", None, "agency_not_verified", None, None,
-        None, "agency_suspended", None], result.stdout
+        None, "agency_suspended", None], lines
     assert answers[0]["status"] == "ok"
     created = answers[3]
     assert (created["status"], created["region"]) == ("assigned", "eu")
@@ -226,17 +230,8 @@ def test_given_the_readme_walkthrough_then_it_runs_as_written_with_the_promised_
 
 
 def test_given_the_evidence_walkthrough_then_a_document_round_trips_and_the_receipt_verifies(stack):
-    readme = (ROOT / "README.md").read_text()
-    section = readme.index("### Evidence")
-    start = readme.index("```sh", section) + len("```sh")
-    script = readme[start:readme.index("```", start)]
-    script = script.replace("http://127.0.0.1:8000", stack.url).replace(
-        ".local/tokens.json", str(stack.state_dir / "tokens.json"))
-    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, capture_output=True, text=True,
-                            timeout=120, env=clean_env() | {"STATE_DIR": str(stack.state_dir)})
-    assert result.returncode == 0, result.stderr + result.stdout
-    lines = [line for line in result.stdout.splitlines() if line.strip()]
-    assert len(lines) == 8, result.stdout
+    lines = readme_block(stack, "### Evidence")
+    assert len(lines) == 8, lines
     claims = json.loads(lines[0])
     assert set(claims) == {"agency_id", "body_sha256", "received_at", "request_id"}
     assert claims["agency_id"] == "fr-valmont-cyber" and claims["body_sha256"] == lines[1]

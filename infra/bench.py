@@ -200,7 +200,7 @@ def _measure(started: Any, samples: int, scale: float) -> dict[str, Any]:
         # Timers divided by `scale` from here on (settings are read once: read them again).
         os.environ["LIAISON_SLA_TIME_SCALE"] = str(scale)
         get_settings.cache_clear()
-        escalated = _escalation(http, authority, started, scale)
+        escalated = _escalation(http, authority, started)
 
     per_operation = {name: sum(counter_.values()) for name, counter_ in calls.items()}
     base_p50 = statistics.median(baseline)
@@ -257,7 +257,7 @@ def _transitions(started: Any, request_id: str) -> int:
     return sum(1 for e in events if e["type"].endswith("StateEntered"))
 
 
-def _escalation(http: Any, authority: dict[str, str], started: Any, scale: float) -> dict[str, Any]:
+def _escalation(http: Any, authority: dict[str, str], started: Any) -> dict[str, Any]:
     """20 removal orders nobody acknowledges: how late each first escalation fires after its scaled deadline,
     and the transitions of one that escalates twice and breaches."""
     body = json.dumps({"type": "terrorist_content_removal", "legal_basis": "bench", "reference": "BENCH-T",

@@ -167,11 +167,16 @@ def get_policies(call: Call) -> Reply:
     return Reply(200, policies(), PUBLIC_CACHE)
 
 
-class TransparencyQuery(Strict):
+class PageQuery(Strict):
+    """The report's period, by day received (YYYY-MM-DD)."""
+
     model_config = ConfigDict(populate_by_name=True)
 
     from_: Annotated[str, StringConstraints(max_length=10)] | None = Field(default=None, alias="from")
     to: Annotated[str, StringConstraints(max_length=10)] | None = None
+
+
+class TransparencyQuery(PageQuery):
     format: Literal["json", "csv"] = "json"
 
 
@@ -244,13 +249,6 @@ def get_transparency(call: Call) -> Response:
             "Content-Disposition": f'attachment; filename="liaison-transparency-{report.from_}-{report.to}.csv"'})
     return Response(body=report.model_dump(mode="json", by_alias=True, exclude_none=False), status_code=200,
                     headers={**PUBLIC_CACHE, "Content-Type": "application/json"})
-
-
-class PageQuery(Strict):
-    model_config = ConfigDict(populate_by_name=True)
-
-    from_: Annotated[str, StringConstraints(max_length=10)] | None = Field(default=None, alias="from")
-    to: Annotated[str, StringConstraints(max_length=10)] | None = None
 
 
 @routes.public("/v1/public", query=PageQuery, summary="The public page: the directory, the request types and the "

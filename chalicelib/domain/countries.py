@@ -18,5 +18,12 @@ def is_country(code: str) -> bool:
     return code in ISO_3166_ALPHA2
 
 
+def iso_keys(mapping: dict[str, object]) -> None:
+    """For validators of documents keyed by country: refuse keys that are not ISO 3166-1 alpha-2 codes."""
+    unknown = sorted(code for code in mapping if not is_country(code))
+    if unknown:
+        raise ValueError(f"not ISO 3166-1 alpha-2 codes: {', '.join(unknown[:5])}")
+
+
 # EU member states: where EU 2023/1543 (e-evidence) and its preservation rules apply.
 EU_MEMBER_STATES = frozenset("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split())

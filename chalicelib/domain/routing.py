@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from chalicelib.domain.countries import is_country
+from chalicelib.domain.countries import iso_keys
 from chalicelib.domain.deadlines import RequestType
 from chalicelib.domain.schema import Strict
 
@@ -32,9 +32,7 @@ class RoutingDocument(Strict):
     @field_validator("countries")
     @classmethod
     def _iso_countries(cls, value: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(code for code in value if not is_country(code))
-        if unknown:
-            raise ValueError(f"not ISO 3166-1 alpha-2 codes: {', '.join(unknown[:5])}")
+        iso_keys(value)
         return value
 
     @model_validator(mode="after")

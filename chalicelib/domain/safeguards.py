@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from chalicelib.domain.countries import EU_MEMBER_STATES, is_country
+from chalicelib.domain.countries import EU_MEMBER_STATES, iso_keys
 from chalicelib.domain.decisions import Outcome
 from chalicelib.domain.deadlines import RequestType
 from chalicelib.domain.schema import Strict
@@ -74,9 +74,7 @@ class RiskTiers(Strict):
     @field_validator("jurisdictions")
     @classmethod
     def _countries(cls, value: dict[str, RiskTier]) -> dict[str, RiskTier]:
-        unknown = sorted(code for code in value if not is_country(code))
-        if unknown:
-            raise ValueError(f"not ISO 3166-1 alpha-2 country codes: {', '.join(unknown[:5])}")
+        iso_keys(value)
         return value
 
     def tier(self, jurisdiction: str | None) -> RiskTier:

@@ -10,7 +10,7 @@ SLA_TIME_SCALE ?= 1
 STATE_DIR ?= .local
 AWS_PACKAGE_REGION ?= eu-west-1
 
-.PHONY: run test unit package lint-template token verify-audit bench load clean
+.PHONY: run test unit package lint-template token verify-audit bench load fuzz clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \
@@ -55,6 +55,11 @@ bench: $(INSTALLED)
 ## 500 concurrent submissions (50 workers, idempotency keys, random retries) against the running `make run`.
 load: $(INSTALLED)
 	@$(PY) -m infra.load --state-dir "$(STATE_DIR)"
+
+## The attack suite at length: schemathesis against its own `make run` stack, FUZZ_EXAMPLES per operation and mode.
+FUZZ_EXAMPLES ?= 200
+fuzz: $(INSTALLED)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest tests/e2e/test_attack.py -p no:cacheprovider -q
 
 clean:
 	rm -rf build .pytest_cache

@@ -65,6 +65,15 @@ class EmergencyLimits(BaseModel):
     officer_per_hour: int = Field(default=5, ge=1, le=10_000)
 
 
+class ObservabilitySettings(BaseSettings):
+    """Powertools' own switches, read when ``observability`` is imported (before the app's settings can be:
+    packaging imports the app with none of them set)."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    powertools_trace_disabled: bool = False
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LIAISON_", extra="ignore", frozen=True)
 

@@ -6,7 +6,7 @@ import re
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StrictBool, StringConstraints
+from pydantic import Field, StrictBool, StringConstraints
 
 from chalicelib.api.http import Call, Reply, Routes, Strict
 from chalicelib.api.views import AgencyPage, AgencyView
@@ -24,6 +24,7 @@ from chalicelib.store.representatives import RepresentativeRepository
 from chalicelib.errors import BadRequest, NotFound
 from chalicelib.notify.publisher import Publisher
 from chalicelib.store.agencies import AgencyRepository
+from chalicelib.domain.schema import View
 
 routes = Routes(__name__, tag="admin")
 agencies = AgencyRepository()
@@ -85,7 +86,7 @@ _standing_route(StandingChange.SUSPEND, "Suspend an agency: its live tokens are 
 _standing_route(StandingChange.REINSTATE, "Reinstate a suspended agency.")
 
 
-class RoutingView(BaseModel):
+class RoutingView(View):
     """The routing document in force, and who changed it last."""
 
     document: RoutingDocument
@@ -120,7 +121,7 @@ class NewRepresentative(Strict):
     available: StrictBool = True
 
 
-class RepresentativeView(BaseModel):
+class RepresentativeView(View):
     """A representative."""
 
     id: str
@@ -136,7 +137,7 @@ class RepresentativeView(BaseModel):
                    available=bool(rep.available))
 
 
-class RepresentativeList(BaseModel):
+class RepresentativeList(View):
     """The representatives of a region."""
 
     items: list[RepresentativeView]
@@ -166,7 +167,7 @@ def list_representatives(call: Call) -> RepresentativeList:
     return RepresentativeList(items=[RepresentativeView.of(r) for r in representatives.in_region(call.query.region)])
 
 
-class RiskTiersView(BaseModel):
+class RiskTiersView(View):
     """Risk tier per jurisdiction: in a ``high`` one, every fulfilment needs a second representative."""
 
     document: RiskTiers

@@ -8,16 +8,6 @@ import json
 import re
 from typing import Annotated, Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyPersistenceLayerError,
-    IdempotencyValidationError,
-)
 from pydantic import Field, StringConstraints
 
 from chalicelib.api.http import Call, Reply, Routes, Strict
@@ -30,6 +20,7 @@ from chalicelib.errors import BadRequest, Conflict, DependencyUnavailable, Unpro
 from chalicelib.services.desk import Desk
 from chalicelib.services.intake import Intake
 from chalicelib.settings import get_settings
+from chalicelib.store.models import Agency
 
 routes = Routes(__name__, tag="authorities")
 intake = Intake()
@@ -53,21 +44,30 @@ class Withdrawal(Strict):
     reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
 
 
-def _created(principal: Principal, submission: Submission, body_sha256: str, key: str | None) -> dict[str, Any]:
-    item = intake.submit(principal, submission, body_sha256=body_sha256, idempotency_key=key)
+def _created(principal: Principal, submission: Submission, body_sha256: str, key: str | None,
+             agency: Agency | None) -> dict[str, Any]:
+    item = intake.submit(principal, submission, body_sha256=body_sha256, idempotency_key=key, agency=agency)
     return RequestView.of(item).model_dump(mode="json", exclude_none=True)
 
 
 @functools.cache
-def _idempotency() -> tuple[IdempotencyConfig, Any]:
-    """``_created`` under Powertools idempotency: keyed by (agency, Idempotency-Key), checked on the body hash."""
+def _idempotency() -> tuple[Any, Any]:
+    """``_created`` under Powertools idempotency: keyed by (agency, Idempotency-Key), checked on the body hash.
+    Imported on the first keyed submission of a container, not with the app (a cold-start saving)."""
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+
     persistence = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table)
     config = IdempotencyConfig(event_key_jmespath="[agency_id, key]", payload_validation_jmespath="body_sha256",
                                raise_on_no_idempotency_key=True, expires_after_seconds=IDEMPOTENCY_SECONDS)
 
     @idempotent_function(data_keyword_argument="claim", persistence_store=persistence, config=config)
-    def created_once(*, claim: dict[str, str], principal: Principal, submission: Submission) -> dict[str, Any]:
-        return _created(principal, submission, claim["body_sha256"], claim["key"])
+    def created_once(*, claim: dict[str, str], principal: Principal, submission: Submission,
+                     agency: Agency | None) -> dict[str, Any]:
+        return _created(principal, submission, claim["body_sha256"], claim["key"], agency)
 
     return config, created_once
 
@@ -91,7 +91,7 @@ def _idempotency_key(call: Call) -> str | None:
     return key
 
 
-@routes.private("/v1/requests", "POST", roles=AUTHORITY, body=Submission, responses={201: RequestView},
+@routes.private("/v1/requests", "POST", roles=AUTHORITY, body=Submission, responses={201: RequestView}, errors=(429,),
                 headers={"Idempotency-Key": "1 to 128 of A-Z a-z 0-9 . _ : - ; makes retries of this submission safe"},
                 summary="Submit a legal request. Send an Idempotency-Key header to make retries safe: the same key "
                         "and body return the same request; the same key with another body is refused (422).")
@@ -101,14 +101,20 @@ def submit_request(call: Call) -> Reply:
     key = _idempotency_key(call)
     body_sha256 = canonical_sha256(call.request.raw_body)
     if key is None:
-        body = _created(principal, submission, body_sha256, None)
+        body = _created(principal, submission, body_sha256, None, call.agency)
     else:
+        from aws_lambda_powertools.utilities.idempotency.exceptions import (
+            IdempotencyAlreadyInProgressError,
+            IdempotencyPersistenceLayerError,
+            IdempotencyValidationError,
+        )
+
         config, created_once = _idempotency()
         # An attempt that dies mid-way holds the key only until this invocation's timeout, not for a day.
         config.register_lambda_context(call.request.lambda_context)
         try:
             body = created_once(claim={"agency_id": principal.agency_id, "key": key, "body_sha256": body_sha256},
-                                principal=principal, submission=submission)
+                                principal=principal, submission=submission, agency=call.agency)
         except IdempotencyValidationError:
             raise Unprocessable("This Idempotency-Key was used with a different body.",
                                 code="idempotency_key_reused", field="Idempotency-Key") from None

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
 
 from chalicelib.api.authorities import desk
 from chalicelib.api.http import Call, Reply, Routes
 from chalicelib.auth.principal import Role
 from chalicelib.services.documents import Documents, NewDocument
 from chalicelib.store.models import Document
+from chalicelib.domain.schema import View
 
 routes = Routes(__name__, tag="documents")
 documents = Documents(requests=desk.requests)
 PARTIES = {Role.AUTHORITY, Role.REPRESENTATIVE}
 
 
-class DocumentView(BaseModel):
+class DocumentView(View):
     """A document of a request: what was declared and whether the uploaded bytes matched it."""
 
     document_id: str
@@ -40,7 +40,7 @@ class DocumentView(BaseModel):
                    upload_expires_at=document.upload_expires_at, checked_at=document.checked_at)
 
 
-class UploadForm(BaseModel):
+class UploadForm(View):
     """A presigned POST: send every field, then the file last, as multipart/form-data to ``url``."""
 
     url: str
@@ -52,12 +52,12 @@ class DeclaredDocument(DocumentView):
     upload: UploadForm
 
 
-class DocumentList(BaseModel):
+class DocumentList(View):
     request_id: str
     items: list[DocumentView]
 
 
-class DownloadLink(BaseModel):
+class DownloadLink(View):
     url: str
     expires_at: str
 

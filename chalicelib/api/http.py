@@ -23,7 +23,7 @@ from chalicelib.auth.authorizer import jwt_auth
 from chalicelib.auth.principal import Principal, Role
 from chalicelib.clock import app_clock
 from chalicelib.domain.agencies import Standing
-from chalicelib.domain.schema import Strict  # noqa: F401 - re-exported for route schemas
+from chalicelib.domain.schema import Strict, View  # noqa: F401 - re-exported for route schemas
 from chalicelib.auth.tokens import LEEWAY_SECONDS
 from chalicelib.errors import (
     BadRequest,
@@ -36,6 +36,7 @@ from chalicelib.errors import (
 )
 from chalicelib.observability import logger, metrics
 from chalicelib.store.agencies import AgencyRepository
+from chalicelib.store.models import Agency
 
 MAX_BODY_BYTES = 256 * 1024
 # Tokens travel in the Authorization header only: query strings end up in logs.
@@ -43,7 +44,7 @@ TOKEN_QUERY_PARAMETERS = frozenset({"access_token", "id_token", "token", "jwt", 
 OPERATION_ATTRIBUTE = "__liaison_operation__"
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(View):
     code: str
     message: str
     field: str | None = None
@@ -61,6 +62,8 @@ class Operation:
     responses: dict[int, type[BaseModel] | None] = field(default_factory=dict)
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)  # optional request headers: name → description
+    errors: tuple[int, ...] = ()  # error statuses beyond the ones every operation of its kind can answer
+    also_as: tuple[str, ...] = ()  # other media types of the success response (text), chosen by the query
 
     @property
     def public(self) -> bool:
@@ -76,6 +79,7 @@ class Call:
     body: Any = None
     query: Any = None
     params: dict[str, str] = field(default_factory=dict)
+    agency: Agency | None = None  # an authority's agency, as the guard read it on this call
 
     @property
     def caller(self) -> Principal:
@@ -102,7 +106,8 @@ def error_response(error: LiaisonError) -> Response:
                     headers={"Content-Type": "application/json", **error.headers})
 
 
-def _principal(request: Request, roles: frozenset[Role]) -> Principal:
+def _principal(request: Request, roles: frozenset[Role]) -> tuple[Principal, Agency | None]:
+    """The caller, and for an authority the agency the standing check read (handlers reuse it)."""
     if TOKEN_QUERY_PARAMETERS & {name.lower() for name in (request.query_params or {})}:
         raise Unauthorized("Tokens are accepted in the Authorization header only.", code="token_in_query")
     context = (request.context or {}).get("authorizer") or {}
@@ -119,11 +124,11 @@ def _principal(request: Request, roles: frozenset[Role]) -> Principal:
     if principal.role not in roles:
         raise Forbidden("This operation is not open to your role.", code="role_not_allowed")
     if principal.role is Role.AUTHORITY:
-        _ensure_agency_in_standing(str(principal.agency_id))
-    return principal
+        return principal, _agency_in_standing(str(principal.agency_id))
+    return principal, None
 
 
-def _ensure_agency_in_standing(agency_id: str) -> None:
+def _agency_in_standing(agency_id: str) -> Agency:
     """Checked on every call, not cached: a suspension refuses live tokens from the next request on."""
     agency = AgencyRepository().get(agency_id)
     if agency is None:
@@ -132,6 +137,7 @@ def _ensure_agency_in_standing(agency_id: str) -> None:
         raise Forbidden("Your agency's access is suspended. Contact the platform.", code="agency_suspended")
     if agency.standing != Standing.VERIFIED:
         raise Forbidden("Your agency is not verified yet.", code="agency_not_verified")
+    return agency
 
 
 def _field_path(error: dict[str, Any]) -> str:
@@ -190,18 +196,19 @@ class Routes:
 
     def public(self, path: str, method: str = "GET", *, summary: str,
                responses: dict[int, type[BaseModel] | None], query: type[BaseModel] | None = None,
-               content_type: str = "application/json") -> Callable[[Handler], Handler]:
-        operation = Operation(method, path, summary, self.tag, frozenset(), None, query, responses, content_type)
+               content_type: str = "application/json", also_as: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
+        operation = Operation(method, path, summary, self.tag, frozenset(), None, query, responses, content_type,
+                              also_as=also_as)
         return self._register(operation)
 
     def private(self, path: str, method: str = "GET", *, summary: str, roles: set[Role],
                 responses: dict[int, type[BaseModel] | None], body: type[BaseModel] | None = None,
                 query: type[BaseModel] | None = None, headers: dict[str, str] | None = None,
-                ) -> Callable[[Handler], Handler]:
+                errors: tuple[int, ...] = ()) -> Callable[[Handler], Handler]:
         if not roles:
             raise ValueError(f"{method} {path}: a private route needs at least one role")
         operation = Operation(method, path, summary, self.tag, frozenset(roles), body, query, responses,
-                              headers=headers or {})
+                              headers=headers or {}, errors=errors)
         return self._register(operation)
 
     def _register(self, operation: Operation) -> Callable[[Handler], Handler]:
@@ -212,7 +219,7 @@ class Routes:
             def view(**params: str) -> Response:
                 request = self.blueprint.current_request
                 try:
-                    principal = None if operation.public else _principal(request, operation.roles)
+                    principal, agency = (None, None) if operation.public else _principal(request, operation.roles)
                     call = Call(
                         request=request,
                         principal=principal,
@@ -220,6 +227,7 @@ class Routes:
                         query=_validate(operation.query, dict(request.query_params or {}), "query")
                         if operation.query else None,
                         params=params,
+                        agency=agency,
                     )
                     return _render(handler(call), default_status)
                 except LiaisonError as error:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pydantic import BaseModel
 
 from chalicelib.api.http import Call, Routes
 from chalicelib.auth.principal import Role
 from chalicelib.clock import isoformat
+from chalicelib.domain.schema import View
 
 routes = Routes(__name__, tag="identity")
 
 
-class CallerView(BaseModel):
+class CallerView(View):
     """The authenticated caller."""
 
     subject: str

@@ -26,8 +26,14 @@ _STANDARD_ERRORS = {
     401: "No valid bearer token.",
     403: "The caller's role may not use this operation.",
     404: "Not found (or not yours).",
+    409: "The request's current state does not allow this (the code says why); read it again.",
     413: "The body is too large.",
+    415: "The body is not JSON.",
+    422: "Well-formed, but not acceptable here (the code says why).",
+    429: "Too many; retry after the Retry-After seconds.",
+    503: "A dependency (token issuer, database, key or evidence store) is unavailable; retry shortly.",
 }
+_CHANGES = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def operations(app: Chalice) -> list[Operation]:
@@ -49,9 +55,14 @@ def _error_codes(operation: Operation) -> list[int]:
         codes += [401, 403]
     if _PATH_PARAMETER.search(operation.path):
         codes.append(404)
+    if not operation.public and operation.method in _CHANGES:
+        codes += [409, 422]
     if operation.body:
-        codes.append(413)
-    return codes
+        codes += [413, 415]
+    codes += operation.errors
+    if not operation.public:
+        codes.append(503)
+    return sorted(set(codes))
 
 
 def build(app: Chalice, *, server_url: str, version: str) -> dict[str, Any]:
@@ -86,7 +97,9 @@ def build(app: Chalice, *, server_url: str, version: str) -> dict[str, Any]:
         if parameters:
             item["parameters"] = parameters
         if op.body:
-            item["requestBody"] = {"required": True, "content": {
+            # No body is read as {}: the body is required only if the model has a required field.
+            required = bool(op.body.model_json_schema().get("required"))
+            item["requestBody"] = {"required": required, "content": {
                 "application/json": {"schema": refs[(op.body, "validation")]}}}
         if op.public:
             item["security"] = []
@@ -100,6 +113,9 @@ def build(app: Chalice, *, server_url: str, version: str) -> dict[str, Any]:
                 response["content"] = {op.content_type: {"schema": refs[(model, "serialization")]}}
             elif op.content_type != "application/json":
                 response["content"] = {op.content_type: {"schema": {"type": "string"}}}
+            if 200 <= status < 300 and op.also_as:
+                response.setdefault("content", {}).update({media: {"schema": {"type": "string"}}
+                                                           for media in op.also_as})
             item["responses"][str(status)] = response
         for status in _error_codes(op):
             item["responses"].setdefault(str(status), {

@@ -6,7 +6,7 @@ import functools
 from typing import Annotated, Any, Literal
 
 from chalice import Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from chalicelib import __version__, health
 from chalicelib.api import openapi, page
@@ -20,17 +20,18 @@ from chalicelib.domain.transparency import to_csv
 from chalicelib.services import directory, transparency
 from chalicelib.services.receipts import ReceiptSigner
 from chalicelib.settings import get_settings
+from chalicelib.domain.schema import View
 
 routes = Routes(__name__, tag="public")
 
 
-class DependencyStatus(BaseModel):
+class DependencyStatus(View):
     name: str
     kind: Literal["table", "state_machine", "topic", "bucket", "key"]
     reachable: bool
 
 
-class HealthReport(BaseModel):
+class HealthReport(View):
     """Reachability of every AWS dependency."""
 
     status: Literal["ok", "degraded"]
@@ -53,7 +54,7 @@ def get_health(call: Call) -> Reply:
     return Reply(200 if healthy else 503, report, {"Cache-Control": "no-store"})
 
 
-class PublicKey(BaseModel):
+class PublicKey(View):
     kty: str
     crv: str
     x: str
@@ -63,7 +64,7 @@ class PublicKey(BaseModel):
     alg: str
 
 
-class KeySet(BaseModel):
+class KeySet(View):
     """The public keys that sign receipts (JWKS, RFC 7517): check a receipt's signature with them."""
 
     keys: list[PublicKey]
@@ -79,7 +80,7 @@ def get_keys(call: Call) -> Reply:
     return Reply(200, KeySet.model_validate(receipts.jwks()), {"Cache-Control": "public, max-age=300"})
 
 
-class ContactEntry(BaseModel):
+class ContactEntry(View):
     """Where an authority of ``country`` writes: its region's representative or establishment."""
 
     country: str | None = None
@@ -89,7 +90,7 @@ class ContactEntry(BaseModel):
     contact: RegionContact | None = None  # None until an admin has published the region's contact
 
 
-class ContactsView(BaseModel):
+class ContactsView(View):
     """The public directory: where each jurisdiction's authorities write, and how to get an account."""
 
     version: int
@@ -131,7 +132,7 @@ def get_contacts(call: Call) -> Reply:
         return Reply(error.status, {**error.body(), "default": default}, PUBLIC_CACHE)
 
 
-class TypePolicy(BaseModel):
+class TypePolicy(View):
     """How the platform handles one type of request: its legal bases, what it must carry, and the targets."""
 
     type: RequestType
@@ -142,7 +143,7 @@ class TypePolicy(BaseModel):
     resolve_seconds: int
 
 
-class Policies(BaseModel):
+class Policies(View):
     """The request types the platform accepts, from the same policy its deadlines are computed with."""
 
     types: list[TypePolicy]
@@ -180,7 +181,7 @@ class TransparencyQuery(PageQuery):
     format: Literal["json", "csv"] = "json"
 
 
-class CountRow(BaseModel):
+class CountRow(View):
     country: str
     type: str
     fulfilled: int
@@ -191,7 +192,7 @@ class CountRow(BaseModel):
     total: int
 
 
-class Timing(BaseModel):
+class Timing(View):
     received: int
     decided: int
     decided_within_deadline: int
@@ -204,18 +205,18 @@ class TypeTiming(Timing):
     type: str
 
 
-class EmergencyFigures(BaseModel):
+class EmergencyFigures(View):
     requests: int
     failed_verification: int
 
 
-class MonthCount(BaseModel):
+class MonthCount(View):
     month: str
     type: str
     received: int
 
 
-class TransparencyReport(BaseModel):
+class TransparencyReport(View):
     """Requests received in [from, to] (UTC days): counts by country × type × outcome, median times, the share
     decided within the deadline, emergencies (DSA Art. 15). Kept as requests change; medians per
     ``median_method``."""
@@ -238,6 +239,7 @@ def transparency_report(start: str | None, end: str | None) -> TransparencyRepor
 
 
 @routes.public("/v1/public/transparency", query=TransparencyQuery, responses={200: TransparencyReport},
+               also_as=("text/csv",),
                summary="The transparency report of requests received from..to (YYYY-MM-DD, at most 366 days; "
                        "default: this year so far), as JSON or ?format=csv (the count rows).")
 def get_transparency(call: Call) -> Response:

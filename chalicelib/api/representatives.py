@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StrictBool, StringConstraints
+from pydantic import Field, StrictBool, StringConstraints
 
 from chalicelib.api.authorities import desk
 from chalicelib.api.http import Call, Reply, Routes, Strict
@@ -12,6 +12,7 @@ from chalicelib.api.views import AuditEventView, AuditTrail, EventView, RequestS
 from chalicelib.auth.principal import Role
 from chalicelib.domain.decisions import Decision
 from chalicelib.domain.safeguards import Verification
+from chalicelib.domain.schema import View
 
 routes = Routes(__name__, tag="representatives")
 REPRESENTATIVE = {Role.REPRESENTATIVE}
@@ -26,7 +27,7 @@ class Acknowledgement(Strict):
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
 
 
-class QueuePage(BaseModel):
+class QueuePage(View):
     """Open requests of your region, soonest deadline first."""
 
     items: list[RequestSummary]
@@ -88,7 +89,7 @@ class MessageIn(Strict):
     body: Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
 
 
-class Conversation(BaseModel):
+class Conversation(View):
     """The questions and messages exchanged on a request, oldest first."""
 
     request_id: str

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
 
 from chalicelib.clock import normalize
 from chalicelib.domain.agencies import AgencyKind, Standing
@@ -13,9 +12,10 @@ from chalicelib.domain.intake import Emergency, Target
 from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.safeguards import RiskTier
 from chalicelib.store.models import Agency, Event, LegalRequest
+from chalicelib.domain.schema import View
 
 
-class RequestSummary(BaseModel):
+class RequestSummary(View):
     """A legal request as listed."""
 
     id: str
@@ -48,7 +48,7 @@ class RequestSummary(BaseModel):
         return cls(**cls.fields_of(item))
 
 
-class Routing(BaseModel):
+class Routing(View):
     """How the request was routed and who is next if nobody acts (representatives only)."""
 
     routing_rule: str
@@ -56,7 +56,7 @@ class Routing(BaseModel):
     escalation_chain: list[str] = []
 
 
-class Hold(BaseModel):
+class Hold(View):
     """A preservation hold: the data is kept until ``expires_at``; it can be extended once."""
 
     state: str  # active | expired
@@ -64,7 +64,7 @@ class Hold(BaseModel):
     extended: bool
 
 
-class Safeguards(BaseModel):
+class Safeguards(View):
     """What must happen before data leaves the platform, and where the request stands on it."""
 
     verification_required: bool  # an emergency disclosure: a call-back by another representative
@@ -125,7 +125,7 @@ class RequestView(RequestSummary):
         )
 
 
-class RequestPage(BaseModel):
+class RequestPage(View):
     """One page of requests, newest first; pass ``next_cursor`` back as ``cursor`` for the next."""
 
     items: list[RequestSummary]
@@ -145,7 +145,7 @@ AUTHORITY_KINDS = frozenset({
 })
 
 
-class EventView(BaseModel):
+class EventView(View):
     seq: int
     at: str
     kind: str
@@ -163,7 +163,7 @@ class EventView(BaseModel):
                    actor=event.actor, detail=detail)
 
 
-class AuditEventView(BaseModel):
+class AuditEventView(View):
     """An event as stored, with its links: ``hash = SHA-256(prev_hash ‖ canonical)``, where canonical is
     request_id|seq|at|kind|actor_role|actor (``\\`` and ``|`` escaped by a backslash) then ``|`` and
     ``detail`` exactly as given here."""
@@ -183,7 +183,7 @@ class AuditEventView(BaseModel):
                    detail=event.detail, prev_hash=event.prev_hash, hash=event.hash)
 
 
-class AuditTrail(BaseModel):
+class AuditTrail(View):
     """A request's hash-chained audit trail and whether it verifies; if not, the first bad link."""
 
     request_id: str
@@ -196,14 +196,14 @@ class AuditTrail(BaseModel):
     events: list[AuditEventView]
 
 
-class Timeline(BaseModel):
+class Timeline(View):
     """Every change of a request, oldest first, with its time, kind and actor."""
 
     request_id: str
     events: list[EventView]
 
 
-class AgencyView(BaseModel):
+class AgencyView(View):
     """A registered agency and its standing."""
 
     id: str
@@ -224,7 +224,7 @@ class AgencyView(BaseModel):
                    created_at=agency.created_at, updated_at=agency.updated_at, updated_by=agency.updated_by)
 
 
-class AgencyPage(BaseModel):
+class AgencyPage(View):
     """One page of the agency registry."""
 
     items: list[AgencyView]

@@ -17,9 +17,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
-from jwt import PyJWK
-
 from chalicelib.auth.principal import Principal, Role
 from chalicelib.clock import Clock
 from chalicelib.settings import TrustedIssuer
@@ -112,6 +109,11 @@ class TokenVerifier:
         self._keys = key_store or KeyStore()
 
     def verify(self, authorization: str | None) -> Principal:
+        # Imported here: only the authorizer function verifies tokens, and PyJWT brings in cryptography,
+        # which the API function's cold start need not pay for.
+        import jwt
+        from jwt import PyJWK
+
         token = self._bearer(authorization)
         try:
             header = jwt.get_unverified_header(token)

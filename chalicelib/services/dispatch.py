@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.clock import Clock, app_clock, isoformat, parse_instant
-from chalicelib.domain.assignment import assign, timers
+from chalicelib.domain.assignment import Assignment, assign, timers
 from chalicelib.domain.lifecycle import Status
 from chalicelib.notify.publisher import Publisher
 from chalicelib.observability import logger, metrics
@@ -39,9 +39,30 @@ class Dispatch:
         self._start(item)
         return item
 
+    def assign_unstored(self, item: LegalRequest, now: str) -> list[Change]:
+        """Assign a request that is about to be stored: its fields are set here and the returned ``assigned``
+        change is written in the creating transaction. Nobody available: no change, and the request is stored
+        as received, for ``dispatch`` to try again and alert the operators."""
+        assignment = self._assignment(item.region)
+        if assignment.assignee is None:
+            return []
+        change = self._assigned(assignment, now)
+        item.status, item.assignee = Status.ASSIGNED.value, assignment.assignee
+        item.escalation_chain, item.assignment_rule = list(assignment.chain), assignment.rule
+        return [change]
+
+    def _assignment(self, region: str) -> Assignment:
+        turn = self.representatives.next_turn(region)
+        return assign(self.representatives.candidates(region), turn)
+
+    @staticmethod
+    def _assigned(assignment: Assignment, now: str) -> Change:
+        return Change("assigned", "system", "router", now,
+                      {"assignee": assignment.assignee, "rule": assignment.rule,
+                       "escalation_chain": list(assignment.chain)})
+
     def _assign(self, item: LegalRequest) -> LegalRequest:
-        turn = self.representatives.next_turn(item.region)
-        assignment = assign(self.representatives.candidates(item.region), turn)
+        assignment = self._assignment(item.region)
         now = isoformat(self.clock.now())
         if assignment.assignee is None:
             logger.error("no representative available in region", extra={"region": item.region,
@@ -52,10 +73,7 @@ class Dispatch:
                 f"representative. Acknowledge by {item.ack_due_at}; due {item.due_at}. Assign someone now.",
                 item.request_id)
             return item
-        change = Change("assigned", "system", "router", now,
-                        {"assignee": assignment.assignee, "rule": assignment.rule,
-                         "escalation_chain": list(assignment.chain)})
-        return self.requests.apply(item, change, [
+        return self.requests.apply(item, self._assigned(assignment, now), [
             LegalRequest.status.set(Status.ASSIGNED.value), LegalRequest.assignee.set(assignment.assignee),
             LegalRequest.escalation_chain.set(list(assignment.chain)),
             LegalRequest.assignment_rule.set(assignment.rule),

@@ -18,7 +18,7 @@ from chalicelib.observability import metrics
 from chalicelib.services import config
 from chalicelib.settings import get_settings
 from chalicelib.store.agencies import AgencyRepository
-from chalicelib.store.models import ConfigEntry, LegalRequest, TargetAttribute
+from chalicelib.store.models import Agency, ConfigEntry, LegalRequest, TargetAttribute
 from chalicelib.store.requests import Change, Refused, RequestRepository
 from chalicelib.services.dispatch import Dispatch
 from chalicelib.services import transparency
@@ -74,7 +74,9 @@ class Intake:
                             code="mfa_required")
 
     def submit(self, principal: Principal, submission: Submission, *, body_sha256: str,
-               idempotency_key: str | None) -> LegalRequest:
+               idempotency_key: str | None, agency: Agency | None = None) -> LegalRequest:
+        """Store the request, assigned in the same transaction, and start its workflow. ``agency`` is the
+        caller's agency if the route guard already read it on this call (saves reading it again)."""
         agency_id = principal.agency_id
         assert agency_id is not None  # authority principals always carry one
         request_id = request_id_for(agency_id, idempotency_key)
@@ -86,7 +88,8 @@ class Intake:
                                     code="idempotency_key_reused")
             return self.dispatch.dispatch(existing)
 
-        agency = self.agencies.get(agency_id)
+        if agency is None or agency.agency_id != agency_id:
+            agency = self.agencies.get(agency_id)
         if agency is None:  # the guard checked it a moment ago; it was deleted since
             raise Forbidden("Your agency is not registered.", code="agency_unknown")
         received = self.clock.now()
@@ -112,10 +115,12 @@ class Intake:
         role, actor = actor_of(principal)
         emergency = submission.type is RequestType.EMERGENCY_DISCLOSURE
         limits, retry_after = self._emergency_limits(agency_id, principal.subject, received) if emergency else ([], 0)
+        tallies = transparency.on_submit(item)
+        assigned = self.dispatch.assign_unstored(item, now)  # nobody available: dispatch() below alerts
         try:
             self.requests.create(item, Change("submitted", role, actor, now,
                                               {"type": item.type, "region": region, "routing_rule": rule}),
-                                 [*limits, *transparency.on_submit(item)])
+                                 [*limits, *tallies], then=assigned)
         except Refused as refused:
             scope = ("agency", "officer")[refused.index]
             metrics.add_metric(name="EmergencyRateLimited", unit="Count", value=1)

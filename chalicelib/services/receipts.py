@@ -16,9 +16,6 @@ import json
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from chalicelib.aws import client
 from chalicelib.errors import DependencyUnavailable
@@ -39,6 +36,9 @@ def _coordinate(value: int) -> str:
 @functools.cache
 def _public_jwk(key_id: str) -> dict[str, str]:
     """The public key as a JWK; fetched once per process (the key does not change)."""
+    from cryptography.hazmat.primitives.asymmetric import ec  # imported on first use: see _signature
+    from cryptography.hazmat.primitives.serialization import load_der_public_key
+
     try:
         der = client("kms").get_public_key(KeyId=key_id)["PublicKey"]
     except (ClientError, BotoCoreError) as error:
@@ -78,5 +78,13 @@ class ReceiptSigner:
         except (ClientError, BotoCoreError) as error:
             raise DependencyUnavailable("The receipt could not be signed; nothing was stored. Retry shortly.",
                                         code="receipt_unavailable") from error
-        r, s = decode_dss_signature(der)  # KMS answers DER; JWS wants r ‖ s, 32 bytes each
-        return f"{signing_input}.{_b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
+        return f"{signing_input}.{_b64url(_signature(der))}"
+
+
+def _signature(der: bytes) -> bytes:
+    """KMS answers DER; JWS wants r ‖ s, 32 bytes each. cryptography is imported on first use, not with the
+    app: most invocations sign nothing, and it is a noticeable part of a cold start."""
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+    r, s = decode_dss_signature(der)
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big")

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import time
+
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib.domain.assignment import Candidate
 from chalicelib.errors import Conflict
 from chalicelib.store.models import ConfigEntry, Representative
+
+# A region's desk changes when an admin adds someone; assignment reads it on every submission. Like the
+# routing document, it is cached this long per Lambda container (and dropped at once in the one that wrote).
+CANDIDATES_CACHE_SECONDS = 30
+_candidates: dict[str, tuple[float, list[Candidate]]] = {}
+
+
+def forget() -> None:
+    """Drop the cached desks (after a change, and in tests)."""
+    _candidates.clear()
 
 
 class RepresentativeRepository:
@@ -14,7 +26,12 @@ class RepresentativeRepository:
         return list(Representative.by_region.query(region))
 
     def candidates(self, region: str) -> list[Candidate]:
-        return [Candidate(rep.rep_id, bool(rep.lead), bool(rep.available)) for rep in self.in_region(region)]
+        cached = _candidates.get(region)
+        if cached and time.monotonic() - cached[0] < CANDIDATES_CACHE_SECONDS:
+            return cached[1]
+        desk = [Candidate(rep.rep_id, bool(rep.lead), bool(rep.available)) for rep in self.in_region(region)]
+        _candidates[region] = (time.monotonic(), desk)
+        return desk
 
     def next_turn(self, region: str) -> int:
         """An atomic ADD: concurrent submissions each get their own turn, never a stale one."""
@@ -31,6 +48,7 @@ class RepresentativeRepository:
     def create(self, representative: Representative) -> Representative:
         try:
             representative.save(condition=Representative.rep_id.does_not_exist())
+            forget()
         except PutError as error:
             if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
                 raise Conflict(f"A representative '{representative.rep_id}' already exists.",

@@ -72,19 +72,24 @@ class RequestRepository:
         except DoesNotExist:
             return None
 
-    def create(self, item: LegalRequest, first: Change, also: Sequence[Operation] = ()) -> None:
-        """Store a new request with its first event, atomically; 409 if the id exists.
+    def create(self, item: LegalRequest, first: Change, also: Sequence[Operation] = (),
+               then: Sequence[Change] = ()) -> None:
+        """Store a new request with its first event (and the events ``then``, chained after it), atomically;
+        409 if the id exists.
 
         ``also`` adds writes to the same transaction (rate-limit counters); if one of their conditions fails,
         nothing is written and ``Refused(index)`` names which. A transaction that meets another one on the
         same items (two emergencies of one agency at once, on its counter) is tried again."""
-        event = _event(item.request_id, 1, first, audit.GENESIS)
-        item.last_event_seq, item.last_event_hash = 1, event.hash
+        events = [_event(item.request_id, 1, first, audit.GENESIS)]
+        for seq, change in enumerate(then, start=2):
+            events.append(_event(item.request_id, seq, change, events[-1].hash))
+        item.last_event_seq, item.last_event_hash = len(events), events[-1].hash
         for attempt in range(1, CREATE_ATTEMPTS + 1):
             try:
                 with TransactWrite(connection=connection()) as transaction:
                     transaction.save(item, condition=LegalRequest.request_id.does_not_exist())
-                    transaction.save(event, condition=Event.seq.does_not_exist())
+                    for event in events:
+                        transaction.save(event, condition=Event.seq.does_not_exist())
                     for operation in also:
                         operation(transaction)
                 return
@@ -92,7 +97,7 @@ class RequestRepository:
                 if error.cause_response_code != "TransactionCanceledException":
                     raise
                 reasons = [r.code if r is not None else None for r in error.cancellation_reasons]
-                for index, reason in enumerate(reasons[2:]):
+                for index, reason in enumerate(reasons[1 + len(events):]):
                     if reason == "ConditionalCheckFailed":
                         raise Refused(index) from None
                 if reasons[:1] == ["ConditionalCheckFailed"]:

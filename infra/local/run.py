@@ -134,7 +134,7 @@ class Stack:
         urllib.request.urlopen(request, timeout=5).close()  # noqa: S310 - loopback only
 
         api_env = self._provision(env)
-        chalice = self._spawn("api", [str(Path(sys.executable).with_name("chalice")), "local", "--host", HOST,
+        chalice = self._spawn("api", [sys.executable, "-m", "infra.local.gateway", "local", "--host", HOST,
                                       "--port", str(self.port), "--stage", "local", "--no-autoreload"],
                               {**env, **api_env})
         self._wait_until("api", chalice, lambda: _get(f"{self.api_url}/v1/health")[0] == 200)

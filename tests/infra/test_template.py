@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import zipfile
 import sys
 from pathlib import Path
 
 import pytest
 
 from chalicelib.settings import Settings
+from infra.bench import production_environment
 from chalicelib.store.models import MODELS
 from infra import template as cfn
 from infra.local import resources
@@ -25,13 +27,43 @@ def merged() -> dict:
 
 
 @pytest.fixture(scope="module")
-def packaged(tmp_path_factory) -> dict:
-    """`make package`'s output: chalice's generated template with ours merged in."""
+def package_dir(tmp_path_factory) -> Path:
+    """`make package`'s output directory."""
     out = tmp_path_factory.mktemp("package")
     result = subprocess.run([sys.executable, "-m", "infra.package", "--out", str(out)], cwd=ROOT,
                             capture_output=True, text=True)
     assert result.returncode == 0, f"make package failed:\n{result.stdout}\n{result.stderr}"
-    return json.loads((out / "sam.json").read_text())
+    return out
+
+
+@pytest.fixture(scope="module")
+def packaged(package_dir) -> dict:
+    """Chalice's generated template with ours merged in."""
+    return json.loads((package_dir / "sam.json").read_text())
+
+
+def test_given_the_bundle_then_every_module_has_unchecked_hash_bytecode_that_imports_without_sources(
+        package_dir, tmp_path):
+    """Lambda's /var/task is read-only: without .pyc files every cold start compiles every module."""
+    with zipfile.ZipFile(package_dir / "deployment.zip") as bundle:
+        names = set(bundle.namelist())
+        bundle.extractall(tmp_path)
+    sources = {name for name in names if name.endswith(".py")}
+    assert {"app.py", "chalicelib/api/http.py", "boto3/__init__.py"} <= sources
+    for source in sources:
+        folder, _, file = source.rpartition("/")
+        pyc = f"{folder + '/' if folder else ''}__pycache__/{file[:-3]}.cpython-311.pyc"
+        assert pyc in names, source
+    flags = int.from_bytes((tmp_path / "chalicelib/api/__pycache__/http.cpython-311.pyc").read_bytes()[4:8], "little")
+    assert flags == 0b01, "unchecked-hash: bit 0 (hash-based) set, bit 1 (check source) clear"
+    (tmp_path / "app.py").touch()  # a new mtime: unchecked-hash bytecode is used all the same
+    env = {**production_environment(), "PYTHONPATH": str(tmp_path), "PYTHONDONTWRITEBYTECODE": "1"}
+    probe = subprocess.run([sys.executable, "-S", "-v", "-c", "import app"], cwd=tmp_path, env=env,
+                           capture_output=True, text=True)
+    assert probe.returncode == 0, probe.stderr[-2000:]
+    loaded = set(re.findall(r"# code object from '?([^'\n]+\.pyc)", probe.stderr))
+    for module in ("__pycache__/app", "chalicelib/api/__pycache__/http", "botocore/__pycache__/client"):
+        assert str(tmp_path / f"{module}.cpython-311.pyc") in loaded, module
 
 
 def _keys(schema: list[dict]) -> dict[str, str]:

@@ -71,6 +71,25 @@ def test_given_the_submission_route_then_the_idempotency_header_is_documented(cl
     assert [(p["name"], p["in"], p["required"]) for p in parameters] == [("Idempotency-Key", "header", False)]
 
 
+def test_given_the_document_then_the_error_statuses_each_kind_of_operation_can_answer_are_declared(client):
+    document = client.http.get("/openapi.json").json_body
+    for path, item in document["paths"].items():
+        for method, op in item.items():
+            declared = set(op["responses"])
+            private, changes = bool(op["security"]), method in {"post", "put"}
+            assert ({"401", "403", "503"} <= declared) == private, (method, path)
+            assert ({"409", "422"} <= declared) == (private and changes), (method, path)
+            assert ({"413", "415"} <= declared) == ("requestBody" in op), (method, path)
+    assert "429" in document["paths"]["/v1/requests"]["post"]["responses"]
+
+
+def test_given_a_body_model_without_required_fields_then_the_body_is_optional(client):
+    """No body is read as {}: a body whose fields are all optional may be left out (curl -X POST …/acknowledge)."""
+    paths = client.http.get("/openapi.json").json_body["paths"]
+    assert paths["/v1/requests"]["post"]["requestBody"]["required"] is True
+    assert paths["/v1/requests/{request_id}/acknowledge"]["post"]["requestBody"]["required"] is False
+
+
 def test_given_the_docs_page_then_it_lists_every_route(client):
     response = client.http.get("/docs")
     assert response.status_code == 200

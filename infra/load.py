@@ -74,9 +74,15 @@ def main(argv: list[str] | None = None) -> int:
         try:
             response = session.post(f"{api}/v1/requests", json=body, timeout=TIMEOUT_SECONDS, headers={
                 "Authorization": f"Bearer {officer['token']}", "Idempotency-Key": key})
-            status, request_id = response.status_code, (response.json() or {}).get("id")
-        except (requests.RequestException, ValueError) as error:
+        except requests.RequestException as error:
             status, request_id = UNANSWERED, f"{type(error).__name__}"
+        else:
+            status = response.status_code
+            try:
+                answer = response.json() or {}
+            except ValueError:  # not JSON (a proxy's HTML page, say): still an answer with its status
+                answer = {"code": "not_json"}
+            request_id = answer.get("id") if status == 201 else answer.get("code")  # refusals: their code
         with lock:
             results.append((officer["agency_id"], key, status, time.perf_counter() - start, request_id))
 
@@ -121,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"submissions sent: {len(results)} ({args.requests} distinct, {len(results) - args.requests} retries) "
           f"by {args.workers} workers in {elapsed:.1f} s: {len(results) / elapsed:.1f} per second")
     print(f"answers: {dict(sorted(statuses.items()))}")
+    refusals = Counter(f"{status} {code}" for _, _, status, _, code in results if status != 201)
+    if refusals:
+        print(f"not 201, by code: {dict(sorted(refusals.items()))}")
     print(f"latency: p50 {statistics.median(latencies) * 1000:.0f} ms, "
           f"p95 {latencies[int(0.95 * (len(latencies) - 1))] * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms")
     print(f"accepted requests: {len(accepted)}")

@@ -19,6 +19,7 @@ import compileall
 import json
 import os
 import py_compile
+import stat
 import subprocess
 import sys
 import tempfile
@@ -79,7 +80,7 @@ def add_bytecode(bundle: Path) -> int:
                 target.writestr(info, data)
             for path in compiled:
                 entry = zipfile.ZipInfo(path.relative_to(root).as_posix(), date_time=BYTECODE_DATE)
-                entry.external_attr = 0o644 << 16
+                entry.external_attr = (stat.S_IFREG | 0o644) << 16
                 entry.compress_type = zipfile.ZIP_DEFLATED
                 target.writestr(entry, path.read_bytes())
         rewritten.replace(bundle)

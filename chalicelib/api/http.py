@@ -160,8 +160,16 @@ def _validate(model: type[BaseModel], data: Any, where: str) -> BaseModel:
                          field=name) from None
 
 
+def body_required(method: str, model: type[BaseModel]) -> bool:
+    """No body reads as {}, so a body is required only when its model has a required field, or when the
+    operation replaces a whole document (PUT): an empty PUT must not reset it to the defaults."""
+    return method == "PUT" or bool(model.model_json_schema().get("required"))
+
+
 def _body(request: Request, model: type[BaseModel]) -> BaseModel:
     raw = request.raw_body or b""
+    if not raw and request.method == "PUT":
+        raise BadRequest("Send the whole document as the JSON body.", code="missing_body")
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"The body exceeds {MAX_BODY_BYTES} bytes.")
     media_type = (request.headers or {}).get("content-type", "").split(";")[0].strip().lower()

@@ -17,7 +17,7 @@ from chalice import Chalice
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from chalicelib.api.http import OPERATION_ATTRIBUTE, ErrorBody, Operation
+from chalicelib.api.http import OPERATION_ATTRIBUTE, ErrorBody, Operation, body_required
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 _PATH_PARAMETER = re.compile(r"{([^}]+)}")
@@ -97,9 +97,7 @@ def build(app: Chalice, *, server_url: str, version: str) -> dict[str, Any]:
         if parameters:
             item["parameters"] = parameters
         if op.body:
-            # No body is read as {}: the body is required only if the model has a required field.
-            required = bool(op.body.model_json_schema().get("required"))
-            item["requestBody"] = {"required": required, "content": {
+            item["requestBody"] = {"required": body_required(op.method, op.body), "content": {
                 "application/json": {"schema": refs[(op.body, "validation")]}}}
         if op.public:
             item["security"] = []

@@ -33,9 +33,14 @@ class Dispatch:
         self.publisher = publisher or Publisher()
         self.clock = clock
 
-    def dispatch(self, item: LegalRequest) -> LegalRequest:
+    def dispatch(self, item: LegalRequest, *, assignment_tried: bool = False) -> LegalRequest:
+        """Assign the request if it is not yet (unless ``assign_unstored`` just found nobody: then the operators
+        are alerted without taking another turn), and start its workflow."""
         if item.status == Status.RECEIVED and item.assignee is None:
-            item = self._assign(item)
+            if assignment_tried:
+                self._alert_unassigned(item)
+            else:
+                item = self._assign(item)
         self._start(item)
         return item
 
@@ -65,19 +70,22 @@ class Dispatch:
         assignment = self._assignment(item.region)
         now = isoformat(self.clock.now())
         if assignment.assignee is None:
-            logger.error("no representative available in region", extra={"region": item.region,
-                                                                          "request_id": item.request_id})
-            metrics.add_metric(name="UnassignedRequests", unit="Count", value=1)
-            self.publisher.alert_operators(
-                f"Request {item.request_id} ({item.type}) reached region {item.region}, which has no available "
-                f"representative. Acknowledge by {item.ack_due_at}; due {item.due_at}. Assign someone now.",
-                item.request_id)
+            self._alert_unassigned(item)
             return item
         return self.requests.apply(item, self._assigned(assignment, now), [
             LegalRequest.status.set(Status.ASSIGNED.value), LegalRequest.assignee.set(assignment.assignee),
             LegalRequest.escalation_chain.set(list(assignment.chain)),
             LegalRequest.assignment_rule.set(assignment.rule),
         ])
+
+    def _alert_unassigned(self, item: LegalRequest) -> None:
+        logger.error("no representative available in region", extra={"region": item.region,
+                                                                      "request_id": item.request_id})
+        metrics.add_metric(name="UnassignedRequests", unit="Count", value=1)
+        self.publisher.alert_operators(
+            f"Request {item.request_id} ({item.type}) reached region {item.region}, which has no available "
+            f"representative. Acknowledge by {item.ack_due_at}; due {item.due_at}. Assign someone now.",
+            item.request_id)
 
     def plan(self, item: LegalRequest) -> dict[str, Any]:
         """The execution input: who to notify, in which order, and how long to wait for each."""

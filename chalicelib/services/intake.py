@@ -116,7 +116,7 @@ class Intake:
         emergency = submission.type is RequestType.EMERGENCY_DISCLOSURE
         limits, retry_after = self._emergency_limits(agency_id, principal.subject, received) if emergency else ([], 0)
         tallies = transparency.on_submit(item)
-        assigned = self.dispatch.assign_unstored(item, now)  # nobody available: dispatch() below alerts
+        assigned = self.dispatch.assign_unstored(item, now)  # nobody available: dispatch() below alerts once
         try:
             self.requests.create(item, Change("submitted", role, actor, now,
                                               {"type": item.type, "region": region, "routing_rule": rule}),
@@ -134,7 +134,7 @@ class Intake:
             item = self.requests.apply(item, Change("flagged", "system", "intake", now,
                                                     {"reason": "first_emergency_from_agency"}),
                                        [LegalRequest.first_emergency.set(True)])
-        item = self.dispatch.dispatch(item)
+        item = self.dispatch.dispatch(item, assignment_tried=True)
         if item.first_emergency:
             self.dispatch.publisher.tell_lead(
                 item.region, list(item.escalation_chain or []), item.request_id,

@@ -97,6 +97,8 @@ class RequestRepository:
                 if error.cause_response_code != "TransactionCanceledException":
                     raise
                 reasons = [r.code if r is not None else None for r in error.cancellation_reasons]
+                # PynamoDB sends puts before updates, whatever the order of the calls: the request and its
+                # events come first, then ``also``, which must therefore hold updates only (counters, tallies).
                 for index, reason in enumerate(reasons[1 + len(events):]):
                     if reason == "ConditionalCheckFailed":
                         raise Refused(index) from None

@@ -105,6 +105,8 @@ def main() -> int:
 
     patch()
     sys.argv[0] = "chalice"
+    if "local" in sys.argv and "--no-autoreload" not in sys.argv:
+        sys.argv.append("--no-autoreload")  # the reloader restarts plain `chalice`, without the patch
     return chalice_main()
 
 

@@ -43,3 +43,42 @@ def test_given_a_template_without_gateway_responses_then_patching_fails_plainly(
     empty.write_text(json.dumps({"Resources": {}}))
     with pytest.raises(LookupError, match="GatewayResponses"):
         gateway.gateway_responses(json.loads(empty.read_text()))
+
+
+def test_given_the_patched_local_server_then_gateway_errors_and_unknown_methods_answer_as_the_template_says():
+    import socket
+    import threading
+    import urllib.error
+    import urllib.request
+
+    from chalice import Chalice
+    from chalice.config import Config
+    from chalice.local import LocalDevServer
+
+    gateway.patch()
+    app = Chalice(app_name="probe")
+
+    @app.route("/hello")
+    def hello():
+        return {"hello": "world"}
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = LocalDevServer(app, Config.create(), "127.0.0.1", port)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        def call(method, path):
+            request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method)
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
+                    return response.status, json.loads(response.read())
+            except urllib.error.HTTPError as error:
+                return error.code, json.loads(error.read())
+
+        assert call("GET", "/hello") == (200, {"hello": "world"})
+        for method, path in (("GET", "/nowhere"), ("TRACE", "/nowhere"), ("QUERY", "/nowhere")):
+            status, body = call(method, path)
+            assert (status, body["code"]) == (404, "not_found"), (method, path)
+    finally:
+        server.shutdown()

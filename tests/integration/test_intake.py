@@ -384,3 +384,41 @@ def test_given_a_non_authority_then_authority_routes_answer_403(client, issuer, 
     response = client.http.request(method, path, headers={"Authorization": f"Bearer {token}"},
                                    body=json.dumps(submission()).encode() if method == "POST" else b"")
     assert (response.status_code, response.json_body["code"]) == (403, "role_not_allowed")
+
+
+def test_given_nobody_available_in_the_region_then_stored_as_received_one_turn_taken_and_one_alert(local_resources):
+    """The desk is asked once: the submission finds nobody, is stored as received (its only event
+    `submitted`), its workflow starts, and the operators are told once."""
+    from chalicelib.auth.principal import Principal, Role
+    from chalicelib.domain.intake import Submission
+    from chalicelib.services.dispatch import Dispatch
+    from chalicelib.services.intake import Intake
+    from chalicelib.store.requests import RequestRepository
+
+    class Nobody:
+        turns: list[str] = []
+
+        def next_turn(self, region):
+            self.turns.append(region)
+            return len(self.turns) - 1
+
+        def candidates(self, region):
+            return []
+
+    class Operators:
+        alerts: list[str] = []
+
+        def alert_operators(self, text, request_id):
+            self.alerts.append(text)
+            return True
+
+    nobody, operators = Nobody(), Operators()
+    intake = Intake(dispatch=Dispatch(representatives=nobody, publisher=operators))
+    officer = Principal("officer-1", Role.AUTHORITY, "test", 2_000_000_000, agency_id=FR)
+    item = intake.submit(officer, Submission.model_validate(submission()), body_sha256="0" * 64,
+                         idempotency_key=None)
+    stored = RequestRepository().get(item.request_id)
+    assert (stored.status, stored.assignee, stored.last_event_seq) == ("received", None, 1)
+    assert nobody.turns == ["eu"]
+    assert len(operators.alerts) == 1 and "no available representative" in operators.alerts[0]
+    assert len(executions_named(local_resources, item.request_id)) == 1

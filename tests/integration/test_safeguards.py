@@ -230,6 +230,14 @@ def test_given_broken_risk_tiers_then_400_and_the_tiers_stand(client, issuer, hi
     assert client.http.get("/v1/admin/risk-tiers", headers=rep(issuer)).status_code == 403
 
 
+def test_given_a_put_without_a_body_then_400_and_the_tiers_stand(client, issuer, high_risk_es):
+    """A missing body reads as {}; for a whole-document PUT that would reset the tiers to the defaults."""
+    response = client.http.put("/v1/admin/risk-tiers", body=b"", headers=admin(issuer))
+    assert (response.status_code, response.json_body["code"]) == (400, "missing_body")
+    assert client.http.get("/v1/admin/risk-tiers", headers=admin(issuer)).json_body["document"]["jurisdictions"][
+        "ES"] == "high"
+
+
 def test_given_safeguard_steps_then_the_authority_timeline_does_not_show_them(client, issuer, high_risk_es):
     request_id = acknowledged_emergency(client, issuer, ES)
     base = f"/v1/requests/{request_id}"

@@ -88,6 +88,8 @@ def test_given_a_body_model_without_required_fields_then_the_body_is_optional(cl
     paths = client.http.get("/openapi.json").json_body["paths"]
     assert paths["/v1/requests"]["post"]["requestBody"]["required"] is True
     assert paths["/v1/requests/{request_id}/acknowledge"]["post"]["requestBody"]["required"] is False
+    puts = [item["put"] for item in paths.values() if "put" in item]
+    assert puts and all(op["requestBody"]["required"] is True for op in puts)  # a PUT replaces a whole document
 
 
 def test_given_the_docs_page_then_it_lists_every_route(client):

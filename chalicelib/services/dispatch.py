@@ -47,7 +47,7 @@ class Dispatch:
     def assign_unstored(self, item: LegalRequest, now: str) -> list[Change]:
         """Assign a request that is about to be stored: its fields are set here and the returned ``assigned``
         change is written in the creating transaction. Nobody available: no change, and the request is stored
-        as received, for ``dispatch`` to try again and alert the operators."""
+        as received; ``dispatch(item, assignment_tried=True)`` then alerts the operators."""
         assignment = self._assignment(item.region)
         if assignment.assignee is None:
             return []

@@ -68,7 +68,6 @@ def render(responses: dict[str, dict[str, Any]], status: int, headers: dict[str,
     if declared is None:
         return status, headers, body or b""
     rendered = declared["ResponseTemplates"]["application/json"]
-    json.loads(rendered)  # the template must hold JSON; fail loudly here rather than send garbage
     return (int(declared.get("StatusCode", status)), {**headers, "Content-Type": "application/json"},
             rendered.encode())
 
@@ -80,6 +79,8 @@ def patch(template_path: Path = TEMPLATE) -> None:
     if getattr(original, _MARK, False):
         return
     responses = gateway_responses(json.loads(template_path.read_text(encoding="utf-8")))
+    for declared in responses.values():  # each must hold JSON: fail at start rather than send garbage
+        json.loads(declared["ResponseTemplates"]["application/json"])
 
     @functools.wraps(original)
     def send_error_response(self: Any, error: Any) -> None:

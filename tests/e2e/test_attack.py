@@ -33,7 +33,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.e2e.test_local_stack import READY_LIMIT_SECONDS, Running
+from tests.e2e.test_local_stack import ready
 from tests.helpers import submission
 
 pytestmark = pytest.mark.e2e
@@ -47,10 +47,7 @@ REAL_REQUEST_KINDS = ("data_disclosure", "preservation", "content_removal", "eme
 
 @pytest.fixture(scope="module")
 def attacked(tmp_path_factory):
-    running = Running(tmp_path_factory.mktemp("attack-state"))
-    if not running.ready.wait(READY_LIMIT_SECONDS):
-        running.interrupt()
-        pytest.fail("no ready line within 90 s:\n" + "".join(running.lines))
+    running = ready(tmp_path_factory.mktemp("attack-state"))
     seeded = json.loads((running.state_dir / "tokens.json").read_text())
     fr = next(a for a in seeded["authorities"] if a["agency_id"] == "fr-valmont-cyber")
     eu = next(r for r in seeded["representatives"] if r["region"] == "eu" and not r["lead"])

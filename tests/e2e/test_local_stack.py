@@ -95,14 +95,20 @@ class Running:
         assert any(line.startswith("Stopping Liaison") for line in self.lines), self.lines
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    running = Running(tmp_path_factory.mktemp("state"))
+def ready(state_dir: Path) -> Running:
+    """`make run` started and its ready line seen (the test fails, and the stack stops, otherwise)."""
+    running = Running(state_dir)
     started = time.monotonic()
     if not running.ready.wait(READY_LIMIT_SECONDS):
         running.interrupt()
         pytest.fail("no ready line within 90 s:\n" + "".join(running.lines))
     running.startup_seconds = time.monotonic() - started
+    return running
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    running = ready(tmp_path_factory.mktemp("state"))
     yield running
     if running.process.poll() is None:
         running.interrupt()

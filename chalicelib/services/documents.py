@@ -216,14 +216,18 @@ class Documents:
             detail["reason"] = reason
         if version:
             detail["object_version"] = version
-        actions = [Document.status.set(status), Document.checked_at.set(now)]
-        if reason:
-            actions.append(Document.reason.set(reason))
-        if version:
-            actions.append(Document.object_version.set(version))
+
+        def actions() -> list:
+            # A new list for every attempt: PynamoDB appends the version increment to the list it is given,
+            # so a list reused by the retry would carry the increment twice (a ValidationException).
+            return [Document.status.set(status), Document.checked_at.set(now),
+                    *([Document.reason.set(reason)] if reason else []),
+                    *([Document.object_version.set(version)] if version else [])]
+
         try:
             self._append(document.request_id, Change(f"document_{status}", "system", "evidence", now, detail),
-                         also=[lambda t: t.update(document, actions=actions, condition=Document.status == "pending")])
+                         also=[lambda t: t.update(document, actions=actions(),
+                                                  condition=Document.status == "pending")])
         except Conflict:
             logger.info("document settled concurrently", extra={"document_id": document.document_id})
         return self._document(document.request_id, document.document_id)

@@ -141,3 +141,29 @@ def test_given_nothing_uploaded_before_the_form_expires_then_the_document_is_rej
     officer = bearer(issuer.mint(role="authority", sub="officer-1", agency_id=FR, now=fixed_clock.now().timestamp()))
     document = listed(client, issuer, request_id, officer)[declared["document_id"]]
     assert (document["status"], document["reason"]) == ("rejected", "not_uploaded")
+
+
+def test_given_the_request_changes_while_the_document_is_checked_then_the_retry_settles_it(
+        client, issuer, request_id, monkeypatch):
+    """The workflow often writes the request (its task token) while a document is checked: the first write
+    meets a stale version and is retried on a fresh read, which must settle the document, not answer 500."""
+    from chalicelib.store.models import LegalRequest
+    from chalicelib.store.requests import RequestRepository
+
+    declared = declare(client, issuer, request_id).json_body
+    upload(declared)
+    original = RequestRepository.apply
+    attempts = []
+
+    def changed_meanwhile(self, item, change, actions, also=()):
+        attempts.append(change.kind)
+        if len(attempts) == 1:  # a concurrent writer bumps the version between the read and this write
+            LegalRequest.get(item.request_id, consistent_read=True).update(
+                actions=[LegalRequest.updated_at.set(item.updated_at)])
+        return original(self, item, change, actions, also=also)
+
+    monkeypatch.setattr(RequestRepository, "apply", changed_meanwhile)
+    document = listed(client, issuer, request_id)[declared["document_id"]]
+    assert document["status"] == "stored" and attempts == ["document_stored", "document_stored"]
+    trail = client.http.get(f"/v1/requests/{request_id}/audit", headers=rep(issuer)).json_body
+    assert trail["verified"] and [e["kind"] for e in trail["events"]].count("document_stored") == 1

@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
 
     results: list[tuple[str, str, int, float, str | None]] = []
     lock = threading.Lock()
+    first_errors: dict[str, str] = {}  # the first message of each kind of failed call, to tell why
     session_local = threading.local()
 
     def send(officer: dict, key: str, body: dict) -> None:
@@ -76,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
                 "Authorization": f"Bearer {officer['token']}", "Idempotency-Key": key})
         except requests.RequestException as error:
             status, request_id = UNANSWERED, f"{type(error).__name__}"
+            with lock:
+                first_errors.setdefault(request_id, str(error)[:200])
         else:
             status = response.status_code
             try:
@@ -117,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     if any(500 <= status < UNANSWERED for status in statuses):
         problems.append(f"5xx answers: {dict((s, n) for s, n in statuses.items() if 500 <= s < UNANSWERED)}")
     if statuses[UNANSWERED]:
-        problems.append(f"{statuses[UNANSWERED]} submissions unanswered within {TIMEOUT_SECONDS} s (then retried)")
+        problems.append(f"{statuses[UNANSWERED]} submissions got no answer (a connection error, or nothing within "
+                        f"{TIMEOUT_SECONDS} s), then were sent again; first of each: {first_errors}")
     twice = {key: ids for key, ids in ids_by_key.items() if len(ids) != 1}
     if twice:
         problems.append(f"{len(twice)} keys answered with more than one request id")

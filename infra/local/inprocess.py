@@ -44,7 +44,7 @@ def start(state_dir: Path, *, parameters: dict[str, str] | None = None, stage: s
     })
     from infra.local import moto_patches
 
-    moto_patches.patch()  # moto's DynamoDB: one call at a time, transactions that cost what they touch
+    moto_patches.patch()  # the fixes of infra/local/moto_patches.py: thread-safe DynamoDB, cheaper parses
     mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
     mock.start()
 

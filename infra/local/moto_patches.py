@@ -1,4 +1,4 @@
-"""Three fixes to moto (pinned 5.2.5), for the tests and for `make run`'s moto server.
+"""Five fixes to moto (pinned 5.2.5), for the tests and for `make run`'s moto server.
 
 1. One call at a time. moto's DynamoDB is not thread-safe: a TransactWriteItems
    deep-copies the tables while another thread (the Step Functions interpreter,
@@ -16,6 +16,14 @@
    parses. The parse trees (of the definition and of each intrinsic function)
    are now kept per text; each execution still builds its own components from
    them, so no execution shares evaluation state with another.
+4. Each host routed once. moto's server finds the service for every request
+   by listing its own package directory (a stat per service, about 150) and
+   trying its URL patterns, 3 to 4 ms per request under one process-wide lock.
+   The answer depends only on the host name, so it is now kept per host.
+5. A retention check that reads one attribute. For each message it returns,
+   moto's SQS ReceiveMessage computes all the queue's attributes, counting every
+   message in the queue three times, to read the retention period. The outbox of
+   `make run` receives all the time, so under load this took most of moto's CPU.
 """
 
 from __future__ import annotations
@@ -137,10 +145,54 @@ def parse_state_machines_once() -> None:
     _tree_cache(intrinsic_parser.IntrinsicParser, lambda: intrinsic_parser.Preprocessor())
 
 
+_HOSTS_KEPT = 1024
+
+
+def route_hosts_once() -> None:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    original = DomainDispatcherApplication.get_backend_for_host
+    if getattr(original, _MARK, False):
+        return
+    routes: dict[str | None, Any] = {}
+
+    @functools.wraps(original)
+    def get_backend_for_host(self: Any, host: str | None) -> Any:
+        if host in routes:
+            return routes[host]
+        backend = original(self, host)
+        if len(routes) < _HOSTS_KEPT:  # host names come from requests: keep a bounded number
+            routes[host] = backend
+        return backend
+
+    setattr(get_backend_for_host, _MARK, True)
+    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
+
+
+def cheap_retention_check() -> None:
+    from moto.core.utils import unix_time
+    from moto.sqs.models import SQSBackend
+
+    original = SQSBackend.is_message_valid_based_on_retention_period
+    if getattr(original, _MARK, False):
+        return
+
+    @functools.wraps(original)
+    def is_message_valid_based_on_retention_period(self: Any, queue_name: str, message: Any) -> bool:
+        retention_period = int(self.get_queue(queue_name).message_retention_period)
+        return retention_period + message.sent_timestamp / 1000 > unix_time()
+
+    setattr(is_message_valid_based_on_retention_period, _MARK, True)
+    SQSBackend.is_message_valid_based_on_retention_period = (  # type: ignore[method-assign]
+        is_message_valid_based_on_retention_period)
+
+
 def patch() -> None:
     serialise_dynamodb()
     cheap_transactions()
     parse_state_machines_once()
+    route_hosts_once()
+    cheap_retention_check()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -80,13 +80,23 @@ class Outbox:
 
     def _pump(self) -> None:
         while not self._stop.is_set():
+            busy = False
             for kind, url in self._queues.items():
                 try:
-                    batch = self._sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+                    busy |= self._drain_batch(kind, url)
                 except Exception:  # noqa: BLE001 - moto is stopping; the loop ends with it
                     return
-                for received in batch.get("Messages", []):
-                    name, content = render(kind, json.loads(received["Body"]))
-                    (self.directory / name).write_bytes(content)
-                    self._sqs.delete_message(QueueUrl=url, ReceiptHandle=received["ReceiptHandle"])
-            self._stop.wait(0.5)
+            if not busy:  # a full batch means more are waiting: keep up with them, or the queue grows
+                self._stop.wait(0.5)
+
+    def _drain_batch(self, kind: str, url: str) -> bool:
+        """Write up to ten messages of one queue and delete them; True if the batch was full."""
+        batch = self._sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+        messages = batch.get("Messages", [])
+        for received in messages:
+            name, content = render(kind, json.loads(received["Body"]))
+            (self.directory / name).write_bytes(content)
+        if messages:
+            self._sqs.delete_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(index), "ReceiptHandle": m["ReceiptHandle"]} for index, m in enumerate(messages)])
+        return len(messages) == 10

@@ -54,3 +54,41 @@ def test_given_patch_twice_then_it_wraps_once(parsers):
     wrapped = asl.parse
     moto_patches.patch()
     assert asl.parse is wrapped
+
+
+def test_given_a_host_then_its_backend_is_found_once_and_the_answer_is_the_same(parsers):
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    dispatcher = DomainDispatcherApplication(create_backend_app)
+    host = "dynamodb.eu-west-1.amazonaws.com"
+    assert dispatcher.get_backend_for_host(host) == "dynamodb"
+    assert dispatcher.get_backend_for_host("states.eu-west-1.amazonaws.com") == "stepfunctions"
+    import moto.backends
+
+    listed = []
+    original = moto.backends.list_of_moto_modules
+    moto.backends.list_of_moto_modules = lambda: listed.append(1) or original()
+    try:
+        assert dispatcher.get_backend_for_host(host) == "dynamodb"
+    finally:
+        moto.backends.list_of_moto_modules = original
+    assert listed == []  # answered from what was found the first time
+
+
+def test_given_messages_past_the_retention_period_then_they_are_not_received_and_others_are(parsers):
+    import boto3
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sqs.models import sqs_backends
+
+    sqs = boto3.client("sqs", region_name="eu-west-1")
+    url = sqs.create_queue(QueueName="patch-retention", Attributes={"MessageRetentionPeriod": "60"})["QueueUrl"]
+    try:
+        sqs.send_message(QueueUrl=url, MessageBody="old")
+        queue = sqs_backends[DEFAULT_ACCOUNT_ID]["eu-west-1"].queues["patch-retention"]
+        queue._messages[0].sent_timestamp -= 61_000  # sent 61 s before: past the 60 s retention
+        assert sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []) == []
+        sqs.send_message(QueueUrl=url, MessageBody="new")
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        assert [m["Body"] for m in got] == ["new"]
+    finally:
+        sqs.delete_queue(QueueUrl=url)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import time
 
 import pytest
 import requests
@@ -150,6 +151,10 @@ def test_given_the_request_changes_while_the_document_is_checked_then_the_retry_
     from chalicelib.store.models import LegalRequest
     from chalicelib.store.requests import RequestRepository
 
+    deadline = time.monotonic() + 20  # let the workflow store its token first: only the test writes below
+    while LegalRequest.get(request_id, consistent_read=True).waiting_for != "acknowledgement":
+        assert time.monotonic() < deadline, "the workflow did not reach its first wait"
+        time.sleep(0.05)
     declared = declare(client, issuer, request_id).json_body
     upload(declared)
     original = RequestRepository.apply
@@ -159,7 +164,7 @@ def test_given_the_request_changes_while_the_document_is_checked_then_the_retry_
         attempts.append(change.kind)
         if len(attempts) == 1:  # a concurrent writer bumps the version between the read and this write
             LegalRequest.get(item.request_id, consistent_read=True).update(
-                actions=[LegalRequest.updated_at.set(item.updated_at)])
+                actions=[LegalRequest.updated_at.set(item.updated_at)], add_version_condition=False)
         return original(self, item, change, actions, also=also)
 
     monkeypatch.setattr(RequestRepository, "apply", changed_meanwhile)

@@ -10,6 +10,7 @@ representative, an authority or an operator receives.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+
+logger = logging.getLogger(__name__)
 
 SENDER = "Liaison <notifications@liaison.local>"
 OPERATORS = "operators@liaison.local"
@@ -84,8 +87,11 @@ class Outbox:
             for kind, url in self._queues.items():
                 try:
                     busy |= self._drain_batch(kind, url)
-                except Exception:  # noqa: BLE001 - moto is stopping; the loop ends with it
-                    return
+                except Exception:  # noqa: BLE001 - the pump outlives a failed call: what is not deleted comes back
+                    if self._stop.is_set():
+                        return  # moto is stopping with the stack
+                    logger.exception("outbox: reading the %s queue failed; trying again", kind)
+                    self._stop.wait(1.0)
             if not busy:  # a full batch means more are waiting: keep up with them, or the queue grows
                 self._stop.wait(0.5)
 
@@ -97,6 +103,9 @@ class Outbox:
             name, content = render(kind, json.loads(received["Body"]))
             (self.directory / name).write_bytes(content)
         if messages:
-            self._sqs.delete_message_batch(QueueUrl=url, Entries=[
-                {"Id": str(index), "ReceiptHandle": m["ReceiptHandle"]} for index, m in enumerate(messages)])
+            failed = self._sqs.delete_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(index), "ReceiptHandle": m["ReceiptHandle"]} for index, m in enumerate(messages)
+            ]).get("Failed", [])
+            if failed:  # those come back after the visibility timeout and are written a second time
+                logger.warning("outbox: %d %s messages not deleted: %s", len(failed), kind, failed)
         return len(messages) == 10

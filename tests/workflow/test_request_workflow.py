@@ -359,19 +359,23 @@ def test_given_an_acknowledged_request_without_a_decision_then_it_breaches_at_du
     created, assignee = acknowledged(client, issuer)
     trail = wait_until(lambda: (lambda t: t if t[-1][0] == "sla_breached" else None)(
         events(client, issuer, created["id"])), limit=20)
-    assert [kind for kind, _, _ in trail] == ["submitted", "assigned", "acknowledged", "sla_breached"]
+    kinds = [kind for kind, _, _ in trail]
+    # A slow machine may acknowledge after the 1 s (scaled) acknowledgement wait: escalations before it are
+    # not what this test is about. After the acknowledgement, the only thing left is the breach at due_at.
+    assert kinds[:2] == ["submitted", "assigned"] and kinds[kinds.index("acknowledged"):] == [
+        "acknowledged", "sla_breached"]
     settled_after_breach(aws, created["id"])
     assert post(client, f"/v1/requests/{created['id']}/decision", {"outcome": "fulfilled"}, assignee
                 ).status_code == 200
     assert wait_until(lambda: execution(aws, created["id"])["status"] == "SUCCEEDED")
 
 
-@pytest.mark.sla_scale(288_000.0)  # the 10-day decision wait lasts 3 s: room to pause before it ends
+@pytest.mark.sla_scale(432_000.0)  # the 10-day decision wait lasts 2 s: room to pause before it ends
 def test_given_a_paused_request_then_its_clock_does_not_run_until_answered(client, issuer, aws):
     created, assignee = acknowledged(client, issuer)
     post(client, f"/v1/requests/{created['id']}/request-information", {"question": "Which account?"}, assignee)
     waiting_for(client, issuer, created["id"], "information")
-    time.sleep(3.5)  # more than the (scaled) decision timer: a running clock would have breached by now
+    time.sleep(4)  # twice the (scaled) decision timer: a running clock would have breached by now
     assert "sla_breached" not in [kind for kind, _, _ in events(client, issuer, created["id"])]
     post(client, f"/v1/requests/{created['id']}/messages", {"body": "@suspect"}, authority(issuer))
     trail = wait_until(lambda: (lambda t: t if t[-1][0] == "sla_breached" else None)(

@@ -12,7 +12,8 @@ answers are untouched: only errors the gateway emulation raises pass here.
 
 It also sends methods that ``http.server`` does not know (TRACE, QUERY, …) through
 the same emulation, so they get the gateway's "no such route" answer, not a 501
-HTML page.
+HTML page, and it listens with a backlog of 128, not socketserver's 5, so many
+clients connecting at once are queued, not reset.
 
 ``python -m infra.local.gateway local --host … --port …`` is ``chalice local``
 with this applied.
@@ -72,8 +73,16 @@ def render(responses: dict[str, dict[str, Any]], status: int, headers: dict[str,
             rendered.encode())
 
 
+LISTEN_BACKLOG = 128  # werkzeug's, and moto's server's; socketserver's default is 5
+
+
 def patch(template_path: Path = TEMPLATE) -> None:
-    from chalice.local import ChaliceRequestHandler
+    from chalice.local import ChaliceRequestHandler, ThreadedHTTPServer
+
+    # With socketserver's backlog of 5, fifty clients connecting at once overflow the kernel's accept queue
+    # while the server thread waits for the GIL, and some connections are reset (seen under `make load`).
+    # API Gateway does not refuse connections; neither does the local one.
+    ThreadedHTTPServer.request_queue_size = LISTEN_BACKLOG
 
     original = ChaliceRequestHandler._send_error_response
     if getattr(original, _MARK, False):

@@ -82,3 +82,45 @@ def test_given_the_patched_local_server_then_gateway_errors_and_unknown_methods_
             assert (status, body["code"]) == (404, "not_found"), (method, path)
     finally:
         server.shutdown()
+
+
+def test_given_many_clients_connecting_at_once_then_each_is_queued_and_answered():
+    """`make load`'s fifty clients connect at once; with socketserver's backlog of 5 the kernel dropped or
+    reset the connections beyond it while the server thread waited for the GIL."""
+    import socket
+    import threading
+
+    from chalice import Chalice
+    from chalice.config import Config
+    from chalice.local import LocalDevServer
+
+    gateway.patch()
+    app = Chalice(app_name="probe-backlog")
+
+    @app.route("/hello")
+    def hello():
+        return {"hello": "world"}
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = LocalDevServer(app, Config.create(), "127.0.0.1", port)  # listening, not accepting yet
+    clients, serving = [], threading.Thread(target=server.serve_forever, daemon=True)
+    try:
+        for _ in range(40):
+            client = socket.create_connection(("127.0.0.1", port), timeout=1)  # a dropped SYN times out
+            client.sendall(b"GET /hello HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n")
+            clients.append(client)
+        serving.start()
+        for client in clients:
+            client.settimeout(10)
+            answer = b""
+            while chunk := client.recv(4096):
+                answer += chunk
+            assert answer.startswith(b"HTTP/1.1 200") and answer.endswith(b'{"hello":"world"}'), answer
+    finally:
+        for client in clients:
+            client.close()
+        if serving.is_alive():
+            server.shutdown()
+        server.server.server_close()

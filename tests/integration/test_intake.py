@@ -8,10 +8,11 @@ from datetime import timedelta
 
 import boto3
 import botocore.client
+import botocore.session
 import pytest
 
 from chalicelib.clock import isoformat, parse_instant
-from tests.helpers import DE, FR, US, authority, post, submission
+from tests.helpers import DE, FR, US, authority, bearer, post, submission
 
 EXPECTED_CLOCKS = {  # DESIGN.md section 3
     "terrorist_content_removal": (timedelta(minutes=15), timedelta(hours=1)),
@@ -87,6 +88,32 @@ def test_given_a_warm_container_then_a_submission_makes_five_aws_calls_one_of_th
     assert created.status_code == 201 and created.json_body["status"] == "assigned"
     assert calls == ["dynamodb:GetItem", "kms:Sign", "dynamodb:UpdateItem", "dynamodb:TransactWriteItems",
                      "stepfunctions:StartExecution"]
+
+
+def test_given_a_warm_container_then_a_submission_and_its_acknowledgement_create_no_aws_client(
+        client, issuer, monkeypatch):
+    """A botocore client costs about 0.12 s of CPU to create (botocore loads its JSON models for each new
+    session): a warm container makes none per request. An uncached PynamoDB Connection, for one, would make
+    one on every transaction."""
+    def submit_and_acknowledge():
+        created = submit(client, issuer).json_body
+        rep = bearer(issuer.mint(role="representative", sub=created["assignee"], region="eu", mfa=True))
+        return post(client, f"/v1/requests/{created['id']}/acknowledge", {}, rep)
+
+    submit_and_acknowledge()  # the container's first requests make its clients
+    made, mine = [], threading.get_ident()  # moto's workflow threads make clients of their own
+    original = botocore.session.Session.create_client
+
+    def counting(self, service_name, *args, **kwargs):
+        if threading.get_ident() == mine:
+            made.append(service_name)
+        return original(self, service_name, *args, **kwargs)
+
+    monkeypatch.setattr(botocore.session.Session, "create_client", counting)
+    acknowledged = submit_and_acknowledge()
+    monkeypatch.undo()
+    assert acknowledged.status_code == 200, acknowledged.body
+    assert made == []
 
 
 @pytest.mark.parametrize(("overrides", "code", "field"), [

@@ -113,6 +113,9 @@ def cheap_transactions() -> None:
     backend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
+_TREES_KEPT = 256
+
+
 def _tree_cache(parser_class: Any, preprocessor_of: Any) -> None:
     """Replace ``parser_class.parse(text)`` by one that parses each text once and preprocesses it every time."""
     original = parser_class.parse
@@ -132,9 +135,6 @@ def _tree_cache(parser_class: Any, preprocessor_of: Any) -> None:
 
     setattr(parse, _MARK, True)
     parser_class.parse = staticmethod(parse)
-
-
-_TREES_KEPT = 256
 
 
 def parse_state_machines_once() -> None:

@@ -45,11 +45,9 @@ def test_given_a_template_without_gateway_responses_then_patching_fails_plainly(
         gateway.gateway_responses(json.loads(empty.read_text()))
 
 
-def test_given_the_patched_local_server_then_gateway_errors_and_unknown_methods_answer_as_the_template_says():
+def patched_probe_server():
+    """A patched `chalice local` server with one route, listening on a free port but not accepting yet."""
     import socket
-    import threading
-    import urllib.error
-    import urllib.request
 
     from chalice import Chalice
     from chalice.config import Config
@@ -65,7 +63,15 @@ def test_given_the_patched_local_server_then_gateway_errors_and_unknown_methods_
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = LocalDevServer(app, Config.create(), "127.0.0.1", port)
+    return LocalDevServer(app, Config.create(), "127.0.0.1", port), port
+
+
+def test_given_the_patched_local_server_then_gateway_errors_and_unknown_methods_answer_as_the_template_says():
+    import threading
+    import urllib.error
+    import urllib.request
+
+    server, port = patched_probe_server()
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         def call(method, path):
@@ -90,21 +96,7 @@ def test_given_many_clients_connecting_at_once_then_each_is_queued_and_answered(
     import socket
     import threading
 
-    from chalice import Chalice
-    from chalice.config import Config
-    from chalice.local import LocalDevServer
-
-    gateway.patch()
-    app = Chalice(app_name="probe-backlog")
-
-    @app.route("/hello")
-    def hello():
-        return {"hello": "world"}
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = LocalDevServer(app, Config.create(), "127.0.0.1", port)  # listening, not accepting yet
+    server, port = patched_probe_server()
     clients, serving = [], threading.Thread(target=server.serve_forever, daemon=True)
     try:
         for _ in range(40):

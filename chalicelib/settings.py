@@ -52,6 +52,7 @@ TABLE_SETTINGS = (
     "idempotency_table",
     "documents_table",
     "reports_table",
+    "sessions_table",
 )
 
 
@@ -63,6 +64,27 @@ class EmergencyLimits(BaseModel):
 
     agency_per_hour: int = Field(default=20, ge=1, le=10_000)
     officer_per_hour: int = Field(default=5, ge=1, le=10_000)
+
+
+class WebSignIn(BaseModel):
+    """The OpenID Connect client the web pages sign people in with (authorization code flow with PKCE, run by
+    the server). Deployed: the Cognito user pool's managed login; locally: the mock provider ``make run``
+    starts. The ID token it returns is verified as any bearer token is: the provider is added to the trusted
+    issuers, with ``client_id`` as the audience, unless an entry for that pair is configured."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    issuer: str = Field(min_length=1, max_length=512)
+    client_id: str = Field(min_length=1, max_length=256)
+    client_secret: str | None = Field(default=None, max_length=512)  # none: a public client (PKCE alone)
+    authorize_url: HttpUrl
+    token_url: HttpUrl
+    jwks_url: HttpUrl  # the provider's keys: its ID tokens are verified as the API's bearer tokens are
+    logout_url: HttpUrl | None = None  # the provider's end-session endpoint; none: only our session ends
+    # How the provider's logout endpoint is told where to send the browser back: the standard's
+    # post_logout_redirect_uri, or Cognito's logout_uri (which also wants client_id).
+    logout_redirect_parameter: Literal["post_logout_redirect_uri", "logout_uri"] = "post_logout_redirect_uri"
+    scope: str = Field(default="openid", max_length=256)
 
 
 class ObservabilitySettings(BaseSettings):
@@ -107,8 +129,15 @@ class Settings(BaseSettings):
     # Per-type overrides of the legal clocks: {"data_disclosure": {"acknowledge_minutes": 720}}.
     deadlines: dict[str, dict[str, int]] = Field(default_factory=dict)
     emergency_limits: EmergencyLimits = EmergencyLimits()
-    # Public base URL of the API, used in links sent to people.
+    # Public base URL of the API, used in links sent to machines (the OpenAPI servers, the JSON endpoints).
     api_base_url: str = "http://127.0.0.1:8000"
+    # Public base URL of the web console: every e-mail to a person links to its pages, never to JSON.
+    console_base_url: str = "http://127.0.0.1:8000/console"
+    sessions_table: str
+    # Sign-in for the web pages; none: the pages answer that sign-in is not configured.
+    web_sign_in: Annotated[WebSignIn | None, NoDecode] = None
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    session_max_hours: float = Field(default=12.0, gt=0, le=7 * 24)
 
     @model_validator(mode="after")
     def _keys_over_tls(self) -> "Settings":
@@ -120,6 +149,34 @@ class Settings(BaseSettings):
                 if issuer.jwks_file is not None:
                     raise ValueError(f"issuer {issuer.issuer}: jwks_file is for local development only")
         return self
+
+    @model_validator(mode="before")
+    @classmethod
+    def _trust_sign_in(cls, data: object) -> object:
+        """The web's ID tokens go through the API's verifier, so the sign-in provider is a trusted issuer (for
+        its client id, every role, any agency: it is the platform's own pool) unless one is configured for it."""
+        if not isinstance(data, dict) or not data.get("web_sign_in"):
+            return data
+        sign_in = data["web_sign_in"]
+        sign_in = json.loads(sign_in) if isinstance(sign_in, str) else sign_in
+        if not isinstance(sign_in, dict) or not sign_in.get("issuer") or not sign_in.get("jwks_url"):
+            return data  # the field's own validation names what is wrong
+        issuers = data.get("trusted_issuers") or ()
+        issuers = list(json.loads(issuers) if isinstance(issuers, str) and issuers.strip() else
+                       (() if isinstance(issuers, str) else issuers))
+        known = {(i["issuer"], i["audience"]) if isinstance(i, dict) else (i.issuer, i.audience) for i in issuers}
+        if (sign_in["issuer"], sign_in.get("client_id")) not in known:
+            issuers.append({"issuer": sign_in["issuer"], "audience": sign_in.get("client_id"),
+                            "jwks_url": sign_in["jwks_url"], "roles": ["authority", "representative", "admin"],
+                            "agencies": ["*"]})
+        return {**data, "trusted_issuers": issuers}
+
+    @field_validator("web_sign_in", mode="before")
+    @classmethod
+    def _parse_sign_in(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = json.loads(value) if value.strip() else None
+        return value or None
 
     @field_validator("deadlines")
     @classmethod

@@ -295,6 +295,34 @@ class ConfigEntry(Model):
     updated_by = UnicodeAttribute(null=True)
 
 
+class SessionMeta(_Meta):
+    setting = "sessions_table"
+
+
+class WebSession(Model):
+    """A signed-in browser, or one on its way through the provider's sign-in (``stage`` "pending").
+
+    The cookie holds a random secret; the key here is its SHA-256, so whoever reads this table cannot
+    present a session. DynamoDB's TTL deletes an item some time after ``expires_at_epoch``; every read
+    checks the times itself (``chalicelib/web/sessions.py``)."""
+
+    Meta = SessionMeta
+    session_key = UnicodeAttribute(hash_key=True)  # hex SHA-256 of the cookie's secret
+    stage = UnicodeAttribute()  # pending | active
+    created_at_epoch = NumberAttribute()
+    last_seen_epoch = NumberAttribute()
+    expires_at_epoch = NumberAttribute()  # TTL
+    # pending: the authorization request this browser started
+    state = UnicodeAttribute(null=True)
+    nonce = UnicodeAttribute(null=True)
+    code_verifier = UnicodeAttribute(null=True)
+    return_to = UnicodeAttribute(null=True)
+    # active: who signed in, as the ID token said (the principal), and what forms must echo
+    principal = JSONAttribute(null=True)
+    csrf_token = UnicodeAttribute(null=True)
+    id_token = UnicodeAttribute(null=True)  # the provider's logout hint
+
+
 MODELS: dict[str, type[Model]] = {
     "RequestsTable": LegalRequest,
     "EventsTable": Event,
@@ -303,4 +331,5 @@ MODELS: dict[str, type[Model]] = {
     "ConfigTable": ConfigEntry,
     "DocumentsTable": Document,
     "ReportsTable": Tally,
+    "SessionsTable": WebSession,
 }

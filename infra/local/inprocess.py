@@ -57,6 +57,7 @@ def start(state_dir: Path, *, parameters: dict[str, str] | None = None, stage: s
     created = resources.create(prefix="liaison-test", region=REGION, parameters={
         "TrustedIssuers": json.dumps([issuer.trusted_issuer()]),
         "ApiBaseUrl": "https://liaison.test",
+        "ConsoleBaseUrl": "https://liaison.test/console",
         **(parameters or {}),
     })
     os.environ.update(created.environment(template.load()))

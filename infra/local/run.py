@@ -150,6 +150,7 @@ class Stack:
         created = resources.create(prefix=STACK_PREFIX, region=REGION, parameters={
             "TrustedIssuers": json.dumps([issuer.trusted_issuer()]),
             "ApiBaseUrl": self.api_url,
+            "ConsoleBaseUrl": f"{self.api_url}/console",
         })
         from infra import template
 

@@ -143,7 +143,9 @@ def test_given_the_audit_trail_then_the_api_can_append_to_it_but_not_change_or_d
     on_events = [s for s in statements if "EventsTable" in json.dumps(s.get("Resource"))]
     assert on_events and all(not {"dynamodb:UpdateItem", "dynamodb:DeleteItem"} & set(s["Action"]) for s in on_events)
     deleting = [s for s in statements if "dynamodb:DeleteItem" in s["Action"]]
-    assert [s["Resource"] for s in deleting] == [[{"Fn::GetAtt": ["IdempotencyTable", "Arn"]}]]
+    # Only idempotency records and web sessions (sign-out deletes the session) are ever deleted.
+    assert [s["Resource"] for s in deleting] == [[{"Fn::GetAtt": ["IdempotencyTable", "Arn"]}],
+                                                 [{"Fn::GetAtt": ["SessionsTable", "Arn"]}]]
 
 
 def test_given_the_workflow_then_every_event_it_writes_is_chained(merged):

@@ -6,6 +6,7 @@ from chalicelib.api import admin, authorities, documents, identity, public, repr
 from chalicelib.api.middleware import correlate
 from chalicelib.auth.authorizer import auth
 from chalicelib.observability import logger, metrics, tracer
+from chalicelib.web import console, desk_pages  # noqa: F401 - desk_pages declares its pages on console's blueprint
 
 app = Chalice(app_name="liaison", configure_logs=False)
 # Powertools around every Lambda invocation: context in logs, metrics flushed, traced.
@@ -21,3 +22,4 @@ app.register_blueprint(authorities.routes.blueprint)
 app.register_blueprint(representatives.routes.blueprint)
 app.register_blueprint(documents.routes.blueprint)
 app.register_blueprint(admin.routes.blueprint)
+app.register_blueprint(console.blueprint)

@@ -20,22 +20,18 @@ from chalice.app import Request
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.auth.authorizer import jwt_auth
+from chalicelib.auth.guard import admit
 from chalicelib.auth.principal import Principal, Role
-from chalicelib.clock import app_clock
-from chalicelib.domain.agencies import Standing
 from chalicelib.domain.schema import Strict, View  # noqa: F401 - re-exported for route schemas
-from chalicelib.auth.tokens import LEEWAY_SECONDS
 from chalicelib.errors import (
     BadRequest,
     DependencyUnavailable,
-    Forbidden,
     LiaisonError,
     PayloadTooLarge,
     Unauthorized,
     UnsupportedMediaType,
 )
 from chalicelib.observability import logger, metrics
-from chalicelib.store.agencies import AgencyRepository
 from chalicelib.store.models import Agency
 
 MAX_BODY_BYTES = 256 * 1024
@@ -117,34 +113,14 @@ def _principal(request: Request, roles: frozenset[Role]) -> tuple[Principal, Age
             raise DependencyUnavailable(message, code="issuer_unavailable")
         raise Unauthorized(message, code=str(context.get("code") or "unauthorized"))
     principal = Principal.from_context(context)
-    # The same leeway as the verifier: a token is honoured until exp + leeway, then refused on every route,
-    # even while API Gateway still holds the authorizer's cached answer.
-    if principal.expires_at + LEEWAY_SECONDS <= app_clock.now().timestamp():
-        raise Unauthorized("The token has expired.", code="token_expired")
-    if principal.role not in roles:
-        raise Forbidden("This operation is not open to your role.", code="role_not_allowed")
-    if principal.role is Role.AUTHORITY:
-        return principal, _agency_in_standing(str(principal.agency_id))
-    return principal, None
-
-
-def _agency_in_standing(agency_id: str) -> Agency:
-    """Checked on every call, not cached: a suspension refuses live tokens from the next request on."""
-    agency = AgencyRepository().get(agency_id)
-    if agency is None:
-        raise Forbidden("Your agency is not registered with this platform.", code="agency_unknown")
-    if agency.standing == Standing.SUSPENDED:
-        raise Forbidden("Your agency's access is suspended. Contact the platform.", code="agency_suspended")
-    if agency.standing != Standing.VERIFIED:
-        raise Forbidden("Your agency is not verified yet.", code="agency_not_verified")
-    return agency
+    return principal, admit(principal, roles)
 
 
 def _field_path(error: dict[str, Any]) -> str:
     return ".".join(str(part) for part in error.get("loc", ())) or "body"
 
 
-def _validate(model: type[BaseModel], data: Any, where: str) -> BaseModel:
+def validate(model: type[BaseModel], data: Any, where: str) -> BaseModel:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -181,7 +157,7 @@ def _body(request: Request, model: type[BaseModel]) -> BaseModel:
         raise BadRequest("The body is not valid JSON.", code="invalid_json") from None
     if not isinstance(data, dict):
         raise BadRequest("The body must be a JSON object.", code="invalid_json")
-    return _validate(model, data, "body")
+    return validate(model, data, "body")
 
 
 def _render(result: BaseModel | Reply | Response, default_status: int) -> Response:
@@ -232,7 +208,7 @@ class Routes:
                         request=request,
                         principal=principal,
                         body=_body(request, operation.body) if operation.body else None,
-                        query=_validate(operation.query, dict(request.query_params or {}), "query")
+                        query=validate(operation.query, dict(request.query_params or {}), "query")
                         if operation.query else None,
                         params=params,
                         agency=agency,

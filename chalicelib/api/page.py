@@ -1,32 +1,61 @@
 """The public page: where to write, and the platform's record, as plain HTML with an inline SVG chart.
 
-No script at all: it renders the same in any browser, a text browser included, and prints well. Every value
-is escaped; the data comes from the same functions as ``/v1/public/contacts`` and ``/v1/public/transparency``.
+No script and no inline style: the page renders the same in any browser, a text browser included, prints
+well, and is served under a CSP that forbids both. Its stylesheet (``page.css`` beside this module) is served
+from our origin at ``/v1/public/page.css``. Every value is escaped; the data comes from the same functions as
+``/v1/public/contacts`` and ``/v1/public/transparency``.
+
+The directory shows each desk (region) once, with the countries it serves; the default desk also answers
+every country no rule names. Tables sit in labelled regions that scroll sideways on their own, so no table
+makes the page wider than a phone's screen.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from chalicelib.domain.deadlines import RequestType
 
+# Chart colours, each at least 3:1 against white (WCAG 1.4.11); the months' table under the chart gives the
+# same figures in words, so the chart never relies on colour alone.
 COLOURS = {
-    "data_disclosure": "#1f77b4", "preservation": "#2ca02c", "content_removal": "#ff7f0e",
-    "emergency_disclosure": "#d62728", "terrorist_content_removal": "#9467bd",
+    "data_disclosure": "#1f77b4", "preservation": "#2ca02c", "content_removal": "#e66100",
+    "emergency_disclosure": "#b2182b", "terrorist_content_removal": "#5d3a9b",
 }
-STYLE = """
-svg{max-width:100%;height:auto}body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#222}
-h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #ccc}
-table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border:1px solid #ddd;padding:.3rem .5rem;
-text-align:left;vertical-align:top}th{background:#f4f4f4}td.n{text-align:right}.legend span{margin-right:1rem}
-.swatch{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem}.note{color:#555;font-size:.85rem}
-"""
+STACK = [kind.value for kind in RequestType]  # bottom to top, and the legend's order
+ESTABLISHMENT_KINDS = {
+    "legal_representative": "Legal representative", "designated_establishment": "Designated establishment",
+    "point_of_contact": "Point of contact",
+}
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+STYLESHEET = Path(__file__).with_name("page.css")
+
+
+@functools.cache
+def stylesheet() -> str:
+    """The page's stylesheet, read once per process."""
+    return STYLESHEET.read_text(encoding="utf-8")
+
+
+def _text(value: Any) -> str:
+    return "—" if value is None or value == "" else escape(str(value))
 
 
 def _cell(value: Any, numeric: bool = False) -> str:
-    text = "—" if value is None else escape(str(value))
-    return f'<td class="n">{text}</td>' if numeric else f"<td>{text}</td>"
+    return f'<td class="n">{_text(value)}</td>' if numeric else f"<td>{_text(value)}</td>"
+
+
+def _words(kind: str) -> str:
+    """A request type as words: ``data_disclosure`` → Data disclosure (not escaped)."""
+    return str(kind).replace("_", " ").capitalize()
+
+
+def _label(kind: str) -> str:
+    return escape(_words(kind))
 
 
 def _duration(seconds: float | None) -> str:
@@ -41,6 +70,118 @@ def _duration(seconds: float | None) -> str:
     return f"{seconds / 86400:.1f} days"
 
 
+def _breakable(name: str) -> str:
+    """An identifier that may wrap after its underscores, not inside its words."""
+    return "_<wbr>".join(escape(part) for part in str(name).split("_"))
+
+
+def _when(instant: str | None) -> str:
+    """An ISO 8601 UTC instant as a person reads it: 2026-11-30 23:21 UTC."""
+    if not instant:
+        return "—"
+    text = str(instant)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z", text):
+        return f'<time datetime="{escape(text)}">{escape(text[:10])} {escape(text[11:16])} UTC</time>'
+    return escape(text)
+
+
+def _mail(address: str | None) -> str:
+    return f'<a href="mailto:{escape(address)}">{escape(address)}</a>' if address else "—"
+
+
+def _phone(number: str | None) -> str:
+    if not number:
+        return "—"
+    dial = re.sub(r"[^0-9+]", "", number)
+    return f'<a href="tel:{escape(dial)}">{escape(number)}</a>'
+
+
+def _scrolling(table_id: str, caption: str, head: str, body: str) -> str:
+    """A table in a labelled region that scrolls sideways on its own when the screen is narrower than it."""
+    return (f'<div class="scroll" role="region" aria-labelledby="{table_id}-caption" tabindex="0">'
+            f'<table id="{table_id}"><caption id="{table_id}-caption">{caption}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+
+
+def _heads(*names: str, numeric_from: int | None = None) -> str:
+    """Column headers (already escaped); those from ``numeric_from`` on head columns of numbers."""
+    cells = []
+    for index, name in enumerate(names):
+        numeric = numeric_from is not None and index >= numeric_from
+        cells.append(f'<th scope="col" class="n">{name}</th>' if numeric else f'<th scope="col">{name}</th>')
+    return "".join(cells)
+
+
+# --- the directory ---------------------------------------------------------------------------------------
+
+
+def _desks(contacts: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each region once: its name, contact and the countries routed to it; the default region first."""
+    default = contacts["default"]
+    desks: dict[str, dict[str, Any]] = {default["region"]: {
+        "region": default["region"], "name": default["region_name"], "contact": default.get("contact"),
+        "countries": [], "default": True, "borrowed": False}}
+    for entry in contacts["jurisdictions"]:
+        desk = desks.setdefault(entry["region"], {
+            "region": entry["region"], "name": entry["region_name"], "contact": entry.get("contact"),
+            "countries": [], "default": False,
+            # A region without a published contact of its own answers with the default desk's (directory.entry).
+            "borrowed": ";" in str(entry.get("rule") or "")})
+        if entry.get("country"):
+            desk["countries"].append(entry["country"])
+    first, *others = desks.values()
+    return [first, *sorted(others, key=lambda desk: desk["name"])]
+
+
+def _contact(contact: dict[str, Any]) -> str:
+    establishment = contact.get("establishment") or {}
+    emergency = contact.get("emergency") or {}
+    onboarding = contact.get("onboarding") or {}
+    address = "".join(f"<br>{escape(line)}" for line in establishment.get("postal_address") or [])
+    rows = [(ESTABLISHMENT_KINDS.get(establishment.get("kind", ""), "Representative"),
+             f"{_text(establishment.get('name'))}{address}"),
+            ("E-mail", _mail(establishment.get("email")))]
+    if establishment.get("phone"):
+        rows.append(("Phone", _phone(establishment["phone"])))
+    rows.append(("Languages", _text(" ".join(contact.get("languages") or []) or None)))
+    if emergency:
+        rows.append((f"Emergency line ({_text(emergency.get('hours'))})",
+                     f"{_phone(emergency.get('phone'))}<br>{_mail(emergency.get('email'))}"))
+    if onboarding:
+        rows.append(("Getting an account", f"{_text(onboarding.get('instructions'))} {_mail(onboarding.get('email'))}"))
+    return "<dl>" + "".join(f"<dt>{term}</dt><dd>{detail}</dd>" for term, detail in rows) + "</dl>"
+
+
+def _desk(desk: dict[str, Any], default: dict[str, Any]) -> str:
+    anchor = f"desk-{escape(desk['region'])}"
+    countries = ", ".join(escape(code) for code in desk["countries"])
+    if desk["default"]:
+        serves = (f"{countries}, and every country no other desk lists" if countries
+                  else "Every country no other desk lists")
+        tag = ' <span class="tag">default desk</span>'
+    else:
+        serves, tag = countries, ""
+    if desk["borrowed"] or not desk["contact"]:
+        body = (f'<p>No contact of its own is published yet: write to the <a href="#desk-{escape(default["region"])}">'
+                f'{escape(default["name"])}</a>.</p>' if not desk["default"] else "<p>No contact is published yet.</p>")
+    else:
+        body = _contact(desk["contact"])
+    return (f'<article class="desk" id="{anchor}" aria-labelledby="{anchor}-name">'
+            f'<h3 id="{anchor}-name">{escape(desk["name"])}{tag}</h3>'
+            f'<p class="serves"><span class="term">Countries</span> {serves}</p>{body}</article>')
+
+
+def directory(contacts: dict[str, Any]) -> str:
+    desks = _desks(contacts)
+    default = desks[0]
+    return (f'<p>Find your country under its desk. An authority of a country no desk lists writes to the '
+            f'<a href="#desk-{escape(default["region"])}">{escape(default["name"])}</a>, the default desk.</p>'
+            '<div class="desks" id="desks">' + "".join(_desk(desk, default) for desk in desks) + "</div>")
+
+
+# --- the chart -------------------------------------------------------------------------------------------
+
+
 def _every_month(first: str, last: str) -> list[str]:
     """Every month from first to last (YYYY-MM), so a month without requests shows as a gap, not as nothing."""
     year, month = int(first[:4]), int(first[5:7])
@@ -51,95 +192,142 @@ def _every_month(first: str, last: str) -> list[str]:
     return months
 
 
-def chart(monthly: list[dict[str, Any]]) -> str:
-    """Requests received per month, stacked by type, as an SVG bar chart."""
+def _per_month(monthly: list[dict[str, Any]]) -> tuple[list[str], dict[str, dict[str, int]]]:
     seen = sorted({m["month"] for m in monthly})
     months = _every_month(seen[0], seen[-1]) if seen else []
+    counts: dict[str, dict[str, int]] = {month: {kind: 0 for kind in STACK} for month in months}
+    for m in monthly:
+        counts[m["month"]][m["type"]] = counts[m["month"]].get(m["type"], 0) + m["received"]
+    return months, counts
+
+
+def _swatch(kind: str) -> str:
+    return (f'<svg class="swatch" aria-hidden="true" width="12" height="12" viewBox="0 0 12 12">'
+            f'<rect width="12" height="12" fill="{COLOURS.get(kind, "#777")}"/></svg>')
+
+
+def chart(monthly: list[dict[str, Any]]) -> str:
+    """Requests received per month, stacked by type, as an SVG bar chart, with its figures as a table."""
+    months, counts = _per_month(monthly)
     if not months:
         return '<p class="note" id="chart-empty">No requests in this period.</p>'
-    totals = {month: sum(m["received"] for m in monthly if m["month"] == month) for month in months}
+    totals = {month: sum(counts[month].values()) for month in months}
     top = max(totals.values()) or 1
-    width, height, left, bottom = 720, 260, 40, 30
+    width, height, left, top_pad, bottom = 720, 230, 56, 10, 58
+    plot = height - top_pad
     bar = (width - left) / len(months)
-    parts = [f'<svg id="monthly-chart" role="img" aria-labelledby="chart-title" width="{width}" '
+    thickness = min(bar * 0.7, 56.0)
+    summary = "; ".join(f"{month}: {totals[month]}" for month in months)
+    parts = [f'<svg id="monthly-chart" role="img" aria-labelledby="chart-title chart-desc" width="{width}" '
              f'height="{height + bottom}" viewBox="0 0 {width} {height + bottom}" xmlns="http://www.w3.org/2000/svg">',
              '<title id="chart-title">Requests received per month, by type</title>',
-             f'<line x1="{left}" y1="{height}" x2="{width}" y2="{height}" stroke="#888"/>',
-             f'<text x="0" y="12" font-size="11">{top}</text><text x="0" y="{height}" font-size="11">0</text>']
+             f'<desc id="chart-desc">Requests received per month: {escape(summary)}.</desc>']
+    for value in sorted({top, top // 2} - {0}):
+        y = height - value / top * plot
+        parts.append(f'<line class="grid" x1="{left}" y1="{y:.1f}" x2="{width}" y2="{y:.1f}" stroke="#ddd"/>'
+                     f'<text class="axis" x="{left - 8}" y="{y + 4:.1f}" text-anchor="end" font-size="12">{value}</text>')
+    parts.append(f'<text class="axis" x="{left - 8}" y="{height + 4}" text-anchor="end" font-size="12">0</text>')
     for index, month in enumerate(months):
-        x, y = left + index * bar + bar * 0.15, float(height)
-        for kind in RequestType:
-            count = sum(m["received"] for m in monthly if m["month"] == month and m["type"] == kind.value)
+        x, y = left + index * bar + (bar - thickness) / 2, float(height)
+        for kind in STACK:
+            count = counts[month].get(kind, 0)
             if not count:
                 continue
-            h = count / top * (height - 10)
+            h = count / top * plot
             y -= h
-            parts.append(f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{bar * 0.7:.1f}" height="{h:.1f}" '
-                         f'fill="{COLOURS[kind.value]}"><title>{escape(month)} {escape(kind.value)}: {count}'
-                         '</title></rect>')
-        parts.append(f'<text x="{x:.1f}" y="{height + 18}" font-size="11">{escape(month)}</text>')
-    parts.append("</svg>")
-    legend = "".join(f'<span><i class="swatch" style="background:{colour}"></i>{escape(kind)}</span>'
-                     for kind, colour in COLOURS.items())
-    return "".join(parts) + f'<p class="legend">{legend}</p>'
+            parts.append(f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{thickness:.1f}" height="{h:.1f}" '
+                         f'fill="{COLOURS[kind]}" stroke="#fff" stroke-width="1"><title>{escape(month)} '
+                         f'{_label(kind)}: {count}</title></rect>')
+        middle = left + index * bar + bar / 2
+        parts.append(f'<text class="axis" x="{middle:.1f}" y="{height + 24}" text-anchor="middle" font-size="12">'
+                     f'{MONTHS[int(month[5:7]) - 1]}</text>')
+        if index == 0 or month.endswith("-01"):
+            parts.append(f'<text class="axis" x="{middle:.1f}" y="{height + 50}" text-anchor="middle" '
+                         f'font-size="12">{escape(month[:4])}</text>')
+    parts.append(f'<line x1="{left}" y1="{height}" x2="{width}" y2="{height}" stroke="#666"/></svg>')
+    legend = "".join(f"<li>{_swatch(kind)}{_label(kind)}</li>" for kind in STACK)
+    table = _scrolling(
+        "monthly-table", "Requests received per month, by type",
+        _heads("Month", *(_label(kind) for kind in STACK), "Total", numeric_from=1),
+        "".join(f'<tr><th scope="row">{escape(month)}</th>'
+                + "".join(_cell(counts[month].get(kind, 0), True) for kind in STACK)
+                + _cell(totals[month], True) + "</tr>" for month in months))
+    return (f'<figure class="chart">{"".join(parts)}<figcaption><ul class="legend" aria-label="Legend, from the '
+            f'bottom of each bar up">{legend}</ul></figcaption></figure>'
+            f"<details><summary>The chart's figures as a table</summary>{table}</details>")
+
+
+# --- the page --------------------------------------------------------------------------------------------
 
 
 def render(contacts: dict[str, Any], report: dict[str, Any], policies: dict[str, Any]) -> str:
-    directory_rows = []
-    for entry in [contacts["default"], *contacts["jurisdictions"]]:
-        contact = entry.get("contact") or {}
-        establishment = contact.get("establishment") or {}
-        emergency = contact.get("emergency") or {}
-        directory_rows.append(
-            "<tr>" + _cell(entry.get("country") or "any other") + _cell(entry["region_name"])
-            + _cell(establishment.get("name")) + _cell(", ".join(establishment.get("postal_address", [])) or None)
-            + _cell(establishment.get("email")) + _cell(" ".join(contact.get("languages", [])) or None)
-            + _cell(f"{emergency.get('phone')}, {emergency.get('email')} ({emergency.get('hours')})" if emergency
-                    else None)
-            + _cell(f"{(contact.get('onboarding') or {}).get('instructions', '')} "
-                    f"{(contact.get('onboarding') or {}).get('email', '')}".strip() or None) + "</tr>")
     count_rows = "".join(
-        "<tr>" + _cell(r["country"]) + _cell(r["type"]) + "".join(
+        f'<tr><th scope="row">{_text(r["country"])}</th>' + _cell(_words(r["type"])) + "".join(
             _cell(r[k], True) for k in ("fulfilled", "partially_fulfilled", "rejected", "withdrawn", "open", "total"))
         + "</tr>" for r in report["rows"])
     timing_rows = "".join(
-        "<tr>" + _cell(t["type"]) + _cell(t["received"], True) + _cell(t["decided"], True)
+        f'<tr><th scope="row">{_label(t["type"])}</th>' + _cell(t["received"], True) + _cell(t["decided"], True)
         + _cell(None if t["share_decided_within_deadline"] is None
                 else f"{t['share_decided_within_deadline']:.1%}", True)
         + _cell(_duration(t["median_seconds_to_acknowledge"]), True)
         + _cell(_duration(t["median_seconds_to_decide"]), True) + "</tr>"
         for t in report["by_type"])
     policy_rows = "".join(
-        "<tr>" + _cell(p["type"]) + _cell("; ".join(p["legal_bases"])) + _cell(_duration(p["acknowledge_seconds"]))
-        + _cell(_duration(p["resolve_seconds"])) + "</tr>" for p in policies["types"])
+        f'<tr><th scope="row">{_label(p["type"])}<br><code>{_breakable(p["type"])}</code></th>'
+        f'<td data-label="Legal bases">{"<br>".join(escape(basis) for basis in p["legal_bases"]) or "—"}</td>'
+        f'<td class="n" data-label="Acknowledged within">{_duration(p["acknowledge_seconds"])}</td>'
+        f'<td class="n" data-label="Resolved within">{_duration(p["resolve_seconds"])}</td></tr>'
+        for p in policies["types"])
     api = escape(contacts["api_base_url"])
-    period = f"{escape(report['from'])} to {escape(report['to'])}"
+    start, end = escape(report["from"]), escape(report["to"])
+    counts_table = _scrolling(
+        "counts-table", "Outcomes, by country and type",
+        _heads("Country", "Type", "Fulfilled", "Partially fulfilled", "Rejected", "Withdrawn", "Open", "Total",
+               numeric_from=2),
+        count_rows or '<tr><td colspan="8">No requests in this period.</td></tr>')
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Liaison: where authorities write, and our record</title><style>{STYLE}</style></head>
+<title>Liaison: where authorities write, and our record</title><link rel="stylesheet" href="public/page.css">
+<link rel="icon" href="data:,">
+</head>
 <body>
+<header class="masthead">
 <h1>Requests from authorities: where to write, and our record</h1>
-<p>Authorities file legal requests through the API at <code>{api}</code> (documentation: <a href="../docs">docs</a>).
-In an emergency threatening life, call the emergency line of your region below as well.</p>
+<p>Authorities file legal requests through the API at <code>{api}</code> (<a href="../docs">API documentation</a>).
+In an emergency threatening life, call your desk's emergency line below as well.</p>
+<nav aria-label="On this page"><ul><li><a href="#directory">Where to write</a></li>
+<li><a href="#policies">What we accept</a></li><li><a href="#transparency">Transparency report</a></li></ul></nav>
+</header>
+<main>
+<section aria-labelledby="directory">
 <h2 id="directory">Where to write</h2>
-<p class="note">Directory version {contacts['version']}, updated {escape(str(contacts.get('updated_at') or '—'))}.
-Machine-readable: <a href="public/contacts">/v1/public/contacts</a>.</p>
-<table id="directory-table"><thead><tr><th>Jurisdiction</th><th>Desk</th><th>Legal representative or establishment</th>
-<th>Postal address</th><th>E-mail</th><th>Languages</th><th>Emergency line</th><th>Getting an account</th></tr></thead>
-<tbody>{''.join(directory_rows)}</tbody></table>
+{directory(contacts)}
+<p class="note">Directory version {escape(str(contacts['version']))}, updated
+{_when(contacts.get('updated_at'))}. Machine-readable: <a href="public/contacts">/v1/public/contacts</a>.</p>
+</section>
+<section aria-labelledby="policies">
 <h2 id="policies">What we accept, and how fast we answer</h2>
-<table><thead><tr><th>Type</th><th>Legal bases</th><th>Acknowledged within</th><th>Resolved within</th></tr></thead>
-<tbody>{policy_rows}</tbody></table>
-<h2 id="transparency">Transparency report, {period}</h2>
+{_scrolling("policies-table", "Request types, their legal bases and our targets",
+            _heads("Type", "Legal bases", "Acknowledged within", "Resolved within", numeric_from=2), policy_rows)}
+<p class="note">Machine-readable, with each type's required fields: <a href="public/policies">/v1/public/policies</a>.</p>
+</section>
+<section aria-labelledby="transparency">
+<h2 id="transparency">Transparency report, {start} to {end}</h2>
 <p class="note">Requests received in the period. Medians: {escape(report['median_method'])}.
-Data: <a href="public/transparency?from={escape(report['from'])}&amp;to={escape(report['to'])}">JSON</a>,
-<a href="public/transparency?from={escape(report['from'])}&amp;to={escape(report['to'])}&amp;format=csv">CSV</a>.</p>
+Data: <a href="public/transparency?from={start}&amp;to={end}">JSON</a>,
+<a href="public/transparency?from={start}&amp;to={end}&amp;format=csv">CSV</a>.</p>
 {chart(report['monthly'])}
-<table id="timing-table"><thead><tr><th>Type</th><th>Received</th><th>Decided</th><th>Decided within deadline</th>
-<th>Median to acknowledge</th><th>Median to decide</th></tr></thead><tbody>{timing_rows}</tbody></table>
-<p id="emergency">Emergency disclosure requests: {report['emergency']['requests']}; whose call-back verification
-failed: {report['emergency']['failed_verification']}.</p>
-<table id="counts-table"><thead><tr><th>Country</th><th>Type</th><th>Fulfilled</th><th>Partially fulfilled</th>
-<th>Rejected</th><th>Withdrawn</th><th>Open</th><th>Total</th></tr></thead><tbody>{count_rows}</tbody></table>
+{_scrolling("timing-table", "Time to answer, by type",
+            _heads("Type", "Received", "Decided", "Decided within deadline", "Median to acknowledge",
+                   "Median to decide", numeric_from=1), timing_rows)}
+<p id="emergency">Emergency disclosure requests: {escape(str(report['emergency']['requests']))}; whose call-back
+verification failed: {escape(str(report['emergency']['failed_verification']))}.</p>
+{counts_table}
+</section>
+</main>
+<footer>
+<p>Liaison. For machines: the <a href="../openapi.json">OpenAPI document</a>, the
+<a href="public/keys">keys that sign receipts</a>, and the JSON behind this page.</p>
+</footer>
 </body></html>
 """

@@ -253,6 +253,17 @@ def get_transparency(call: Call) -> Response:
                     headers={**PUBLIC_CACHE, "Content-Type": "application/json"})
 
 
+PAGE_HEADERS = {
+    **PUBLIC_CACHE,
+    "Content-Type": "text/html; charset=utf-8",
+    # No script, no inline style, nothing from elsewhere: the page needs its own stylesheet and nothing else.
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; "
+                               "form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
 @routes.public("/v1/public", query=PageQuery, summary="The public page: the directory, the request types and the "
                "transparency report with a chart of requests per month by type (HTML, no script).",
                responses={200: None}, content_type="text/html")
@@ -260,7 +271,14 @@ def get_public_page(call: Call) -> Response:
     report = transparency_report(call.query.from_, call.query.to)
     body = page.render(contacts_view().model_dump(mode="json"), report.model_dump(mode="json", by_alias=True),
                        policies().model_dump(mode="json"))
-    return Response(body=body, status_code=200, headers={**PUBLIC_CACHE, "Content-Type": "text/html; charset=utf-8"})
+    return Response(body=body, status_code=200, headers=dict(PAGE_HEADERS))
+
+
+@routes.public("/v1/public/page.css", summary="The public page's stylesheet.", responses={200: None},
+               content_type="text/css")
+def get_public_page_css(call: Call) -> Response:
+    return Response(body=page.stylesheet(), status_code=200, headers={
+        **PUBLIC_CACHE, "Content-Type": "text/css; charset=utf-8", "X-Content-Type-Options": "nosniff"})
 
 
 @functools.cache

@@ -109,12 +109,17 @@ class TokenVerifier:
         self._keys = key_store or KeyStore()
 
     def verify(self, authorization: str | None) -> Principal:
+        return self.verify_token(self._bearer(authorization))[0]
+
+    def verify_token(self, token: str) -> tuple[Principal, dict[str, Any]]:
+        """The principal a token speaks for, and its verified claims (the web sign-in checks its nonce)."""
         # Imported here: only the authorizer function verifies tokens, and PyJWT brings in cryptography,
         # which the API function's cold start need not pay for.
         import jwt
         from jwt import PyJWK
 
-        token = self._bearer(authorization)
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise TokenRefused("malformed_token", "The bearer token is too long.")
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.decode(token, options={"verify_signature": False})
@@ -164,7 +169,7 @@ class TokenVerifier:
         if principal.agency_id is not None and "*" not in issuer.agencies \
                 and principal.agency_id not in issuer.agencies:
             raise TokenRefused("issuer_not_allowed", "This issuer may not speak for that agency.")
-        return principal
+        return principal, claims
 
     @staticmethod
     def _bearer(authorization: str | None) -> str:

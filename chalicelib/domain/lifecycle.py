@@ -55,6 +55,11 @@ _TARGET: dict[Action, Status | None] = {
 }
 
 
+def allowed(current: Status, action: Action) -> bool:
+    """Whether ``action`` may start from ``current`` (what a page offers; ``next_status`` still decides)."""
+    return current in _ALLOWED_FROM[action]
+
+
 def next_status(current: Status, action: Action, outcome: Status | None = None) -> Status:
     """The status after ``action``, or a 409 ``illegal_transition`` if it is not allowed now."""
     if current not in _ALLOWED_FROM[action]:

@@ -1,8 +1,10 @@
 """The text of notices to authorities. Pure: no AWS.
 
 A notice names the request, its type, jurisdiction and deadlines, and links to
-it; it never carries target identifiers (usernames, phone numbers...) or
-workflow task tokens: e-mail is not a safe place for either.
+its console page (``link``: officers follow requests on the same web pages as
+representatives; a JSON endpoint would answer 401 in a browser); it never
+carries target identifiers (usernames, phone numbers...) or workflow task
+tokens: e-mail is not a safe place for either.
 """
 
 from __future__ import annotations

@@ -1,5 +1,10 @@
 """Publishes notices on SNS. Best effort after the change is committed: a failure is logged and
-counted, never turned into an error for the person who acted (the change stands)."""
+counted, never turned into an error for the person who acted (the change stands).
+
+Every e-mail about a request links to its console page (``request_page``), never to a JSON endpoint, which
+would answer 401 in a browser: notices to representatives, leads and operators get the link appended here;
+agency notices carry it in their text (``notices.agency_notice``).
+"""
 
 from __future__ import annotations
 
@@ -13,14 +18,20 @@ from chalicelib.observability import logger, metrics
 from chalicelib.settings import get_settings
 
 
+def request_page(request_id: str) -> str:
+    """The console page of a request, where representatives, operators and officers all follow it."""
+    return f"{get_settings().console_base_url.rstrip('/')}/requests/{request_id}"
+
+
 class Publisher:
     """Notices to authorities, and to a representative taking a request over."""
 
     def notify_representative(self, region: str, rep_id: str, request_id: str, text: str) -> bool:
+        """Send ``text`` to one representative, followed by the link to the request's console page."""
         try:
             client("sns").publish(
                 TopicArn=get_settings().representatives_topic_arn, Subject="Liaison: a legal request needs you",
-                Message=text, MessageAttributes={
+                Message=f"{text} {request_page(request_id)}", MessageAttributes={
                     "region": {"DataType": "String", "StringValue": region},
                     "recipient": {"DataType": "String", "StringValue": rep_id},
                     "request_id": {"DataType": "String", "StringValue": request_id},
@@ -33,10 +44,9 @@ class Publisher:
 
     def tell_lead(self, region: str, chain: list[str], request_id: str, text: str) -> bool:
         """Flag a request to its region's lead (the end of its escalation chain); operators if it has none."""
-        link = f"{get_settings().api_base_url}/v1/requests/{request_id}"
         if chain:
-            return self.notify_representative(region, chain[-1], request_id, f"FLAGGED: {text} {link}")
-        return self.alert_operators(f"FLAGGED: {text} {link}", request_id)
+            return self.notify_representative(region, chain[-1], request_id, f"FLAGGED: {text}")
+        return self.alert_operators(f"FLAGGED: {text}", request_id)
 
     def publish(self, agency_id: str, request_id: str, kind: str, notice: Notice) -> bool:
         try:
@@ -56,9 +66,11 @@ class Publisher:
         return True
 
     def alert_operators(self, text: str, request_id: str) -> bool:
+        """Send ``text`` to the operators, followed by the link to the request's console page."""
         try:
             client("sns").publish(TopicArn=get_settings().operator_alerts_topic_arn,
-                                  Subject="Liaison: operator action needed", Message=text,
+                                  Subject="Liaison: operator action needed",
+                                  Message=f"{text} {request_page(request_id)}",
                                   MessageAttributes={"request_id": {"DataType": "String", "StringValue": request_id}})
         except (BotoCoreError, ClientError):
             logger.exception("operator alert not sent", extra={"request_id": request_id})

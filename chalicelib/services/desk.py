@@ -26,7 +26,7 @@ from chalicelib.domain.safeguards import FULFILMENTS, Verification, check_fulfil
 from chalicelib.services import config, transparency
 from chalicelib.errors import BadRequest, Conflict, LiaisonError
 from chalicelib.notify.notices import agency_notice
-from chalicelib.notify.publisher import Publisher
+from chalicelib.notify.publisher import Publisher, request_page
 from chalicelib.observability import logger, metrics
 from chalicelib.services.access import record_refusal, visible
 from chalicelib.settings import get_settings
@@ -68,11 +68,19 @@ class Desk:
         events = self.requests.events(item.request_id)
         return item, events, audit.verify(events, int(item.last_event_seq), item.last_event_hash)
 
-    def queue(self, principal: Principal, *, limit: int, cursor: str | None) -> tuple[list[LegalRequest], str | None]:
-        """Open requests of the caller's region, soonest deadline first (sparse index; no Scan)."""
+    def queue(self, principal: Principal, *, limit: int, cursor: str | None, status: Status | None = None,
+              type_: RequestType | None = None, assignee: str | None = None) -> tuple[list[LegalRequest], str | None]:
+        """Open requests of the caller's region, soonest deadline first (sparse index; no Scan), optionally
+        only those of one status, type or assignee."""
         assert principal.region is not None
+        conditions = [c for c in (LegalRequest.status == status.value if status else None,
+                                  LegalRequest.type == type_.value if type_ else None,
+                                  LegalRequest.assignee == assignee if assignee else None) if c is not None]
+        condition = None
+        for each in conditions:
+            condition = each if condition is None else condition & each
         return query_page(LegalRequest.open_by_deadline, LegalRequest, principal.region, key_names=QUEUE_INDEX_KEYS,
-                          limit=limit, after=cursor)
+                          limit=limit, after=cursor, filter_condition=condition)
 
     def acknowledge(self, principal: Principal, request_id: str, note: str | None = None) -> LegalRequest:
         def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
@@ -293,8 +301,7 @@ class Desk:
         self.publisher.notify_representative(item.region, rep_id, item.request_id,
                                              f"Request {item.request_id} ({item.type}, region {item.region}) was "
                                              f"reassigned to you by {principal.subject}. Acknowledge by "
-                                             f"{item.ack_due_at}; resolve by {item.due_at}. "
-                                             f"{get_settings().api_base_url}/v1/requests/{item.request_id}")
+                                             f"{item.ack_due_at}; resolve by {item.due_at}.")  # + the page's link
         return item
 
     def events(self, principal: Principal, request_id: str) -> list[Event]:
@@ -307,7 +314,7 @@ class Desk:
     def _tell_agency(self, item: LegalRequest, kind: str, **extra: str | None) -> LegalRequest:
         notice = agency_notice(kind, request_id=item.request_id, request_type=item.type, region=item.region,
                                reference=item.reference, due_at=item.due_at,
-                               link=f"{get_settings().api_base_url}/v1/requests/{item.request_id}", **extra)
+                               link=request_page(item.request_id), **extra)
         self.publisher.publish(item.agency_id, item.request_id, kind, notice)
         return item
 

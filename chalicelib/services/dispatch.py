@@ -12,7 +12,7 @@ from typing import Any
 from chalicelib.clock import Clock, app_clock, isoformat, parse_instant
 from chalicelib.domain.assignment import Assignment, assign, timers
 from chalicelib.domain.lifecycle import Status
-from chalicelib.notify.publisher import Publisher
+from chalicelib.notify.publisher import Publisher, request_page
 from chalicelib.observability import logger, metrics
 from chalicelib.settings import get_settings
 from chalicelib.store.models import LegalRequest
@@ -94,7 +94,9 @@ class Dispatch:
                              len(chain), get_settings().sla_time_scale)
         return {
             "region": item.region, "type": item.type, "agency_id": item.agency_id, "reference": item.reference,
-            "link": f"{get_settings().api_base_url}/v1/requests/{item.request_id}",
+            # The console page of the request. The workflow builds its links itself (from ConsoleBaseUrl); this
+            # stays for an execution of an older definition, which reads its links here.
+            "link": request_page(item.request_id),
             "ack_due_at": item.ack_due_at, "due_at": item.due_at,
             "assignee": item.assignee or OPERATORS,
             "lead": chain[-1] if chain else (item.assignee or OPERATORS),

@@ -1,0 +1,41 @@
+"""Who may pass: the one admission rule of the API and the web pages.
+
+Both adapters turn their credential into a ``Principal`` (the API from the authorizer's verified token, the
+web pages from a signed-in session) and then ask ``admit``: is it still valid, is its role allowed here, and
+for an authority, is its agency registered, verified and not suspended. The agency is read on every call,
+not cached, so a suspension refuses live tokens and live sessions from the next request on.
+"""
+
+from __future__ import annotations
+
+from chalicelib.auth.principal import Principal, Role
+from chalicelib.auth.tokens import LEEWAY_SECONDS
+from chalicelib.clock import app_clock
+from chalicelib.domain.agencies import Standing
+from chalicelib.errors import Forbidden, Unauthorized
+from chalicelib.store.agencies import AgencyRepository
+from chalicelib.store.models import Agency
+
+
+def admit(principal: Principal, roles: frozenset[Role]) -> Agency | None:
+    """Refuse (401/403) or return, for an authority, the agency read on this call (handlers reuse it)."""
+    # The same leeway as the verifier: a token is honoured until exp + leeway, then refused on every route,
+    # even while API Gateway still holds the authorizer's cached answer.
+    if principal.expires_at + LEEWAY_SECONDS <= app_clock.now().timestamp():
+        raise Unauthorized("The token has expired.", code="token_expired")
+    if principal.role not in roles:
+        raise Forbidden("This operation is not open to your role.", code="role_not_allowed")
+    if principal.role is Role.AUTHORITY:
+        return agency_in_standing(str(principal.agency_id))
+    return None
+
+
+def agency_in_standing(agency_id: str) -> Agency:
+    agency = AgencyRepository().get(agency_id)
+    if agency is None:
+        raise Forbidden("Your agency is not registered with this platform.", code="agency_unknown")
+    if agency.standing == Standing.SUSPENDED:
+        raise Forbidden("Your agency's access is suspended. Contact the platform.", code="agency_suspended")
+    if agency.standing != Standing.VERIFIED:
+        raise Forbidden("Your agency is not verified yet.", code="agency_not_verified")
+    return agency

@@ -1,0 +1,282 @@
+"""How a web page is declared, guarded and answered; the sign-in, sign-out and static routes.
+
+``Pages.page`` is the only way to add a page. It reads the session cookie, turns the session into the
+principal its ID token gave, and asks the API's own guard (``auth.guard.admit``) whether that principal may
+see this page, exactly as a route of the API asks for a bearer token. A representative must also still be
+in the registry, for the region their sign-in named: the pages read that record anyway (name, lead). Every
+form that changes something carries the session's CSRF token; without it, or with another session's, the
+answer is 403 and nothing is changed. Refusals from the services are shown as pages with the API's message;
+anything unexpected is logged and answered with a page that quotes the correlation id, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+from chalice import Blueprint, Response
+from chalice.app import Request
+
+from chalicelib.auth.guard import admit
+from chalicelib.auth.principal import Principal, Role
+from chalicelib.clock import app_clock
+from chalicelib.errors import BadRequest, Forbidden, LiaisonError, NotFound, PayloadTooLarge, Unauthorized
+from chalicelib.observability import logger, metrics
+from chalicelib.settings import get_settings
+from chalicelib.store.agencies import AgencyRepository  # noqa: F401 - the guard's dependency, for tests to see
+from chalicelib.store.models import Agency, Representative
+from chalicelib.store.representatives import RepresentativeRepository
+from chalicelib.web import render, signin
+from chalicelib.web.sessions import Session, Sessions
+
+blueprint = Blueprint(__name__)
+sessions = Sessions()
+FORM_TYPES = ["application/x-www-form-urlencoded"]
+MAX_FORM_BYTES = 64 * 1024
+STAFF = frozenset({Role.REPRESENTATIVE, Role.ADMIN})
+EVERYONE = frozenset({Role.AUTHORITY, Role.REPRESENTATIVE, Role.ADMIN})
+RETURN_TO = re.compile(r"^/[A-Za-z0-9/_.\-?=&%]*$")
+
+
+def cookie_name() -> str:
+    # __Host-: the browser accepts it only with Secure, Path=/ and no Domain, so no subdomain can plant it.
+    return "__Host-liaison-session" if render.over_https() else "liaison-session"
+
+
+def set_cookie(secret: str) -> str:
+    return f"{cookie_name()}={secret}; Path=/; HttpOnly; SameSite=Lax" + ("; Secure" if render.over_https() else "")
+
+
+def clear_cookie() -> str:
+    return f"{cookie_name()}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax" + ("; Secure" if render.over_https() else "")
+
+
+def cookie_secret(request: Request) -> str | None:
+    raw = (request.headers or {}).get("cookie")
+    if not raw:
+        return None
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(raw)
+    except CookieError:
+        return None
+    morsel = jar.get(cookie_name())
+    return morsel.value if morsel else None
+
+
+def read_form(request: Request) -> dict[str, str]:
+    raw = request.raw_body or b""
+    if len(raw) > MAX_FORM_BYTES:
+        raise PayloadTooLarge(f"The form exceeds {MAX_FORM_BYTES} bytes.")
+    try:
+        fields = parse_qs(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False, max_num_fields=200)
+    except (UnicodeDecodeError, ValueError):
+        raise BadRequest("The form could not be read.", code="invalid_form") from None
+    return {name: values[-1] for name, values in fields.items()}
+
+
+@dataclass
+class Visit:
+    """What a page handler receives."""
+
+    request: Request
+    session: Session
+    principal: Principal
+    params: dict[str, str]
+    form: dict[str, str] = field(default_factory=dict)
+    agency: Agency | None = None
+    representative: Representative | None = None
+
+    @property
+    def now(self) -> datetime:
+        return app_clock.now()
+
+    @property
+    def query(self) -> dict[str, str]:
+        return {k: v for k, v in (self.request.query_params or {}).items()}
+
+    def render(self, template: str, status: int = 200, **context: Any) -> Response:
+        return render.page(template, status, **self.context(), **context)
+
+    def context(self) -> dict[str, Any]:
+        return {"me": self.principal, "rep": self.representative, "csrf": self.session.csrf_token,
+                "now": self.now, "time_left": lambda instant: render.time_left(instant, self.now)}
+
+
+PageHandler = Callable[[Visit], Response]
+
+
+def registered_representative(principal: Principal) -> Representative:
+    """A representative signs in through the platform's pool, and must still be on the desk they claim."""
+    rep = RepresentativeRepository().get(principal.subject)
+    if rep is None or rep.region != principal.region:
+        raise Forbidden("You are not, or no longer, a representative of this region. Ask an admin.",
+                        code="representative_unknown")
+    return rep
+
+
+def sign_in_location(request: Request) -> str:
+    path = actual_path(request)
+    query = "&".join(f"{quote(k)}={quote(v)}" for k, v in (request.query_params or {}).items())
+    target = f"{render.base_path()}{_page_path(path)}" + (f"?{query}" if query else "")
+    return f"{render.base_path()}/sign-in?return_to={quote(target, safe='')}"
+
+
+def actual_path(request: Request) -> str:
+    """The path asked for (``request.path`` is the route's pattern), without the gateway stage."""
+    return str(request.to_original_event().get("path") or request.path)
+
+
+def _page_path(path: str) -> str:
+    """The page's own path under the console base (the route path starts with /console)."""
+    return path[len("/console"):] if path.startswith("/console") else path
+
+
+def error_page(error: LiaisonError, principal: Principal | None = None, csrf: str | None = None) -> Response:
+    return render.page("error.html", error.status, error=error, me=principal, rep=None, csrf=csrf or "")
+
+
+class Pages:
+    def page(self, path: str, methods: tuple[str, ...] = ("GET",), *, roles: frozenset[Role] = STAFF,
+             content_types: list[str] | None = None) -> Callable[[PageHandler], PageHandler]:
+        def decorate(handler: PageHandler) -> PageHandler:
+            @functools.wraps(handler)
+            def view(**params: str) -> Response:
+                request = blueprint.current_request
+                session = None
+                try:
+                    session = sessions.find(cookie_secret(request))
+                    if session is None:
+                        if request.method == "GET":
+                            return render.redirect(sign_in_location(request))
+                        raise Unauthorized("Your session has ended, so nothing was changed. Sign in again.",
+                                           code="session_ended")
+                    visit = Visit(request, session, session.principal, params)
+                    visit.agency = admit(session.principal, roles)
+                    if session.principal.role is Role.REPRESENTATIVE:
+                        visit.representative = registered_representative(session.principal)
+                    if request.method == "POST":
+                        visit.form = read_form(request) if request.raw_body else {}
+                        if not session.csrf_matches(visit.form.get("csrf")):
+                            raise Forbidden("This form was not sent from your current session, so nothing was "
+                                            "changed. Reload the page and try again.", code="csrf_failed")
+                    return handler(visit)
+                except Unauthorized as refused:
+                    if request.method == "GET" and refused.code == "token_expired":
+                        return render.redirect(sign_in_location(request))
+                    return error_page(refused)
+                except LiaisonError as error:
+                    return error_page(error, session.principal if session else None,
+                                      session.csrf_token if session else None)
+                except Exception:
+                    logger.exception("unhandled error", extra={"page": f"{request.method} {path}"})
+                    metrics.add_metric(name="UnhandledErrors", unit="Count", value=1)
+                    return error_page(LiaisonError("Something went wrong on our side. Quote correlation id "
+                                                   f"{logger.get_correlation_id()} when you report it."))
+
+            blueprint.route(path, methods=list(methods),
+                            content_types=content_types or (FORM_TYPES if "POST" in methods else None)
+                            or ["application/json"])(view)
+            return handler  # pages may call one another (the console's home is the queue)
+
+        return decorate
+
+
+pages = Pages()
+
+
+def _sign_in_settings():
+    sign_in = get_settings().web_sign_in
+    if sign_in is None:
+        raise NotFound("Sign-in is not configured on this deployment (LIAISON_WEB_SIGN_IN).",
+                       code="sign_in_not_configured")
+    return sign_in
+
+
+def _callback_url() -> str:
+    return f"{get_settings().console_base_url.rstrip('/')}/callback"
+
+
+def _safe_return(target: str | None) -> str:
+    """Only a path of this console: never another site (an open redirect) nor a scheme-relative URL."""
+    home = f"{render.base_path()}/"
+    if not target or not RETURN_TO.match(target) or target.startswith("//") or "//" in target \
+            or not target.startswith(home):
+        return home
+    return target
+
+
+@blueprint.route("/console/sign-in", methods=["GET"])
+def sign_in() -> Response:
+    """Start the provider's sign-in: a pending session bound to this browser, then the provider's page."""
+    request = blueprint.current_request
+    try:
+        sign_in_settings = _sign_in_settings()
+        return_to = _safe_return((request.query_params or {}).get("return_to"))
+        secret, pending = sessions.begin_sign_in(return_to)
+        location = signin.authorization_url(sign_in_settings, _callback_url(), pending)
+        return render.redirect(location, {"Set-Cookie": set_cookie(secret)})
+    except LiaisonError as error:
+        return error_page(error)
+
+
+@blueprint.route("/console/callback", methods=["GET"])
+def callback() -> Response:
+    """The provider's answer: check it belongs to the sign-in this browser started, verify the ID token,
+    then open a session under a fresh secret."""
+    request = blueprint.current_request
+    query = request.query_params or {}
+    try:
+        sign_in_settings = _sign_in_settings()
+        pending = sessions.take_pending(cookie_secret(request))
+        if pending is None:
+            raise Unauthorized("This sign-in has expired or was started in another browser. Sign in again.",
+                               code="sign_in_expired")
+        if "error" in query:
+            raise Unauthorized(f"The sign-in provider did not sign you in ({query['error'][:64]}).",
+                               code="sign_in_refused")
+        if not query.get("code") or not query.get("state"):
+            raise BadRequest("The sign-in answer is incomplete.", code="invalid_callback")
+        principal, id_token = signin.redeem(sign_in_settings, _callback_url(), pending, query["state"],
+                                            query["code"])
+        admit(principal, EVERYONE)  # an agency not (or no longer) in standing is told so now
+        secret, _ = sessions.open(principal, id_token)
+        logger.info("signed in", extra={"subject": principal.subject, "role": principal.role.value})
+        return render.redirect(pending.return_to or f"{render.base_path()}/",
+                               {"Set-Cookie": set_cookie(secret)})
+    except LiaisonError as error:
+        return render.page("error.html", error.status, error=error, me=None, rep=None, csrf="",
+                           headers={"Set-Cookie": clear_cookie()})
+
+
+@pages.page("/console/sign-out", ("POST",), roles=EVERYONE)
+def sign_out(visit: Visit) -> Response:
+    """End our session, then the provider's, which sends the browser back to the signed-out page."""
+    sessions.close(visit.session.secret)
+    back = f"{get_settings().console_base_url.rstrip('/')}/signed-out"
+    sign_in_settings = get_settings().web_sign_in
+    location = signin.logout_url(sign_in_settings, visit.session.id_token, back) if sign_in_settings else None
+    return render.redirect(location or back, {"Set-Cookie": clear_cookie()})
+
+
+@blueprint.route("/console/signed-out", methods=["GET"])
+def signed_out() -> Response:
+    return render.page("signed_out.html", me=None, rep=None, csrf="", headers={"Set-Cookie": clear_cookie()})
+
+
+@blueprint.route("/console/static/{name}", methods=["GET"])
+def static(name: str) -> Response:
+    if name not in render.STATIC_TYPES:
+        return error_page(NotFound("No such file."))
+    body, _ = render.static_file(name)
+    return Response(body=body.decode("utf-8"), status_code=200,
+                    headers={"Content-Type": render.STATIC_TYPES[name], "X-Content-Type-Options": "nosniff",
+                             "Cache-Control": "public, max-age=31536000, immutable"})
+
+

@@ -1,0 +1,255 @@
+"""The representatives' console: the queue, a request and every action on it, the lead's region view.
+
+Each page calls the services the API's routes call (the same ``Desk`` and ``Documents`` objects) and shows
+what the API's views show; each form is validated by the API's own pydantic schema and answered with the
+API's own message when the service refuses. After a change the browser is sent back to the request's page
+(POST, then redirect), so a reload never repeats an action.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from chalice import Response
+from pydantic import BaseModel
+
+from chalicelib.api.authorities import desk, intake
+from chalicelib.api.documents import documents
+from chalicelib.api.http import validate
+from chalicelib.api.representatives import Acknowledgement, Approval, InformationRequest, MessageIn, \
+    Reassignment
+from chalicelib.api.views import AUTHORITY_KINDS, EventView, RequestView
+from chalicelib.auth.principal import Role
+from chalicelib.clock import parse_instant
+from chalicelib.domain.decisions import Decision, Outcome, Reason
+from chalicelib.domain.deadlines import RequestType
+from chalicelib.domain.lifecycle import OPEN, Action, Status, allowed
+from chalicelib.domain.safeguards import INDEPENDENT_SOURCES, Verification
+from chalicelib.errors import BadRequest, LiaisonError, NotFound
+from chalicelib.domain import audit
+from chalicelib.services.desk import CONVERSATION
+from chalicelib.store.representatives import RepresentativeRepository
+from chalicelib.web import render
+from chalicelib.web.console import EVERYONE, STAFF, Visit, pages
+
+REPRESENTATIVE = frozenset({Role.REPRESENTATIVE})
+QUEUE_PAGE_SIZE = 50
+LEAD_WINDOW = timedelta(hours=24)
+LEAD_SCAN_PAGES = 10  # the lead's view reads at most this many pages of open requests (500)
+# What the page says after a change, by the action's name (never text the person typed).
+DONE = {
+    "acknowledge": "Acknowledged: escalation stopped.",
+    "request-information": "Question sent; the decide clock is paused until the authority answers.",
+    "message": "Message sent.",
+    "decision": "Decision recorded.",
+    "approval": "Approval recorded.",
+    "verification": "Call-back verification recorded.",
+    "reassign": "Reassigned.",
+}
+
+
+def next_deadline(item: Any) -> tuple[str, str | None]:
+    """Which deadline the desk works to now: acknowledging until acknowledged, then deciding."""
+    status = Status(item.status)
+    if status in (Status.RECEIVED, Status.ASSIGNED):
+        return "acknowledge", item.ack_due_at
+    if status is Status.AWAITING_INFORMATION:
+        return "paused", item.due_at
+    if status in OPEN:
+        return "decide", item.due_at
+    return "closed", None
+
+
+def marks(item: Any) -> list[tuple[str, str]]:
+    """Flags beside the status, as (css class, words): colour is never the only signal."""
+    out = []
+    if item.type == RequestType.EMERGENCY_DISCLOSURE:
+        out.append(("urgent", "Emergency"))
+    if item.type == RequestType.TERRORIST_CONTENT_REMOVAL:
+        out.append(("urgent", "TCO removal (1 h)"))
+    if item.sla_breached:
+        out.append(("breach", "Deadline missed"))
+    if int(item.escalation_level or 0):
+        out.append(("warn", "Escalated to the lead" if int(item.escalation_level) >= 2 else "Escalated to the backup"))
+    if item.status == Status.AWAITING_INFORMATION:
+        out.append(("info", "Awaiting information"))
+    if item.pending_decision:
+        out.append(("warn", "Pending second approval"))
+    return out
+
+
+def row(item: Any, visit: Visit) -> dict[str, Any]:
+    which, due = next_deadline(item)
+    overdue = bool(due) and parse_instant(due) <= visit.now and which != "paused"
+    return {"item": item, "which": which, "due": due, "left": render.time_left(due, visit.now) if due else "",
+            "overdue": overdue, "marks": marks(item)}
+
+
+def _enum(value: str | None, kind: type) -> Any:
+    if not value:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        raise BadRequest(f"Unknown {kind.__name__.lower()} '{value[:40]}'.", code="invalid_field") from None
+
+
+@pages.page("/console", roles=EVERYONE)
+def home(visit: Visit) -> Response:
+    """Each role's first page: the queue for representatives, the registry for admins."""
+    if visit.principal.role is Role.ADMIN:
+        return render.redirect(f"{render.base_path()}/admin")
+    if visit.principal.role is Role.AUTHORITY:
+        return render.redirect(f"{render.base_path()}/requests")
+    return queue(visit)
+
+
+@pages.page("/console/queue", roles=REPRESENTATIVE)
+def queue(visit: Visit) -> Response:
+    query = visit.query
+    status = _enum(query.get("status"), Status)
+    type_ = _enum(query.get("type"), RequestType)
+    mine = query.get("mine") == "1"
+    items, next_cursor = desk.queue(visit.principal, limit=QUEUE_PAGE_SIZE, cursor=query.get("cursor") or None,
+                                    status=status, type_=type_, assignee=visit.principal.subject if mine else None)
+    rows = sorted((row(item, visit) for item in items),
+                  key=lambda r: (r["which"] == "paused", r["due"] or "9999"))
+    return visit.render("queue.html", rows=rows, next_cursor=next_cursor, statuses=sorted(OPEN),
+                        types=list(RequestType), chosen={"status": status, "type": type_, "mine": mine},
+                        cursor=query.get("cursor"))
+
+
+def _request_context(visit: Visit, request_id: str) -> dict[str, Any]:
+    """Everything the API shows this caller of one request, read once."""
+    item = desk.visible(visit.principal, request_id)
+    internal = visit.principal.role is not Role.AUTHORITY
+    events = desk.requests.events(item.request_id)
+    timeline = [EventView.of(e, internal=internal) for e in events if internal or e.kind in AUTHORITY_KINDS]
+    context: dict[str, Any] = {
+        "item": item, "view": RequestView.of(item, routing=internal), "row": row(item, visit),
+        "timeline": timeline, "messages": [e for e in timeline if e.kind in CONVERSATION],
+        "documents": documents.list(visit.principal, item.request_id),
+    }
+    if internal:
+        context["audit"] = audit.verify(events, int(item.last_event_seq), item.last_event_hash)
+        context["audit_events"] = events
+    if visit.principal.role is Role.REPRESENTATIVE:
+        status = Status(item.status)
+        context["can"] = {
+            "acknowledge": allowed(status, Action.ACKNOWLEDGE),
+            "request_information": allowed(status, Action.REQUEST_INFORMATION),
+            "decide": allowed(status, Action.DECIDE) and not item.pending_decision,
+            "approve": bool(item.pending_decision),
+            "verify": status in OPEN and item.type == RequestType.EMERGENCY_DISCLOSURE,
+            "reassign": allowed(status, Action.ASSIGN),
+            "message": status in OPEN,
+        }
+        context["colleagues"] = [c for c in RepresentativeRepository().candidates(item.region)
+                                 if c.available and c.rep_id != item.assignee]
+        context["outcomes"], context["reasons"] = list(Outcome), list(Reason)
+        context["sources"] = INDEPENDENT_SOURCES
+    return context
+
+
+@pages.page("/console/requests/{request_id}", roles=EVERYONE)
+def request_page(visit: Visit) -> Response:
+    if visit.principal.role is Role.ADMIN:
+        raise NotFound("Admins read a request's audit trail through the API; the console shows requests to "
+                       "their region's representatives.")
+    done = DONE.get(visit.query.get("done", ""))
+    return visit.render("request.html", done=done, refused=None, typed={},
+                        **_request_context(visit, visit.params["request_id"]))
+
+
+def _form(model: type[BaseModel], data: dict[str, Any]) -> Any:
+    """The API's schema, fed from a form: empty fields are absent, as a JSON client would leave them out."""
+    return validate(model, {k: v for k, v in data.items() if v not in ("", None)}, "form")
+
+
+def _act(action: str, visit: Visit) -> Any:
+    request_id, form = visit.params["request_id"], visit.form
+    fields = {k: v for k, v in form.items() if k != "csrf"}
+    if action == "acknowledge":
+        return desk.acknowledge(visit.principal, request_id, _form(Acknowledgement, fields).note)
+    if action == "request-information":
+        return desk.request_information(visit.principal, request_id, _form(InformationRequest, fields).question)
+    if action == "message":
+        return desk.message(visit.principal, request_id, _form(MessageIn, fields).body)
+    if action == "decision":
+        return desk.decide(visit.principal, request_id, _form(Decision, fields))
+    if action == "approval":
+        approve = fields.pop("approve", "")
+        if approve not in ("yes", "no"):
+            raise BadRequest("Choose approve or decline.", code="invalid_field", field="approve")
+        approval = _form(Approval, {**fields, "approve": approve == "yes"})
+        return desk.approve(visit.principal, request_id, approval.approve, approval.note)
+    if action == "verification":
+        return desk.verify(visit.principal, request_id, _form(Verification, fields))
+    if action == "reassign":
+        return desk.reassign(visit.principal, request_id, _form(Reassignment, fields).rep_id)
+    raise NotFound("No such action.")
+
+
+@pages.page("/console/requests/{request_id}/{action}", ("POST",), roles=REPRESENTATIVE)
+def act(visit: Visit) -> Response:
+    action, request_id = visit.params["action"], visit.params["request_id"]
+    if action not in DONE:
+        raise NotFound("No such action.")
+    try:
+        _act(action, visit)
+    except LiaisonError as refusal:
+        if refusal.status == 404:
+            raise
+        # The same page, with the API's message beside the form that was sent, and what was typed kept.
+        typed = {k: v for k, v in visit.form.items() if k != "csrf"}
+        return visit.render("request.html", status=refusal.status, done=None,
+                            refused={"action": action, "error": refusal}, typed=typed,
+                            **_request_context(visit, request_id))
+    return render.redirect(f"{render.base_path()}/requests/{request_id}?done={action}#top")
+
+
+@pages.page("/console/requests/{request_id}/documents/{document_id}", roles=frozenset({Role.AUTHORITY,
+                                                                                       Role.REPRESENTATIVE}))
+def download(visit: Visit) -> Response:
+    """A stored document: the API's five-minute link to the checked bytes (the download is audited)."""
+    _, link = documents.download(visit.principal, visit.params["request_id"], visit.params["document_id"])
+    return render.redirect(link.url)
+
+
+@pages.page("/console/lead", roles=REPRESENTATIVE)
+def lead(visit: Visit) -> Response:
+    """The lead's region: breaches, escalations, open requests per representative, what falls due in 24 h."""
+    if not (visit.representative and visit.representative.lead):
+        raise NotFound("The region view is for the region's lead.")
+    items, cursor = [], None
+    for _ in range(LEAD_SCAN_PAGES):
+        page, cursor = desk.queue(visit.principal, limit=100, cursor=cursor)
+        items += page
+        if not cursor:
+            break
+    rows = sorted((row(i, visit) for i in items), key=lambda r: (r["which"] == "paused", r["due"] or "9999"))
+    horizon = visit.now + LEAD_WINDOW
+    per_rep: dict[str, dict[str, int]] = {}
+    for r in rows:
+        counts = per_rep.setdefault(r["item"].assignee or "(nobody)", {"open": 0, "overdue": 0, "breached": 0})
+        counts["open"] += 1
+        counts["overdue"] += int(r["overdue"])
+        counts["breached"] += int(bool(r["item"].sla_breached))
+    return visit.render(
+        "lead.html", partial=bool(cursor), per_rep=sorted(per_rep.items()),
+        breached=[r for r in rows if r["item"].sla_breached],
+        escalated=[r for r in rows if int(r["item"].escalation_level or 0) and not r["item"].sla_breached],
+        due_soon=[r for r in rows if r["due"] and r["which"] != "paused" and parse_instant(r["due"]) <= horizon],
+        pending=[r for r in rows if r["item"].pending_decision], total=len(rows))
+
+
+@pages.page("/console/requests", roles=frozenset({Role.AUTHORITY}))
+def agency_requests(visit: Visit) -> Response:
+    """An officer's agency's requests, newest first (the officers' portal grows from here)."""
+    items, next_cursor = intake.page(visit.principal, limit=QUEUE_PAGE_SIZE, cursor=visit.query.get("cursor") or None,
+                                     status=None, type_=None)
+    return visit.render("agency_requests.html", rows=[row(i, visit) for i in items], next_cursor=next_cursor)
+
+
+__all__ = ["STAFF"]

@@ -14,6 +14,9 @@ EVENTS = "${EventsTable}"
 REPS = "${RepresentativesTopicArn}"
 OPS = "${OperatorAlertsTopicArn}"
 AGENCIES = "${AgencyTopicArn}"
+# The console page of the request, inside a States.Format text: its {} takes $.request_id. Every message about a
+# request links there (representatives, leads, operators and authorities alike), never to a JSON endpoint.
+PAGE = "${ConsoleBaseUrl}/requests/{}"
 RETRY = [{"ErrorEquals": ["States.TaskFailed", "States.Timeout"], "IntervalSeconds": 1, "MaxAttempts": 3, "BackoffRate": 2}]
 KEY = {"request_id": {"S.$": "$.request_id"}}
 
@@ -52,8 +55,9 @@ def notify(name, recipient_path, message, nxt):
             "Type": "Task", "Resource": "arn:aws:states:::sns:publish",
             "Parameters": {
                 "TopicArn": OPS, "Subject": "Liaison: a notification failed",
-                "Message.$": "States.Format('Notifying {} about request {} failed ({}). Reach them another way.', "
-                             + recipient_path + ", $.request_id, $.notification_error.Error)",
+                "Message.$": "States.Format('Notifying {} about request {} failed ({}). Reach them another way. "
+                             + PAGE + "', " + recipient_path + ", $.request_id, $.notification_error.Error, "
+                             "$.request_id)",
             },
             "ResultPath": None, "Retry": RETRY,
             "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": nxt}],
@@ -199,8 +203,9 @@ def await_token(name, waiting_for, condition, timeout_path, on_timeout, nxt, con
 OPEN_BEFORE_ACK = {":received": {"S": "received"}, ":assigned": {"S": "assigned"}}
 states = {}
 states.update(notify("NotifyAssignee", "$.assignee",
-                     "States.Format('New {} request {} (region {}). Acknowledge by {}; resolve by {}. {}', $.type, "
-                     "$.request_id, $.region, $.ack_due_at, $.due_at, $.link)", "AwaitAcknowledgement"))
+                     "States.Format('New {} request {} (region {}). Acknowledge by {}; resolve by {}. " + PAGE
+                     + "', $.type, $.request_id, $.region, $.ack_due_at, $.due_at, $.request_id)",
+                     "AwaitAcknowledgement"))
 states.update(await_token("AwaitAcknowledgement", "acknowledgement", "#status IN (:received, :assigned)",
                           "$.timer.ack_wait", "Escalate", "AfterAnswer", OPEN_BEFORE_ACK))
 states["Escalate"] = {
@@ -239,8 +244,8 @@ states["SetEscalationTimer"] = {
 }
 states.update(notify("NotifyEscalation", "$.escalation.notified",
                      "States.Format('ESCALATED (level {}): {} request {} (region {}) was not acknowledged by {}. "
-                     "It is due {}. {}', $.escalation.level, $.type, $.request_id, $.region, $.ack_due_at, $.due_at, "
-                     "$.link)", "AwaitAcknowledgement"))
+                     "It is due {}. " + PAGE + "', $.escalation.level, $.type, $.request_id, $.region, $.ack_due_at, "
+                     "$.due_at, $.request_id)", "AwaitAcknowledgement"))
 states["AfterAnswer"] = {
     "Type": "Choice",
     "Choices": [
@@ -262,12 +267,13 @@ states.update(record("RecordBreach", "sla_breached = :true", {":true": {"BOOL": 
                                       {**OPEN_BEFORE_ACK, ":acknowledged": {"S": "acknowledged"}}),
                      _either(("received", "assigned", "acknowledged"))))
 states.update(notify("NotifyBreach", "$.lead",
-                     "States.Format('SLA BREACHED: {} request {} (region {}) was due {} and is not decided. {}', "
-                     "$.type, $.request_id, $.region, $.due_at, $.link)", "AlertOperatorsOfBreach"))
+                     "States.Format('SLA BREACHED: {} request {} (region {}) was due {} and is not decided. " + PAGE
+                     + "', $.type, $.request_id, $.region, $.due_at, $.request_id)", "AlertOperatorsOfBreach"))
 states["AlertOperatorsOfBreach"] = {
     "Type": "Task", "Resource": "arn:aws:states:::sns:publish",
     "Parameters": {"TopicArn": OPS, "Subject": "Liaison: SLA breached",
-                   "Message.$": "States.Format('Request {} ({}, region {}) breached its deadline {}.', $.request_id, $.type, $.region, $.due_at)"},
+                   "Message.$": "States.Format('Request {} ({}, region {}) breached its deadline {}. " + PAGE
+                                + "', $.request_id, $.type, $.region, $.due_at, $.request_id)"},
     "ResultPath": None, "Retry": RETRY,
     "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": "NotifyAgencyOfBreach"}],
     "Next": "NotifyAgencyOfBreach",
@@ -275,8 +281,8 @@ states["AlertOperatorsOfBreach"] = {
 states.update(agency_notice(
     "NotifyAgencyOfBreach", "States.Format('Deadline passed on your request {}', $.request_id)",
     "States.Format('Your request {} (your reference {}, {}) passed its deadline {} without a decision. The lead of "
-    "the {} desk has been alerted and the request stays open. Details: {}', $.request_id, $.reference, $.type, "
-    "$.due_at, $.region, $.link)", "sla_breached", "AwaitAfterBreach"))
+    "the {} desk has been alerted and the request stays open. Details: " + PAGE + "', $.request_id, $.reference, "
+    "$.type, $.due_at, $.region, $.request_id)", "sla_breached", "AwaitAfterBreach"))
 states.update(await_token("AwaitAfterBreach", "decision", "attribute_exists(request_id) AND NOT #status IN (:f, :p, :r, :w)",
                           None, None, "AfterBreachAnswer",
                           {":f": {"S": "fulfilled"}, ":p": {"S": "partially_fulfilled"}, ":r": {"S": "rejected"},
@@ -331,7 +337,8 @@ states.update(await_token("AwaitHoldReminder", "hold", HOLDING, "$.answer.hold.r
 states.update(agency_notice(
     "NotifyHoldReminder", "States.Format('Preservation hold ending on your request {}', $.request_id)",
     "States.Format('The preservation hold on your request {} (your reference {}) ends {}. To extend it once, "
-    "POST {}/extend before then.', $.request_id, $.reference, $.answer.hold.expires_at, $.link)",
+    "POST /v1/requests/{}/extend before then. Details: " + PAGE + "', $.request_id, $.reference, "
+    "$.answer.hold.expires_at, $.request_id, $.request_id)",
     "hold_expiring", "AwaitHoldExpiry"))
 states.update(await_token("AwaitHoldExpiry", "hold", HOLDING, "$.answer.hold.expiry_seconds", "HoldExpires",
                           "AfterHoldAnswer", FULFILLED))
@@ -351,7 +358,8 @@ states.update(record("HoldExpires", "hold_state = :expired", {":expired": {"S": 
 states.update(agency_notice(
     "NotifyHoldExpired", "States.Format('Preservation hold ended on your request {}', $.request_id)",
     "States.Format('The preservation hold on your request {} (your reference {}) ended {}. The data is no "
-    "longer preserved for this request. {}', $.request_id, $.reference, $.answer.hold.expires_at, $.link)",
+    "longer preserved for this request. " + PAGE + "', $.request_id, $.reference, $.answer.hold.expires_at, "
+    "$.request_id)",
     "hold_expired", "Closed"))
 states["ResumeHold"] = {
     "Type": "Pass",
@@ -366,7 +374,9 @@ states["Withdrawn"] = {"Type": "Succeed"}
 states["AlertOperators"] = {
     "Type": "Task", "Resource": "arn:aws:states:::sns:publish",
     "Parameters": {"TopicArn": OPS, "Subject": "Liaison: a request workflow failed",
-                   "Message.$": "States.Format('The workflow of request {} stopped on an error: {}. Its deadline timers are not running.', $.request_id, States.JsonToString($))"},
+                   "Message.$": "States.Format('The workflow of request {} stopped on an error: {}. Its deadline "
+                                "timers are not running. " + PAGE + "', $.request_id, States.JsonToString($), "
+                                "$.request_id)"},
     "ResultPath": None, "Retry": RETRY, "Next": "WorkflowFailed",
 }
 states["WorkflowFailed"] = {"Type": "Fail", "Error": "Liaison.WorkflowFailed", "Cause": "See the operator alert for this request."}

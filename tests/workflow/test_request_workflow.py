@@ -11,6 +11,7 @@ own scale with `@pytest.mark.sla_scale(...)`, so its deadline is comfortably lon
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import timedelta
 
@@ -121,6 +122,12 @@ def events(client, issuer, request_id, region="eu"):
     return [(e["kind"], e["actor"], e["detail"]) for e in body["events"]]
 
 
+def links_to_its_page(message, request_id):
+    """The message links to the request's console page (the ConsoleBaseUrl substitution), and to no JSON API."""
+    page = f"{dispatch_module.get_settings().console_base_url}/requests/{request_id}"
+    return page in message and not re.search(r"https?://\S*/v1/", message)
+
+
 def submit(client, issuer, agency=FR, kind="data_disclosure"):
     response = post(client, "/v1/requests", submission(kind), authority(issuer, agency, mfa=True))
     assert response.status_code == 201, response.body
@@ -170,11 +177,15 @@ def test_given_no_acknowledgement_then_it_escalates_to_the_backup_then_the_lead_
     operators = []
     wait_until(lambda: operators.extend(notifications(aws, "OperatorAlertsTopic", request_id)) or operators)
     assert any("breached" in message for _, message in operators)
-    recipients = [r for r, _ in notifications(aws, "RepresentativesTopic", request_id)]
-    assert recipients == [created["assignee"], *chain, chain[-1]]  # assignee, backup, lead, lead on breach
+    told = notifications(aws, "RepresentativesTopic", request_id)
+    assert [r for r, _ in told] == [created["assignee"], *chain, chain[-1]]  # assignee, backup, lead, lead on breach
+    assert [m.split(" ", 1)[0] for _, m in told] == ["New", "ESCALATED", "ESCALATED", "SLA"]
     agency = []
     wait_until(lambda: agency.extend(notifications(aws, "AgencyNotificationsTopic", request_id)) or agency)
     assert agency[0][0] == FR and "passed its deadline" in agency[0][1]
+    # Each one links to the request's console page: assignment, escalations, breach, the operators', the agency's.
+    for _, message in told + operators + agency:
+        assert links_to_its_page(message, request_id), message
     assert "platform.example/c/123" not in agency[0][1]  # the removal target is not repeated
     view = client.http.get(f"/v1/requests/{request_id}", headers=authority(issuer)).json_body
     assert (view["escalation_level"], view["sla_breached"], view["status"]) == (2, True, "assigned")
@@ -276,6 +287,7 @@ def test_given_the_notification_fails_then_operators_are_alerted_and_the_request
         alerts = []
         wait_until(lambda: alerts.extend(notifications(aws, "OperatorAlertsTopic", created["id"])) or alerts)
         assert any("failed" in message and created["assignee"] in message for _, message in alerts), alerts
+        assert all(links_to_its_page(message, created["id"]) for _, message in alerts), alerts
         assert execution(aws, created["id"])["status"] == "RUNNING"
         view = client.http.get(f"/v1/requests/{created['id']}", headers=authority(issuer)).json_body
         assert view["status"] == "assigned"
@@ -425,6 +437,7 @@ def test_given_a_fulfilled_preservation_then_the_hold_reminds_the_authority_and_
     assert [kind for kind, _, _ in events(client, issuer, request_id)][-2:] == ["decided", "hold_expired"]
     told = [message for _, message in notifications(aws, "AgencyNotificationsTopic", request_id)]
     assert any("ends" in m and "/extend" in m for m in told) and any("ended" in m for m in told)
+    assert all(links_to_its_page(m, request_id) for m in told), told
     extend = post(client, f"/v1/requests/{request_id}/extend", {}, authority(issuer))
     assert (extend.status_code, extend.json_body["code"]) == (409, "hold_not_active")
     trail = client.http.get(f"/v1/requests/{request_id}/audit", headers=assignee).json_body

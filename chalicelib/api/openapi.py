@@ -19,6 +19,8 @@ from pydantic.json_schema import models_json_schema
 
 from chalicelib.api.http import OPERATION_ATTRIBUTE, ErrorBody, Operation, body_required
 
+PAGE_ATTRIBUTE = "__liaison_page__"  # chalicelib.web.console marks its routes so (not imported: no web here)
+
 REF_TEMPLATE = "#/components/schemas/{model}"
 _PATH_PARAMETER = re.compile(r"{([^}]+)}")
 _STANDARD_ERRORS = {
@@ -40,6 +42,8 @@ def operations(app: Chalice) -> list[Operation]:
     found = []
     for path, methods in app.routes.items():
         for method, entry in methods.items():
+            if hasattr(entry.view_function, PAGE_ATTRIBUTE):
+                continue  # a web page (chalicelib/web): HTML for people, not part of the API's contract
             operation = getattr(entry.view_function, OPERATION_ATTRIBUTE, None)
             if operation is None:
                 raise RuntimeError(f"{method} {path} was not declared through api.http.Routes")

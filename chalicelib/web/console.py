@@ -41,6 +41,7 @@ FORM_TYPES = ["application/x-www-form-urlencoded"]
 MAX_FORM_BYTES = 64 * 1024
 STAFF = frozenset({Role.REPRESENTATIVE, Role.ADMIN})
 EVERYONE = frozenset({Role.AUTHORITY, Role.REPRESENTATIVE, Role.ADMIN})
+PAGE_ATTRIBUTE = "__liaison_page__"  # what the route table and the OpenAPI builder read: a page, not an operation
 RETURN_TO = re.compile(r"^/[A-Za-z0-9/_.\-?=&%]*$")
 
 
@@ -112,6 +113,25 @@ class Visit:
 PageHandler = Callable[[Visit], Response]
 
 
+@dataclass(frozen=True)
+class WebPage:
+    """A route of the web pages: guarded by the session and ``roles``; no roles means open to anyone."""
+
+    path: str
+    methods: tuple[str, ...]
+    roles: frozenset[Role]
+
+    @property
+    def public(self) -> bool:
+        return not self.roles
+
+
+def public_page(path: str, view: Callable[..., Response]) -> Callable[..., Response]:
+    """The few pages before a session exists: sign-in, the provider's callback, signed-out, the stylesheet."""
+    setattr(view, PAGE_ATTRIBUTE, WebPage(path, ("GET",), frozenset()))
+    return blueprint.route(path, methods=["GET"])(view)
+
+
 def registered_representative(principal: Principal) -> Representative:
     """A representative signs in through the platform's pool, and must still be on the desk they claim."""
     rep = RepresentativeRepository().get(principal.subject)
@@ -180,6 +200,7 @@ class Pages:
                     return error_page(LiaisonError("Something went wrong on our side. Quote correlation id "
                                                    f"{logger.get_correlation_id()} when you report it."))
 
+            setattr(view, PAGE_ATTRIBUTE, WebPage(path, methods, roles))
             blueprint.route(path, methods=list(methods),
                             content_types=content_types or (FORM_TYPES if "POST" in methods else None)
                             or ["application/json"])(view)
@@ -212,7 +233,6 @@ def _safe_return(target: str | None) -> str:
     return target
 
 
-@blueprint.route("/console/sign-in", methods=["GET"])
 def sign_in() -> Response:
     """Start the provider's sign-in: a pending session bound to this browser, then the provider's page."""
     request = blueprint.current_request
@@ -226,7 +246,6 @@ def sign_in() -> Response:
         return error_page(error)
 
 
-@blueprint.route("/console/callback", methods=["GET"])
 def callback() -> Response:
     """The provider's answer: check it belongs to the sign-in this browser started, verify the ID token,
     then open a session under a fresh secret."""
@@ -265,12 +284,10 @@ def sign_out(visit: Visit) -> Response:
     return render.redirect(location or back, {"Set-Cookie": clear_cookie()})
 
 
-@blueprint.route("/console/signed-out", methods=["GET"])
 def signed_out() -> Response:
     return render.page("signed_out.html", me=None, rep=None, csrf="", headers={"Set-Cookie": clear_cookie()})
 
 
-@blueprint.route("/console/static/{name}", methods=["GET"])
 def static(name: str) -> Response:
     if name not in render.STATIC_TYPES:
         return error_page(NotFound("No such file."))
@@ -280,3 +297,9 @@ def static(name: str) -> Response:
                              "Cache-Control": "public, max-age=31536000, immutable"})
 
 
+
+
+public_page("/console/sign-in", sign_in)
+public_page("/console/callback", callback)
+public_page("/console/signed-out", signed_out)
+public_page("/console/static/{name}", static)

@@ -10,16 +10,39 @@ from chalicelib.auth.authorizer import jwt_auth
 
 PUBLIC_ROUTES = {("/v1/health", "GET"), ("/openapi.json", "GET"), ("/docs", "GET"), ("/v1/public/keys", "GET"),
                  ("/v1/public/contacts", "GET"), ("/v1/public/policies", "GET"),
-                 ("/v1/public/transparency", "GET"), ("/v1/public", "GET")}
+                 ("/v1/public/transparency", "GET"), ("/v1/public", "GET"), ("/v1/public/page.css", "GET")}
+
+
+PUBLIC_PAGES = {("/console/sign-in", "GET"), ("/console/callback", "GET"), ("/console/signed-out", "GET"),
+                ("/console/static/{name}", "GET")}
+
+
+def is_page(entry) -> bool:
+    return hasattr(entry.view_function, "__liaison_page__")
 
 
 def app_routes() -> set[tuple[str, str]]:
-    return {(path, method) for path, methods in app.routes.items() for method in methods}
+    """The API's routes (the web pages are HTML for people, outside the OpenAPI contract)."""
+    return {(path, method) for path, methods in app.routes.items() for method, entry in methods.items()
+            if not is_page(entry)}
+
+
+def test_given_the_web_pages_then_each_is_declared_as_a_page_and_only_the_sign_in_steps_are_open():
+    pages = {(path, method): entry for path, methods in app.routes.items() for method, entry in methods.items()
+             if path.startswith("/console")}
+    assert pages and all(is_page(entry) for entry in pages.values())
+    for (path, method), entry in pages.items():
+        page = entry.view_function.__liaison_page__
+        assert page.public == ((path, method) in PUBLIC_PAGES), (method, path)
+        assert entry.authorizer is None  # the session guard, not the bearer-token authorizer
+    assert {key for key, entry in pages.items() if entry.view_function.__liaison_page__.public} == PUBLIC_PAGES
 
 
 def test_given_the_app_then_only_the_intended_routes_are_public():
     for path, methods in app.routes.items():
         for method, entry in methods.items():
+            if is_page(entry):
+                continue
             operation = getattr(entry.view_function, "__liaison_operation__")
             if (path, method) in PUBLIC_ROUTES:
                 assert operation.public and entry.authorizer is None, (method, path)

@@ -20,18 +20,39 @@ import pytest
 _state: dict[str, object] = {}
 
 
+def _start_provider() -> tuple[object, int]:
+    """The local OpenID provider of `make run` (infra/local/oidc.py), on a free loopback port, in a thread."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from infra.local import oidc
+
+    server = make_server(oidc.HOST, 0, lambda environ, start: app(environ, start), threaded=True)
+    port = server.server_port
+    app = oidc.build_app(oidc.users(), port)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, port
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    from infra.local import inprocess
+    from infra.local import inprocess, oidc
 
     state_dir = Path(tempfile.mkdtemp(prefix="liaison-tests-"))
+    provider, provider_port = _start_provider()
     # The suite files more emergency requests per hour from one officer than anyone should; the limits
     # themselves are tested with lower values (tests/integration/test_safeguards.py).
     started = inprocess.start(state_dir, parameters={
-        "EmergencyLimits": json.dumps({"agency_per_hour": 10_000, "officer_per_hour": 10_000})})
-    _state.update(mock=started.mock, state_dir=state_dir, issuer=started.issuer, resources=started.resources)
+        "EmergencyLimits": json.dumps({"agency_per_hour": 10_000, "officer_per_hour": 10_000}),
+        "WebSignIn": json.dumps(oidc.web_sign_in(provider_port))})
+    _state.update(mock=started.mock, state_dir=state_dir, issuer=started.issuer, resources=started.resources,
+                  provider=provider, provider_port=provider_port)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    provider = _state.get("provider")
+    if provider is not None:
+        provider.shutdown()  # type: ignore[attr-defined]
     mock = _state.get("mock")
     if mock is not None:
         mock.stop()  # type: ignore[attr-defined]
@@ -44,6 +65,12 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def issuer():
     """The development issuer the test API trusts."""
     return _state["issuer"]
+
+
+@pytest.fixture(scope="session")
+def provider_url() -> str:
+    """The local OpenID provider the test API's web sign-in uses."""
+    return f"http://127.0.0.1:{_state['provider_port']}"
 
 
 @pytest.fixture(scope="session")

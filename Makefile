@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 MOTO_PORT ?= 5000
 PORT ?= 8000
+OIDC_PORT ?= 9400
 SLA_TIME_SCALE ?= 1
 STATE_DIR ?= .local
 AWS_PACKAGE_REGION ?= eu-west-1
@@ -20,9 +21,9 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt >&2
 	@touch $@
 
-## Start the whole system locally (moto + chalice local, demo data). Ctrl-C stops it.
+## Start the whole system locally (moto + the local sign-in provider + chalice local, demo data). Ctrl-C stops it.
 run: $(INSTALLED)
-	@$(PY) -m infra.local.run --moto-port $(MOTO_PORT) --port $(PORT) --sla-time-scale $(SLA_TIME_SCALE) --state-dir $(STATE_DIR)
+	@$(PY) -m infra.local.run --moto-port $(MOTO_PORT) --port $(PORT) --oidc-port $(OIDC_PORT) --sla-time-scale $(SLA_TIME_SCALE) --state-dir $(STATE_DIR)
 
 ## Run every test: unit, integration (moto), workflow (ASL in moto), infra (package + cfn-lint), end-to-end.
 test: $(INSTALLED)

@@ -6,9 +6,10 @@ from chalicelib.api import admin, authorities, documents, identity, public, repr
 from chalicelib.api.middleware import correlate
 from chalicelib.auth.authorizer import auth
 from chalicelib.observability import logger, metrics, tracer
-from chalicelib.web import console, desk_pages  # noqa: F401 - desk_pages declares its pages on console's blueprint
+from chalicelib.web import console, desk_pages, admin_pages  # noqa: F401 - they declare their pages on console's blueprint
 
 app = Chalice(app_name="liaison", configure_logs=False)
+app.api.binary_types.append("multipart/form-data")  # console uploads: the gateway hands their bytes over intact
 # Powertools around every Lambda invocation: context in logs, metrics flushed, traced.
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context))
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))

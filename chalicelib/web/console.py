@@ -38,7 +38,11 @@ from chalicelib.web.sessions import Session, Sessions
 blueprint = Blueprint(__name__)
 sessions = Sessions()
 FORM_TYPES = ["application/x-www-form-urlencoded"]
+UPLOAD_TYPES = ["multipart/form-data"]
 MAX_FORM_BYTES = 64 * 1024
+# A file sent through a page travels inside one Lambda invocation (6 MB, base64 included); larger documents
+# (up to 25 MB) go straight to S3 through the API's presigned POST.
+MAX_UPLOAD_BYTES = 4 * 1024 * 1024
 STAFF = frozenset({Role.REPRESENTATIVE, Role.ADMIN})
 EVERYONE = frozenset({Role.AUTHORITY, Role.REPRESENTATIVE, Role.ADMIN})
 PAGE_ATTRIBUTE = "__liaison_page__"  # what the route table and the OpenAPI builder read: a page, not an operation
@@ -71,6 +75,41 @@ def cookie_secret(request: Request) -> str | None:
     return morsel.value if morsel else None
 
 
+@dataclass(frozen=True)
+class UploadedFile:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def read_multipart(request: Request) -> tuple[dict[str, str], dict[str, UploadedFile]]:
+    """A multipart form (a file upload): its fields and its files."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    raw = request.raw_body or b""
+    if len(raw) > MAX_UPLOAD_BYTES + MAX_FORM_BYTES:
+        raise PayloadTooLarge(f"A file sent through the console may be at most {MAX_UPLOAD_BYTES // (1024 * 1024)} "
+                              "MB; send larger documents (up to 25 MB) through the API.", code="payload_too_large")
+    content_type = (request.headers or {}).get("content-type", "")
+    message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode("latin-1") + raw)
+    if not message.is_multipart():
+        raise BadRequest("The form could not be read.", code="invalid_form")
+    fields: dict[str, str] = {}
+    files: dict[str, UploadedFile] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not name:
+            continue
+        filename = part.get_filename()
+        payload = part.get_payload(decode=True) or b""
+        if filename is not None:
+            files[str(name)] = UploadedFile(str(filename), part.get_content_type(), payload)
+        else:
+            fields[str(name)] = payload.decode("utf-8", errors="replace")
+    return fields, files
+
+
 def read_form(request: Request) -> dict[str, str]:
     raw = request.raw_body or b""
     if len(raw) > MAX_FORM_BYTES:
@@ -91,6 +130,7 @@ class Visit:
     principal: Principal
     params: dict[str, str]
     form: dict[str, str] = field(default_factory=dict)
+    files: dict[str, UploadedFile] = field(default_factory=dict)
     agency: Agency | None = None
     representative: Representative | None = None
 
@@ -182,7 +222,11 @@ class Pages:
                     if session.principal.role is Role.REPRESENTATIVE:
                         visit.representative = registered_representative(session.principal)
                     if request.method == "POST":
-                        visit.form = read_form(request) if request.raw_body else {}
+                        multipart = (request.headers or {}).get("content-type", "").startswith("multipart/")
+                        if multipart:
+                            visit.form, visit.files = read_multipart(request)
+                        else:
+                            visit.form = read_form(request) if request.raw_body else {}
                         if not session.csrf_matches(visit.form.get("csrf")):
                             raise Forbidden("This form was not sent from your current session, so nothing was "
                                             "changed. Reload the page and try again.", code="csrf_failed")

@@ -26,12 +26,13 @@ from chalicelib.domain.decisions import Decision, Outcome, Reason
 from chalicelib.domain.deadlines import RequestType
 from chalicelib.domain.lifecycle import OPEN, Action, Status, allowed
 from chalicelib.domain.safeguards import INDEPENDENT_SOURCES, Verification
-from chalicelib.errors import BadRequest, LiaisonError, NotFound
+from chalicelib.errors import BadRequest, DependencyUnavailable, LiaisonError, NotFound
 from chalicelib.domain import audit
 from chalicelib.services.desk import CONVERSATION
 from chalicelib.store.representatives import RepresentativeRepository
 from chalicelib.web import render
-from chalicelib.web.console import EVERYONE, STAFF, Visit, pages
+from chalicelib.services.documents import NewDocument
+from chalicelib.web.console import EVERYONE, FORM_TYPES, STAFF, UPLOAD_TYPES, Visit, pages
 
 REPRESENTATIVE = frozenset({Role.REPRESENTATIVE})
 QUEUE_PAGE_SIZE = 50
@@ -46,6 +47,7 @@ DONE = {
     "approval": "Approval recorded.",
     "verification": "Call-back verification recorded.",
     "reassign": "Reassigned.",
+    "documents": "Document uploaded; its SHA-256 check is shown below.",
 }
 
 
@@ -188,10 +190,36 @@ def _act(action: str, visit: Visit) -> Any:
         return desk.verify(visit.principal, request_id, _form(Verification, fields))
     if action == "reassign":
         return desk.reassign(visit.principal, request_id, _form(Reassignment, fields).rep_id)
+    if action == "documents":
+        return upload(visit, request_id)
     raise NotFound("No such action.")
 
 
-@pages.page("/console/requests/{request_id}/{action}", ("POST",), roles=REPRESENTATIVE)
+def upload(visit: Visit, request_id: str) -> Any:
+    """A response package, sent through the page: declared as the API declares one (the SHA-256 computed here
+    from the bytes received), uploaded through the same presigned POST, then checked as the list checks it."""
+    import hashlib
+
+    import requests
+
+    sent = visit.files.get("file")
+    if sent is None or not sent.data:
+        raise BadRequest("Choose a file to upload.", code="missing_field", field="file")
+    declared = _form(NewDocument, {"filename": sent.filename, "content_type": sent.content_type,
+                                   "size": len(sent.data), "sha256": hashlib.sha256(sent.data).hexdigest()})
+    document, form = documents.declare(visit.principal, request_id, declared)
+    try:
+        answer = requests.post(form.url, data=form.fields, timeout=30,
+                               files={"file": (document.filename, sent.data, document.content_type)})
+    except requests.RequestException:
+        raise DependencyUnavailable("The evidence store did not take the file; try again.") from None
+    if answer.status_code >= 300:
+        raise DependencyUnavailable(f"The evidence store refused the file ({answer.status_code}); try again.")
+    return documents.list(visit.principal, request_id)  # checks it now: stored, or rejected with the reason
+
+
+@pages.page("/console/requests/{request_id}/{action}", ("POST",), roles=REPRESENTATIVE,
+            content_types=FORM_TYPES + UPLOAD_TYPES)
 def act(visit: Visit) -> Response:
     action, request_id = visit.params["action"], visit.params["request_id"]
     if action not in DONE:

@@ -1,7 +1,8 @@
 """``make run``: the whole system on this machine, with no AWS account.
 
-Starts moto in server mode (the local AWS), creates every resource of
-``infra/template.json`` in it, seeds demo data, writes ``tokens.json`` and
+Starts moto in server mode (the local AWS) and the local OpenID provider the web
+pages sign in with (``infra/local/oidc.py``), creates every resource of
+``infra/template.json`` in moto, seeds demo data, writes ``tokens.json`` and
 serves the API with ``chalice local``. Prints one ready line; Ctrl-C (SIGINT)
 or SIGTERM stops everything it started. State lives in moto's memory and is
 gone after a restart.
@@ -24,6 +25,8 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from infra.local import oidc
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -81,9 +84,11 @@ def _get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
 
 
 class Stack:
-    def __init__(self, *, moto_port: int, port: int, state_dir: Path, sla_time_scale: float) -> None:
+    def __init__(self, *, moto_port: int, port: int, state_dir: Path, sla_time_scale: float,
+                 oidc_port: int = oidc.DEFAULT_PORT) -> None:
         self.moto_port = moto_port
         self.port = port
+        self.oidc_port = oidc_port
         self.state_dir = state_dir
         self.sla_time_scale = sla_time_scale
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
@@ -93,6 +98,10 @@ class Stack:
     @property
     def api_url(self) -> str:
         return f"http://{HOST}:{self.port}"
+
+    @property
+    def console_url(self) -> str:
+        return f"{self.api_url}/console/"
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
         log = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115 - lives as long as the child
@@ -115,7 +124,7 @@ class Stack:
                            f"(see {self.log_dir / (name + '.log')})")
 
     def start(self) -> None:
-        for label, port in (("MOTO_PORT", self.moto_port), ("PORT", self.port)):
+        for label, port in (("MOTO_PORT", self.moto_port), ("PORT", self.port), ("OIDC_PORT", self.oidc_port)):
             if not port_is_free(port):
                 raise StartupError(f"port {port} on {HOST} is already in use (is another `make run` going?). "
                                    f"Stop it, or choose another port: make run {label}=<free port>")
@@ -132,6 +141,14 @@ class Stack:
             data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode(),
             headers={"Content-Type": "application/json"})
         urllib.request.urlopen(request, timeout=5).close()  # noqa: S310 - loopback only
+
+        # The sign-in provider: up before the API, which fetches its keys when a console ID token arrives.
+        # It gets no AWS settings: it needs none.
+        provider_env = {k: v for k, v in env.items() if not k.startswith(SCRUBBED_PREFIXES)}
+        provider = self._spawn("oidc", [sys.executable, "-m", "infra.local.oidc", "--host", HOST,
+                                        "--port", str(self.oidc_port)], provider_env)
+        self._wait_until("oidc", provider, lambda: _get(
+            f"{oidc.base_url(self.oidc_port)}/.well-known/openid-configuration")[0] == 200)
 
         api_env = self._provision(env)
         chalice = self._spawn("api", [sys.executable, "-m", "infra.local.gateway", "local", "--host", HOST,
@@ -151,6 +168,7 @@ class Stack:
             "TrustedIssuers": json.dumps([issuer.trusted_issuer()]),
             "ApiBaseUrl": self.api_url,
             "ConsoleBaseUrl": f"{self.api_url}/console",
+            "WebSignIn": json.dumps(oidc.web_sign_in(self.oidc_port)),
         })
         from infra import template
 
@@ -170,7 +188,8 @@ class Stack:
             handle.write(json.dumps(seed.tokens(issuer, data), indent=2) + "\n")
         (self.state_dir / "environment.json").write_text(json.dumps(api_env, indent=2) + "\n", encoding="utf-8")
         (self.state_dir / "stack.json").write_text(
-            json.dumps({"moto_port": self.moto_port, "api_url": self.api_url}, indent=2) + "\n", encoding="utf-8")
+            json.dumps({"moto_port": self.moto_port, "api_url": self.api_url,
+                        "oidc_url": oidc.base_url(self.oidc_port)}, indent=2) + "\n", encoding="utf-8")
 
         from infra.local.outbox import TOPICS, Outbox
 
@@ -217,26 +236,29 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make run", description=__doc__)
     parser.add_argument("--moto-port", type=int, default="5000")
     parser.add_argument("--port", type=int, default="8000")
+    parser.add_argument("--oidc-port", type=int, default=oidc.DEFAULT_PORT)
     parser.add_argument("--state-dir", type=Path, default=ROOT / ".local")
     parser.add_argument("--sla-time-scale", type=float, default="1")
     args = parser.parse_args(argv)
-    for name, port in (("MOTO_PORT", args.moto_port), ("PORT", args.port)):
+    ports = (("MOTO_PORT", args.moto_port), ("PORT", args.port), ("OIDC_PORT", args.oidc_port))
+    for name, port in ports:
         if not 1024 <= port <= 65535:
             parser.error(f"{name} must be a port number from 1024 to 65535")
-    if args.moto_port == args.port:
-        parser.error("MOTO_PORT and PORT must differ")
+    if len({port for _, port in ports}) != len(ports):
+        parser.error("MOTO_PORT, PORT and OIDC_PORT must differ")
     if args.sla_time_scale < 1:
         parser.error("SLA_TIME_SCALE must be 1 or more")
 
     stack = Stack(moto_port=args.moto_port, port=args.port, state_dir=args.state_dir.resolve(),
-                  sla_time_scale=args.sla_time_scale)
+                  sla_time_scale=args.sla_time_scale, oidc_port=args.oidc_port)
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
     started = time.monotonic()
     try:
         stack.start()
         print(f"Liaison is ready at {stack.api_url} in {time.monotonic() - started:.1f} s "
-              f"(docs {stack.api_url}/docs, tokens {stack.state_dir / 'tokens.json'}, "
+              f"(docs {stack.api_url}/docs, console {stack.console_url} (sign in as {oidc.EXAMPLE_SUB}), "
+              f"tokens {stack.state_dir / 'tokens.json'}, "
               f"notifications {stack.state_dir / 'outbox'}/, logs {stack.log_dir}/; Ctrl-C stops)", flush=True)
         return stack.wait()
     except StartupError as exc:

@@ -2,16 +2,21 @@
 
 Given the stack started exactly as a person starts it, when we call it, then
 health is 200, the OpenAPI document is valid, seeded and `make token` tokens
-are accepted; a second start on the same ports fails plainly; SIGINT to the
+are accepted; a seeded person signs in at the local OpenID provider and the API
+trusts the ID token; a second start on the same ports fails plainly; SIGINT to the
 foreground process group stops every process it started.
 """
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
+import hashlib
 import json
 import os
+import re
+import secrets
 import shutil
 import signal
 import socket
@@ -19,6 +24,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -48,16 +54,18 @@ def clean_env() -> dict[str, str]:
 
 class Running:
     def __init__(self, state_dir: Path, *extra: str) -> None:
-        self.moto_port = free_port()
-        self.port = free_port()
-        while self.port == self.moto_port:
-            self.port = free_port()
+        ports: list[int] = []
+        while len(ports) < 3:
+            port = free_port()
+            if port not in ports:
+                ports.append(port)
+        self.moto_port, self.port, self.oidc_port = ports
         self.state_dir = state_dir
         self.lines: list[str] = []
         self.ready = threading.Event()
         self.process = subprocess.Popen(
-            ["make", "-s", "run", f"MOTO_PORT={self.moto_port}", f"PORT={self.port}", f"STATE_DIR={state_dir}",
-             *extra],
+            ["make", "-s", "run", f"MOTO_PORT={self.moto_port}", f"PORT={self.port}", f"OIDC_PORT={self.oidc_port}",
+             f"STATE_DIR={state_dir}", *extra],
             cwd=ROOT, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             start_new_session=True)
         threading.Thread(target=self._read, daemon=True).start()
@@ -73,6 +81,10 @@ class Running:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def oidc_url(self) -> str:
+        return f"http://127.0.0.1:{self.oidc_port}"
+
     def interrupt(self) -> int:
         """What Ctrl-C does: SIGINT to the whole foreground process group."""
         os.killpg(self.process.pid, signal.SIGINT)
@@ -84,11 +96,12 @@ class Running:
         return self.process.wait(timeout=30)
 
     def assert_everything_stopped(self) -> None:
+        ports = (self.port, self.moto_port, self.oidc_port)
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and (port_in_use(self.port) or port_in_use(self.moto_port)):
+        while time.monotonic() < deadline and any(port_in_use(port) for port in ports):
             time.sleep(0.1)
-        assert not port_in_use(self.port) and not port_in_use(self.moto_port)
-        leftovers = subprocess.run(["pgrep", "-f", f"-p {self.moto_port}|--port {self.port}"],
+        assert not any(port_in_use(port) for port in ports)
+        leftovers = subprocess.run(["pgrep", "-f", f"-p {self.moto_port}|--port {self.port}|--port {self.oidc_port}"],
                                    capture_output=True, text=True)
         assert leftovers.stdout.strip() == "", leftovers.stdout
         time.sleep(0.2)  # let the reader thread take the last lines
@@ -121,6 +134,7 @@ def tokens(stack) -> dict:
 def test_given_make_run_then_one_ready_line_names_the_api_url(stack):
     ready = [line for line in stack.lines if line.startswith("Liaison is ready")]
     assert len(ready) == 1 and stack.url in ready[0]
+    assert f"console {stack.url}/console/ (sign in as rep-eu-lindqvist)" in ready[0]
     assert stack.startup_seconds < READY_LIMIT_SECONDS
 
 
@@ -199,6 +213,72 @@ def test_given_no_or_bad_tokens_then_401(stack):
     assert response.status_code == 401 and response.json()["code"] == "malformed_token"
 
 
+def test_given_the_sign_in_provider_then_its_discovery_names_loopback_endpoints_the_api_was_given(stack):
+    discovery = requests.get(f"{stack.oidc_url}/.well-known/openid-configuration", timeout=10).json()
+    assert discovery["issuer"] == stack.oidc_url
+    for endpoint in ("authorization_endpoint", "token_endpoint", "jwks_uri", "end_session_endpoint"):
+        assert discovery[endpoint].startswith(f"{stack.oidc_url}/"), endpoint
+    environment = json.loads((stack.state_dir / "environment.json").read_text())
+    sign_in = json.loads(environment["LIAISON_WEB_SIGN_IN"])
+    assert (sign_in["issuer"], sign_in["client_id"]) == (discovery["issuer"], "liaison-console")
+    assert (sign_in["authorize_url"], sign_in["token_url"], sign_in["jwks_url"], sign_in["logout_url"]) == (
+        discovery["authorization_endpoint"], discovery["token_endpoint"], discovery["jwks_uri"],
+        discovery["end_session_endpoint"])
+    assert "RS256" in discovery["id_token_signing_alg_values_supported"]
+
+
+def sign_in(stack, sub: str) -> str:
+    """The console's sign-in, step by step, by hand: the provider's form, the code, the ID token."""
+    redirect_uri = f"{stack.url}/console/callback"
+    verifier = secrets.token_urlsafe(48)
+    query = {"client_id": "liaison-console", "redirect_uri": redirect_uri, "response_type": "code",
+             "scope": "openid profile email", "state": secrets.token_urlsafe(16), "nonce": secrets.token_urlsafe(16),
+             "code_challenge": base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
+             .decode(), "code_challenge_method": "S256"}
+    page = requests.get(f"{stack.oidc_url}/oauth2/authorize", params=query, timeout=10)
+    assert page.status_code == 200 and re.search(r'<input[^>]*\bname="sub"', page.text), page.text[:500]
+    answer = requests.post(f"{stack.oidc_url}/oauth2/authorize", params=query, data={"sub": sub},
+                           allow_redirects=False, timeout=10)
+    assert answer.status_code == 302, answer.text[:500]
+    location = urlsplit(answer.headers["Location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == redirect_uri
+    returned = parse_qs(location.query)
+    assert returned["state"] == [query["state"]] and returned["code"][0]
+    tokens = requests.post(f"{stack.oidc_url}/oauth2/token", timeout=10, data={
+        "grant_type": "authorization_code", "code": returned["code"][0], "redirect_uri": redirect_uri,
+        "client_id": "liaison-console", "code_verifier": verifier})
+    assert tokens.status_code == 200, tokens.text
+    id_token = tokens.json()["id_token"]
+    assert jwt_claims(id_token)["nonce"] == query["nonce"]
+    return id_token
+
+
+def jwt_claims(token: str) -> dict:
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+@pytest.mark.parametrize(("sub", "role", "field", "value"), [
+    ("rep-eu-lindqvist", "representative", "region", "eu"),
+    ("officer-fr-lefevre", "authority", "agency_id", "fr-valmont-cyber"),
+    ("admin-platform-ops", "admin", None, None),
+])
+def test_given_a_seeded_id_typed_into_the_provider_then_its_id_token_is_that_person_and_the_api_trusts_it(
+        stack, sub, role, field, value):
+    id_token = sign_in(stack, sub)
+    claims = jwt_claims(id_token)
+    assert (claims["sub"], claims["role"], claims["iss"]) == (sub, role, stack.oidc_url)
+    assert "mfa" in claims["amr"]
+    if field:
+        assert claims[field] == value
+    me = requests.get(f"{stack.url}/v1/me", headers={"Authorization": f"Bearer {id_token}"}, timeout=10)
+    assert me.status_code == 200, me.text
+    body = me.json()
+    assert (body["subject"], body["role"], body["issuer"], body["mfa"]) == (sub, role, stack.oidc_url, True)
+    if field:
+        assert body[field] == value
+
+
 def readme_block(stack, heading: str) -> list[str]:
     """Run the first ```sh block after ``heading`` in README.md, as written, against this stack; its lines."""
     readme = (ROOT / "README.md").read_text()
@@ -269,7 +349,7 @@ def test_given_the_public_page_then_headless_chromium_renders_the_directory_repo
     dom = subprocess.run([*browser, "--dump-dom", f"{stack.url}/v1/public"], capture_output=True, text=True,
                          timeout=90)
     assert dom.returncode == 0, dom.stderr[-2000:]
-    assert 'id="directory-table"' in dom.stdout and "eu-legal@liaison-platform.example" in dom.stdout
+    assert 'id="desks"' in dom.stdout and "eu-legal@liaison-platform.example" in dom.stdout
     assert '<svg id="monthly-chart"' in dom.stdout and 'class="bar"' in dom.stdout
     assert "content_removal" in dom.stdout and 'id="counts-table"' in dom.stdout
     shot = tmp_path / "page.png"
@@ -281,7 +361,8 @@ def test_given_the_public_page_then_headless_chromium_renders_the_directory_repo
 
 def test_given_the_ports_are_busy_then_a_second_make_run_fails_with_a_plain_message(stack, tmp_path):
     result = subprocess.run(
-        ["make", "-s", "run", f"MOTO_PORT={stack.moto_port}", f"PORT={stack.port}", f"STATE_DIR={tmp_path}"],
+        ["make", "-s", "run", f"MOTO_PORT={stack.moto_port}", f"PORT={stack.port}", f"OIDC_PORT={stack.oidc_port}",
+         f"STATE_DIR={tmp_path}"],
         cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "already in use" in result.stderr

@@ -347,3 +347,38 @@ def test_given_an_officer_then_their_agencys_requests_are_listed_and_another_age
     assert mine["id"] in text(officer.get("/console/requests"))
     assert officer.get(f"/console/requests/{mine['id']}").status_code == 200
     assert officer.get(f"/console/requests/{theirs['id']}").status_code == 404
+
+
+def multipart(fields: dict[str, str], filename: str, content_type: str, data: bytes) -> tuple[bytes, str]:
+    boundary = "liaison-test-boundary-7f3a"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+             for k, v in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+                 f"Content-Type: {content_type}\r\n\r\n".encode() + data + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def test_given_a_response_package_then_it_is_uploaded_through_the_presigned_flow_and_its_check_shown(client, issuer):
+    created = filed(client, issuer)
+    browser = Browser(client)
+    pdf = b"%PDF-1.7\n% response package\n" + bytes(range(256)) * 40
+    body, content_type = multipart({"csrf": browser.session.csrf_token}, "response.pdf", "application/pdf", pdf)
+    path = f"/console/requests/{created['id']}/documents"
+    response = client.http.post(path, body=body, headers={**browser.headers, "content-type": content_type})
+    assert response.status_code == 303, response.body
+    page = text(browser.get(f"/console/requests/{created['id']}?done=documents"))
+    assert "response.pdf" in page and "Matches" in page
+    import hashlib
+
+    listed = api_get(client, issuer, f"/v1/requests/{created['id']}/documents")["items"]
+    assert [(d["filename"], d["status"], d["sha256"]) for d in listed] == [
+        ("response.pdf", "stored", hashlib.sha256(pdf).hexdigest())]
+    # A type the evidence bucket does not take: the API's 415, and nothing declared.
+    body, content_type = multipart({"csrf": browser.session.csrf_token}, "tool.exe", "application/x-msdownload", b"MZ")
+    refused = client.http.post(path, body=body, headers={**browser.headers, "content-type": content_type})
+    assert refused.status_code == 415
+    # Without the CSRF token: 403, nothing stored.
+    body, content_type = multipart({}, "again.pdf", "application/pdf", pdf)
+    assert client.http.post(path, body=body, headers={**browser.headers, "content-type": content_type}).status_code \
+        == 403
+    assert len(api_get(client, issuer, f"/v1/requests/{created['id']}/documents")["items"]) == 1

@@ -1,0 +1,328 @@
+"""The admins' console: the agency registry and its standing, representatives, routing, contacts, risk tiers.
+
+Every form is validated by the API's own pydantic schema (``validate``, with the API's messages), and every
+change is made by the service function the API's admin route calls (``services.registry``). What a page
+offers comes from the domain too: which standing changes an agency allows (``allowed_changes``), the kinds,
+tiers and regions to choose from, and each field's required-ness, length and description, read from the
+schema. After a change the browser is sent back to the page with a fixed message (POST, then redirect); a
+refusal shows the same page again, the service's message beside the form and what was typed kept.
+
+The routing document is edited as the JSON the API takes (regions, countries, desks are maps of maps, up to
+249 countries: one field per entry would be a form no one can scan), shown above it as tables. A contact is
+a set of fields (a handful, each with its own label and message); risk tiers are a row per jurisdiction.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from chalice import Response
+from pydantic import BaseModel
+
+from chalicelib.api.admin import AgencyQuery, NewRepresentative, RegionQuery, agencies, representatives
+from chalicelib.api.http import validate
+from chalicelib.api.views import AgencyView
+from chalicelib.auth.principal import Role
+from chalicelib.domain.agencies import AgencyKind, NewAgency, Standing, StandingChange, allowed_changes
+from chalicelib.domain.directory import RegionContact
+from chalicelib.domain.routing import RoutingDocument
+from chalicelib.domain.deadlines import RequestType
+from chalicelib.domain.safeguards import RiskTier, RiskTiers
+from chalicelib.errors import BadRequest, LiaisonError, NotFound
+from chalicelib.services import config, directory, registry
+from chalicelib.web import render
+from chalicelib.web.console import Visit, pages
+
+ADMIN = frozenset({Role.ADMIN})
+NEW_TIER_ROWS = 3  # empty rows of the risk-tier form, to add jurisdictions
+# What the page says after a change, by its key (never text the person typed).
+DONE = {
+    "register": "Agency registered. It stays pending, and its officers are refused, until you verify it.",
+    "verify": "Agency verified: its officers' tokens are accepted from now on.",
+    "suspend": "Agency suspended: its officers' tokens and sessions are refused from their next request on.",
+    "reinstate": "Agency reinstated.",
+    "representative": "Representative added. They are asked by e-mail to confirm their notices.",
+    "routing": "Routing rules replaced. New requests follow them at once here, within 30 s everywhere.",
+    "contact": "Contact published: the public directory has a new version.",
+    "risk-tiers": "Risk tiers saved. A fulfilment in a high tier needs a second approval from now on.",
+}
+
+
+def _admin_url(page: str = "", **query: str) -> str:
+    target = f"{render.base_path()}/admin{page}"
+    shown = {k: v for k, v in query.items() if v}
+    return f"{target}?{urlencode(shown)}" if shown else target
+
+
+def _typed(visit: Visit) -> dict[str, str]:
+    return {k: v for k, v in visit.form.items() if k != "csrf"}
+
+
+def _refusal(action: str, error: LiaisonError) -> dict[str, Any]:
+    return {"action": action, "error": error}
+
+
+def _schema_form(model: type[BaseModel], fields: dict[str, Any]) -> Any:
+    """The API's schema, fed from a form: empty fields are absent (as a JSON client leaves them out), dotted
+    names are nested objects (``establishment.email``), and each list field is one item per line."""
+    spec = schema_fields(model)
+    document: dict[str, Any] = {}
+    for name, value in fields.items():
+        if spec.get(name, {}).get("array"):
+            value = [line.strip() for line in str(value).splitlines() if line.strip()]
+        if value in ("", None, []):
+            continue
+        *parents, leaf = name.split(".")
+        node = document
+        for part in parents:
+            child = node.setdefault(part, {})
+            node = child if isinstance(child, dict) else node
+        node[leaf] = value
+    return validate(model, document, "form")
+
+
+@functools.cache
+def schema_fields(model: type[BaseModel]) -> dict[str, dict[str, Any]]:
+    """Each field of an API schema as its form control shows it, by dotted name: required or not, its length
+    limit, its description, its choices, its default, whether it is a list. Read, never restated."""
+    schema = model.model_json_schema()
+    definitions = schema.get("$defs", {})
+    fields: dict[str, dict[str, Any]] = {}
+
+    def walk(node: dict[str, Any], prefix: str) -> None:
+        required = set(node.get("required", []))
+        for name, prop in node.get("properties", {}).items():
+            target = definitions[prop["$ref"].rsplit("/", 1)[-1]] if "$ref" in prop else prop
+            if "properties" in target:
+                walk(target, f"{prefix}{name}.")
+                continue
+            fields[prefix + name] = {
+                "required": name in required, "maxlength": target.get("maxLength"),
+                "hint": prop.get("description"), "choices": target.get("enum"), "default": prop.get("default"),
+                "array": target.get("type") == "array", "boolean": target.get("type") == "boolean"}
+
+    walk(schema, "")
+    return fields
+
+
+def _flat(document: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A stored document as form values: nested objects under dotted names, lists one item per line."""
+    values: dict[str, Any] = {}
+    for name, value in document.items():
+        if isinstance(value, dict):
+            values.update(_flat(value, f"{prefix}{name}."))
+        else:
+            values[prefix + name] = "\n".join(value) if isinstance(value, list) else value
+    return values
+
+
+def _defaults(model: type[BaseModel]) -> dict[str, Any]:
+    return {name: spec["default"] for name, spec in schema_fields(model).items() if spec["default"] is not None}
+
+
+# --- Agencies ---------------------------------------------------------------------------------------------------
+
+def _agency_query(raw: dict[str, str]) -> AgencyQuery:
+    """The API's query schema of the registry: a standing to filter by, and the registry's cursor."""
+    return validate(AgencyQuery, {k: raw[k] for k in ("standing", "cursor") if raw.get(k)}, "query")
+
+
+def _agencies(visit: Visit, query: dict[str, str], *, status: int = 200, done: str | None = None,
+              refused: dict[str, Any] | None = None, typed: dict[str, str] | None = None) -> Response:
+    chosen = _agency_query(query)
+    items, next_cursor = agencies.page(limit=chosen.limit, after=chosen.cursor, standing=chosen.standing)
+    rows = [{"agency": AgencyView.of(a), "changes": allowed_changes(Standing(a.standing))} for a in items]
+    return visit.render(
+        "admin_agencies.html", status=status, done=done, refused=refused, rows=rows, next_cursor=next_cursor,
+        chosen=chosen, standings=list(Standing), kinds=list(AgencyKind), spec=schema_fields(NewAgency),
+        values=typed if typed is not None else {},
+        first_page=_admin_url(standing=chosen.standing or ""),
+        next_page=_admin_url(standing=chosen.standing or "", cursor=next_cursor or "") if next_cursor else None)
+
+
+@pages.page("/console/admin", roles=ADMIN)
+def agencies_page(visit: Visit) -> Response:
+    return _agencies(visit, visit.query, done=DONE.get(visit.query.get("done", "")))
+
+
+@pages.page("/console/admin/agencies", ("POST",), roles=ADMIN)
+def register_agency(visit: Visit) -> Response:
+    typed = _typed(visit)
+    try:
+        registry.register_agency(_schema_form(NewAgency, typed), visit.principal)
+    except LiaisonError as refusal:
+        return _agencies(visit, {}, status=refusal.status, refused=_refusal("register", refusal), typed=typed)
+    # Pending agencies are the ones waiting for the admin's next step.
+    return render.redirect(_admin_url(standing=Standing.PENDING.value, done="register"))
+
+
+@pages.page("/console/admin/agencies/{agency_id}/{change}", ("POST",), roles=ADMIN)
+def change_standing(visit: Visit) -> Response:
+    try:
+        change = StandingChange(visit.params["change"])
+    except ValueError:
+        raise NotFound("No such action.") from None
+    back = _agency_query(visit.form)  # the list the button was on: the browser goes back to it
+    listing = {"standing": back.standing or "", "cursor": back.cursor or ""}
+    try:
+        registry.change_standing(visit.params["agency_id"], change, visit.principal)
+    except LiaisonError as refusal:
+        return _agencies(visit, listing, status=refusal.status, refused=_refusal(change.value, refusal))
+    return render.redirect(_admin_url(**listing, done=change.value))
+
+
+# --- Representatives --------------------------------------------------------------------------------------------
+
+def _representatives(visit: Visit, region: str | None, *, status: int = 200, done: str | None = None,
+                     refused: dict[str, Any] | None = None, typed: dict[str, str] | None = None) -> Response:
+    rules = config.routing_rules()
+    chosen: RegionQuery = validate(RegionQuery, {"region": region or rules.default_region}, "query")
+    values = typed if typed is not None else {**_defaults(NewRepresentative), "region": chosen.region}
+    return visit.render(
+        "admin_representatives.html", status=status, done=done, refused=refused, regions=rules.regions,
+        region=chosen.region, people=representatives.in_region(chosen.region),
+        spec=schema_fields(NewRepresentative), values=values)
+
+
+@pages.page("/console/admin/representatives", roles=ADMIN)
+def representatives_page(visit: Visit) -> Response:
+    return _representatives(visit, visit.query.get("region"), done=DONE.get(visit.query.get("done", "")))
+
+
+@pages.page("/console/admin/representatives", ("POST",), roles=ADMIN)
+def add_representative(visit: Visit) -> Response:
+    typed = _typed(visit)
+    # A checkbox is sent when ticked and absent when not: each of the schema's yes/no fields is one.
+    answers = {**typed, **{name: name in typed for name, spec in schema_fields(NewRepresentative).items()
+                           if spec["boolean"]}}
+    try:
+        new: NewRepresentative = _schema_form(NewRepresentative, answers)
+        registry.add_representative(rep_id=new.id, name=new.name, email=new.email, region=new.region,
+                                    lead=new.lead, available=new.available, admin=visit.principal)
+    except LiaisonError as refusal:
+        shown = typed.get("region") if typed.get("region") in config.routing_rules().regions else None
+        return _representatives(visit, shown, status=refusal.status, refused=_refusal("representative", refusal),
+                                typed=typed)
+    return render.redirect(_admin_url("/representatives", region=new.region, done="representative"))
+
+
+# --- Routing ----------------------------------------------------------------------------------------------------
+
+def _routing(visit: Visit, *, status: int = 200, done: str | None = None, refused: dict[str, Any] | None = None,
+             typed: dict[str, str] | None = None) -> Response:
+    document = config.routing_document()
+    text = typed.get("document", "") if typed is not None else json.dumps(
+        document.model_dump(mode="json"), indent=2, ensure_ascii=False)
+    by_region: dict[str, list[str]] = {}
+    for country, region in sorted(document.countries.items()):
+        by_region.setdefault(region, []).append(country)
+    return visit.render("admin_routing.html", status=status, done=done, refused=refused, routing=document,
+                        by_region=by_region, text=text, types=list(RequestType),
+                        spec=schema_fields(RoutingDocument))
+
+
+@pages.page("/console/admin/routing", roles=ADMIN)
+def routing_page(visit: Visit) -> Response:
+    return _routing(visit, done=DONE.get(visit.query.get("done", "")))
+
+
+def _json_document(text: str) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BadRequest(f"The document is not valid JSON (line {error.lineno}, column {error.colno}: "
+                         f"{error.msg}).", code="invalid_json", field="document") from None
+    except RecursionError:
+        raise BadRequest("The document is not valid JSON.", code="invalid_json", field="document") from None
+    if not isinstance(data, dict):
+        raise BadRequest("The document must be a JSON object.", code="invalid_json", field="document")
+    return data
+
+
+@pages.page("/console/admin/routing", ("POST",), roles=ADMIN)
+def replace_routing(visit: Visit) -> Response:
+    typed = _typed(visit)
+    try:
+        document = validate(RoutingDocument, _json_document(typed.get("document", "")), "document")
+        registry.replace_routing(document, visit.principal)
+    except LiaisonError as refusal:
+        return _routing(visit, status=refusal.status, refused=_refusal("routing", refusal), typed=typed)
+    return render.redirect(_admin_url("/routing", done="routing"))
+
+
+# --- Contacts ---------------------------------------------------------------------------------------------------
+
+def _contacts(visit: Visit, region: str | None, *, status: int = 200, done: str | None = None,
+              refused: dict[str, Any] | None = None, typed: dict[str, str] | None = None) -> Response:
+    current = directory.directory()
+    chosen: RegionQuery = validate(RegionQuery, {"region": region or current.default_region}, "query")
+    contact = current.regions.get(chosen.region, {}).get("contact")
+    values = typed if typed is not None else (_flat(contact) if contact else _defaults(RegionContact))
+    return visit.render("admin_contacts.html", status=status, done=done, refused=refused, directory=current,
+                        region=chosen.region, known=chosen.region in current.regions,
+                        spec=schema_fields(RegionContact), values=values)
+
+
+@pages.page("/console/admin/contacts", roles=ADMIN)
+def contacts_page(visit: Visit) -> Response:
+    return _contacts(visit, visit.query.get("region"), done=DONE.get(visit.query.get("done", "")))
+
+
+@pages.page("/console/admin/contacts/{region}", ("POST",), roles=ADMIN)
+def publish_contact(visit: Visit) -> Response:
+    region, typed = visit.params["region"], _typed(visit)
+    try:
+        registry.publish_contact(region, _schema_form(RegionContact, typed), visit.principal)
+    except LiaisonError as refusal:
+        shown = region if region in directory.directory().regions else None
+        return _contacts(visit, shown, status=refusal.status, refused=_refusal("contact", refusal), typed=typed)
+    return render.redirect(_admin_url("/contacts", region=region, done="contact"))
+
+
+# --- Risk tiers -------------------------------------------------------------------------------------------------
+
+def _tier_rows(typed: dict[str, str]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The form's rows: one per listed jurisdiction (``tier.FR``), and the empty rows to add one."""
+    listed = [(name.removeprefix("tier."), value) for name, value in typed.items() if name.startswith("tier.")]
+    added = [(typed.get(f"country.{n}", ""), typed.get(f"new-tier.{n}", "")) for n in range(1, NEW_TIER_ROWS + 1)]
+    return listed, added
+
+
+def _risk_tiers(visit: Visit, *, status: int = 200, done: str | None = None, refused: dict[str, Any] | None = None,
+                typed: dict[str, str] | None = None) -> Response:
+    if typed is None:
+        tiers = config.risk_tiers()
+        listed = [(country, tier.value) for country, tier in sorted(tiers.jurisdictions.items())]
+        added, default = [("", "")] * NEW_TIER_ROWS, tiers.default.value
+    else:
+        (listed, added), default = _tier_rows(typed), typed.get("default", "")
+    return visit.render("admin_risk_tiers.html", status=status, done=done, refused=refused, listed=listed,
+                        added=added, default=default, tiers=list(RiskTier))
+
+
+@pages.page("/console/admin/risk-tiers", roles=ADMIN)
+def risk_tiers_page(visit: Visit) -> Response:
+    return _risk_tiers(visit, done=DONE.get(visit.query.get("done", "")))
+
+
+@pages.page("/console/admin/risk-tiers", ("POST",), roles=ADMIN)
+def replace_risk_tiers(visit: Visit) -> Response:
+    typed = _typed(visit)
+    listed, added = _tier_rows(typed)
+    # A listed jurisdiction set to "the default" is taken off the list, an empty new row is no row; anything
+    # else goes to the schema as it came, so an unknown field is refused by name, as the API refuses it.
+    jurisdictions = {**{country: tier for country, tier in listed if tier},
+                     **{country: tier for country, tier in added if country}}
+    rows = {"default"} | {f"tier.{c}" for c, _ in listed} | {f"{kind}.{n}" for kind in ("country", "new-tier")
+                                                            for n in range(1, NEW_TIER_ROWS + 1)}
+    document = {**{k: v for k, v in typed.items() if k not in rows}, "jurisdictions": jurisdictions}
+    if typed.get("default"):
+        document["default"] = typed["default"]
+    try:
+        registry.replace_risk_tiers(validate(RiskTiers, document, "form"), visit.principal)
+    except LiaisonError as refusal:
+        return _risk_tiers(visit, status=refusal.status, refused=_refusal("risk-tiers", refusal), typed=typed)
+    return render.redirect(_admin_url("/risk-tiers", done="risk-tiers"))

@@ -70,11 +70,6 @@ def _duration(seconds: float | None) -> str:
     return f"{seconds / 86400:.1f} days"
 
 
-def _breakable(name: str) -> str:
-    """An identifier that may wrap after its underscores, not inside its words."""
-    return "_<wbr>".join(escape(part) for part in str(name).split("_"))
-
-
 def _when(instant: str | None) -> str:
     """An ISO 8601 UTC instant as a person reads it: 2026-11-30 23:21 UTC."""
     if not instant:
@@ -213,7 +208,7 @@ def chart(monthly: list[dict[str, Any]]) -> str:
         return '<p class="note" id="chart-empty">No requests in this period.</p>'
     totals = {month: sum(counts[month].values()) for month in months}
     top = max(totals.values()) or 1
-    width, height, left, top_pad, bottom = 720, 230, 56, 10, 58
+    width, height, left, top_pad, bottom = 720, 240, 64, 20, 58
     plot = height - top_pad
     bar = (width - left) / len(months)
     thickness = min(bar * 0.7, 56.0)
@@ -225,7 +220,8 @@ def chart(monthly: list[dict[str, Any]]) -> str:
     for value in sorted({top, top // 2} - {0}):
         y = height - value / top * plot
         parts.append(f'<line class="grid" x1="{left}" y1="{y:.1f}" x2="{width}" y2="{y:.1f}" stroke="#ddd"/>'
-                     f'<text class="axis" x="{left - 8}" y="{y + 4:.1f}" text-anchor="end" font-size="12">{value}</text>')
+                     f'<text class="axis" x="{left - 8}" y="{y + 4:.1f}" text-anchor="end" font-size="12">'
+                     f"{value}</text>")
     parts.append(f'<text class="axis" x="{left - 8}" y="{height + 4}" text-anchor="end" font-size="12">0</text>')
     for index, month in enumerate(months):
         x, y = left + index * bar + (bar - thickness) / 2, float(height)
@@ -273,7 +269,7 @@ def render(contacts: dict[str, Any], report: dict[str, Any], policies: dict[str,
         + _cell(_duration(t["median_seconds_to_decide"]), True) + "</tr>"
         for t in report["by_type"])
     policy_rows = "".join(
-        f'<tr><th scope="row">{_label(p["type"])}<br><code>{_breakable(p["type"])}</code></th>'
+        f'<tr><th scope="row">{_label(p["type"])}<br><code>{escape(p["type"])}</code></th>'
         f'<td data-label="Legal bases">{"<br>".join(escape(basis) for basis in p["legal_bases"]) or "—"}</td>'
         f'<td class="n" data-label="Acknowledged within">{_duration(p["acknowledge_seconds"])}</td>'
         f'<td class="n" data-label="Resolved within">{_duration(p["resolve_seconds"])}</td></tr>'
@@ -309,7 +305,8 @@ In an emergency threatening life, call your desk's emergency line below as well.
 <h2 id="policies">What we accept, and how fast we answer</h2>
 {_scrolling("policies-table", "Request types, their legal bases and our targets",
             _heads("Type", "Legal bases", "Acknowledged within", "Resolved within", numeric_from=2), policy_rows)}
-<p class="note">Machine-readable, with each type's required fields: <a href="public/policies">/v1/public/policies</a>.</p>
+<p class="note">Machine-readable, with each type's required fields:
+<a href="public/policies">/v1/public/policies</a>.</p>
 </section>
 <section aria-labelledby="transparency">
 <h2 id="transparency">Transparency report, {start} to {end}</h2>

@@ -212,7 +212,7 @@ def test_given_the_public_page_then_it_shows_the_directory_the_report_and_a_mont
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/html")
     html = response.body.decode()
     assert "<script" not in html
-    assert 'id="directory-table"' in html and "eu-legal@liaison-platform.example" in html
+    assert 'id="desks"' in html and "eu-legal@liaison-platform.example" in html
     assert html.count('class="bar"') >= 6 and "2031-03" in html  # one bar segment per month and type at least
     assert 'id="counts-table"' in html and "Emergency disclosure requests:" in html
     assert client.http.get("/v1/public?from=nonsense").status_code == 400

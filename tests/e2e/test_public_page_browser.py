@@ -1,0 +1,90 @@
+"""The public page in a real browser, from a `make run` stack: at a phone's 390 px and a desk's 1280 px it is no
+wider than the screen, its stylesheet loads under its CSP (nothing refused), and axe-core finds no violation.
+
+Playwright drives Debian's Chromium (it cannot download its own browsers here). Without Chromium the test is
+skipped, saying how to run it, unless LIAISON_REQUIRE_CHROMIUM is set (.ci/run sets it): then it fails.
+Screenshots of both widths are left in the test's tmp_path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import pytest
+import requests
+
+from tests.e2e.test_local_stack import ready
+from tests.helpers import submission
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+WIDTHS = {390: 844, 1280: 900}
+
+
+def require_browser() -> None:
+    if CHROMIUM is None:
+        if os.environ.get("LIAISON_REQUIRE_CHROMIUM"):
+            pytest.fail("LIAISON_REQUIRE_CHROMIUM is set but no chromium is on PATH")
+        pytest.skip("Chromium is not installed: `sudo apt-get install chromium` (Debian) runs this test; "
+                    ".ci/run installs it")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    require_browser()
+    running = ready(tmp_path_factory.mktemp("state"))
+    try:
+        # One request, so the chart has a bar and the report a row.
+        token = json.loads((running.state_dir / "tokens.json").read_text())["authorities"][0]["token"]
+        created = requests.post(f"{running.url}/v1/requests", json=submission("content_removal"), timeout=30,
+                                headers={"Authorization": f"Bearer {token}"})
+        assert created.status_code == 201, created.text
+        yield running
+    finally:
+        if running.process.poll() is None:
+            running.interrupt()
+
+
+@pytest.fixture(scope="module")
+def browser(stack):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.mark.parametrize("width", sorted(WIDTHS))
+def test_given_the_public_page_at_a_phones_and_a_desks_width_then_it_fits_loads_its_css_and_axe_finds_nothing(
+        stack, browser, width, tmp_path):
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(viewport={"width": width, "height": WIDTHS[width]})
+    try:
+        page = context.new_page()
+        console: list[str] = []
+        page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+        response = page.goto(f"{stack.url}/v1/public")
+        assert response is not None and response.status == 200
+        assert "style-src 'self'" in response.headers["content-security-policy"]
+        page.screenshot(path=str(tmp_path / f"public-{width}.png"), full_page=True)
+
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= width, f"the page is {scroll_width} px wide in a {width} px viewport"
+        # The stylesheet came from our origin and applied: the desks are a grid, one column on a phone.
+        assert page.evaluate("getComputedStyle(document.getElementById('desks')).display") == "grid"
+        columns = page.evaluate("getComputedStyle(document.getElementById('desks')).gridTemplateColumns")
+        assert (len(columns.split()) == 1) == (width == 390), columns
+        assert page.locator(".desk").count() == 3  # the seeded desks: EU (default), MENA, US, each once
+        assert page.locator("#monthly-chart rect.bar").count() >= 1
+        assert not [line for line in console if line.startswith("error")], console  # no CSP refusal, no 404
+
+        result = Axe().run(page)
+        found = [(v["id"], len(v["nodes"])) for v in result.response.get("violations", [])]
+        assert result.violations_count == 0, found
+    finally:
+        context.close()

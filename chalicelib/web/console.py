@@ -189,8 +189,12 @@ def sign_in_location(request: Request) -> str:
 
 
 def actual_path(request: Request) -> str:
-    """The path asked for (``request.path`` is the route's pattern), without the gateway stage."""
-    return str(request.to_original_event().get("path") or request.path)
+    """The path asked for: the route's pattern (``request.path``) with its parameters filled in, the same under
+    API Gateway (whatever its stage) and ``chalice local``."""
+    path = request.path
+    for name, value in (request.uri_params or {}).items():
+        path = path.replace("{" + name + "}", quote(str(value), safe=""))
+    return path
 
 
 def _page_path(path: str) -> str:

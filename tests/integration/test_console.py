@@ -76,6 +76,8 @@ def test_given_no_cookie_then_a_page_sends_the_browser_to_sign_in_and_keeps_wher
     response = client.http.get("/console/queue?status=assigned")
     assert response.status_code == 303
     assert response.headers["Location"] == "/console/sign-in?return_to=%2Fconsole%2Fqueue%3Fstatus%3Dassigned"
+    response = client.http.get("/console/requests/LR-AAAAAAAAAAAAAAAA")
+    assert response.headers["Location"] == "/console/sign-in?return_to=%2Fconsole%2Frequests%2FLR-AAAAAAAAAAAAAAAA"
 
 
 @pytest.mark.parametrize("cookie", ["", "x" * 43, "not a secret", "a" * 500, "=;;;", "é" * 43])

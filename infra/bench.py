@@ -26,6 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 
 TARGETS = {
+    "console_queue": 3, "console_request": 3, "console_page_kb": 60,
     "cold_start_ratio": 1.5, "submit": 4, "get": 2, "list": 2, "scans": 0, "happy_path_transitions": 12,
     "cost_per_1000_requests_usd": 0.35, "timer_precision_s": 2.0,
 }
@@ -221,6 +222,8 @@ def _measure(started: Any, samples: int, scale: float) -> dict[str, Any]:
                                                       headers=representative(assignee)))
             timed("transparency", lambda: http.http.get("/v1/public/transparency"))
 
+        console = _console(http, ids[-1], assignee, counter)
+
         baseline = []
         table = get_settings().agencies_table
         for _ in range(samples):
@@ -249,6 +252,7 @@ def _measure(started: Any, samples: int, scale: float) -> dict[str, Any]:
                 if name.endswith(":Scan"))
     cost = _cost(calls, latency, happy)
     return {
+        "console": console,
         "aws_calls": {**per_operation, "scans": scans},
         "aws_calls_detail": {name: dict(counter_) for name, counter_ in calls.items()},
         "aws_calls_max": most,
@@ -372,9 +376,38 @@ def _cost(calls: dict[str, Counter], latency: dict[str, list[float]], transition
                            "notification e-mails at SNS e-mail prices; us-east-1 list prices, November 2026"}
 
 
+def _console(http: Any, request_id: str, rep_id: str, counter: CallCounter, samples: int = 5) -> dict[str, Any]:
+    """AWS calls and bytes of the two pages a representative lives in, signed in as a browser is (a session
+    cookie); bytes are the HTML plus the stylesheet and script it loads (each fetched once, then cached)."""
+    from chalicelib.auth.principal import Principal, Role
+    from chalicelib.web import render
+    from chalicelib.web.console import cookie_name, sessions
+    from chalicelib.web.sessions import cookie_value
+
+    secret, _ = sessions.open(Principal(rep_id, Role.REPRESENTATIVE, "bench", 0, True, None, "eu"), None)
+    cookie = {"cookie": f"{cookie_name()}={cookie_value(secret, rep_id)}"}
+    assets = sum(len(render.static_file(name)[0]) for name in render.STATIC_TYPES)
+    out: dict[str, Any] = {}
+    for name, path in (("console_queue", "/console/queue"), ("console_request", f"/console/requests/{request_id}")):
+        counts, sizes = [], []
+        for _ in range(samples):
+            counter.calls = []
+            response = http.http.get(path, headers=cookie)
+            assert response.status_code == 200, (name, response.status_code)
+            counts.append(Counter(counter.calls))
+            sizes.append(len(response.body))
+        median = sorted(counts, key=lambda c: sum(c.values()))[(samples - 1) // 2]
+        out[name] = {"aws_calls": sum(median.values()), "detail": dict(median),
+                     "html_bytes": max(sizes), "page_kb": round((max(sizes) + assets) / 1024, 1)}
+    return out
+
+
 def _verdicts(results: dict[str, Any]) -> dict[str, str]:
-    calls = results["aws_calls"]
+    calls, console = results["aws_calls"], results["console"]
     checks = {
+        "console_queue": console["console_queue"]["aws_calls"] <= TARGETS["console_queue"],
+        "console_request": console["console_request"]["aws_calls"] <= TARGETS["console_request"],
+        "console_page_kb": max(p["page_kb"] for p in console.values()) <= TARGETS["console_page_kb"],
         "cold_start_ratio": results["cold_start_ratio"] <= TARGETS["cold_start_ratio"],
         "submit": calls["submit"] <= TARGETS["submit"], "get": calls["get"] <= TARGETS["get"],
         "list": calls["list"] <= TARGETS["list"], "scans": calls["scans"] == TARGETS["scans"],
@@ -403,6 +436,9 @@ def _print(results: dict[str, Any]) -> None:
         *[(f"latency_ms.{name} p50/p95 (x GetItem)", f"{v['p50_ms']}/{v['p95_ms']} ({v['p50_ratio']}x/{v['p95_ratio']}x)",
            "", "") for name, v in results["latency_ms"].items() if name != "baseline_getitem"],
         ("latency_ms.baseline_getitem p50", results["latency_ms"]["baseline_getitem"]["p50_ms"], "", ""),
+        *[(f"{name}: aws calls; KB (HTML+CSS+JS)", f"{page['aws_calls']}; {page['page_kb']}",
+           f"<= {TARGETS[name]}; {TARGETS['console_page_kb']}",
+           " ".join(sorted({verdicts[name], verdicts["console_page_kb"]}))) for name, page in results["console"].items()],
         ("cost_per_1000_requests_usd", results["cost_per_1000_requests_usd"], "<= 0.35",
          verdicts["cost_per_1000_requests_usd"]),
         ("timer_precision_s", results["timer_precision_s"], "<= 2", verdicts["timer_precision_s"]),

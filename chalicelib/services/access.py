@@ -30,9 +30,13 @@ def _allowed(principal: Principal, item: LegalRequest, *, admins: bool) -> bool:
 
 
 def visible(requests: RequestRepository, principal: Principal, request_id: str, *,
-            admins: bool = False) -> LegalRequest:
-    """The request if the caller may see it (admins too when ``admins``); otherwise 404."""
-    item = requests.get(request_id) if REQUEST_ID.match(request_id) else None
+            admins: bool = False, read: LegalRequest | None = None) -> LegalRequest:
+    """The request if the caller may see it (admins too when ``admins``); otherwise 404. ``read``: the request as
+    the caller already read it on this call (a web page reads it with the session), so it is not read twice."""
+    if read is not None and read.request_id == request_id:
+        item: LegalRequest | None = read
+    else:
+        item = requests.get(request_id) if REQUEST_ID.match(request_id) else None
     if item is not None:
         if _allowed(principal, item, admins=admins):
             return item

@@ -59,8 +59,8 @@ class Desk:
     def policy(self) -> DeadlinePolicy:
         return DeadlinePolicy(get_settings().deadlines)
 
-    def visible(self, principal: Principal, request_id: str) -> LegalRequest:
-        return visible(self.requests, principal, request_id)
+    def visible(self, principal: Principal, request_id: str, read: LegalRequest | None = None) -> LegalRequest:
+        return visible(self.requests, principal, request_id, read=read)
 
     def audit(self, principal: Principal, request_id: str) -> tuple[LegalRequest, list[Event], audit.Verdict]:
         """The request's audit trail and whether it verifies (its region's representatives, and admins)."""

@@ -144,8 +144,8 @@ class Documents:
             raise DependencyUnavailable("Could not prepare the upload; retry shortly.") from error
         return Upload(url=post["url"], fields=post["fields"], expires_at=document.upload_expires_at)
 
-    def list(self, principal: Principal, request_id: str) -> list[Document]:
-        item = visible(self.requests, principal, request_id)
+    def list(self, principal: Principal, request_id: str, read: LegalRequest | None = None) -> list[Document]:
+        item = visible(self.requests, principal, request_id, read=read)
         documents = list(Document.query(item.request_id, consistent_read=True, limit=MAX_DOCUMENTS))
         return [self.check(d) if d.status == "pending" else d for d in documents]
 

@@ -26,14 +26,17 @@ from chalice.app import Request
 from chalicelib.auth.guard import admit
 from chalicelib.auth.principal import Principal, Role
 from chalicelib.clock import app_clock
-from chalicelib.errors import BadRequest, Forbidden, LiaisonError, NotFound, PayloadTooLarge, Unauthorized
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.errors import BadRequest, DependencyUnavailable, Forbidden, LiaisonError, NotFound, PayloadTooLarge, \
+    Unauthorized
 from chalicelib.observability import logger, metrics
 from chalicelib.settings import get_settings
 from chalicelib.store.agencies import AgencyRepository  # noqa: F401 - the guard's dependency, for tests to see
-from chalicelib.store.models import Agency, Representative
+from chalicelib.store.models import Agency, LegalRequest, Representative, WebSession
 from chalicelib.store.representatives import RepresentativeRepository
 from chalicelib.web import render, signin
-from chalicelib.web.sessions import Session, Sessions
+from chalicelib.web.sessions import Cookie, Session, Sessions, cookie_value
 
 blueprint = Blueprint(__name__)
 sessions = Sessions()
@@ -54,15 +57,15 @@ def cookie_name() -> str:
     return "__Host-liaison-session" if render.over_https() else "liaison-session"
 
 
-def set_cookie(secret: str) -> str:
-    return f"{cookie_name()}={secret}; Path=/; HttpOnly; SameSite=Lax" + ("; Secure" if render.over_https() else "")
+def set_cookie(value: str) -> str:
+    return f"{cookie_name()}={value}; Path=/; HttpOnly; SameSite=Lax" + ("; Secure" if render.over_https() else "")
 
 
 def clear_cookie() -> str:
     return f"{cookie_name()}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax" + ("; Secure" if render.over_https() else "")
 
 
-def cookie_secret(request: Request) -> str | None:
+def read_cookie(request: Request) -> Cookie | None:
     raw = (request.headers or {}).get("cookie")
     if not raw:
         return None
@@ -72,7 +75,39 @@ def cookie_secret(request: Request) -> str | None:
     except CookieError:
         return None
     morsel = jar.get(cookie_name())
-    return morsel.value if morsel else None
+    return Cookie.parse(morsel.value) if morsel else None
+
+
+def prefetch(cookie: Cookie, request_id: str | None) -> dict[str, Any]:
+    """The session, the person's registry record and the request the page shows, in one BatchGetItem (strongly
+    consistent): a page costs this read plus what it lists. Each found item as its model; absent ones missing."""
+    from chalicelib.aws import client
+    from chalicelib.services.access import REQUEST_ID
+
+    settings = get_settings()
+    wanted: dict[str, tuple[str, dict[str, Any]]] = {
+        settings.sessions_table: ("session", {"session_key": {"S": cookie.key}})}
+    if cookie.subject:
+        wanted[settings.representatives_table] = ("representative", {"rep_id": {"S": cookie.subject}})
+    if request_id and REQUEST_ID.match(request_id):
+        wanted[settings.requests_table] = ("request", {"request_id": {"S": request_id}})
+    asked: dict[str, Any] = {table: {"Keys": [key], "ConsistentRead": True} for table, (_, key) in wanted.items()}
+    found: dict[str, Any] = {}
+    for _ in range(3):
+        try:
+            answer = client("dynamodb").batch_get_item(RequestItems=asked)
+        except (BotoCoreError, ClientError) as error:
+            raise DependencyUnavailable("The session store cannot be reached right now; retry shortly.") from error
+        for table, items in answer.get("Responses", {}).items():
+            if items:
+                found[wanted[table][0]] = items[0]
+        asked = answer.get("UnprocessedKeys") or {}
+        if not asked:
+            break
+    else:
+        raise DependencyUnavailable("The session store is busy; retry shortly.")
+    models = {"session": WebSession, "representative": Representative, "request": LegalRequest}
+    return {name: models[name].from_raw_data(raw) for name, raw in found.items()}
 
 
 @dataclass(frozen=True)
@@ -133,6 +168,7 @@ class Visit:
     files: dict[str, UploadedFile] = field(default_factory=dict)
     agency: Agency | None = None
     representative: Representative | None = None
+    read: LegalRequest | None = None  # the request of the page's path, read with the session (not yet checked)
 
     @property
     def now(self) -> datetime:
@@ -172,9 +208,10 @@ def public_page(path: str, view: Callable[..., Response]) -> Callable[..., Respo
     return blueprint.route(path, methods=["GET"])(view)
 
 
-def registered_representative(principal: Principal) -> Representative:
-    """A representative signs in through the platform's pool, and must still be on the desk they claim."""
-    rep = RepresentativeRepository().get(principal.subject)
+def registered_representative(principal: Principal, read: Representative | None | bool = False) -> Representative:
+    """A representative signs in through the platform's pool, and must still be on the desk they claim. ``read``:
+    the record as this page read it already (None: absent), or False to read it now."""
+    rep = RepresentativeRepository().get(principal.subject) if read is False else read
     if rep is None or rep.region != principal.region:
         raise Forbidden("You are not, or no longer, a representative of this region. Ask an admin.",
                         code="representative_unknown")
@@ -209,22 +246,28 @@ def error_page(error: LiaisonError, principal: Principal | None = None, csrf: st
 class Pages:
     def page(self, path: str, methods: tuple[str, ...] = ("GET",), *, roles: frozenset[Role] = STAFF,
              content_types: list[str] | None = None) -> Callable[[PageHandler], PageHandler]:
+        """Declare a page. A path with ``{request_id}`` gets the request read with the session (``visit.read``)."""
         def decorate(handler: PageHandler) -> PageHandler:
             @functools.wraps(handler)
             def view(**params: str) -> Response:
                 request = blueprint.current_request
                 session = None
                 try:
-                    session = sessions.find(cookie_secret(request))
+                    cookie = read_cookie(request)
+                    fetched = prefetch(cookie, params.get("request_id")) if cookie else {}
+                    session = sessions.find(cookie.secret, prefetched=fetched.get("session")) if cookie else None
+                    if session is not None and cookie and cookie.subject != session.principal.subject:
+                        session = None  # a cookie naming someone else than its session: not a session
                     if session is None:
                         if request.method == "GET":
                             return render.redirect(sign_in_location(request))
                         raise Unauthorized("Your session has ended, so nothing was changed. Sign in again.",
                                            code="session_ended")
-                    visit = Visit(request, session, session.principal, params)
+                    visit = Visit(request, session, session.principal, params, read=fetched.get("request"))
                     visit.agency = admit(session.principal, roles)
                     if session.principal.role is Role.REPRESENTATIVE:
-                        visit.representative = registered_representative(session.principal)
+                        visit.representative = registered_representative(session.principal,
+                                                                         fetched.get("representative"))
                     if request.method == "POST":
                         multipart = (request.headers or {}).get("content-type", "").startswith("multipart/")
                         if multipart:
@@ -301,7 +344,8 @@ def callback() -> Response:
     query = request.query_params or {}
     try:
         sign_in_settings = _sign_in_settings()
-        pending = sessions.take_pending(cookie_secret(request))
+        cookie = read_cookie(request)
+        pending = sessions.take_pending(cookie.secret if cookie else None)
         if pending is None:
             raise Unauthorized("This sign-in has expired or was started in another browser. Sign in again.",
                                code="sign_in_expired")
@@ -316,7 +360,7 @@ def callback() -> Response:
         secret, _ = sessions.open(principal, id_token)
         logger.info("signed in", extra={"subject": principal.subject, "role": principal.role.value})
         return render.redirect(pending.return_to or f"{render.base_path()}/",
-                               {"Set-Cookie": set_cookie(secret)})
+                               {"Set-Cookie": set_cookie(cookie_value(secret, principal.subject))})
     except LiaisonError as error:
         return render.page("error.html", error.status, error=error, me=None, rep=None, csrf="",
                            headers={"Set-Cookie": clear_cookie()})

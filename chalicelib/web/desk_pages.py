@@ -124,14 +124,14 @@ def queue(visit: Visit) -> Response:
 
 def _request_context(visit: Visit, request_id: str) -> dict[str, Any]:
     """Everything the API shows this caller of one request, read once."""
-    item = desk.visible(visit.principal, request_id)
+    item = desk.visible(visit.principal, request_id, read=visit.read)
     internal = visit.principal.role is not Role.AUTHORITY
     events = desk.requests.events(item.request_id)
     timeline = [EventView.of(e, internal=internal) for e in events if internal or e.kind in AUTHORITY_KINDS]
     context: dict[str, Any] = {
         "item": item, "view": RequestView.of(item, routing=internal), "row": row(item, visit),
         "timeline": timeline, "messages": [e for e in timeline if e.kind in CONVERSATION],
-        "documents": documents.list(visit.principal, item.request_id),
+        "documents": documents.list(visit.principal, item.request_id, read=item),
     }
     if internal:
         context["audit"] = audit.verify(events, int(item.last_event_seq), item.last_event_hash)
@@ -258,7 +258,8 @@ def lead(visit: Visit) -> Response:
             break
     rows = sorted((row(i, visit) for i in items), key=lambda r: (r["which"] == "paused", r["due"] or "9999"))
     horizon = visit.now + LEAD_WINDOW
-    per_rep: dict[str, dict[str, int]] = {}
+    per_rep: dict[str, dict[str, int]] = {c.rep_id: {"open": 0, "overdue": 0, "breached": 0}
+                                           for c in RepresentativeRepository().candidates(str(visit.principal.region))}
     for r in rows:
         counts = per_rep.setdefault(r["item"].assignee or "(nobody)", {"open": 0, "overdue": 0, "breached": 0})
         counts["open"] += 1

@@ -10,6 +10,7 @@ and used once: it binds the provider's answer (state, nonce, PKCE verifier) to t
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -24,12 +25,45 @@ from chalicelib.settings import get_settings
 from chalicelib.store.models import WebSession
 
 SECRET = re.compile(r"^[A-Za-z0-9_-]{43}$")  # token_urlsafe(32)
+# The cookie carries the secret and, after a dot, the subject it was issued to (base64url): a page can then
+# read the session, the person's registry record and the request it shows in one BatchGetItem. The subject
+# in the cookie is only a hint for that read: the session's own record decides, and a mismatch is no session.
+COOKIE = re.compile(r"^(?P<secret>[A-Za-z0-9_-]{43})(?:\.(?P<subject>[A-Za-z0-9_-]{1,180}))?$")
 PENDING_SECONDS = 600  # time to get through the provider's sign-in page
 TOUCH_SECONDS = 60  # idle deadlines move at most once a minute: a page is one read, not a read and a write
 
 
 def _key(secret: str) -> str:
     return hashlib.sha256(secret.encode("ascii")).hexdigest()
+
+
+def cookie_value(secret: str, subject: str) -> str:
+    return f"{secret}.{base64.urlsafe_b64encode(subject.encode()).decode().rstrip('=')}"
+
+
+@dataclass(frozen=True)
+class Cookie:
+    """A session cookie as sent: the secret, and the subject it names (unverified until the session is read)."""
+
+    secret: str
+    subject: str | None
+
+    @property
+    def key(self) -> str:
+        return _key(self.secret)
+
+    @classmethod
+    def parse(cls, value: str | None) -> "Cookie | None":
+        match = COOKIE.match(value or "")
+        if match is None:
+            return None
+        subject = None
+        if match["subject"]:
+            try:
+                subject = base64.urlsafe_b64decode(match["subject"] + "=" * (-len(match["subject"]) % 4)).decode()
+            except (ValueError, UnicodeDecodeError):
+                return None
+        return cls(match["secret"], subject)
 
 
 @dataclass(frozen=True)
@@ -107,14 +141,20 @@ class Sessions:
             raise RuntimeError("session key collision") from None
         return secret, Session(secret, held, csrf, id_token, int(item.expires_at_epoch))
 
-    def find(self, secret: str | None) -> Session | None:
-        """The signed-in session of this cookie, if it is still alive; extends its idle deadline."""
+    def find(self, secret: str | None, *, prefetched: WebSession | None | bool = False) -> Session | None:
+        """The signed-in session of this cookie, if it is still alive; extends its idle deadline. A page that read
+        the item already (``prefetched``: the item, or None when it was absent) passes it."""
         if not secret or not SECRET.match(secret):
             return None
-        try:
-            item = WebSession.get(_key(secret), consistent_read=True)
-        except DoesNotExist:
+        if prefetched is False:
+            try:
+                item = WebSession.get(_key(secret), consistent_read=True)
+            except DoesNotExist:
+                return None
+        elif prefetched is None or prefetched is True:
             return None
+        else:
+            item = prefetched
         now = self._now()
         ends = int(item.created_at_epoch) + self.max_seconds
         idle_end = int(item.last_seen_epoch) + self.idle_seconds

@@ -40,8 +40,9 @@ class Browser:
     @property
     def headers(self) -> dict[str, str]:
         from chalicelib.web.console import cookie_name
+        from chalicelib.web.sessions import cookie_value
 
-        return {"cookie": f"{cookie_name()}={self.secret}"}
+        return {"cookie": f"{cookie_name()}={cookie_value(self.secret, self.session.principal.subject)}"}
 
     def get(self, path: str):
         return self.client.http.get(path, headers=self.headers)
@@ -123,6 +124,16 @@ def test_given_sign_out_then_the_session_is_deleted_and_the_old_cookie_lands_on_
     assert "Max-Age=0" in response.headers["Set-Cookie"]
     assert WebSession.count(_key(browser.secret)) == 0
     assert browser.get("/console/queue").status_code == 303
+
+
+def test_given_a_cookie_naming_another_subject_than_its_session_then_it_is_not_a_session(client):
+    from chalicelib.web.console import cookie_name
+    from chalicelib.web.sessions import cookie_value
+
+    browser = Browser(client)  # lindqvist's session, presented as okafor's
+    forged = {"cookie": f"{cookie_name()}={cookie_value(browser.secret, 'rep-eu-okafor')}"}
+    assert client.http.get("/console/queue", headers=forged).status_code == 303
+    assert browser.get("/console/queue").status_code == 200
 
 
 def test_given_a_pending_sign_in_cookie_then_it_is_not_a_session(client):

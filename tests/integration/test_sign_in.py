@@ -133,11 +133,15 @@ def test_given_a_person_unknown_to_liaison_then_the_id_token_is_refused(client):
 def test_given_sign_out_then_the_browser_is_sent_to_end_the_providers_session_too(client):
     from chalicelib.web.console import cookie_name, sessions
 
+    from chalicelib.web.sessions import Cookie
+
     done = signed_in(client, "rep-eu-okafor")
-    secret = cookie_value(done.headers["Set-Cookie"])
+    cookie = Cookie.parse(cookie_value(done.headers["Set-Cookie"]))
+    assert cookie is not None and cookie.subject == "rep-eu-okafor"
+    secret = cookie.secret
     session = sessions.find(secret)
     out = client.http.post("/console/sign-out", body=f"csrf={session.csrf_token}".encode(),
-                           headers={"cookie": f"{cookie_name()}={secret}",
+                           headers={"cookie": f"{cookie_name()}={cookie_value(done.headers['Set-Cookie'])}",
                                     "content-type": "application/x-www-form-urlencoded"})
     assert out.status_code == 303
     location = urlsplit(out.headers["Location"])

@@ -148,6 +148,14 @@ class Settings(BaseSettings):
                     raise ValueError(f"issuer {issuer.issuer}: jwks_url must be https in prod")
                 if issuer.jwks_file is not None:
                     raise ValueError(f"issuer {issuer.issuer}: jwks_file is for local development only")
+            sign_in = self.web_sign_in
+            if sign_in is not None:
+                for name in ("authorize_url", "token_url", "jwks_url", "logout_url"):
+                    url = getattr(sign_in, name)
+                    if url is not None and url.scheme != "https":
+                        raise ValueError(f"web_sign_in: {name} must be https in prod")
+                if not self.console_base_url.startswith("https://"):
+                    raise ValueError("console_base_url must be https in prod: session cookies are Secure there")
         return self
 
     @model_validator(mode="before")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from typing import Annotated
 
 from pydantic import Field, StrictBool, StringConstraints
@@ -11,27 +9,21 @@ from pydantic import Field, StrictBool, StringConstraints
 from chalicelib.api.http import Call, Reply, Routes, Strict
 from chalicelib.api.views import AgencyPage, AgencyView
 from chalicelib.auth.principal import Role
-from chalicelib.clock import app_clock, isoformat
 from chalicelib.domain.agencies import EMAIL, IDENTIFIER, NewAgency, Standing, StandingChange
 from chalicelib.domain.routing import RegionId, RoutingDocument
 from chalicelib.domain.directory import RegionContact
 from chalicelib.domain.safeguards import RiskTiers
 from chalicelib.api.public import ContactsView, contacts_view
-from chalicelib.services import directory
-from chalicelib.services import config
+from chalicelib.services import config, registry
 from chalicelib.store.models import Representative
-from chalicelib.store.representatives import RepresentativeRepository
-from chalicelib.errors import BadRequest, NotFound
-from chalicelib.notify.publisher import Publisher
-from chalicelib.store.agencies import AgencyRepository
+from chalicelib.errors import NotFound
 from chalicelib.domain.schema import View
 
 routes = Routes(__name__, tag="admin")
-agencies = AgencyRepository()
-publisher = Publisher()
-representatives = RepresentativeRepository()
+# The same repositories the changes go through (chalicelib.services.registry), for the reads here.
+agencies = registry.agencies
+representatives = registry.representatives
 ADMIN = {Role.ADMIN}
-REGION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}[a-z0-9]$")
 
 
 class AgencyQuery(Strict):
@@ -40,14 +32,10 @@ class AgencyQuery(Strict):
     cursor: Annotated[str, StringConstraints(max_length=1024)] | None = None
 
 
-def _actor(call: Call) -> str:
-    return f"admin:{call.caller.subject}"
-
-
 @routes.private("/v1/admin/agencies", "POST", roles=ADMIN, body=NewAgency, responses={201: AgencyView},
                 summary="Register an agency. It can file requests once verified.")
 def register_agency(call: Call) -> Reply:
-    agency = agencies.create(call.body, now=isoformat(app_clock.now()), actor=_actor(call))
+    agency = registry.register_agency(call.body, call.caller)
     return Reply(201, AgencyView.of(agency), {"Location": f"/v1/admin/agencies/{agency.agency_id}"})
 
 
@@ -72,11 +60,7 @@ def _standing_route(change: StandingChange, summary: str) -> None:
     @routes.private(f"/v1/admin/agencies/{{agency_id}}/{change.value}", "POST", roles=ADMIN,
                     responses={200: AgencyView}, summary=summary)
     def change_standing(call: Call) -> AgencyView:
-        agency = agencies.change_standing(call.params["agency_id"], change, now=isoformat(app_clock.now()),
-                                          actor=_actor(call))
-        if change is StandingChange.VERIFY:
-            publisher.subscribe_contact(agency.agency_id, agency.contact_email)
-        return AgencyView.of(agency)
+        return AgencyView.of(registry.change_standing(call.params["agency_id"], change, call.caller))
 
     change_standing.__name__ = f"{change.value}_agency"
 
@@ -97,17 +81,15 @@ class RoutingView(View):
 @routes.private("/v1/admin/routing", roles=ADMIN, responses={200: RoutingView},
                 summary="The routing rules: country → region, default region, per-type desks.")
 def get_routing(call: Call) -> RoutingView:
-    return RoutingView(document=RoutingDocument.model_validate(config.document("routing", config.FALLBACK_ROUTING)))
+    return RoutingView(document=config.routing_document())
 
 
 @routes.private("/v1/admin/routing", "PUT", roles=ADMIN, body=RoutingDocument, responses={200: RoutingView},
                 summary="Replace the routing rules. New requests use them at once on this instance, "
                         "within 30 s everywhere.")
 def put_routing(call: Call) -> RoutingView:
-    now = isoformat(app_clock.now())
-    config.store_routing(call.body.model_dump(mode="json"), now=now, actor=_actor(call))
-    directory.routing_changed(now=now, actor=_actor(call))
-    return RoutingView(document=call.body, updated_at=now, updated_by=_actor(call))
+    stamp = registry.replace_routing(call.body, call.caller)
+    return RoutingView(document=call.body, updated_at=stamp.at, updated_by=stamp.by)
 
 
 class NewRepresentative(Strict):
@@ -151,13 +133,8 @@ class RegionQuery(Strict):
                 responses={201: RepresentativeView}, summary="Add a representative to a region.")
 def add_representative(call: Call) -> Reply:
     body: NewRepresentative = call.body
-    if body.region not in config.routing_rules().regions:
-        raise BadRequest(f"No region '{body.region}' in the routing rules.", code="invalid_field", field="region")
-    now = isoformat(app_clock.now())
-    rep = representatives.create(Representative(body.id, name=body.name, email=body.email, region=body.region,
-                                                lead=body.lead, available=body.available, created_at=now,
-                                                updated_at=now))
-    publisher.subscribe_representative(rep.rep_id, rep.email)
+    rep = registry.add_representative(rep_id=body.id, name=body.name, email=body.email, region=body.region,
+                                      lead=body.lead, available=body.available, admin=call.caller)
     return Reply(201, RepresentativeView.of(rep), {"Location": f"/v1/admin/representatives?region={rep.region}"})
 
 
@@ -184,17 +161,13 @@ def get_risk_tiers(call: Call) -> RiskTiersView:
 @routes.private("/v1/admin/risk-tiers", "PUT", roles=ADMIN, body=RiskTiers, responses={200: RiskTiersView},
                 summary="Replace the risk tiers. In a high tier, fulfilments need a second approval from then on.")
 def put_risk_tiers(call: Call) -> RiskTiersView:
-    now = isoformat(app_clock.now())
-    config.store_risk_tiers(call.body, now=now, actor=_actor(call))
-    return RiskTiersView(document=call.body, updated_at=now, updated_by=_actor(call))
+    stamp = registry.replace_risk_tiers(call.body, call.caller)
+    return RiskTiersView(document=call.body, updated_at=stamp.at, updated_by=stamp.by)
 
 
 @routes.private("/v1/admin/contacts/{region}", "PUT", roles=ADMIN, body=RegionContact, responses={200: ContactsView},
                 summary="Publish a region's contact in the public directory (replaced whole); every edit moves "
                         "the directory's version.")
 def put_contact(call: Call) -> ContactsView:
-    region = call.params["region"]
-    if not REGION_ID.match(region):
-        raise NotFound(f"No region '{region}'.", code="unknown_region")
-    directory.store(region, call.body, now=isoformat(app_clock.now()), actor=_actor(call))
+    registry.publish_contact(call.params["region"], call.body, call.caller)
     return contacts_view()

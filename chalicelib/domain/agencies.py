@@ -43,11 +43,15 @@ _CHANGES: dict[StandingChange, tuple[frozenset[Standing], Standing]] = {
 }
 
 
+def allowed_changes(current: Standing) -> tuple[StandingChange, ...]:
+    """The standing changes an agency in ``current`` standing may undergo (what the pages offer)."""
+    return tuple(change for change, (sources, _) in _CHANGES.items() if current in sources)
+
+
 def next_standing(current: Standing, change: StandingChange) -> Standing:
-    allowed, target = _CHANGES[change]
-    if current not in allowed:
+    if change not in allowed_changes(current):
         raise Conflict(f"Cannot {change.value} an agency that is {current.value}.", code="illegal_transition")
-    return target
+    return _CHANGES[change][1]
 
 
 class NewAgency(Strict):

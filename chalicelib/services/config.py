@@ -7,7 +7,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib.domain.routing import RoutingRules
+from chalicelib.domain.routing import RoutingDocument, RoutingRules
 from chalicelib.domain.safeguards import RiskTiers
 from chalicelib.observability import logger
 from chalicelib.store.models import ConfigEntry
@@ -35,6 +35,11 @@ def document(name: str, fallback: dict[str, Any], *, optional: bool = False) -> 
 
 def routing_rules() -> RoutingRules:
     return RoutingRules.from_document(document("routing", FALLBACK_ROUTING))
+
+
+def routing_document() -> RoutingDocument:
+    """The routing document in force, as admins read and replace it."""
+    return RoutingDocument.model_validate(document("routing", FALLBACK_ROUTING))
 
 
 def forget() -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,7 +27,7 @@ from chalicelib.api.admin import AgencyQuery, NewRepresentative, RegionQuery, ag
 from chalicelib.api.http import validate
 from chalicelib.api.views import AgencyView
 from chalicelib.auth.principal import Role
-from chalicelib.domain.agencies import AgencyKind, NewAgency, Standing, StandingChange, allowed_changes
+from chalicelib.domain.agencies import NewAgency, Standing, StandingChange, allowed_changes
 from chalicelib.domain.directory import RegionContact
 from chalicelib.domain.routing import RoutingDocument
 from chalicelib.domain.deadlines import RequestType
@@ -37,6 +38,8 @@ from chalicelib.web import render
 from chalicelib.web.console import Visit, pages
 
 ADMIN = frozenset({Role.ADMIN})
+# List fields typed on one line, items separated by commas or spaces; any other list is one item per line.
+ON_ONE_LINE = frozenset({"languages"})
 NEW_TIER_ROWS = 3  # empty rows of the risk-tier form, to add jurisdictions
 # What the page says after a change, by its key (never text the person typed).
 DONE = {
@@ -51,10 +54,12 @@ DONE = {
 }
 
 
-def _admin_url(page: str = "", **query: str) -> str:
+def _admin_url(page: str = "", fragment: str = "", **query: str) -> str:
+    """A page of the admins; after a form lower down the page, ``#main`` (a redirect keeps the form's own
+    fragment otherwise, and the message at the top would be out of sight)."""
     target = f"{render.base_path()}/admin{page}"
     shown = {k: v for k, v in query.items() if v}
-    return f"{target}?{urlencode(shown)}" if shown else target
+    return (f"{target}?{urlencode(shown)}" if shown else target) + (f"#{fragment}" if fragment else "")
 
 
 def _typed(visit: Visit) -> dict[str, str]:
@@ -67,12 +72,14 @@ def _refusal(action: str, error: LiaisonError) -> dict[str, Any]:
 
 def _schema_form(model: type[BaseModel], fields: dict[str, Any]) -> Any:
     """The API's schema, fed from a form: empty fields are absent (as a JSON client leaves them out), dotted
-    names are nested objects (``establishment.email``), and each list field is one item per line."""
+    names are nested objects (``establishment.email``), and a list field is one item per line (or, for a
+    list of codes, separated by commas or spaces)."""
     spec = schema_fields(model)
     document: dict[str, Any] = {}
     for name, value in fields.items():
         if spec.get(name, {}).get("array"):
-            value = [line.strip() for line in str(value).splitlines() if line.strip()]
+            items = re.split(r"[,\s]+", value) if name in ON_ONE_LINE else str(value).splitlines()
+            value = [item.strip() for item in items if item.strip()]
         if value in ("", None, []):
             continue
         *parents, leaf = name.split(".")
@@ -115,7 +122,8 @@ def _flat(document: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         if isinstance(value, dict):
             values.update(_flat(value, f"{prefix}{name}."))
         else:
-            values[prefix + name] = "\n".join(value) if isinstance(value, list) else value
+            joiner = ", " if prefix + name in ON_ONE_LINE else "\n"
+            values[prefix + name] = joiner.join(value) if isinstance(value, list) else value
     return values
 
 
@@ -137,7 +145,7 @@ def _agencies(visit: Visit, query: dict[str, str], *, status: int = 200, done: s
     rows = [{"agency": AgencyView.of(a), "changes": allowed_changes(Standing(a.standing))} for a in items]
     return visit.render(
         "admin_agencies.html", status=status, done=done, refused=refused, rows=rows, next_cursor=next_cursor,
-        chosen=chosen, standings=list(Standing), kinds=list(AgencyKind), spec=schema_fields(NewAgency),
+        chosen=chosen, standings=list(Standing), spec=schema_fields(NewAgency),
         values=typed if typed is not None else {},
         first_page=_admin_url(standing=chosen.standing or ""),
         next_page=_admin_url(standing=chosen.standing or "", cursor=next_cursor or "") if next_cursor else None)
@@ -156,7 +164,7 @@ def register_agency(visit: Visit) -> Response:
     except LiaisonError as refusal:
         return _agencies(visit, {}, status=refusal.status, refused=_refusal("register", refusal), typed=typed)
     # Pending agencies are the ones waiting for the admin's next step.
-    return render.redirect(_admin_url(standing=Standing.PENDING.value, done="register"))
+    return render.redirect(_admin_url(standing=Standing.PENDING.value, done="register", fragment="main"))
 
 
 @pages.page("/console/admin/agencies/{agency_id}/{change}", ("POST",), roles=ADMIN)
@@ -206,7 +214,7 @@ def add_representative(visit: Visit) -> Response:
         shown = typed.get("region") if typed.get("region") in config.routing_rules().regions else None
         return _representatives(visit, shown, status=refusal.status, refused=_refusal("representative", refusal),
                                 typed=typed)
-    return render.redirect(_admin_url("/representatives", region=new.region, done="representative"))
+    return render.redirect(_admin_url("/representatives", region=new.region, done="representative", fragment="main"))
 
 
 # --- Routing ----------------------------------------------------------------------------------------------------
@@ -214,8 +222,9 @@ def add_representative(visit: Visit) -> Response:
 def _routing(visit: Visit, *, status: int = 200, done: str | None = None, refused: dict[str, Any] | None = None,
              typed: dict[str, str] | None = None) -> Response:
     document = config.routing_document()
-    text = typed.get("document", "") if typed is not None else json.dumps(
-        document.model_dump(mode="json"), indent=2, ensure_ascii=False)
+    shown = document.model_dump(mode="json")
+    shown["countries"] = dict(sorted(shown["countries"].items()))  # scanned by code
+    text = typed.get("document", "") if typed is not None else json.dumps(shown, indent=2, ensure_ascii=False)
     by_region: dict[str, list[str]] = {}
     for country, region in sorted(document.countries.items()):
         by_region.setdefault(region, []).append(country)
@@ -250,7 +259,7 @@ def replace_routing(visit: Visit) -> Response:
         registry.replace_routing(document, visit.principal)
     except LiaisonError as refusal:
         return _routing(visit, status=refusal.status, refused=_refusal("routing", refusal), typed=typed)
-    return render.redirect(_admin_url("/routing", done="routing"))
+    return render.redirect(_admin_url("/routing", done="routing", fragment="main"))
 
 
 # --- Contacts ---------------------------------------------------------------------------------------------------
@@ -262,8 +271,7 @@ def _contacts(visit: Visit, region: str | None, *, status: int = 200, done: str 
     contact = current.regions.get(chosen.region, {}).get("contact")
     values = typed if typed is not None else (_flat(contact) if contact else _defaults(RegionContact))
     return visit.render("admin_contacts.html", status=status, done=done, refused=refused, directory=current,
-                        region=chosen.region, known=chosen.region in current.regions,
-                        spec=schema_fields(RegionContact), values=values)
+                        region=chosen.region, spec=schema_fields(RegionContact), values=values)
 
 
 @pages.page("/console/admin/contacts", roles=ADMIN)
@@ -277,9 +285,10 @@ def publish_contact(visit: Visit) -> Response:
     try:
         registry.publish_contact(region, _schema_form(RegionContact, typed), visit.principal)
     except LiaisonError as refusal:
-        shown = region if region in directory.directory().regions else None
-        return _contacts(visit, shown, status=refusal.status, refused=_refusal("contact", refusal), typed=typed)
-    return render.redirect(_admin_url("/contacts", region=region, done="contact"))
+        if region not in directory.directory().regions:
+            raise  # no such region (404): there is no form of it to show again
+        return _contacts(visit, region, status=refusal.status, refused=_refusal("contact", refusal), typed=typed)
+    return render.redirect(_admin_url("/contacts", region=region, done="contact", fragment="main"))
 
 
 # --- Risk tiers -------------------------------------------------------------------------------------------------

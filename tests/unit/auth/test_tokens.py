@@ -273,7 +273,7 @@ def test_given_prod_settings_then_jwks_must_come_over_https(monkeypatch):
 
     from chalicelib.settings import Settings
 
-    base = Settings().model_dump()
+    base = {**Settings().model_dump(), "web_sign_in": None, "console_base_url": "https://liaison.example/console"}
     for issuers in ([{"issuer": "i", "audience": "a", "roles": ["admin"], "jwks_url": "http://idp.example/jwks"}],
                     [{"issuer": "i", "audience": "a", "roles": ["admin"], "jwks_file": "/tmp/jwks.json"}]):
         with pytest.raises(ValidationError, match="in prod|local development only"):
@@ -281,6 +281,25 @@ def test_given_prod_settings_then_jwks_must_come_over_https(monkeypatch):
     ok = Settings(**{**base, "stage": "prod",
                      "trusted_issuers": [{"issuer": "i", "audience": "a", "roles": ["admin"], "jwks_url": "https://idp.example/j"}]})
     assert ok.trusted_issuers[0].jwks_url.scheme == "https"
+
+
+def test_given_prod_settings_then_the_web_sign_in_and_the_console_must_be_https():
+    from pydantic import ValidationError
+
+    from chalicelib.settings import Settings
+
+    secure = {"issuer": "https://idp.example", "client_id": "c", "authorize_url": "https://idp.example/a",
+              "token_url": "https://idp.example/t", "jwks_url": "https://idp.example/k",
+              "logout_url": "https://idp.example/l"}
+    base = {**Settings().model_dump(), "trusted_issuers": [], "stage": "prod",
+            "console_base_url": "https://liaison.example/console"}
+    ok = Settings(**{**base, "web_sign_in": secure})
+    assert ok.trusted_issuers[0].issuer == "https://idp.example"  # the provider is trusted for its client
+    for name in ("authorize_url", "token_url", "jwks_url", "logout_url"):
+        with pytest.raises(ValidationError, match=f"{name} must be https"):
+            Settings(**{**base, "web_sign_in": {**secure, name: "http://idp.example/x"}})
+    with pytest.raises(ValidationError, match="console_base_url must be https"):
+        Settings(**{**base, "web_sign_in": secure, "console_base_url": "http://liaison.example/console"})
 
 
 def test_given_an_agency_identity_provider_then_it_can_only_vouch_for_its_own_officers(dev, tmp_path):

@@ -34,6 +34,9 @@ class TrustedIssuer(BaseModel):
     # should have "admin". "*" in agencies: any agency (the platform's pool).
     roles: frozenset[Literal["authority", "representative", "admin"]] = Field(min_length=1)
     agencies: frozenset[str] = frozenset()
+    # Every sign-in at this issuer needs a second factor (e.g. a Cognito pool with MFA "ON" and no remembered
+    # devices), so its tokens are multi-factor even without "mfa" in amr. Only for such an issuer.
+    mfa_enforced: bool = False
 
     @model_validator(mode="after")
     def _one_key_source(self) -> "TrustedIssuer":
@@ -85,6 +88,7 @@ class WebSignIn(BaseModel):
     # post_logout_redirect_uri, or Cognito's logout_uri (which also wants client_id).
     logout_redirect_parameter: Literal["post_logout_redirect_uri", "logout_uri"] = "post_logout_redirect_uri"
     scope: str = Field(default="openid", max_length=256)
+    mfa_enforced: bool = False  # the provider requires a second factor at every sign-in (see TrustedIssuer)
 
 
 class ObservabilitySettings(BaseSettings):
@@ -176,7 +180,7 @@ class Settings(BaseSettings):
         if (sign_in["issuer"], sign_in.get("client_id")) not in known:
             issuers.append({"issuer": sign_in["issuer"], "audience": sign_in.get("client_id"),
                             "jwks_url": sign_in["jwks_url"], "roles": ["authority", "representative", "admin"],
-                            "agencies": ["*"]})
+                            "agencies": ["*"], "mfa_enforced": bool(sign_in.get("mfa_enforced"))})
         return {**data, "trusted_issuers": issuers}
 
     @field_validator("web_sign_in", mode="before")

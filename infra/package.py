@@ -1,7 +1,8 @@
 """``make package``: the deployable SAM template and code bundle, with no AWS call.
 
-Inlines the state-machine definitions into ``infra/template.json`` and hands
-the result to ``chalice package --merge-template``, which adds the functions,
+Inlines the state-machine definitions and the sign-in trigger's code
+(``infra/cognito_claims.py``) into ``infra/template.json`` and hands the result
+to ``chalice package --merge-template``, which adds the functions,
 roles and REST API it generates and deep-merges ours over them.
 
 Then it adds compiled bytecode to the bundle. ``chalice package`` ships sources

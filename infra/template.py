@@ -2,7 +2,10 @@
 
 A state machine names its ASL file in ``Metadata['Liaison::DefinitionFile']``;
 ``load()`` inlines that file as the resource's ``Definition`` so the deployed
-template carries exactly the JSON that runs locally.
+template carries exactly the JSON that runs locally. A Lambda function names its
+one-file handler in ``Metadata['Liaison::CodeFile']`` (the sign-in trigger,
+``infra/cognito_claims.py``); ``load()`` inlines it as ``Code.ZipFile``, so the code
+that deploys is the module the unit tests import.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from typing import Any
 INFRA_DIR = Path(__file__).resolve().parent
 TEMPLATE_PATH = INFRA_DIR / "template.json"
 DEFINITION_FILE_KEY = "Liaison::DefinitionFile"
+CODE_FILE_KEY = "Liaison::CodeFile"
+MAX_INLINE_CODE = 4096  # CloudFormation's limit on Code.ZipFile
 # Resources that `chalice package` generates; template.json only completes them.
 CHALICE_RESOURCES = ("APIHandler", "JwtAuth", "ApiHandlerRole", "JwtAuthRole", "RestAPI")
 
@@ -31,12 +36,23 @@ def definition(resource: dict[str, Any]) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def inline_code(resource: dict[str, Any]) -> str:
+    """The source of a function whose code is one file of ``infra/``, as ``Code.ZipFile`` carries it."""
+    code = (INFRA_DIR / resource["Metadata"][CODE_FILE_KEY]).read_text(encoding="utf-8")
+    if len(code) > MAX_INLINE_CODE:
+        raise ValueError(f"{resource['Metadata'][CODE_FILE_KEY]} is longer than inline code may be "
+                         f"({len(code)} > {MAX_INLINE_CODE} characters)")
+    return code
+
+
 def load() -> dict[str, Any]:
-    """The template with every state machine's definition inlined (a fresh copy)."""
+    """The template with every state machine's definition and every inline function's code (a fresh copy)."""
     template = copy.deepcopy(_raw())
     for resource in template["Resources"].values():
         if resource.get("Type") == "AWS::StepFunctions::StateMachine":
             resource["Properties"]["Definition"] = definition(resource)
+        elif CODE_FILE_KEY in resource.get("Metadata", {}):
+            resource["Properties"]["Code"] = {"ZipFile": inline_code(resource)}
     return template
 
 

@@ -163,7 +163,7 @@ class TokenVerifier:
             raise TokenRefused("invalid_token", "The token could not be verified.") from None
 
         self._check_times(claims)
-        principal = self._principal(claims, issuer.issuer)
+        principal = self._principal(claims, issuer.issuer, mfa_enforced=issuer.mfa_enforced)
         if principal.role.value not in issuer.roles:
             raise TokenRefused("issuer_not_allowed", f"This issuer may not issue '{principal.role.value}' tokens.")
         if principal.agency_id is not None and "*" not in issuer.agencies \
@@ -196,7 +196,7 @@ class TokenVerifier:
             raise TokenRefused("token_not_yet_valid", "The token claims to be issued in the future (iat).")
 
     @staticmethod
-    def _principal(claims: dict[str, Any], issuer: str) -> Principal:
+    def _principal(claims: dict[str, Any], issuer: str, *, mfa_enforced: bool = False) -> Principal:
         try:
             role = Role(claims.get("role"))
         except ValueError:
@@ -218,6 +218,10 @@ class TokenVerifier:
         if role is Role.REPRESENTATIVE and region is None:
             raise TokenRefused("missing_claim", "A representative token needs a 'region' claim.")
         amr = claims.get("amr", [])
-        mfa = isinstance(amr, list) and "mfa" in amr
+        # An issuer that requires a second factor at every sign-in (a user pool with MFA "ON" and no remembered
+        # devices) vouches for it even when its tokens carry no amr: Cognito's trigger cannot add that claim. Not
+        # for a federated sign-in (Cognito marks it with `identities`): the agency's provider did that sign-in.
+        federated = "identities" in claims
+        mfa = (isinstance(amr, list) and "mfa" in amr) or (mfa_enforced and not federated)
         return Principal(subject=subject or "", role=role, issuer=issuer, expires_at=int(claims["exp"]),
                          mfa=mfa, agency_id=agency_id, region=region)

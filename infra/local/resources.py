@@ -5,6 +5,12 @@ indexes, topics, queues, the bucket and the state machine cannot drift between
 local and AWS. Every resource type in the template must be either created here
 or listed in ``NOT_EMULATED`` with the reason; an unknown type is an error, so a
 new resource cannot be silently missing locally.
+
+The API's environment is resolved from the same template: ``Ref``, ``Fn::GetAtt``,
+``Fn::Sub`` and ``Fn::If`` (on the template's conditions over parameters). A setting
+that depends on a resource that is not emulated (the Cognito sign-in) is left empty,
+which the settings read as unset; the local stack gives such settings through the
+template's override parameters instead (``WebSignIn``: the mock OpenID provider).
 """
 
 from __future__ import annotations
@@ -22,9 +28,17 @@ ACCOUNT_ID = "123456789012"  # moto's default account
 NOT_EMULATED = {
     "AWS::IAM::Role": "moto does not enforce IAM; policies are checked on the template",
     "AWS::KMS::Alias": "nothing local refers to the alias",
-    "AWS::Logs::LogGroup": "workflow logs are not shipped locally",
+    "AWS::Logs::LogGroup": "workflow and sign-in trigger logs are not shipped locally",
     "AWS::CloudWatch::Alarm": "alarms need CloudWatch metrics that moto does not emit",
     "AWS::S3::BucketPolicy": "moto does not enforce bucket policies (TLS-only)",
+    # Sign-in: moto has no managed login pages, MFA prompts or token triggers. `make run` signs people in with
+    # the mock OpenID provider instead, passed as the WebSignIn parameter, which the template prefers when set.
+    "AWS::Cognito::UserPool": "sign-in is the mock OpenID provider locally (WebSignIn parameter)",
+    "AWS::Cognito::UserPoolClient": "sign-in is the mock OpenID provider locally (WebSignIn parameter)",
+    "AWS::Cognito::UserPoolDomain": "sign-in is the mock OpenID provider locally (WebSignIn parameter)",
+    "AWS::Cognito::ManagedLoginBranding": "sign-in is the mock OpenID provider locally (WebSignIn parameter)",
+    "AWS::Lambda::Function": "the Cognito claims trigger: moto runs Lambda only in Docker; its code is unit-tested",
+    "AWS::Lambda::Permission": "lets Cognito invoke the claims trigger, which is not emulated",
 }
 CREATION_ORDER = (
     "AWS::KMS::Key",
@@ -34,6 +48,10 @@ CREATION_ORDER = (
     "AWS::S3::Bucket",
     "AWS::StepFunctions::StateMachine",
 )
+
+
+class NotEmulated(LookupError):
+    """A value that depends on a resource the local stack does not create."""
 
 
 @dataclass
@@ -49,27 +67,81 @@ class LocalResources:
     region: str
     parameters: dict[str, str]
     created: dict[str, Created] = field(default_factory=dict)
+    conditions: dict[str, Any] = field(default_factory=dict)  # the template's, evaluated when used
+
+    def _ref(self, name: str) -> str:
+        if name in self.parameters:
+            return self.parameters[name]
+        if name == "AWS::Region":
+            return self.region
+        if name == "AWS::AccountId":
+            return ACCOUNT_ID
+        if name not in self.created:
+            raise NotEmulated(name)
+        return self.created[name].ref
+
+    def _attribute(self, name: str, attribute: str) -> str:
+        if name not in self.created:
+            raise NotEmulated(name)
+        return self.created[name].attributes[attribute]
+
+    def _sub(self, text: str, variables: dict[str, Any]) -> str:
+        def one(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name.startswith("!"):  # ${!Literal} stays ${Literal}
+                return "${" + name[1:] + "}"
+            if name in variables:
+                return self.resolve(variables[name])
+            if "." in name:
+                return self._attribute(*name.split(".", 1))
+            return self._ref(name)
+
+        return re.sub(r"\$\{([^}]+)\}", one, text)
+
+    def condition(self, name: str) -> bool:
+        return self._holds(self.conditions[name])
+
+    def _holds(self, expression: Any) -> bool:
+        (function, argument), = expression.items()
+        if function == "Fn::Equals":
+            return self.resolve(argument[0]) == self.resolve(argument[1])
+        if function == "Fn::Not":
+            return not self._holds(argument[0])
+        if function == "Fn::And":
+            return all(self._holds(part) for part in argument)
+        if function == "Fn::Or":
+            return any(self._holds(part) for part in argument)
+        if function == "Condition":
+            return self.condition(argument)
+        raise ValueError(f"condition not supported locally: {expression!r}")
 
     def resolve(self, value: Any) -> str:
         if isinstance(value, str):
             return value
         if isinstance(value, dict) and "Ref" in value:
-            name = value["Ref"]
-            if name in self.parameters:
-                return self.parameters[name]
-            if name == "AWS::Region":
-                return self.region
-            if name == "AWS::AccountId":
-                return ACCOUNT_ID
-            return self.created[name].ref
+            return self._ref(value["Ref"])
         if isinstance(value, dict) and "Fn::GetAtt" in value:
             name, attribute = value["Fn::GetAtt"]
-            return self.created[name].attributes[attribute]
+            return self._attribute(name, attribute)
+        if isinstance(value, dict) and "Fn::Sub" in value:
+            argument = value["Fn::Sub"]
+            text, variables = (argument, {}) if isinstance(argument, str) else argument
+            return self._sub(text, variables)
+        if isinstance(value, dict) and "Fn::If" in value:
+            name, when_true, when_false = value["Fn::If"]
+            return self.resolve(when_true if self.condition(name) else when_false)
         raise ValueError(f"intrinsic not supported locally: {value!r}")
 
     def environment(self, template: dict[str, Any]) -> dict[str, str]:
-        """The API's environment variables, resolved to the local resources."""
-        return {name: self.resolve(value) for name, value in cfn.api_environment(template).items()}
+        """The API's environment variables, resolved to the local resources; empty where they depend on a
+        resource that is not emulated (the settings read an empty value as unset)."""
+        environment = {}
+        for name, value in cfn.api_environment(template).items():
+            try:
+                environment[name] = self.resolve(value)
+            except NotEmulated:
+                environment[name] = ""
+        return environment
 
 
 def _physical_name(prefix: str, logical_id: str) -> str:
@@ -140,7 +212,8 @@ def create(*, prefix: str, region: str, parameters: dict[str, str],
     missing = set(template.get("Parameters", {})) - set(defaults) - set(parameters)
     if missing:
         raise ValueError(f"template parameters without a value: {sorted(missing)}")
-    resources = LocalResources(region=region, parameters={**defaults, **parameters})
+    resources = LocalResources(region=region, parameters={**defaults, **parameters},
+                               conditions=template.get("Conditions", {}))
     typed = {name: res for name, res in template["Resources"].items() if "Type" in res}
     unknown = {res["Type"] for res in typed.values()} - set(CREATION_ORDER) - set(NOT_EMULATED)
     if unknown:

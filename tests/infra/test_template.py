@@ -253,3 +253,42 @@ def test_given_the_workflow_generator_then_the_committed_asl_is_its_output():
     from infra.statemachine import generate
 
     assert generate.OUTPUT.read_text() == generate.render(), "run: python -m infra.statemachine.generate"
+
+
+LOCAL_ONLY = re.compile(rb"oidc[_-]provider[_-]mock|infra/local", re.IGNORECASE)
+LOOPBACK = re.compile(r"127\.0\.0\.1|localhost|\[::1\]", re.IGNORECASE)
+
+
+def _strings(node, key: str = ""):
+    """Every string in a template, with the key it sits under."""
+    if isinstance(node, dict):
+        for name, value in node.items():
+            yield from _strings(value, name)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value, key)
+    elif isinstance(node, str):
+        yield key, node
+
+
+def test_given_the_package_then_the_local_sign_in_provider_is_in_neither_the_template_nor_the_bundle(
+        package_dir, packaged):
+    """`make run`'s mock OpenID provider (infra/local/oidc.py, oidc-provider-mock) is for this machine only."""
+    assert not LOCAL_ONLY.search((package_dir / "sam.json").read_bytes())
+    with zipfile.ZipFile(package_dir / "deployment.zip") as bundle:
+        names = bundle.namelist()
+        assert not [name for name in names if name.startswith("infra/") or "oidc_provider_mock" in name]
+        mentioning = [name for name in names if LOCAL_ONLY.search(bundle.read(name))]
+    assert mentioning == []
+    # No value the deployment would use points at a loopback provider (descriptions may give examples).
+    assert packaged["Parameters"]["WebSignIn"].get("Default", "") == ""
+    assert [(key, value) for key, value in _strings(packaged) if key != "Description" and LOOPBACK.search(value)] == []
+
+
+def test_given_the_requirements_then_the_mock_provider_is_a_development_dependency_only():
+    def names(path: Path) -> set[str]:
+        lines = [line.split("#")[0].strip() for line in path.read_text().splitlines()]
+        return {re.split(r"[=<>!~\[; ]", line)[0].lower().replace("_", "-") for line in lines if line}
+
+    assert "oidc-provider-mock" not in names(ROOT / "requirements.txt")
+    assert "oidc-provider-mock" in names(ROOT / "requirements-dev.txt")

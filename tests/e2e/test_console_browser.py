@@ -227,3 +227,42 @@ def test_given_the_lead_then_the_region_page_passes_axe(chromium, desk):
     assert page.get_by_role("heading", name="Region EU").is_visible()
     shoot(page, "console-lead")
     context.close()
+
+
+def test_given_the_admin_then_every_admin_page_passes_axe_and_a_registration_works(chromium, desk):
+    context, page = signed_in(chromium, desk, "admin-platform-ops")
+    assert page.get_by_role("heading", name="Agencies").is_visible()
+    for path, name in (("/console/admin", "admin-agencies"), ("/console/admin/representatives", "admin-representatives"),
+                       ("/console/admin/routing", "admin-routing"), ("/console/admin/contacts", "admin-contacts"),
+                       ("/console/admin/risk-tiers", "admin-risk-tiers")):
+        page.goto(f"{desk.url}{path}")
+        shoot(page, name)
+    page.goto(f"{desk.url}/console/admin")
+    page.get_by_label("Identifier").fill("be-browser-police")
+    page.get_by_label("Name").fill("Police fédérale (test)")
+    page.get_by_label("Country").fill("BE")
+    page.get_by_label("Kind").select_option("police")
+    page.get_by_label("E-mail domain").fill("police-test.example")
+    page.get_by_label("Contact e-mail").fill("requests@police-test.example")
+    page.get_by_role("button", name="Register agency").click()
+    page.wait_for_url("**/console/admin?**done=register**")
+    row = page.locator("tbody tr").filter(has_text="be-browser-police")
+    assert "Pending" in row.inner_text()
+    row.get_by_role("button", name="Verify").click()
+    page.wait_for_url("**done=verify**")
+    page.goto(f"{desk.url}/console/admin?standing=verified")
+    assert "Verified" in page.locator("tbody tr").filter(has_text="be-browser-police").inner_text()
+    assert page.errors == []  # type: ignore[attr-defined]
+    context.close()
+
+
+def test_given_an_officer_then_their_requests_page_passes_axe(chromium, desk):
+    created = desk.file(desk.fr, reference="PV-OFFICER-1")
+    context, page = signed_in(chromium, desk, "officer-fr-lefevre")
+    assert page.get_by_role("link", name=created["id"]).is_visible()
+    shoot(page, "console-officer-requests")
+    page.get_by_role("link", name=created["id"]).click()
+    assert page.get_by_text("PV-OFFICER-1").first.is_visible()
+    assert page.get_by_role("button", name="Acknowledge").count() == 0  # no desk action for an officer
+    shoot(page, "console-officer-request")
+    context.close()

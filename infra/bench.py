@@ -384,7 +384,7 @@ def _console(http: Any, request_id: str, rep_id: str, counter: CallCounter, samp
     from chalicelib.web.console import cookie_name, sessions
     from chalicelib.web.sessions import cookie_value
 
-    secret, _ = sessions.open(Principal(rep_id, Role.REPRESENTATIVE, "bench", 0, True, None, "eu"), None)
+    secret, _ = sessions.open(Principal(rep_id, Role.REPRESENTATIVE, "bench", 0, True, None, "eu"))
     cookie = {"cookie": f"{cookie_name()}={cookie_value(secret, rep_id)}"}
     assets = sum(len(render.static_file(name)[0]) for name in render.STATIC_TYPES)
     out: dict[str, Any] = {}

@@ -1,9 +1,10 @@
 """Who may pass: the one admission rule of the API and the web pages.
 
 Both adapters turn their credential into a ``Principal`` (the API from the authorizer's verified token, the
-web pages from a signed-in session) and then ask ``admit``: is it still valid, is its role allowed here, and
-for an authority, is its agency registered, verified and not suspended. The agency is read on every call,
-not cached, so a suspension refuses live tokens and live sessions from the next request on.
+web pages from a signed-in session) and then ask ``admit``: is it still valid, is its role allowed here; for
+an authority, is its agency registered, verified and not suspended; for a representative, are they still in
+the registry, for the region their token names. Both records are read on every call, not cached, so a
+suspension or a removal refuses live tokens and live sessions from the next request on.
 """
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ from chalicelib.clock import app_clock
 from chalicelib.domain.agencies import Standing
 from chalicelib.errors import Forbidden, Unauthorized
 from chalicelib.store.agencies import AgencyRepository
-from chalicelib.store.models import Agency
+from chalicelib.store.models import Agency, Representative
+from chalicelib.store.representatives import RepresentativeRepository
 
 
-def admit(principal: Principal, roles: frozenset[Role]) -> Agency | None:
-    """Refuse (401/403) or return, for an authority, the agency read on this call (handlers reuse it)."""
+def admit(principal: Principal, roles: frozenset[Role], *,
+          representative: Representative | None | bool = False) -> Agency | None:
+    """Refuse (401/403) or return, for an authority, the agency read on this call (handlers reuse it).
+    ``representative``: the caller's registry record if the adapter read it already (None: absent)."""
     # The same leeway as the verifier: a token is honoured until exp + leeway, then refused on every route,
     # even while API Gateway still holds the authorizer's cached answer.
     if principal.expires_at + LEEWAY_SECONDS <= app_clock.now().timestamp():
@@ -27,7 +31,18 @@ def admit(principal: Principal, roles: frozenset[Role]) -> Agency | None:
         raise Forbidden("This operation is not open to your role.", code="role_not_allowed")
     if principal.role is Role.AUTHORITY:
         return agency_in_standing(str(principal.agency_id))
+    if principal.role is Role.REPRESENTATIVE:
+        registered_representative(principal, representative)
     return None
+
+
+def registered_representative(principal: Principal, read: Representative | None | bool = False) -> Representative:
+    """A representative must still be on the desk their token names (``read``: the record as read already)."""
+    rep = RepresentativeRepository().get(principal.subject) if read is False else read
+    if not isinstance(rep, Representative) or rep.region != principal.region:
+        raise Forbidden("You are not, or no longer, a representative of this region. Ask an admin.",
+                        code="representative_unknown")
+    return rep
 
 
 def agency_in_standing(agency_id: str) -> Agency:

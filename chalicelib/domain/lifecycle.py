@@ -74,3 +74,15 @@ def next_status(current: Status, action: Action, outcome: Status | None = None) 
     target = _TARGET[action]
     assert target is not None
     return target
+
+
+def next_deadline(status: Status, ack_due_at: str | None, due_at: str | None) -> tuple[str, str | None]:
+    """Which deadline a request is worked to now, and when it falls: acknowledging until it is acknowledged,
+    then deciding; "paused" while awaiting the authority (the decide clock stops); "closed" once decided."""
+    if status in (Status.RECEIVED, Status.ASSIGNED):
+        return "acknowledge", ack_due_at
+    if status is Status.AWAITING_INFORMATION:
+        return "paused", due_at
+    if status in OPEN:
+        return "decide", due_at
+    return "closed", None

@@ -20,7 +20,7 @@ from chalicelib.domain.assignment import reassigned_chain, scaled
 from chalicelib.domain.agencies import IDENTIFIER
 from chalicelib.domain.decisions import Decision, Outcome
 from chalicelib.domain.deadlines import DeadlinePolicy, RequestType
-from chalicelib.domain.lifecycle import DECIDED as DECIDED_STATUSES, OPEN, Action, Status, next_status
+from chalicelib.domain.lifecycle import DECIDED as DECIDED_STATUSES, OPEN, Action, Status, allowed, next_status
 from chalicelib.domain.safeguards import FULFILMENTS, Verification, check_fulfilment, hold_rule, hold_times, \
     needs_second_approval
 from chalicelib.services import config, transparency
@@ -61,6 +61,24 @@ class Desk:
 
     def visible(self, principal: Principal, request_id: str, read: LegalRequest | None = None) -> LegalRequest:
         return visible(self.requests, principal, request_id, read=read)
+
+    def offers(self, principal: Principal, item: LegalRequest) -> dict[str, bool]:
+        """What a representative may do on ``item`` now: what a page offers (each action still decides for itself)."""
+        status = Status(item.status)
+        proposal = item.pending_decision or {}
+        return {
+            "acknowledge": allowed(status, Action.ACKNOWLEDGE),
+            "request_information": allowed(status, Action.REQUEST_INFORMATION),
+            "decide": allowed(status, Action.DECIDE) and not proposal,
+            "approve": bool(proposal) and proposal.get("proposed_by") != principal.subject,
+            "verify": status in OPEN,
+            "reassign": allowed(status, Action.ASSIGN),
+            "message": status in OPEN,
+        }
+
+    def reassign_candidates(self, item: LegalRequest) -> list:
+        """Who the request can be handed to: the available people of its desk, but its assignee."""
+        return [c for c in self.representatives.candidates(item.region) if c.available and c.rep_id != item.assignee]
 
     def audit(self, principal: Principal, request_id: str) -> tuple[LegalRequest, list[Event], audit.Verdict]:
         """The request's audit trail and whether it verifies (its region's representatives, and admins)."""

@@ -320,7 +320,6 @@ class WebSession(Model):
     # active: who signed in, as the ID token said (the principal), and what forms must echo
     principal = JSONAttribute(null=True)
     csrf_token = UnicodeAttribute(null=True)
-    id_token = UnicodeAttribute(null=True)  # the provider's logout hint
 
 
 MODELS: dict[str, type[Model]] = {

@@ -16,7 +16,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, quote
 
@@ -24,6 +23,7 @@ from chalice import Blueprint, Response
 from chalice.app import Request
 
 from chalicelib.auth.guard import admit
+from chalicelib.store.representatives import RepresentativeRepository
 from chalicelib.auth.principal import Principal, Role
 from chalicelib.clock import app_clock
 from botocore.exceptions import BotoCoreError, ClientError
@@ -34,7 +34,6 @@ from chalicelib.observability import logger, metrics
 from chalicelib.settings import get_settings
 from chalicelib.store.agencies import AgencyRepository  # noqa: F401 - the guard's dependency, for tests to see
 from chalicelib.store.models import Agency, LegalRequest, Representative, WebSession
-from chalicelib.store.representatives import RepresentativeRepository
 from chalicelib.web import render, signin
 from chalicelib.web.sessions import Cookie, Session, Sessions, cookie_value
 
@@ -66,16 +65,15 @@ def clear_cookie() -> str:
 
 
 def read_cookie(request: Request) -> Cookie | None:
-    raw = (request.headers or {}).get("cookie")
-    if not raw:
-        return None
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(raw)
-    except CookieError:
-        return None
-    morsel = jar.get(cookie_name())
-    return Cookie.parse(morsel.value) if morsel else None
+    """Our cookie among whatever else the browser sends for this host (other apps on 127.0.0.1 included): split
+    by hand, since one malformed neighbour makes the standard library's parser drop every cookie."""
+    raw = (request.headers or {}).get("cookie") or ""
+    name = cookie_name()
+    for pair in raw.split(";"):
+        key, _, value = pair.strip().partition("=")
+        if key == name:
+            return Cookie.parse(value.strip())
+    return None
 
 
 def prefetch(cookie: Cookie, request_id: str | None) -> dict[str, Any]:
@@ -208,16 +206,6 @@ def public_page(path: str, view: Callable[..., Response]) -> Callable[..., Respo
     return blueprint.route(path, methods=["GET"])(view)
 
 
-def registered_representative(principal: Principal, read: Representative | None | bool = False) -> Representative:
-    """A representative signs in through the platform's pool, and must still be on the desk they claim. ``read``:
-    the record as this page read it already (None: absent), or False to read it now."""
-    rep = RepresentativeRepository().get(principal.subject) if read is False else read
-    if rep is None or rep.region != principal.region:
-        raise Forbidden("You are not, or no longer, a representative of this region. Ask an admin.",
-                        code="representative_unknown")
-    return rep
-
-
 def sign_in_location(request: Request) -> str:
     path = actual_path(request)
     query = "&".join(f"{quote(k)}={quote(v)}" for k, v in (request.query_params or {}).items())
@@ -264,10 +252,12 @@ class Pages:
                         raise Unauthorized("Your session has ended, so nothing was changed. Sign in again.",
                                            code="session_ended")
                     visit = Visit(request, session, session.principal, params, read=fetched.get("request"))
-                    visit.agency = admit(session.principal, roles)
-                    if session.principal.role is Role.REPRESENTATIVE:
-                        visit.representative = registered_representative(session.principal,
-                                                                         fetched.get("representative"))
+                    read_rep = fetched.get("representative") if cookie and cookie.subject else False
+                    if session.principal.role is Role.REPRESENTATIVE and read_rep is False:
+                        read_rep = RepresentativeRepository().get(session.principal.subject)
+                    visit.agency = admit(session.principal, roles, representative=read_rep)
+                    if session.principal.role is Role.REPRESENTATIVE:  # admitted: on the desk they claim
+                        visit.representative = read_rep or None
                     if request.method == "POST":
                         multipart = (request.headers or {}).get("content-type", "").startswith("multipart/")
                         if multipart:
@@ -324,17 +314,30 @@ def _safe_return(target: str | None) -> str:
     return target
 
 
+def _unexpected(where: str) -> Response:
+    logger.exception("unhandled error", extra={"page": where})
+    metrics.add_metric(name="UnhandledErrors", unit="Count", value=1)
+    return error_page(LiaisonError("Something went wrong on our side. Quote correlation id "
+                                   f"{logger.get_correlation_id()} when you report it."))
+
+
 def sign_in() -> Response:
-    """Start the provider's sign-in: a pending session bound to this browser, then the provider's page."""
+    """Start the provider's sign-in: a pending session bound to this browser, then the provider's page. A browser
+    already signed in goes straight where it was going (a link to this page cannot sign anyone out)."""
     request = blueprint.current_request
     try:
         sign_in_settings = _sign_in_settings()
         return_to = _safe_return((request.query_params or {}).get("return_to"))
+        cookie = read_cookie(request)
+        if cookie is not None and sessions.find(cookie.secret) is not None:
+            return render.redirect(return_to)
         secret, pending = sessions.begin_sign_in(return_to)
         location = signin.authorization_url(sign_in_settings, _callback_url(), pending)
         return render.redirect(location, {"Set-Cookie": set_cookie(secret)})
     except LiaisonError as error:
         return error_page(error)
+    except Exception:
+        return _unexpected("GET /console/sign-in")
 
 
 def callback() -> Response:
@@ -354,16 +357,18 @@ def callback() -> Response:
                                code="sign_in_refused")
         if not query.get("code") or not query.get("state"):
             raise BadRequest("The sign-in answer is incomplete.", code="invalid_callback")
-        principal, id_token = signin.redeem(sign_in_settings, _callback_url(), pending, query["state"],
+        principal = signin.redeem(sign_in_settings, _callback_url(), pending, query["state"],
                                             query["code"])
         admit(principal, EVERYONE)  # an agency not (or no longer) in standing is told so now
-        secret, _ = sessions.open(principal, id_token)
+        secret, _ = sessions.open(principal)
         logger.info("signed in", extra={"subject": principal.subject, "role": principal.role.value})
         return render.redirect(pending.return_to or f"{render.base_path()}/",
                                {"Set-Cookie": set_cookie(cookie_value(secret, principal.subject))})
     except LiaisonError as error:
         return render.page("error.html", error.status, error=error, me=None, rep=None, csrf="",
                            headers={"Set-Cookie": clear_cookie()})
+    except Exception:
+        return _unexpected("GET /console/callback")
 
 
 @pages.page("/console/sign-out", ("POST",), roles=EVERYONE)
@@ -372,7 +377,7 @@ def sign_out(visit: Visit) -> Response:
     sessions.close(visit.session.secret)
     back = f"{get_settings().console_base_url.rstrip('/')}/signed-out"
     sign_in_settings = get_settings().web_sign_in
-    location = signin.logout_url(sign_in_settings, visit.session.id_token, back) if sign_in_settings else None
+    location = signin.logout_url(sign_in_settings, back) if sign_in_settings else None
     return render.redirect(location or back, {"Set-Cookie": clear_cookie()})
 
 

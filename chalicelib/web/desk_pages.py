@@ -24,12 +24,11 @@ from chalicelib.auth.principal import Role
 from chalicelib.clock import parse_instant
 from chalicelib.domain.decisions import Decision, Outcome, Reason
 from chalicelib.domain.deadlines import RequestType
-from chalicelib.domain.lifecycle import OPEN, Action, Status, allowed
+from chalicelib.domain.lifecycle import OPEN, Status, next_deadline
 from chalicelib.domain.safeguards import INDEPENDENT_SOURCES, Verification
 from chalicelib.errors import BadRequest, DependencyUnavailable, LiaisonError, NotFound
 from chalicelib.domain import audit
 from chalicelib.services.desk import CONVERSATION
-from chalicelib.store.representatives import RepresentativeRepository
 from chalicelib.web import render
 from chalicelib.services.documents import NewDocument
 from chalicelib.web.console import EVERYONE, FORM_TYPES, STAFF, UPLOAD_TYPES, Visit, pages
@@ -44,23 +43,13 @@ DONE = {
     "request-information": "Question sent; the decide clock is paused until the authority answers.",
     "message": "Message sent.",
     "decision": "Decision recorded.",
+    "proposed": "Decision proposed: this jurisdiction is high risk, so it takes effect once a second "
+                "representative approves it.",
     "approval": "Approval recorded.",
     "verification": "Call-back verification recorded.",
     "reassign": "Reassigned.",
     "documents": "Document uploaded; its SHA-256 check is shown below.",
 }
-
-
-def next_deadline(item: Any) -> tuple[str, str | None]:
-    """Which deadline the desk works to now: acknowledging until acknowledged, then deciding."""
-    status = Status(item.status)
-    if status in (Status.RECEIVED, Status.ASSIGNED):
-        return "acknowledge", item.ack_due_at
-    if status is Status.AWAITING_INFORMATION:
-        return "paused", item.due_at
-    if status in OPEN:
-        return "decide", item.due_at
-    return "closed", None
 
 
 def marks(item: Any) -> list[tuple[str, str]]:
@@ -82,7 +71,7 @@ def marks(item: Any) -> list[tuple[str, str]]:
 
 
 def row(item: Any, visit: Visit) -> dict[str, Any]:
-    which, due = next_deadline(item)
+    which, due = next_deadline(Status(item.status), item.ack_due_at, item.due_at)
     overdue = bool(due) and parse_instant(due) <= visit.now and which != "paused"
     return {"item": item, "which": which, "due": due, "left": render.time_left(due, visit.now) if due else "",
             "overdue": overdue, "marks": marks(item)}
@@ -137,18 +126,8 @@ def _request_context(visit: Visit, request_id: str) -> dict[str, Any]:
         context["audit"] = audit.verify(events, int(item.last_event_seq), item.last_event_hash)
         context["audit_events"] = events
     if visit.principal.role is Role.REPRESENTATIVE:
-        status = Status(item.status)
-        context["can"] = {
-            "acknowledge": allowed(status, Action.ACKNOWLEDGE),
-            "request_information": allowed(status, Action.REQUEST_INFORMATION),
-            "decide": allowed(status, Action.DECIDE) and not item.pending_decision,
-            "approve": bool(item.pending_decision),
-            "verify": status in OPEN and item.type == RequestType.EMERGENCY_DISCLOSURE,
-            "reassign": allowed(status, Action.ASSIGN),
-            "message": status in OPEN,
-        }
-        context["colleagues"] = [c for c in RepresentativeRepository().candidates(item.region)
-                                 if c.available and c.rep_id != item.assignee]
+        context["can"] = desk.offers(visit.principal, item)
+        context["colleagues"] = desk.reassign_candidates(item)
         context["outcomes"], context["reasons"] = list(Outcome), list(Reason)
         context["sources"] = INDEPENDENT_SOURCES
     return context
@@ -222,10 +201,10 @@ def upload(visit: Visit, request_id: str) -> Any:
             content_types=FORM_TYPES + UPLOAD_TYPES)
 def act(visit: Visit) -> Response:
     action, request_id = visit.params["action"], visit.params["request_id"]
-    if action not in DONE:
+    if action not in DONE or action == "proposed":
         raise NotFound("No such action.")
     try:
-        _act(action, visit)
+        changed = _act(action, visit)
     except LiaisonError as refusal:
         if refusal.status == 404:
             raise
@@ -234,6 +213,8 @@ def act(visit: Visit) -> Response:
         return visit.render("request.html", status=refusal.status, done=None,
                             refused={"action": action, "error": refusal}, typed=typed,
                             **_request_context(visit, request_id))
+    if action == "decision" and getattr(changed, "pending_decision", None):
+        action = "proposed"
     return render.redirect(f"{render.base_path()}/requests/{request_id}?done={action}#top")
 
 
@@ -259,7 +240,7 @@ def lead(visit: Visit) -> Response:
     rows = sorted((row(i, visit) for i in items), key=lambda r: (r["which"] == "paused", r["due"] or "9999"))
     horizon = visit.now + LEAD_WINDOW
     per_rep: dict[str, dict[str, int]] = {c.rep_id: {"open": 0, "overdue": 0, "breached": 0}
-                                           for c in RepresentativeRepository().candidates(str(visit.principal.region))}
+                                           for c in desk.representatives.candidates(str(visit.principal.region))}
     for r in rows:
         counts = per_rep.setdefault(r["item"].assignee or "(nobody)", {"open": 0, "overdue": 0, "breached": 0})
         counts["open"] += 1

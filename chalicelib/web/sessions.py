@@ -1,10 +1,11 @@
 """Server-side sessions of the web pages, in DynamoDB.
 
-The browser holds only an opaque random secret in a cookie; the table holds its SHA-256, who signed in (the
-principal their ID token gave), the CSRF token their forms must echo, and the times. A session ends at
+The browser holds only a random secret in a cookie (with, as a hint for reading, the subject it was issued to);
+the table holds the secret's SHA-256, who signed in (the principal their ID token gave), the CSRF token their
+forms must echo, and the times. No token is kept. A session ends at
 whichever comes first: ``session_idle_minutes`` without a page, or ``session_max_hours`` after sign-in. A
 page extends the idle deadline, but writes only when the last extension is more than ``TOUCH_SECONDS`` old,
-so most pages cost one read. A sign-in in progress is a "pending" item of the same table, keyed the same way
+so most pages cost no write. A sign-in in progress is a "pending" item of the same table, keyed the same way
 and used once: it binds the provider's answer (state, nonce, PKCE verifier) to the browser that asked.
 """
 
@@ -28,7 +29,7 @@ SECRET = re.compile(r"^[A-Za-z0-9_-]{43}$")  # token_urlsafe(32)
 # The cookie carries the secret and, after a dot, the subject it was issued to (base64url): a page can then
 # read the session, the person's registry record and the request it shows in one BatchGetItem. The subject
 # in the cookie is only a hint for that read: the session's own record decides, and a mismatch is no session.
-COOKIE = re.compile(r"^(?P<secret>[A-Za-z0-9_-]{43})(?:\.(?P<subject>[A-Za-z0-9_-]{1,180}))?$")
+COOKIE = re.compile(r"^(?P<secret>[A-Za-z0-9_-]{43})(?:\.(?P<subject>[A-Za-z0-9_-]{1,700}))?$")
 PENDING_SECONDS = 600  # time to get through the provider's sign-in page
 TOUCH_SECONDS = 60  # idle deadlines move at most once a minute: a page is one read, not a read and a write
 
@@ -79,7 +80,6 @@ class Session:
     secret: str
     principal: Principal
     csrf_token: str
-    id_token: str | None
     expires_at_epoch: int  # the earlier of the idle and the absolute end, as of this page
 
     def csrf_matches(self, sent: str | None) -> bool:
@@ -125,7 +125,7 @@ class Sessions:
         return Pending(state=str(item.state), nonce=str(item.nonce), code_verifier=str(item.code_verifier),
                        return_to=str(item.return_to or ""))
 
-    def open(self, principal: Principal, id_token: str | None) -> tuple[str, Session]:
+    def open(self, principal: Principal) -> tuple[str, Session]:
         """A signed-in session under a fresh secret (never the pending one: no fixation)."""
         secret, now = secrets.token_urlsafe(32), self._now()
         ends = now + self.max_seconds
@@ -134,12 +134,12 @@ class Sessions:
         csrf = secrets.token_urlsafe(32)
         item = WebSession(_key(secret), stage="active", created_at_epoch=now, last_seen_epoch=now,
                           expires_at_epoch=min(ends, now + self.idle_seconds), principal=held.to_context(),
-                          csrf_token=csrf, id_token=id_token)
+                          csrf_token=csrf)
         try:
             item.save(condition=WebSession.session_key.does_not_exist())
         except PutError:  # a 256-bit collision; refuse rather than overwrite
             raise RuntimeError("session key collision") from None
-        return secret, Session(secret, held, csrf, id_token, int(item.expires_at_epoch))
+        return secret, Session(secret, held, csrf, int(item.expires_at_epoch))
 
     def find(self, secret: str | None, *, prefetched: WebSession | None | bool = False) -> Session | None:
         """The signed-in session of this cookie, if it is still alive; extends its idle deadline. A page that read
@@ -168,7 +168,7 @@ class Sessions:
                             condition=WebSession.stage == "active")
             except UpdateError:
                 return None
-        return Session(secret, Principal.from_context(item.principal), str(item.csrf_token), item.id_token,
+        return Session(secret, Principal.from_context(item.principal), str(item.csrf_token),
                        expires)
 
     def close(self, secret: str | None) -> None:

@@ -35,8 +35,8 @@ def authorization_url(sign_in: WebSignIn, redirect_uri: str, pending: Pending) -
     return url
 
 
-def redeem(sign_in: WebSignIn, redirect_uri: str, pending: Pending, state: str, code: str) -> tuple[Principal, str]:
-    """The principal of a provider's answer, and the ID token (kept as the provider's logout hint)."""
+def redeem(sign_in: WebSignIn, redirect_uri: str, pending: Pending, state: str, code: str) -> Principal:
+    """The principal of a provider's answer. The ID token itself is not kept: nothing needs it afterwards."""
     from authlib.common.errors import AuthlibBaseError
     from requests import RequestException
 
@@ -61,16 +61,16 @@ def redeem(sign_in: WebSignIn, redirect_uri: str, pending: Pending, state: str, 
         raise Unauthorized(refused.message, code=refused.code) from None
     if not hmac.compare_digest(str(claims.get("nonce", "")).encode(), pending.nonce.encode()):
         raise Unauthorized("The ID token does not answer this sign-in (nonce).", code="nonce_mismatch")
-    return principal, id_token
+    return principal
 
 
-def logout_url(sign_in: WebSignIn, id_token: str | None, back_to: str) -> str | None:
-    """Where the browser ends the provider's session too, then comes back to ``back_to``."""
+def logout_url(sign_in: WebSignIn, back_to: str) -> str | None:
+    """Where the browser ends the provider's session too, then comes back to ``back_to``. No id_token_hint:
+    the ID token would travel in the browser's address bar, and the API accepts it as a bearer token."""
     if sign_in.logout_url is None:
         return None
     if sign_in.logout_redirect_parameter == "logout_uri":  # Cognito
         query = {"client_id": sign_in.client_id, "logout_uri": back_to}
     else:
-        query = {"post_logout_redirect_uri": back_to, "client_id": sign_in.client_id,
-                 **({"id_token_hint": id_token} if id_token else {})}
+        query = {"post_logout_redirect_uri": back_to, "client_id": sign_in.client_id}
     return f"{sign_in.logout_url}?{urlencode(query)}"

@@ -54,7 +54,7 @@ def test_given_a_stored_event_altered_then_the_trail_says_where(client, issuer):
 
 def test_given_callers_outside_the_request_then_the_trail_is_not_theirs(client, issuer):
     request_id = post(client, "/v1/requests", submission(), authority(issuer, FR)).json_body["id"]
-    assert audit_of(client, issuer, request_id, rep(issuer, "rep-us-1", "us")).status_code == 404
+    assert audit_of(client, issuer, request_id, rep(issuer, "rep-us-jordan", "us")).status_code == 404
     response = audit_of(client, issuer, request_id, authority(issuer, FR))
     assert (response.status_code, response.json_body["code"]) == (403, "role_not_allowed")
     assert audit_of(client, issuer, "LR-AAAAAAAAAAAAAAAA", admin(issuer)).status_code == 404

@@ -25,7 +25,7 @@ def open_session(role: str, sub: str, **scope: str):
 
     principal = Principal(subject=sub, role=Role(role), issuer="https://dev-issuer.liaison.local", expires_at=0,
                           mfa=True, agency_id=scope.get("agency_id"), region=scope.get("region"))
-    return sessions.open(principal, None)
+    return sessions.open(principal)
 
 
 class Browser:
@@ -136,6 +136,13 @@ def test_given_a_cookie_naming_another_subject_than_its_session_then_it_is_not_a
     assert browser.get("/console/queue").status_code == 200
 
 
+@pytest.mark.parametrize("others", ['x={"a":1}', 'theme=dark blue', 'name="é"', "a=b=c", ";;", "junk"])
+def test_given_other_malformed_cookies_beside_it_then_the_session_cookie_is_still_found(client, others):
+    browser = Browser(client)
+    header = {"cookie": f"{others}; {browser.headers['cookie']}; trailing=1"}
+    assert client.http.get("/console/queue", headers=header).status_code == 200
+
+
 def test_given_a_pending_sign_in_cookie_then_it_is_not_a_session(client):
     from chalicelib.web.console import cookie_name, sessions
 
@@ -146,9 +153,7 @@ def test_given_a_pending_sign_in_cookie_then_it_is_not_a_session(client):
 def test_given_https_then_the_cookie_is_host_prefixed_secure_httponly_and_samesite(client):
     response = client.http.get("/console/sign-in")
     cookie = response.headers.get("Set-Cookie", "")
-    # The test stack's console is at https://liaison.test/console; sign-in is configured or it answers 404.
-    if response.status_code == 404:
-        pytest.skip("sign-in not configured in this process")
+    assert response.status_code == 303  # the test stack's console is at https://liaison.test/console
     assert cookie.startswith("__Host-liaison-session=")
     assert {"Path=/", "HttpOnly", "SameSite=Lax", "Secure"} <= {part.strip() for part in cookie.split(";")}
     assert "Domain" not in cookie
@@ -178,21 +183,27 @@ def test_given_a_suspended_agency_then_its_live_session_and_token_are_refused_fr
     assert "agency_suspended" in text(page) and json.loads(api.body)["code"] == "agency_suspended"
 
 
-def test_given_a_representative_no_longer_in_the_registry_then_the_next_page_is_refused(client):
+def test_given_a_representative_no_longer_in_the_registry_then_the_next_page_is_refused(client, issuer):
     from chalicelib.store.models import Representative
 
     Representative("rep-eu-leaving", name="Leaving Rep", email="leaving@liaison-platform.example", region="eu",
                    created_at="2026-01-01T00:00:00.000Z", updated_at="2026-01-01T00:00:00.000Z").save()
     browser = Browser(client, sub="rep-eu-leaving")
+    token = {"Authorization": "Bearer " + issuer.mint(role="representative", sub="rep-eu-leaving", region="eu")}
     assert browser.get("/console/queue").status_code == 200
+    assert client.http.get("/v1/queue", headers=token).status_code == 200
     Representative.get("rep-eu-leaving").delete()
     response = browser.get("/console/queue")
-    assert response.status_code == 403 and "representative_unknown" in text(response)
+    api = client.http.get("/v1/queue", headers=token)  # the same guard: the API refuses them too
+    assert response.status_code == api.status_code == 403
+    assert "representative_unknown" in text(response) and json.loads(api.body)["code"] == "representative_unknown"
 
 
-def test_given_a_representative_claiming_another_region_then_refused(client):
+def test_given_a_representative_claiming_another_region_then_refused_by_the_console_and_the_api(client, issuer):
     browser = Browser(client, sub="rep-us-jordan", region="eu")
+    token = {"Authorization": "Bearer " + issuer.mint(role="representative", sub="rep-us-jordan", region="eu")}
     assert browser.get("/console/queue").status_code == 403
+    assert client.http.get("/v1/queue", headers=token).status_code == 403
 
 
 def test_given_another_regions_request_then_the_console_answers_404_as_the_api_does(client, issuer):
@@ -395,3 +406,37 @@ def test_given_a_response_package_then_it_is_uploaded_through_the_presigned_flow
     assert client.http.post(path, body=body, headers={**browser.headers, "content-type": content_type}).status_code \
         == 403
     assert len(api_get(client, issuer, f"/v1/requests/{created['id']}/documents")["items"]) == 1
+
+
+def test_given_a_high_risk_jurisdiction_then_a_fulfilment_is_proposed_and_a_second_representative_approves(
+        client, issuer):
+    tiers = json.loads(client.http.get("/v1/admin/risk-tiers", headers=admin(issuer)).body)["document"]
+    client.http.put("/v1/admin/risk-tiers", body=json.dumps({**tiers, "jurisdictions": {**tiers["jurisdictions"], "DE": "high"}})
+                    .encode(), headers=admin(issuer))
+    try:
+        created = filed(client, issuer, agency=DE)
+        rid, first, second = created["id"], Browser(client), Browser(client, sub="rep-eu-okafor")
+        assert first.post(f"/console/requests/{rid}/acknowledge", {}).status_code == 303
+        proposed = first.post(f"/console/requests/{rid}/decision", {"outcome": "fulfilled"})
+        assert proposed.headers["Location"].endswith("done=proposed#top")
+        page = text(second.get(f"/console/requests/{rid}"))
+        assert "Pending second approval" in page and ">Record approval</button>" in page
+        same = first.post(f"/console/requests/{rid}/approval", {"approve": "yes"})
+        assert same.status_code == 409 and "approver_must_differ" in text(same)
+        assert second.post(f"/console/requests/{rid}/approval", {"approve": "yes", "note": "Checked."}).status_code \
+            == 303
+        assert api_get(client, issuer, f"/v1/requests/{rid}")["status"] == "fulfilled"
+    finally:
+        client.http.put("/v1/admin/risk-tiers", body=json.dumps(tiers).encode(), headers=admin(issuer))
+
+
+def test_given_a_hostile_file_name_then_it_is_shown_escaped(client, issuer):
+    created = filed(client, issuer)
+    browser = Browser(client)
+    name = '<img src=x onerror=alert(1)>.pdf'
+    body, content_type = multipart({"csrf": browser.session.csrf_token}, name, "application/pdf", b"%PDF-1.7\n")
+    response = client.http.post(f"/console/requests/{created['id']}/documents", body=body,
+                                headers={**browser.headers, "content-type": content_type})
+    assert response.status_code == 303, response.body
+    page = text(browser.get(f"/console/requests/{created['id']}"))
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;.pdf" in page

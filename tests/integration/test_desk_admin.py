@@ -40,7 +40,10 @@ def test_given_a_routing_change_with_a_desk_then_new_requests_follow_it(client, 
     assert order["region"] == "eu-247"
     plain = post(client, "/v1/requests", submission(), authority(issuer, FR)).json_body
     assert plain["region"] == "eu"
-    routing = client.http.get(f"/v1/requests/{order['id']}", headers=rep(issuer, "x", "eu-247")).json_body["routing"]
+    post(client, "/v1/admin/representatives", {"id": "rep-eu247-night", "name": "Night Desk", "region": "eu-247",
+                                               "email": "night@liaison-platform.example"}, admin(issuer))
+    routing = client.http.get(f"/v1/requests/{order['id']}",
+                              headers=rep(issuer, "rep-eu247-night", "eu-247")).json_body["routing"]
     assert routing["routing_rule"] == "country:FR;desk:terrorist_content_removal"
     for created in (order, plain):
         post(client, f"/v1/requests/{created['id']}/withdraw", {}, authority(issuer, FR))

@@ -119,7 +119,7 @@ def test_given_another_agency_or_region_then_documents_answer_404(client, issuer
     declared = declare(client, issuer, request_id).json_body
     upload(declared)
     path = f"/v1/requests/{request_id}/documents"
-    for headers in (authority(issuer, DE), rep(issuer, "rep-us-1", "us")):
+    for headers in (authority(issuer, DE), rep(issuer, "rep-us-jordan", "us")):
         assert client.http.get(path, headers=headers).status_code == 404
         assert client.http.get(f"{path}/{declared['document_id']}", headers=headers).status_code == 404
         assert declare(client, issuer, request_id, headers=headers).status_code == 404

@@ -73,7 +73,7 @@ def call(client, method, path, headers):
 def test_given_each_role_then_only_the_intended_ones_get_past_the_guard(client, issuer, method, path):
     tokens = {
         AUTHORITY: bearer(issuer.mint(role="authority", sub="officer-matrix", agency_id=FR, mfa=True)),
-        REPRESENTATIVE: bearer(issuer.mint(role="representative", sub="rep-matrix", region="eu", mfa=True)),
+        REPRESENTATIVE: bearer(issuer.mint(role="representative", sub="rep-eu-lindqvist", region="eu", mfa=True)),
         ADMIN: bearer(issuer.mint(role="admin", sub="admin-matrix", mfa=True)),
     }
     for role, headers in tokens.items():

@@ -148,5 +148,29 @@ def test_given_sign_out_then_the_browser_is_sent_to_end_the_providers_session_to
     assert location.path == "/oauth2/end_session"
     query = parse_qs(location.query)
     assert query["post_logout_redirect_uri"] == ["https://liaison.test/console/signed-out"]
-    assert query["id_token_hint"]
+    assert "id_token_hint" not in query  # no token in the browser's address bar
     assert sessions.find(secret) is None
+
+
+def test_given_a_browser_already_signed_in_then_the_sign_in_page_keeps_its_session(client):
+    from chalicelib.web.console import cookie_name
+
+    done = signed_in(client, "rep-eu-lindqvist")
+    cookie = {"cookie": f"{cookie_name()}={cookie_value(done.headers['Set-Cookie'])}"}
+    again = client.http.get("/console/sign-in?return_to=%2Fconsole%2Flead", headers=cookie)
+    assert again.status_code == 303 and again.headers["Location"] == "/console/lead"
+    assert "Set-Cookie" not in again.headers
+    assert client.http.get("/console/queue", headers=cookie).status_code == 200
+
+
+def test_given_the_session_store_fails_during_sign_in_then_an_error_page_not_a_500_body(client, monkeypatch):
+    from chalicelib.web import console
+
+    def broken(return_to):
+        raise RuntimeError("store down")
+
+    monkeypatch.setattr(console.sessions, "begin_sign_in", broken)
+    answer = client.http.get("/console/sign-in")
+    assert answer.status_code == 500 and answer.headers["Content-Type"].startswith("text/html")
+    assert "correlation id" in answer.body.decode() and "Traceback" not in answer.body.decode()
+    assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]

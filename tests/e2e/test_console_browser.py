@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from tests.e2e.test_local_stack import ROOT, ready
 from tests.helpers import submission
@@ -129,7 +130,7 @@ def test_given_a_representative_then_they_triage_act_and_sign_out_in_the_browser
     context, page = signed_in(chromium, desk, "rep-eu-lindqvist")
 
     # The queue: most urgent first (the TCO order's 15 minutes before the routine 24 hours), then filtered.
-    assert page.get_by_role("heading", name="Open requests · EU").is_visible()
+    expect(page.get_by_role("heading", name="Open requests · EU")).to_be_visible()
     rows = page.locator("table.desk tbody tr")
     assert rows.count() >= 2
     assert "TCO removal (1 h)" in rows.first.inner_text()
@@ -140,28 +141,28 @@ def test_given_a_representative_then_they_triage_act_and_sign_out_in_the_browser
 
     # The request page, then each step of the desk.
     page.get_by_role("link", name=routine["id"]).click()
-    assert page.get_by_role("heading", name=f"Data disclosure {routine['id']}").is_visible()
-    assert page.get_by_text("The hash chain verifies").is_visible()
+    expect(page.get_by_role("heading", name=f"Data disclosure {routine['id']}")).to_be_visible()
+    expect(page.get_by_text("The hash chain verifies")).to_be_visible()
     shoot(page, "console-request")
     page.get_by_role("button", name="Acknowledge").click()
-    assert page.get_by_text("Acknowledged: escalation stopped.").is_visible()
+    expect(page.get_by_text("Acknowledged: escalation stopped.")).to_be_visible()
     page.get_by_text("Ask the authority for information").click()
     page.get_by_label("Question").fill("Which time zone are the timestamps in?")
     page.get_by_role("button", name="Request information").click()
-    assert page.locator(".status-line").get_by_text("Awaiting information").first.is_visible()
+    expect(page.locator(".status-line").get_by_text("Awaiting information").first).to_be_visible()
     desk.answer(routine["id"], "All timestamps are in UTC.")
     page.reload()
-    assert page.get_by_text("All timestamps are in UTC.").is_visible()
+    expect(page.get_by_text("All timestamps are in UTC.")).to_be_visible()
     # A refused decision keeps what was typed and shows the API's reason beside the form.
-    page.get_by_label("Outcome").select_option("rejected")
-    page.get_by_label("Note").fill("Scope too wide for one account.")
+    page.get_by_label("Outcome", exact=True).select_option("rejected")
+    page.get_by_label("Note", exact=True).fill("Scope too wide for one account.")
     page.get_by_role("button", name="Record decision").click()
-    assert page.get_by_text("A reason is required unless the request is fulfilled in full.").first.is_visible()
-    assert page.get_by_label("Note").input_value() == "Scope too wide for one account."
+    expect(page.get_by_text("A reason is required unless the request is fulfilled in full.").first).to_be_visible()
+    assert page.get_by_label("Note", exact=True).input_value() == "Scope too wide for one account."
     no_axe_violations(page, "request page with a refusal")
     page.get_by_label("Reason (required unless fulfilled in full)").select_option("overbroad")
     page.get_by_role("button", name="Record decision").click()
-    assert page.get_by_text("Decision recorded.").is_visible()
+    expect(page.get_by_text("Decision recorded.")).to_be_visible()
     assert desk.seen_by_authority(routine["id"])["status"] == "rejected"
     assert page.errors == []  # type: ignore[attr-defined]
 
@@ -171,14 +172,14 @@ def test_given_a_representative_then_they_triage_act_and_sign_out_in_the_browser
     page.wait_for_url(f"{desk.running.oidc_url}/oauth2/end_session?**")  # the provider's own sign-out page
     page.get_by_role("button", name="End session").click()
     page.wait_for_url(f"{desk.url}/console/signed-out")
-    assert page.get_by_role("heading", name="You are signed out").is_visible()
+    expect(page.get_by_role("heading", name="You are signed out")).to_be_visible()
     shoot(page, "console-signed-out")
     context.close()
     replay = chromium.new_context()
     replay.add_cookies(old_cookies)
     again = replay.new_page()
     again.goto(f"{desk.url}/console/queue")
-    assert again.locator("input[name=sub]").is_visible()  # the provider's sign-in form, not the queue
+    expect(again.locator("input[name=sub]")).to_be_visible()  # the provider's sign-in form, not the queue
     replay.close()
 
 
@@ -196,7 +197,7 @@ def test_given_script_in_every_text_field_then_it_is_shown_literally_and_nothing
                         description=HOSTILE, targets=[{"kind": "username", "value": HOSTILE}],
                         emergency={"threat": HOSTILE, "callback_number": "+33 1 23 45 67 89"})
     context, page = signed_in(chromium, desk, "rep-eu-okafor", f"/console/requests/{hostile['id']}")
-    assert page.get_by_role("heading", name=f"Emergency disclosure {hostile['id']}").is_visible()
+    expect(page.get_by_role("heading", name=f"Emergency disclosure {hostile['id']}")).to_be_visible()
     page.get_by_text("Reply with a message").click()
     page.get_by_role("textbox", name="Message").fill(HOSTILE)
     page.get_by_role("button", name="Send message").click()
@@ -224,14 +225,14 @@ def test_given_a_post_without_its_csrf_token_then_nothing_changes(chromium, desk
 def test_given_the_lead_then_the_region_page_passes_axe(chromium, desk):
     desk.file(desk.fr, "preservation")
     context, page = signed_in(chromium, desk, "lead-eu-rossi", "/console/lead")
-    assert page.get_by_role("heading", name="Region EU").is_visible()
+    expect(page.get_by_role("heading", name="Region EU")).to_be_visible()
     shoot(page, "console-lead")
     context.close()
 
 
 def test_given_the_admin_then_every_admin_page_passes_axe_and_a_registration_works(chromium, desk):
     context, page = signed_in(chromium, desk, "admin-platform-ops")
-    assert page.get_by_role("heading", name="Agencies").is_visible()
+    expect(page.get_by_role("heading", name="Agencies")).to_be_visible()
     for path, name in (("/console/admin", "admin-agencies"), ("/console/admin/representatives", "admin-representatives"),
                        ("/console/admin/routing", "admin-routing"), ("/console/admin/contacts", "admin-contacts"),
                        ("/console/admin/risk-tiers", "admin-risk-tiers")):
@@ -259,10 +260,10 @@ def test_given_the_admin_then_every_admin_page_passes_axe_and_a_registration_wor
 def test_given_an_officer_then_their_requests_page_passes_axe(chromium, desk):
     created = desk.file(desk.fr, reference="PV-OFFICER-1")
     context, page = signed_in(chromium, desk, "officer-fr-lefevre")
-    assert page.get_by_role("link", name=created["id"]).is_visible()
+    expect(page.get_by_role("link", name=created["id"])).to_be_visible()
     shoot(page, "console-officer-requests")
     page.get_by_role("link", name=created["id"]).click()
-    assert page.get_by_text("PV-OFFICER-1").first.is_visible()
+    expect(page.get_by_text("PV-OFFICER-1").first).to_be_visible()
     assert page.get_by_role("button", name="Acknowledge").count() == 0  # no desk action for an officer
     shoot(page, "console-officer-request")
     context.close()

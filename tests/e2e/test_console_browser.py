@@ -16,29 +16,20 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 import requests
 from playwright.sync_api import expect
 
+from tests.e2e.browser import chromium as launch, require_browser
 from tests.e2e.test_local_stack import ROOT, ready
 from tests.helpers import submission
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SHOTS = Path(os.environ.get("LIAISON_SCREENSHOTS", ROOT / "build" / "screenshots"))
 HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">"\'&amp;'
-
-
-def require_browser() -> None:
-    if CHROMIUM is None:
-        if os.environ.get("LIAISON_REQUIRE_CHROMIUM"):
-            pytest.fail("LIAISON_REQUIRE_CHROMIUM is set but no chromium is on PATH")
-        pytest.skip("Chromium is not installed: `sudo apt-get install chromium` (Debian) runs this test; "
-                    ".ci/run installs it")
 
 
 class Desk:
@@ -80,13 +71,8 @@ def desk(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def chromium(desk):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run"])
+    with launch() as browser:
         yield browser
-        browser.close()
 
 
 def no_axe_violations(page, name: str) -> None:

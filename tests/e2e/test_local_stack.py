@@ -17,7 +17,6 @@ import json
 import os
 import re
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -329,15 +328,10 @@ def test_given_the_evidence_walkthrough_then_a_document_round_trips_and_the_rece
     assert lines[7].endswith("every chain verifies.")
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 def test_given_the_public_page_then_headless_chromium_renders_the_directory_report_and_chart(stack, tmp_path):
-    if CHROMIUM is None:
-        if os.environ.get("LIAISON_REQUIRE_CHROMIUM"):
-            pytest.fail("LIAISON_REQUIRE_CHROMIUM is set but no chromium is on PATH")
-        pytest.skip("Chromium is not installed: `sudo apt-get install chromium` (Debian) runs this test; "
-                    ".ci/run installs it")
+    from tests.e2e.browser import CHROMIUM, require_browser
+
+    require_browser()
     token = json.loads((stack.state_dir / "tokens.json").read_text())["authorities"][0]["token"]
     created = requests.post(f"{stack.url}/v1/requests", timeout=10, headers={"Authorization": f"Bearer {token}"},
                             json={"type": "content_removal", "legal_basis": "DSA Art. 9", "reference": "PAGE-1",

@@ -9,27 +9,17 @@ Screenshots of both widths are left in the test's tmp_path.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 
 import pytest
 import requests
 
+from tests.e2e.browser import chromium, require_browser
 from tests.e2e.test_local_stack import ready
 from tests.helpers import submission
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 WIDTHS = {390: 844, 1280: 900}
-
-
-def require_browser() -> None:
-    if CHROMIUM is None:
-        if os.environ.get("LIAISON_REQUIRE_CHROMIUM"):
-            pytest.fail("LIAISON_REQUIRE_CHROMIUM is set but no chromium is on PATH")
-        pytest.skip("Chromium is not installed: `sudo apt-get install chromium` (Debian) runs this test; "
-                    ".ci/run installs it")
 
 
 @pytest.fixture(scope="module")
@@ -50,12 +40,8 @@ def stack(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(stack):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.mark.parametrize("width", sorted(WIDTHS))

@@ -231,6 +231,14 @@ def error_page(error: LiaisonError, principal: Principal | None = None, csrf: st
     return render.page("error.html", error.status, error=error, me=principal, rep=None, csrf=csrf or "")
 
 
+def _unexpected(where: str) -> Response:
+    """A bug: logged with its traceback and counted; the person gets a page quoting the correlation id."""
+    logger.exception("unhandled error", extra={"page": where})
+    metrics.add_metric(name="UnhandledErrors", unit="Count", value=1)
+    return error_page(LiaisonError("Something went wrong on our side. Quote correlation id "
+                                   f"{logger.get_correlation_id()} when you report it."))
+
+
 class Pages:
     def page(self, path: str, methods: tuple[str, ...] = ("GET",), *, roles: frozenset[Role] = STAFF,
              content_types: list[str] | None = None) -> Callable[[PageHandler], PageHandler]:
@@ -276,10 +284,7 @@ class Pages:
                     return error_page(error, session.principal if session else None,
                                       session.csrf_token if session else None)
                 except Exception:
-                    logger.exception("unhandled error", extra={"page": f"{request.method} {path}"})
-                    metrics.add_metric(name="UnhandledErrors", unit="Count", value=1)
-                    return error_page(LiaisonError("Something went wrong on our side. Quote correlation id "
-                                                   f"{logger.get_correlation_id()} when you report it."))
+                    return _unexpected(f"{request.method} {path}")
 
             setattr(view, PAGE_ATTRIBUTE, WebPage(path, methods, roles))
             blueprint.route(path, methods=list(methods),
@@ -312,13 +317,6 @@ def _safe_return(target: str | None) -> str:
             or not target.startswith(home):
         return home
     return target
-
-
-def _unexpected(where: str) -> Response:
-    logger.exception("unhandled error", extra={"page": where})
-    metrics.add_metric(name="UnhandledErrors", unit="Count", value=1)
-    return error_page(LiaisonError("Something went wrong on our side. Quote correlation id "
-                                   f"{logger.get_correlation_id()} when you report it."))
 
 
 def sign_in() -> Response:

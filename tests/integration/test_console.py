@@ -440,3 +440,17 @@ def test_given_a_hostile_file_name_then_it_is_shown_escaped(client, issuer):
     assert response.status_code == 303, response.body
     page = text(browser.get(f"/console/requests/{created['id']}"))
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;.pdf" in page
+
+
+def test_given_a_bug_behind_a_page_then_a_500_page_quotes_the_correlation_id_and_shows_no_traceback(client,
+                                                                                                  monkeypatch):
+    from chalicelib.web import desk_pages
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(desk_pages.desk, "queue", broken)
+    response = Browser(client).get("/console/queue")
+    body = text(response)
+    assert response.status_code == 500 and response.headers["Content-Type"].startswith("text/html")
+    assert "correlation id" in body and "secret internals" not in body and "Traceback" not in body

@@ -28,14 +28,16 @@ class Acknowledgement(Strict):
 
 
 class QueuePage(View):
-    """Open requests of your region, soonest deadline first."""
+    """Open requests of your region, most urgent first: by the deadline each is worked to now (acknowledge, then
+    decide); those awaiting the authority's answer last."""
 
     items: list[RequestSummary]
     next_cursor: str | None = None
 
 
 @routes.private("/v1/queue", roles=REPRESENTATIVE, query=QueueQuery, responses={200: QueuePage},
-                summary="Open requests of your region, soonest deadline first.")
+                summary="Open requests of your region, most urgent first: by the next deadline (acknowledge, then "
+                        "decide), those awaiting the authority last.")
 def get_queue(call: Call) -> QueuePage:
     items, next_cursor = desk.queue(call.caller, limit=call.query.limit, cursor=call.query.cursor)
     return QueuePage(items=[RequestSummary.of(item) for item in items], next_cursor=next_cursor)

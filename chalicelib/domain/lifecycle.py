@@ -76,6 +76,18 @@ def next_status(current: Status, action: Action, outcome: Status | None = None) 
     return target
 
 
+PAUSED_MARK = "~"  # sorts after every instant: requests awaiting the authority come last in a queue
+
+
+def queue_key(status: Status, ack_due_at: str | None, due_at: str | None) -> str | None:
+    """Where an open request stands in its desk's queue: by the deadline it is worked to now (acknowledge, then
+    decide), requests awaiting the authority after all others; none once it is closed."""
+    which, instant = next_deadline(status, ack_due_at, due_at)
+    if which == "closed" or instant is None:
+        return None
+    return f"{PAUSED_MARK}{instant}" if which == "paused" else instant
+
+
 def next_deadline(status: Status, ack_due_at: str | None, due_at: str | None) -> tuple[str, str | None]:
     """Which deadline a request is worked to now, and when it falls: acknowledging until it is acknowledged,
     then deciding; "paused" while awaiting the authority (the decide clock stops); "closed" once decided."""

@@ -20,7 +20,8 @@ from chalicelib.domain.assignment import reassigned_chain, scaled
 from chalicelib.domain.agencies import IDENTIFIER
 from chalicelib.domain.decisions import Decision, Outcome
 from chalicelib.domain.deadlines import DeadlinePolicy, RequestType
-from chalicelib.domain.lifecycle import DECIDED as DECIDED_STATUSES, OPEN, Action, Status, allowed, next_status
+from chalicelib.domain.lifecycle import DECIDED as DECIDED_STATUSES, OPEN, Action, Status, allowed, next_status, \
+    queue_key
 from chalicelib.domain.safeguards import FULFILMENTS, Verification, check_fulfilment, hold_rule, hold_times, \
     needs_second_approval
 from chalicelib.services import config, transparency
@@ -37,7 +38,7 @@ from chalicelib.store.representatives import RepresentativeRepository
 from chalicelib.store.requests import Change, RequestRepository
 from chalicelib.workflow.client import Workflow, WorkflowUnavailable
 
-QUEUE_INDEX_KEYS = ("queue_region", "due_at", "request_id")
+QUEUE_INDEX_KEYS = ("queue_region", "queue_due", "request_id")
 WITHDRAW: dict[str, object] = {"event": "withdrawn"}  # sent as a task failure, not an output
 REPRESENTATIVE_ID = re.compile(IDENTIFIER)
 CONVERSATION = frozenset({"information_requested", "message"})
@@ -88,8 +89,9 @@ class Desk:
 
     def queue(self, principal: Principal, *, limit: int, cursor: str | None, status: Status | None = None,
               type_: RequestType | None = None, assignee: str | None = None) -> tuple[list[LegalRequest], str | None]:
-        """Open requests of the caller's region, soonest deadline first (sparse index; no Scan), optionally
-        only those of one status, type or assignee."""
+        """Open requests of the caller's region, most urgent first: by the deadline each is worked to now
+        (acknowledge, then decide), those awaiting the authority last (sparse index; no Scan); optionally only
+        those of one status, type or assignee."""
         assert principal.region is not None
         conditions = [c for c in (LegalRequest.status == status.value if status else None,
                                   LegalRequest.type == type_.value if type_ else None,
@@ -109,7 +111,8 @@ class Desk:
                            {"note": note} if note else {}),
                     [LegalRequest.status.set(Status.ACKNOWLEDGED.value),
                      LegalRequest.acknowledged_at.set(isoformat(now)),
-                     LegalRequest.resolve_timer_seconds.set(seconds)],
+                     LegalRequest.resolve_timer_seconds.set(seconds),
+                     LegalRequest.queue_due.set(queue_key(Status.ACKNOWLEDGED, item.ack_due_at, item.due_at))],
                     {"event": "acknowledged", "resolve_seconds": seconds})
 
         return self._tell_agency(self._act(principal, request_id, change, "acknowledge"), "acknowledged")
@@ -263,7 +266,8 @@ class Desk:
             now = isoformat(self.clock.now())
             return (Change("information_requested", principal.role.value, principal.subject, now,
                            {"body": question}),
-                    [LegalRequest.status.set(Status.AWAITING_INFORMATION.value), LegalRequest.paused_at.set(now)],
+                    [LegalRequest.status.set(Status.AWAITING_INFORMATION.value), LegalRequest.paused_at.set(now),
+                     LegalRequest.queue_due.set(queue_key(Status.AWAITING_INFORMATION, item.ack_due_at, item.due_at))],
                     {"event": "paused"})
 
         return self._tell_agency(self._act(principal, request_id, change, "request_information"), "information_requested",
@@ -294,7 +298,8 @@ class Desk:
                       "paused_at": item.paused_at, "resumed_at": isoformat(now), "rule": rule}
             return (Change("message", principal.role.value, principal.subject, isoformat(now), detail),
                     [LegalRequest.status.set(Status.ACKNOWLEDGED.value), LegalRequest.due_at.set(isoformat(due_after)),
-                     LegalRequest.paused_at.remove(), LegalRequest.resolve_timer_seconds.set(seconds)],
+                     LegalRequest.paused_at.remove(), LegalRequest.resolve_timer_seconds.set(seconds),
+                     LegalRequest.queue_due.set(queue_key(Status.ACKNOWLEDGED, item.ack_due_at, isoformat(due_after)))],
                     {"event": "resumed", "resolve_seconds": seconds})
 
         return self._act(principal, request_id, change, "message")

@@ -100,6 +100,7 @@ class Intake:
             request_id,
             agency_id=agency_id, submitted_by=principal.subject, type=submission.type.value,
             status=Status.RECEIVED.value, region=region, queue_region=region, routing_rule=rule,
+            queue_due=isoformat(deadlines.ack_due_at),
             received_at=now, ack_due_at=isoformat(deadlines.ack_due_at), due_at=isoformat(deadlines.due_at),
             legal_basis=submission.legal_basis, reference=submission.reference,
             description=submission.description, language=submission.language,

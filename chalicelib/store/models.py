@@ -121,14 +121,15 @@ class RequestsByAgency(GlobalSecondaryIndex["LegalRequest"]):
 
 
 class OpenRequestsByDeadline(GlobalSecondaryIndex["LegalRequest"]):
-    """Sparse: ``queue_region`` is set only while a request is open."""
+    """A desk's queue, most urgent first. Sparse: ``queue_region`` is set only while a request is open; ``queue_due``
+    is the deadline it is worked to now (``domain.lifecycle.queue_key``)."""
 
     class Meta:
-        index_name = "queue-due-index"
+        index_name = "queue-next-due-index"
         projection = AllProjection()
 
     queue_region = UnicodeAttribute(hash_key=True)
-    due_at = UnicodeAttribute(range_key=True)
+    queue_due = UnicodeAttribute(range_key=True)
 
 
 class RequestMeta(_Meta):
@@ -151,6 +152,7 @@ class LegalRequest(Model):
     status = UnicodeAttribute()
     region = UnicodeAttribute()
     queue_region = UnicodeAttribute(null=True)
+    queue_due = UnicodeAttribute(null=True)  # the deadline worked to now: ack_due_at, then due_at; "~…" paused
     received_at = UnicodeAttribute()
     ack_due_at = UnicodeAttribute()
     due_at = UnicodeAttribute()

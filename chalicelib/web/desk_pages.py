@@ -104,8 +104,7 @@ def queue(visit: Visit) -> Response:
     mine = query.get("mine") == "1"
     items, next_cursor = desk.queue(visit.principal, limit=QUEUE_PAGE_SIZE, cursor=query.get("cursor") or None,
                                     status=status, type_=type_, assignee=visit.principal.subject if mine else None)
-    rows = sorted((row(item, visit) for item in items),
-                  key=lambda r: (r["which"] == "paused", r["due"] or "9999"))
+    rows = [row(item, visit) for item in items]  # in the index's order: most urgent first, across pages too
     return visit.render("queue.html", rows=rows, next_cursor=next_cursor, statuses=sorted(OPEN),
                         types=list(RequestType), chosen={"status": status, "type": type_, "mine": mine},
                         cursor=query.get("cursor"))
@@ -237,7 +236,7 @@ def lead(visit: Visit) -> Response:
         items += page
         if not cursor:
             break
-    rows = sorted((row(i, visit) for i in items), key=lambda r: (r["which"] == "paused", r["due"] or "9999"))
+    rows = [row(i, visit) for i in items]
     horizon = visit.now + LEAD_WINDOW
     per_rep: dict[str, dict[str, int]] = {c.rep_id: {"open": 0, "overdue": 0, "breached": 0}
                                            for c in desk.representatives.candidates(str(visit.principal.region))}

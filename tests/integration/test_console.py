@@ -454,3 +454,27 @@ def test_given_a_bug_behind_a_page_then_a_500_page_quotes_the_correlation_id_and
     body = text(response)
     assert response.status_code == 500 and response.headers["Content-Type"].startswith("text/html")
     assert "correlation id" in body and "secret internals" not in body and "Traceback" not in body
+
+
+def test_given_more_open_requests_than_a_page_then_the_queue_is_most_urgent_first_across_pages(client, issuer):
+    """An unacknowledged request (acknowledge within 24 h) comes before an acknowledged one (decide within 10
+    days) even across pages; a request awaiting the authority comes after both; a TCO order (15 min) first."""
+    acked = filed(client, issuer)
+    paused = filed(client, issuer)
+    rep = Browser(client)
+    for rid in (acked["id"], paused["id"]):
+        assert rep.post(f"/console/requests/{rid}/acknowledge", {}).status_code == 303
+    assert rep.post(f"/console/requests/{paused['id']}/request-information", {"question": "?"}).status_code == 303
+    fresh = filed(client, issuer)
+    urgent = filed(client, issuer, "terrorist_content_removal")
+    token = {"Authorization": "Bearer " + issuer.mint(role="representative", sub="rep-eu-lindqvist", region="eu")}
+    seen, cursor = [], None
+    while True:  # one request a page: the order must hold across pages, not only within one
+        page = json.loads(client.http.get("/v1/queue?limit=1" + (f"&cursor={cursor}" if cursor else ""),
+                                          headers=token).body)
+        seen += [item["id"] for item in page["items"]]
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    ours = [rid for rid in seen if rid in {acked["id"], paused["id"], fresh["id"], urgent["id"]}]
+    assert ours == [urgent["id"], fresh["id"], acked["id"], paused["id"]]

@@ -23,10 +23,10 @@ from urllib.parse import urlencode
 from chalice import Response
 from pydantic import BaseModel
 
+from chalicelib.api import admin as admin_api
 from chalicelib.api.admin import AgencyQuery, NewRepresentative, RegionQuery, agencies, representatives
 from chalicelib.api.http import validate
 from chalicelib.api.views import AgencyView
-from chalicelib.auth.principal import Role
 from chalicelib.domain.agencies import NewAgency, Standing, StandingChange, allowed_changes
 from chalicelib.domain.directory import RegionContact
 from chalicelib.domain.routing import RoutingDocument
@@ -37,7 +37,6 @@ from chalicelib.services import config, directory, registry
 from chalicelib.web import render
 from chalicelib.web.console import Visit, pages
 
-ADMIN = frozenset({Role.ADMIN})
 # List fields typed on one line, items separated by commas or spaces; any other list is one item per line.
 ON_ONE_LINE = frozenset({"languages"})
 NEW_TIER_ROWS = 3  # empty rows of the risk-tier form, to add jurisdictions
@@ -151,12 +150,12 @@ def _agencies(visit: Visit, query: dict[str, str], *, status: int = 200, done: s
         next_page=_admin_url(standing=chosen.standing or "", cursor=next_cursor or "") if next_cursor else None)
 
 
-@pages.page("/console/admin", roles=ADMIN)
+@pages.page("/console/admin", like=admin_api.list_agencies)
 def agencies_page(visit: Visit) -> Response:
     return _agencies(visit, visit.query, done=DONE.get(visit.query.get("done", "")))
 
 
-@pages.page("/console/admin/agencies", ("POST",), roles=ADMIN)
+@pages.page("/console/admin/agencies", ("POST",), like=admin_api.register_agency)
 def register_agency(visit: Visit) -> Response:
     typed = _typed(visit)
     try:
@@ -167,7 +166,7 @@ def register_agency(visit: Visit) -> Response:
     return render.redirect(_admin_url(standing=Standing.PENDING.value, done="register", fragment="main"))
 
 
-@pages.page("/console/admin/agencies/{agency_id}/{change}", ("POST",), roles=ADMIN)
+@pages.page("/console/admin/agencies/{agency_id}/{change}", ("POST",), like=admin_api.get_agency)
 def change_standing(visit: Visit) -> Response:
     try:
         change = StandingChange(visit.params["change"])
@@ -195,12 +194,12 @@ def _representatives(visit: Visit, region: str | None, *, status: int = 200, don
         spec=schema_fields(NewRepresentative), values=values)
 
 
-@pages.page("/console/admin/representatives", roles=ADMIN)
+@pages.page("/console/admin/representatives", like=admin_api.list_representatives)
 def representatives_page(visit: Visit) -> Response:
     return _representatives(visit, visit.query.get("region"), done=DONE.get(visit.query.get("done", "")))
 
 
-@pages.page("/console/admin/representatives", ("POST",), roles=ADMIN)
+@pages.page("/console/admin/representatives", ("POST",), like=admin_api.add_representative)
 def add_representative(visit: Visit) -> Response:
     typed = _typed(visit)
     # A checkbox is sent when ticked and absent when not: each of the schema's yes/no fields is one.
@@ -233,7 +232,7 @@ def _routing(visit: Visit, *, status: int = 200, done: str | None = None, refuse
                         spec=schema_fields(RoutingDocument))
 
 
-@pages.page("/console/admin/routing", roles=ADMIN)
+@pages.page("/console/admin/routing", like=admin_api.get_routing)
 def routing_page(visit: Visit) -> Response:
     return _routing(visit, done=DONE.get(visit.query.get("done", "")))
 
@@ -251,7 +250,7 @@ def _json_document(text: str) -> dict[str, Any]:
     return data
 
 
-@pages.page("/console/admin/routing", ("POST",), roles=ADMIN)
+@pages.page("/console/admin/routing", ("POST",), like=admin_api.put_routing)
 def replace_routing(visit: Visit) -> Response:
     typed = _typed(visit)
     try:
@@ -274,12 +273,12 @@ def _contacts(visit: Visit, region: str | None, *, status: int = 200, done: str 
                         region=chosen.region, spec=schema_fields(RegionContact), values=values)
 
 
-@pages.page("/console/admin/contacts", roles=ADMIN)
+@pages.page("/console/admin/contacts", like=admin_api.put_contact)
 def contacts_page(visit: Visit) -> Response:
     return _contacts(visit, visit.query.get("region"), done=DONE.get(visit.query.get("done", "")))
 
 
-@pages.page("/console/admin/contacts/{region}", ("POST",), roles=ADMIN)
+@pages.page("/console/admin/contacts/{region}", ("POST",), like=admin_api.put_contact)
 def publish_contact(visit: Visit) -> Response:
     region, typed = visit.params["region"], _typed(visit)
     try:
@@ -312,12 +311,12 @@ def _risk_tiers(visit: Visit, *, status: int = 200, done: str | None = None, ref
                         added=added, default=default, tiers=list(RiskTier))
 
 
-@pages.page("/console/admin/risk-tiers", roles=ADMIN)
+@pages.page("/console/admin/risk-tiers", like=admin_api.get_risk_tiers)
 def risk_tiers_page(visit: Visit) -> Response:
     return _risk_tiers(visit, done=DONE.get(visit.query.get("done", "")))
 
 
-@pages.page("/console/admin/risk-tiers", ("POST",), roles=ADMIN)
+@pages.page("/console/admin/risk-tiers", ("POST",), like=admin_api.put_risk_tiers)
 def replace_risk_tiers(visit: Visit) -> Response:
     typed = _typed(visit)
     listed, added = _tier_rows(typed)

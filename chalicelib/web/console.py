@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, quote
 from chalice import Blueprint, Response
 from chalice.app import Request
 
+from chalicelib.api.identity import get_me
 from chalicelib.auth.guard import admit
 from chalicelib.store.representatives import RepresentativeRepository
 from chalicelib.auth.principal import Principal, Role
@@ -45,8 +46,6 @@ MAX_FORM_BYTES = 64 * 1024
 # A file sent through a page travels inside one Lambda invocation (6 MB, base64 included); larger documents
 # (up to 25 MB) go straight to S3 through the API's presigned POST.
 MAX_UPLOAD_BYTES = 4 * 1024 * 1024
-STAFF = frozenset({Role.REPRESENTATIVE, Role.ADMIN})
-EVERYONE = frozenset({Role.AUTHORITY, Role.REPRESENTATIVE, Role.ADMIN})
 PAGE_ATTRIBUTE = "__liaison_page__"  # what the route table and the OpenAPI builder read: a page, not an operation
 RETURN_TO = re.compile(r"^/[A-Za-z0-9/_.\-?=&%]*$")
 
@@ -189,11 +188,13 @@ PageHandler = Callable[[Visit], Response]
 
 @dataclass(frozen=True)
 class WebPage:
-    """A route of the web pages: guarded by the session and ``roles``; no roles means open to anyone."""
+    """A route of the web pages: guarded by the session and ``roles``; no roles means open to anyone. ``like``:
+    the API operation whose roles the page takes ("METHOD path"), so API and pages share one role table."""
 
     path: str
     methods: tuple[str, ...]
     roles: frozenset[Role]
+    like: str | None = None
 
     @property
     def public(self) -> bool:
@@ -239,10 +240,19 @@ def _unexpected(where: str) -> Response:
                                    f"{logger.get_correlation_id()} when you report it."))
 
 
+def roles_of(api_view: Callable[..., Any]) -> tuple[frozenset[Role], str]:
+    """The roles an API route was declared with (``api.http.Routes``), and the route."""
+    operation = getattr(api_view, "__liaison_operation__")
+    return operation.roles, f"{operation.method} {operation.path}"
+
+
 class Pages:
-    def page(self, path: str, methods: tuple[str, ...] = ("GET",), *, roles: frozenset[Role] = STAFF,
+    def page(self, path: str, methods: tuple[str, ...] = ("GET",), *, like: Callable[..., Any],
              content_types: list[str] | None = None) -> Callable[[PageHandler], PageHandler]:
-        """Declare a page. A path with ``{request_id}`` gets the request read with the session (``visit.read``)."""
+        """Declare a page, open to the roles of the API route ``like`` (the page does what that route does, for
+        people). A path with ``{request_id}`` gets the request read with the session (``visit.read``)."""
+        roles, api_route = roles_of(like)
+
         def decorate(handler: PageHandler) -> PageHandler:
             @functools.wraps(handler)
             def view(**params: str) -> Response:
@@ -286,7 +296,7 @@ class Pages:
                 except Exception:
                     return _unexpected(f"{request.method} {path}")
 
-            setattr(view, PAGE_ATTRIBUTE, WebPage(path, methods, roles))
+            setattr(view, PAGE_ATTRIBUTE, WebPage(path, methods, roles, api_route))
             blueprint.route(path, methods=list(methods),
                             content_types=content_types or (FORM_TYPES if "POST" in methods else None)
                             or ["application/json"])(view)
@@ -357,7 +367,7 @@ def callback() -> Response:
             raise BadRequest("The sign-in answer is incomplete.", code="invalid_callback")
         principal = signin.redeem(sign_in_settings, _callback_url(), pending, query["state"],
                                             query["code"])
-        admit(principal, EVERYONE)  # an agency not (or no longer) in standing is told so now
+        admit(principal, roles_of(get_me)[0])  # an agency not (or no longer) in standing is told so now
         secret, _ = sessions.open(principal)
         logger.info("signed in", extra={"subject": principal.subject, "role": principal.role.value})
         return render.redirect(pending.return_to or f"{render.base_path()}/",
@@ -369,7 +379,7 @@ def callback() -> Response:
         return _unexpected("GET /console/callback")
 
 
-@pages.page("/console/sign-out", ("POST",), roles=EVERYONE)
+@pages.page("/console/sign-out", ("POST",), like=get_me)
 def sign_out(visit: Visit) -> Response:
     """End our session, then the provider's, which sends the browser back to the signed-out page."""
     sessions.close(visit.session.secret)

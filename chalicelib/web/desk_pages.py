@@ -14,7 +14,10 @@ from typing import Any
 from chalice import Response
 from pydantic import BaseModel
 
+from chalicelib.api import authorities as api_authorities, documents as api_documents, \
+    representatives as api_representatives
 from chalicelib.api.authorities import desk, intake
+from chalicelib.api.identity import get_me
 from chalicelib.api.documents import documents
 from chalicelib.api.http import validate
 from chalicelib.api.representatives import Acknowledgement, Approval, InformationRequest, MessageIn, \
@@ -31,9 +34,8 @@ from chalicelib.domain import audit
 from chalicelib.services.desk import CONVERSATION
 from chalicelib.web import render
 from chalicelib.services.documents import NewDocument
-from chalicelib.web.console import EVERYONE, FORM_TYPES, STAFF, UPLOAD_TYPES, Visit, pages
+from chalicelib.web.console import FORM_TYPES, UPLOAD_TYPES, Visit, pages
 
-REPRESENTATIVE = frozenset({Role.REPRESENTATIVE})
 QUEUE_PAGE_SIZE = 50
 LEAD_WINDOW = timedelta(hours=24)
 LEAD_SCAN_PAGES = 10  # the lead's view reads at most this many pages of open requests (500)
@@ -86,7 +88,7 @@ def _enum(value: str | None, kind: type) -> Any:
         raise BadRequest(f"Unknown {kind.__name__.lower()} '{value[:40]}'.", code="invalid_field") from None
 
 
-@pages.page("/console", roles=EVERYONE)
+@pages.page("/console", like=get_me)
 def home(visit: Visit) -> Response:
     """Each role's first page: the queue for representatives, the registry for admins."""
     if visit.principal.role is Role.ADMIN:
@@ -96,7 +98,7 @@ def home(visit: Visit) -> Response:
     return queue(visit)
 
 
-@pages.page("/console/queue", roles=REPRESENTATIVE)
+@pages.page("/console/queue", like=api_representatives.get_queue)
 def queue(visit: Visit) -> Response:
     query = visit.query
     status = _enum(query.get("status"), Status)
@@ -132,11 +134,8 @@ def _request_context(visit: Visit, request_id: str) -> dict[str, Any]:
     return context
 
 
-@pages.page("/console/requests/{request_id}", roles=EVERYONE)
+@pages.page("/console/requests/{request_id}", like=api_authorities.get_request)
 def request_page(visit: Visit) -> Response:
-    if visit.principal.role is Role.ADMIN:
-        raise NotFound("Admins read a request's audit trail through the API; the console shows requests to "
-                       "their region's representatives.")
     done = DONE.get(visit.query.get("done", ""))
     return visit.render("request.html", done=done, refused=None, typed={},
                         **_request_context(visit, visit.params["request_id"]))
@@ -196,7 +195,7 @@ def upload(visit: Visit, request_id: str) -> Any:
     return documents.list(visit.principal, request_id)  # checks it now: stored, or rejected with the reason
 
 
-@pages.page("/console/requests/{request_id}/{action}", ("POST",), roles=REPRESENTATIVE,
+@pages.page("/console/requests/{request_id}/{action}", ("POST",), like=api_representatives.acknowledge_request,
             content_types=FORM_TYPES + UPLOAD_TYPES)
 def act(visit: Visit) -> Response:
     action, request_id = visit.params["action"], visit.params["request_id"]
@@ -217,15 +216,14 @@ def act(visit: Visit) -> Response:
     return render.redirect(f"{render.base_path()}/requests/{request_id}?done={action}#top")
 
 
-@pages.page("/console/requests/{request_id}/documents/{document_id}", roles=frozenset({Role.AUTHORITY,
-                                                                                       Role.REPRESENTATIVE}))
+@pages.page("/console/requests/{request_id}/documents/{document_id}", like=api_documents.download_document)
 def download(visit: Visit) -> Response:
     """A stored document: the API's five-minute link to the checked bytes (the download is audited)."""
     _, link = documents.download(visit.principal, visit.params["request_id"], visit.params["document_id"])
     return render.redirect(link.url)
 
 
-@pages.page("/console/lead", roles=REPRESENTATIVE)
+@pages.page("/console/lead", like=api_representatives.get_queue)
 def lead(visit: Visit) -> Response:
     """The lead's region: breaches, escalations, open requests per representative, what falls due in 24 h."""
     if not (visit.representative and visit.representative.lead):
@@ -253,12 +251,10 @@ def lead(visit: Visit) -> Response:
         pending=[r for r in rows if r["item"].pending_decision], total=len(rows))
 
 
-@pages.page("/console/requests", roles=frozenset({Role.AUTHORITY}))
+@pages.page("/console/requests", like=api_authorities.list_requests)
 def agency_requests(visit: Visit) -> Response:
     """An officer's agency's requests, newest first (the officers' portal grows from here)."""
     items, next_cursor = intake.page(visit.principal, limit=QUEUE_PAGE_SIZE, cursor=visit.query.get("cursor") or None,
                                      status=None, type_=None)
     return visit.render("agency_requests.html", rows=[row(i, visit) for i in items], next_cursor=next_cursor)
 
-
-__all__ = ["STAFF"]

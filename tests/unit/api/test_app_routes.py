@@ -38,6 +38,20 @@ def test_given_the_web_pages_then_each_is_declared_as_a_page_and_only_the_sign_i
     assert {key for key, entry in pages.items() if entry.view_function.__liaison_page__.public} == PUBLIC_PAGES
 
 
+def test_given_each_guarded_page_then_its_roles_are_those_of_the_api_route_it_does_the_work_of():
+    """One role table: a page declares the API route it stands for, and takes that route's roles."""
+    operations = {f"{op.method} {op.path}": op.roles for path, methods in app.routes.items()
+                  for method, entry in methods.items()
+                  if (op := getattr(entry.view_function, "__liaison_operation__", None)) is not None}
+    for path, methods in app.routes.items():
+        for method, entry in methods.items():
+            page = getattr(entry.view_function, "__liaison_page__", None)
+            if page is None or page.public:
+                continue
+            assert page.like in operations, (method, path, page.like)
+            assert page.roles == operations[page.like] and page.roles, (method, path)
+
+
 def test_given_the_app_then_only_the_intended_routes_are_public():
     for path, methods in app.routes.items():
         for method, entry in methods.items():

@@ -128,6 +128,8 @@ class Settings(BaseSettings):
     receipt_retired_key_ids: Annotated[tuple[str, ...], NoDecode] = ()
 
     trusted_issuers: Annotated[tuple[TrustedIssuer, ...], NoDecode] = ()
+    # The longest a bearer token may be issued for (exp - iat); longer ones are refused (token_lifetime_too_long).
+    max_token_lifetime_hours: float = Field(default=12.0, gt=0, le=7 * 24)
     # Timers fire after real duration / scale; stored deadlines stay the legal ones.
     sla_time_scale: float = Field(default=1.0, ge=1.0, le=1_000_000.0)
     # Per-type overrides of the legal clocks: {"data_disclosure": {"acknowledge_minutes": 720}}.

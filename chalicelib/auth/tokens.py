@@ -3,12 +3,15 @@
 Only asymmetric algorithms are accepted, from a fixed list, and the key must be
 of the family the algorithm names: no ``none``, no HS256 signed with a public
 key. Time claims are checked against the injected clock, not PyJWT's, so tests
-are deterministic and one clock rules the application.
+are deterministic and one clock rules the application. They must be finite whole
+numbers (PyJWT's parser lets NaN and Infinity through), and a token may not be
+issued for longer than the configured maximum lifetime (``exp - iat``).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
 import time
@@ -103,10 +106,16 @@ class KeyStore:
 
 class TokenVerifier:
     def __init__(self, issuers: Sequence[TrustedIssuer], clock: Clock,
-                 key_store: KeyStore | None = None) -> None:
+                 key_store: KeyStore | None = None, *, max_lifetime_hours: float | None = None) -> None:
+        """``max_lifetime_hours``: the longest ``exp - iat`` accepted; none: the configured one."""
         self._issuers = {issuer.issuer: issuer for issuer in issuers}
         self._clock = clock
         self._keys = key_store or KeyStore()
+        if max_lifetime_hours is None:
+            from chalicelib.settings import get_settings
+
+            max_lifetime_hours = get_settings().max_token_lifetime_hours
+        self.max_lifetime_seconds = int(max_lifetime_hours * 3600)
 
     def verify(self, authorization: str | None) -> Principal:
         return self.verify_token(self._bearer(authorization))[0]
@@ -184,16 +193,39 @@ class TokenVerifier:
         return token
 
     def _check_times(self, claims: dict[str, Any]) -> None:
+        """Refuse a token outside its validity, or issued for longer than the maximum lifetime.
+
+        The lifetime is ``exp - iat``, the one the issuer gave the token. It also bounds what is left of it:
+        ``iat`` is refused past ``now + LEEWAY_SECONDS``, so ``exp - now`` is at most the maximum plus the leeway.
+        A token from an issuer that hands out longer ones is refused even late in its life: the bound is on what
+        issuers may issue, and a stolen long-lived token is the case it is for.
+        """
         now = self._clock.now().timestamp()
         for name in ("exp", "iat", "nbf"):
-            if name in claims and not isinstance(claims[name], int | float):
-                raise TokenRefused("invalid_token", f"The '{name}' claim must be a number.")
+            if name in claims:
+                claims[name] = self._seconds(name, claims[name])
         if claims["exp"] <= now - LEEWAY_SECONDS:
             raise TokenRefused("token_expired", "The token has expired.")
         if claims.get("nbf", 0) > now + LEEWAY_SECONDS:
             raise TokenRefused("token_not_yet_valid", "The token is not valid yet (nbf).")
         if claims["iat"] > now + LEEWAY_SECONDS:
             raise TokenRefused("token_not_yet_valid", "The token claims to be issued in the future (iat).")
+        if claims["exp"] - claims["iat"] > self.max_lifetime_seconds:
+            raise TokenRefused("token_lifetime_too_long",
+                               f"The token was issued for longer than this API accepts "
+                               f"({self.max_lifetime_seconds} seconds from iat to exp).")
+
+    @staticmethod
+    def _seconds(name: str, value: object) -> int:
+        """A time claim as whole seconds. JSON has one number type, so 1700000000.0 is accepted as
+        1700000000; NaN, Infinity, fractions, booleans and anything not a number are refused."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TokenRefused("invalid_token", f"The '{name}' claim must be a number of seconds.")
+        if isinstance(value, float):
+            if not (math.isfinite(value) and value.is_integer()):
+                raise TokenRefused("invalid_token", f"The '{name}' claim must be a finite whole number of seconds.")
+            value = int(value)
+        return value
 
     @staticmethod
     def _principal(claims: dict[str, Any], issuer: str, *, mfa_enforced: bool = False) -> Principal:

@@ -78,6 +78,9 @@ def on_change(item: LegalRequest, change: Change) -> list[Operation]:
 
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# The last day a period may name: a year short of the calendar's end (date.max, 9999-12-31), so a period and the
+# end it defaults to (up to MAX_DAYS days on) are always dates, never an overflow.
+LAST_DAY = date(9998, 12, 31)
 
 
 def period(start: str | None, end: str | None, today: date) -> tuple[date, date]:
@@ -85,6 +88,9 @@ def period(start: str | None, end: str | None, today: date) -> tuple[date, date]
     for name, value in (("from", start), ("to", end)):
         if value is not None and not (DATE.match(value) and _is_date(value)):
             raise BadRequest(f"{name} is a date: YYYY-MM-DD.", code="invalid_field", field=name)
+        if value is not None and date.fromisoformat(value) > LAST_DAY:
+            raise BadRequest(f"{name} must be on or before {LAST_DAY.isoformat()}.", code="invalid_field",
+                             field=name)
     last = date.fromisoformat(end) if end else None
     first = date.fromisoformat(start) if start else None
     if first is None:

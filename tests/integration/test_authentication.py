@@ -70,6 +70,34 @@ def tampered_payload(issuer):
     return f"{header}.{_b64(json.dumps(forged).encode())}.{signature}"
 
 
+def _times(issuer, **times) -> str:
+    """A token whose time claims are ``times``, in a payload serialised here (json.dumps writes NaN and Infinity)."""
+    claims = {**_claims(issuer), **times}
+    key = serialization.load_pem_private_key(issuer.private_key_path.read_bytes(), password=None)
+    return jwt.api_jws.encode(json.dumps(claims).encode(), key, algorithm="ES256", headers={"kid": issuer._kid()})
+
+
+def nan_exp(issuer):
+    return _times(issuer, exp=float("nan"))
+
+
+def infinite_exp(issuer):
+    return _times(issuer, exp=float("inf"))
+
+
+def nan_nbf(issuer):
+    return _times(issuer, nbf=float("nan"))
+
+
+def huge_exp(issuer):
+    return _times(issuer, exp=1e300)
+
+
+def thirty_years(issuer):
+    claims = _claims(issuer)
+    return _times(issuer, exp=claims["iat"] + 30 * 365 * 86400)
+
+
 @pytest.mark.parametrize(("forge", "code"), [
     (alg_none, "unsupported_algorithm"),
     (hs256_with_public_key, "unsupported_algorithm"),
@@ -79,6 +107,11 @@ def tampered_payload(issuer):
     (wrong_audience, "invalid_audience"),
     (unknown_kid, "unknown_key"),
     (tampered_payload, "invalid_signature"),
+    (nan_exp, "invalid_token"),
+    (infinite_exp, "invalid_token"),
+    (nan_nbf, "invalid_token"),
+    (huge_exp, "token_lifetime_too_long"),
+    (thirty_years, "token_lifetime_too_long"),
 ])
 @pytest.mark.parametrize(("method", "path"), [("POST", "/v1/requests"), ("GET", "/v1/requests"),
                                               ("GET", "/v1/me")])

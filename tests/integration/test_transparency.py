@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import random
 import statistics
@@ -196,6 +197,40 @@ def test_given_requests_through_the_api_then_they_are_counted_as_they_change(cli
 def test_given_a_bad_period_then_400_naming_it(client, query, field, code):
     response = client.http.get(f"/v1/public/transparency?{query}")
     assert (response.status_code, response.json_body["code"], response.json_body["field"]) == (400, code, field)
+
+
+REPORT_ROUTES = ("/v1/public/transparency?", "/v1/public/transparency?format=csv&", "/v1/public?")
+
+
+@pytest.mark.parametrize("route", REPORT_ROUTES)
+@pytest.mark.parametrize(("query", "field"), [
+    ("from=9999-01-02", "from"), ("from=9999-12-31", "from"), ("to=9999-12-31", "to"),
+    ("from=9999-12-31&to=9999-12-31", "from"), ("from=9998-12-31&to=9999-01-01", "to"),
+])
+def test_given_a_date_at_the_end_of_the_calendar_then_400_naming_it_not_500(client, route, query, field):
+    response = client.http.get(route + query)
+    assert response.status_code == 400, response.body
+    body = json.loads(response.body)
+    assert (body["code"], body["field"]) == ("invalid_field", field)
+    assert "9998-12-31" in body["message"]
+
+
+@pytest.mark.parametrize("route", REPORT_ROUTES)
+@pytest.mark.parametrize(("query", "period"), [
+    ("from=0001-01-01", ("0001-01-01", "0001-12-31")), ("to=0001-01-01", ("0001-01-01", "0001-01-01")),
+    ("from=0001-01-01&to=0001-12-31", ("0001-01-01", "0001-12-31")),
+    ("from=9998-12-31", ("9998-12-31", "9998-12-31")), ("to=9998-12-31", ("9998-01-01", "9998-12-31")),
+])
+def test_given_the_first_or_last_accepted_day_then_an_empty_report(client, route, query, period):
+    response = client.http.get(route + query)
+    assert response.status_code == 200, response.body
+    if "format=csv" in route:
+        assert response.headers["Content-Disposition"].endswith(f'-{period[0]}-{period[1]}.csv"')
+        assert response.body.decode().splitlines() == [",".join(rules.CSV_COLUMNS)]
+    elif route == "/v1/public?":
+        assert f"Transparency report, {period[0]} to {period[1]}" in response.body.decode()
+    else:
+        assert (response.json_body["from"], response.json_body["to"], response.json_body["rows"]) == (*period, [])
 
 
 def test_given_the_median_buckets_then_every_value_is_reported_within_the_stated_bound():

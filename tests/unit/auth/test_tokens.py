@@ -325,3 +325,80 @@ def test_given_an_issuer_without_roles_then_the_settings_are_refused():
 
     with pytest.raises(ValidationError):
         TrustedIssuer(issuer=ISSUER, audience=AUDIENCE, jwks_file="/tmp/x.json", roles=set())
+
+
+# --- time claims: finite whole numbers, and a bounded lifetime (issue 13, point 10) ----------------------
+
+
+def crafted(dev: DevIssuer, **times: object) -> str:
+    """A token of the dev issuer whose time claims are ``times``, serialised here: ``json.dumps`` writes NaN and
+    Infinity as bare words, and PyJWT's parser reads them back as floats, so the verifier sees them."""
+    issued = int(NOW.timestamp())
+    claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": "officer-1", "role": "authority", "agency_id": "fr-valmont-cyber",
+              "iat": issued, "nbf": issued, "exp": issued + 3600, **times}
+    claims = {name: value for name, value in claims.items() if value is not ...}  # ...: leave the claim out
+    from cryptography.hazmat.primitives import serialization
+
+    private = serialization.load_pem_private_key(dev.private_key_path.read_bytes(), password=None)
+    return jwt.api_jws.encode(json.dumps(claims).encode(), private, algorithm="ES256", headers={"kid": dev._kid()})
+
+
+NOT_WHOLE_NUMBERS = [float("nan"), float("inf"), float("-inf"), True, False, "1800000000", None,
+                     int(NOW.timestamp()) + 0.5, [1], {"n": 1}]
+
+
+@pytest.mark.parametrize("claim", ["exp", "iat", "nbf"])
+@pytest.mark.parametrize("value", NOT_WHOLE_NUMBERS, ids=repr)
+def test_given_a_time_claim_that_is_not_a_finite_whole_number_then_invalid_token(dev, verifier, claim, value):
+    token = crafted(dev, **{claim: value})
+    payload = base64.urlsafe_b64decode(token.split(".")[1] + "==").decode()
+    assert f'"{claim}": {json.dumps(value)}' in payload  # NaN and Infinity as bare words, as an attacker sends them
+    # PyJWT itself calls a required claim that is null missing.
+    assert refused(verifier, token) == ("missing_claim" if value is None and claim != "nbf" else "invalid_token")
+
+
+def test_given_time_claims_that_are_whole_numbers_written_as_floats_then_accepted(dev, verifier):
+    issued = float(int(NOW.timestamp()))
+    principal = verifier.verify("Bearer " + crafted(dev, iat=issued, nbf=issued, exp=issued + 3600))
+    assert principal.expires_at == int(issued) + 3600 and isinstance(principal.expires_at, int)
+
+
+@pytest.mark.parametrize("exp", [1e300, 10**300, int(NOW.timestamp()) + 30 * 365 * 86400],
+                         ids=["1e300", "10**300", "30 years"])
+def test_given_an_exp_far_ahead_then_the_lifetime_is_refused(dev, verifier, exp):
+    assert refused(verifier, crafted(dev, exp=exp)) == "token_lifetime_too_long"
+
+
+def test_given_the_default_maximum_then_twelve_hours_pass_and_a_second_more_does_not(dev, verifier):
+    issued = int(NOW.timestamp())
+    assert verifier.verify("Bearer " + crafted(dev, exp=issued + 12 * 3600))
+    assert refused(verifier, crafted(dev, exp=issued + 12 * 3600 + 1)) == "token_lifetime_too_long"
+    # The lifetime is exp - iat: an old iat cannot stretch it, even while the token is still unexpired.
+    assert refused(verifier, crafted(dev, iat=issued - 12 * 3600, nbf=..., exp=issued + 60)) \
+        == "token_lifetime_too_long"
+
+
+def test_given_a_configured_maximum_then_it_is_the_bound(dev):
+    verifier = TokenVerifier([TrustedIssuer(**dev.trusted_issuer())], FixedClock(NOW), max_lifetime_hours=1)
+    issued = int(NOW.timestamp())
+    assert verifier.verify("Bearer " + crafted(dev, exp=issued + 3600))
+    assert refused(verifier, crafted(dev, exp=issued + 3601)) == "token_lifetime_too_long"
+
+
+def test_given_the_settings_then_the_maximum_lifetime_defaults_to_twelve_hours_and_fits_the_dev_issuer(
+        dev, monkeypatch):
+    from pydantic import ValidationError
+
+    from chalicelib.settings import Settings
+    from infra.local.identity import DEFAULT_TTL_SECONDS
+
+    assert Settings().max_token_lifetime_hours == 12
+    assert DEFAULT_TTL_SECONDS <= Settings().max_token_lifetime_hours * 3600
+    # The verifier the authorizer builds (no explicit maximum) takes the configured one.
+    assert TokenVerifier([], FixedClock(NOW)).max_lifetime_seconds == 12 * 3600
+    monkeypatch.setenv("LIAISON_MAX_TOKEN_LIFETIME_HOURS", "0.5")
+    assert Settings().max_token_lifetime_hours == 0.5
+    for wrong in ("0", "-1", "nan", "1000"):
+        monkeypatch.setenv("LIAISON_MAX_TOKEN_LIFETIME_HOURS", wrong)
+        with pytest.raises(ValidationError):
+            Settings()

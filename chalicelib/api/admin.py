@@ -17,7 +17,7 @@ from chalicelib.api.public import ContactsView, contacts_view
 from chalicelib.services import config, registry
 from chalicelib.store.models import Representative
 from chalicelib.errors import NotFound
-from chalicelib.domain.schema import View
+from chalicelib.domain.schema import SingleLine, View
 
 routes = Routes(__name__, tag="admin")
 # The same repositories the changes go through (chalicelib.services.registry), for the reads here.
@@ -29,7 +29,7 @@ ADMIN = {Role.ADMIN}
 class AgencyQuery(Strict):
     standing: Standing | None = None
     limit: int = Field(default=50, ge=1, le=100)
-    cursor: Annotated[str, StringConstraints(max_length=1024)] | None = None
+    cursor: Annotated[str, StringConstraints(max_length=1024), SingleLine] | None = None
 
 
 @routes.private("/v1/admin/agencies", "POST", roles=ADMIN, body=NewAgency, responses={201: AgencyView},
@@ -95,10 +95,10 @@ def put_routing(call: Call) -> RoutingView:
 class NewRepresentative(Strict):
     """A person of the platform who handles one region's requests."""
 
-    id: Annotated[str, StringConstraints(pattern=IDENTIFIER)]
-    name: Annotated[str, StringConstraints(min_length=2, max_length=200)]
-    email: Annotated[str, StringConstraints(max_length=254, pattern=EMAIL)]
-    region: RegionId
+    id: Annotated[str, StringConstraints(pattern=IDENTIFIER), SingleLine]
+    name: Annotated[str, StringConstraints(min_length=2, max_length=200), SingleLine]
+    email: Annotated[str, StringConstraints(max_length=254, pattern=EMAIL), SingleLine]
+    region: Annotated[RegionId, SingleLine]
     lead: StrictBool = False
     available: StrictBool = True
 
@@ -126,7 +126,7 @@ class RepresentativeList(View):
 
 
 class RegionQuery(Strict):
-    region: RegionId
+    region: Annotated[RegionId, SingleLine]
 
 
 @routes.private("/v1/admin/representatives", "POST", roles=ADMIN, body=NewRepresentative,

@@ -142,6 +142,43 @@ def body_required(method: str, model: type[BaseModel]) -> bool:
     return method == "PUT" or bool(model.model_json_schema().get("required"))
 
 
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are each given once: with a repeated key, which value counts depends on the
+    parser, so the server could act on one value and a reviewer (or the receipt's reader) see the other."""
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise _DuplicateKey(key)
+        data[key] = value
+    return data
+
+
+def _json(raw: bytes) -> Any:
+    """The body as JSON text in UTF-8 (RFC 8259 §8.1), decoded strictly: ``json.loads(bytes)`` would also take
+    UTF-16 and UTF-32, and a receipt's ``body_sha256`` must be one the sender can recompute from what they sent
+    (UTF-8). U+FFFD in the text is refused too: it is what a proxy or gateway puts in place of bytes that were
+    not UTF-8."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("The body is not UTF-8: send JSON encoded in UTF-8.", code="invalid_encoding") from None
+    if "\ufffd" in text:
+        raise BadRequest("The body holds U+FFFD, the mark of bytes that were not UTF-8 on the way: send JSON "
+                         "encoded in UTF-8.", code="invalid_encoding")
+    try:
+        return json.loads(text, object_pairs_hook=_object)
+    except _DuplicateKey as duplicate:
+        raise BadRequest(f"The body gives the key '{duplicate.key}' more than once.", code="invalid_json") from None
+    except (ValueError, RecursionError):
+        raise BadRequest("The body is not valid JSON.", code="invalid_json") from None
+
+
 def _body(request: Request, model: type[BaseModel]) -> BaseModel:
     raw = request.raw_body or b""
     if not raw and request.method == "PUT":
@@ -151,10 +188,7 @@ def _body(request: Request, model: type[BaseModel]) -> BaseModel:
     media_type = (request.headers or {}).get("content-type", "").split(";")[0].strip().lower()
     if raw and media_type != "application/json":
         raise UnsupportedMediaType("Send the body as JSON with 'Content-Type: application/json'.")
-    try:
-        data = json.loads(raw) if raw else {}  # no body: an empty object, so required fields are named
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise BadRequest("The body is not valid JSON.", code="invalid_json") from None
+    data = _json(raw) if raw else {}  # no body: an empty object, so required fields are named
     if not isinstance(data, dict):
         raise BadRequest("The body must be a JSON object.", code="invalid_json")
     return validate(model, data, "body")
@@ -201,6 +235,14 @@ class Routes:
         def decorate(handler: Handler) -> Handler:
             @functools.wraps(handler)
             def view(**params: str) -> Response:
+                response = answer(**params)
+                if not operation.public:
+                    # A private answer, a refusal included, is for its caller only: no cache, shared or the
+                    # browser's, keeps it. Public routes set their own caching.
+                    response.headers["Cache-Control"] = "no-store"
+                return response
+
+            def answer(**params: str) -> Response:
                 request = self.blueprint.current_request
                 try:
                     principal, agency = (None, None) if operation.public else _principal(request, operation.roles)

@@ -12,7 +12,7 @@ from chalicelib.api.views import AuditEventView, AuditTrail, EventView, RequestS
 from chalicelib.auth.principal import Role
 from chalicelib.domain.decisions import Decision
 from chalicelib.domain.safeguards import Verification
-from chalicelib.domain.schema import View
+from chalicelib.domain.schema import SingleLine, Text, View
 
 routes = Routes(__name__, tag="representatives")
 REPRESENTATIVE = {Role.REPRESENTATIVE}
@@ -20,11 +20,11 @@ REPRESENTATIVE = {Role.REPRESENTATIVE}
 
 class QueueQuery(Strict):
     limit: int = Field(default=25, ge=1, le=100)
-    cursor: Annotated[str, StringConstraints(max_length=1024)] | None = None
+    cursor: Annotated[str, StringConstraints(max_length=1024), SingleLine] | None = None
 
 
 class Acknowledgement(Strict):
-    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    note: Annotated[str, StringConstraints(max_length=2000), Text] | None = None
 
 
 class QueuePage(View):
@@ -62,7 +62,7 @@ def decide_request(call: Call) -> Reply:
 
 class Approval(Strict):
     approve: StrictBool
-    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    note: Annotated[str, StringConstraints(max_length=2000), Text] | None = None
 
 
 @routes.private("/v1/requests/{request_id}/decision/approval", "POST", roles=REPRESENTATIVE, body=Approval,
@@ -84,11 +84,11 @@ def verify_request(call: Call) -> RequestView:
 
 
 class InformationRequest(Strict):
-    question: Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+    question: Annotated[str, StringConstraints(min_length=1, max_length=4000), Text]
 
 
 class MessageIn(Strict):
-    body: Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
+    body: Annotated[str, StringConstraints(min_length=1, max_length=10_000), Text]
 
 
 class Conversation(View):
@@ -125,7 +125,7 @@ def get_messages(call: Call) -> Conversation:
 
 
 class Reassignment(Strict):
-    rep_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    rep_id: Annotated[str, StringConstraints(min_length=1, max_length=64), SingleLine]
 
 
 @routes.private("/v1/requests/{request_id}/reassign", "POST", roles=REPRESENTATIVE, body=Reassignment,

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator
 
 from chalicelib.domain.countries import is_country
-from chalicelib.domain.schema import Strict
+from chalicelib.domain.schema import SingleLine, Strict
 from chalicelib.errors import Conflict
 
 IDENTIFIER = r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$"
@@ -57,14 +57,14 @@ def next_standing(current: Standing, change: StandingChange) -> Standing:
 class NewAgency(Strict):
     """An agency as an admin registers it; it starts ``pending`` until verified."""
 
-    id: Annotated[str, StringConstraints(pattern=IDENTIFIER)] = Field(
+    id: Annotated[str, StringConstraints(pattern=IDENTIFIER), SingleLine] = Field(
         description="Stable identifier: lowercase letters, digits and dashes, 3 to 64 characters.")
-    name: Annotated[str, StringConstraints(min_length=2, max_length=200)]
-    country: Annotated[str, StringConstraints(min_length=2, max_length=2)] = Field(
+    name: Annotated[str, StringConstraints(min_length=2, max_length=200), SingleLine]
+    country: Annotated[str, StringConstraints(min_length=2, max_length=2), SingleLine] = Field(
         description="ISO 3166-1 alpha-2 code of the agency's jurisdiction.")
     kind: AgencyKind
-    email_domain: Annotated[str, StringConstraints(to_lower=True, max_length=253, pattern=DOMAIN)]
-    contact_email: Annotated[str, StringConstraints(max_length=254, pattern=EMAIL)]
+    email_domain: Annotated[str, StringConstraints(to_lower=True, max_length=253, pattern=DOMAIN), SingleLine]
+    contact_email: Annotated[str, StringConstraints(max_length=254, pattern=EMAIL), SingleLine]
 
     @field_validator("country")
     @classmethod

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from chalicelib.domain.deadlines import RequestType
-from chalicelib.domain.schema import Strict
+from chalicelib.domain.schema import SingleLine, Strict, Text
 from chalicelib.errors import BadRequest
 
 MAX_TARGETS = 100
@@ -29,18 +29,15 @@ class DataCategory(StrEnum):
     ACCESS_LOGS = "access_logs"
 
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-
-
 class Target(Strict):
     kind: TargetKind
-    value: Annotated[Text, StringConstraints(max_length=2048)]
+    value: Annotated[str, StringConstraints(min_length=1, max_length=2048), SingleLine]
 
 
 class Emergency(Strict):
-    threat: Annotated[Text, StringConstraints(max_length=4000)] = Field(
+    threat: Annotated[str, StringConstraints(min_length=1, max_length=4000), Text] = Field(
         description="The imminent danger to life or of serious physical injury.")
-    callback_number: Annotated[str, StringConstraints(pattern=r"^\+?[0-9][0-9 ()\-]{5,31}$")] = Field(
+    callback_number: Annotated[str, StringConstraints(pattern=r"^\+?[0-9][0-9 ()\-]{5,31}$"), SingleLine] = Field(
         description="A number where the requesting officer can be called back to verify the request.")
 
 
@@ -48,12 +45,12 @@ class Submission(Strict):
     """A legal request as an authority submits it. Server-owned fields are refused."""
 
     type: RequestType
-    legal_basis: Annotated[Text, StringConstraints(max_length=500)]
-    reference: Annotated[Text, StringConstraints(max_length=128)] = Field(
+    legal_basis: Annotated[str, StringConstraints(min_length=1, max_length=500), SingleLine]
+    reference: Annotated[str, StringConstraints(min_length=1, max_length=128), SingleLine] = Field(
         description="The authority's own case or file reference.")
     targets: list[Target] = Field(min_length=1, max_length=MAX_TARGETS)
-    description: Annotated[Text, StringConstraints(max_length=20_000)]
-    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$")] = Field(
+    description: Annotated[str, StringConstraints(min_length=1, max_length=20_000), Text]
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$"), SingleLine] = Field(
         description="BCP 47 language tag of the request, e.g. 'fr' or 'de-AT'.")
     data_categories: list[DataCategory] | None = Field(default=None, max_length=len(DataCategory))
     emergency: Emergency | None = None

@@ -19,7 +19,7 @@ from pydantic import Field, StringConstraints, field_validator
 from chalicelib.domain.countries import EU_MEMBER_STATES, iso_keys
 from chalicelib.domain.decisions import Outcome
 from chalicelib.domain.deadlines import RequestType
-from chalicelib.domain.schema import Strict
+from chalicelib.domain.schema import SingleLine, Strict, Text
 from chalicelib.errors import Conflict, Unprocessable
 
 # Where the number that was called came from. Anything taken from the request itself (its call-back number,
@@ -33,9 +33,9 @@ class Verification(Strict):
     """An out-of-band check that the requesting agency really sent this request."""
 
     method: Literal["phone_callback", "video_callback"]
-    number_source: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    number_source: Annotated[str, StringConstraints(min_length=1, max_length=64), SingleLine]
     outcome: Literal["confirmed", "failed", "unreachable"]
-    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    note: Annotated[str, StringConstraints(max_length=2000), Text] | None = None
 
     def check_independent(self) -> None:
         if self.number_source in DEPENDENT_SOURCES:
@@ -68,7 +68,7 @@ class RiskTier(StrEnum):
 class RiskTiers(Strict):
     """Risk tier per jurisdiction (ISO country code); any other jurisdiction has ``default``."""
 
-    jurisdictions: dict[str, RiskTier] = Field(default_factory=dict, max_length=300)
+    jurisdictions: dict[Annotated[str, SingleLine], RiskTier] = Field(default_factory=dict, max_length=300)
     default: RiskTier = RiskTier.STANDARD
 
     @field_validator("jurisdictions")

@@ -19,6 +19,7 @@ from chalicelib.store.requests import Change, RequestRepository
 
 REQUEST_ID = re.compile(r"^LR-[A-Z2-7]{16}$")  # prefix + base32 of 10 bytes
 MAX_RECORDED_REFUSALS = 100
+RECORD_ATTEMPTS = 5  # writes of one refusal that meet concurrent ones: this many arriving together are all chained
 
 
 def _allowed(principal: Principal, item: LegalRequest, *, admins: bool) -> bool:
@@ -49,14 +50,17 @@ def visible(requests: RequestRepository, principal: Principal, request_id: str, 
 def record_refusal(requests: RequestRepository, item: LegalRequest, principal: Principal, action: str,
                    refusal: LiaisonError, extra: dict[str, str] | None = None) -> None:
     """Append a refused attempt to the request's audit trail. Best effort: the caller gets its refusal
-    whatever happens here, and a lost race is retried once on a fresh read.
+    whatever happens here. A lost race (another write on the request in between) is retried on a fresh read,
+    up to ``RECORD_ATTEMPTS`` writes in all: refusals arriving together each get chained, in turn.
 
     At most ``MAX_RECORDED_REFUSALS`` per request are chained: each one is a write on the request, and
     someone hammering a request id must not be able to grow its trail without end or keep its real
-    changes losing races. Past the cap, refusals are logged and counted (metric) only."""
+    changes losing races. Past the cap, refusals are logged and counted (``RefusalsNotChained``) only. One
+    that could not be written at all is logged and counted too (``RefusalsNotRecorded``): a refused attempt
+    is either in the trail or in the metrics, never lost."""
     kind = "access_refused" if action == "access" else "refused"
     detail = {"action": action, "code": refusal.code, "status": refusal.status, **(extra or {})}
-    for attempt in (1, 2):
+    for attempt in range(1, RECORD_ATTEMPTS + 1):
         if int(item.refusals_recorded or 0) >= MAX_RECORDED_REFUSALS:
             logger.warning("refusal not chained: cap reached", extra={"request_id": item.request_id,
                                                                      "actor": principal.subject, **detail})
@@ -67,9 +71,17 @@ def record_refusal(requests: RequestRepository, item: LegalRequest, principal: P
             requests.apply(item, change, [LegalRequest.refusals_recorded.add(1)])
             return
         except Conflict:
+            if attempt == RECORD_ATTEMPTS:
+                break
             fresh = requests.get(item.request_id)
-            if attempt == 2 or fresh is None:
+            if fresh is None:
                 break
             item = fresh
-    logger.warning("refusal not recorded in the audit trail", extra={"request_id": item.request_id,
-                                                                      "action": action})
+        except Exception:  # the refusal stands whatever the store says; what it was is logged and counted
+            logger.exception("refusal not recorded: the write failed", extra={
+                "request_id": item.request_id, "actor": principal.subject, **detail})
+            metrics.add_metric(name="RefusalsNotRecorded", unit="Count", value=1)
+            return
+    logger.warning("refusal not recorded in the audit trail: it lost every race", extra={
+        "request_id": item.request_id, "actor": principal.subject, "attempts": attempt, **detail})
+    metrics.add_metric(name="RefusalsNotRecorded", unit="Count", value=1)

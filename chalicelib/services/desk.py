@@ -342,14 +342,16 @@ class Desk:
         return item
 
     def withdraw(self, principal: Principal, request_id: str, reason: str | None) -> LegalRequest:
-        """The authority withdraws an open request; its waiting execution ends."""
+        """The authority withdraws an open request; its waiting execution ends, and so does a fulfilment
+        proposed for a second approval (there is nothing left to approve)."""
         def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
             status = next_status(Status(item.status), Action.WITHDRAW)
             now = isoformat(self.clock.now())
             return (Change("withdrawn", principal.role.value, principal.subject, now,
                            {"reason": reason} if reason else {}),
                     [LegalRequest.status.set(status.value), LegalRequest.closed_at.set(now),
-                     LegalRequest.queue_region.remove()],  # leaves the open-requests index
+                     LegalRequest.queue_region.remove(),  # leaves the open-requests index
+                     LegalRequest.pending_decision.remove()],
                     WITHDRAW)
 
         return self._act(principal, request_id, change, "withdraw")

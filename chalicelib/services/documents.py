@@ -29,7 +29,7 @@ from chalicelib.auth.principal import Principal
 from chalicelib.aws import client
 from chalicelib.clock import Clock, app_clock, isoformat, parse_instant
 from chalicelib.domain.lifecycle import Status
-from chalicelib.domain.schema import Strict
+from chalicelib.domain.schema import SingleLine, Strict
 from chalicelib.errors import Conflict, DependencyUnavailable, NotFound, PayloadTooLarge, UnsupportedMediaType
 from chalicelib.observability import logger
 from chalicelib.services.access import record_refusal, visible
@@ -55,10 +55,10 @@ FILENAME = rf"^[^{_NOT_IN_NAME}.][^{_NOT_IN_NAME}]{{0,199}}$"
 
 
 class NewDocument(Strict):
-    filename: Annotated[str, StringConstraints(pattern=FILENAME)]
-    content_type: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    filename: Annotated[str, StringConstraints(pattern=FILENAME), SingleLine]
+    content_type: Annotated[str, StringConstraints(min_length=1, max_length=100), SingleLine]
     size: StrictInt = Field(ge=1)
-    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")]
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$"), SingleLine]
 
 
 @dataclass(frozen=True)

@@ -112,11 +112,12 @@ class RepresentativeView(View):
     region: str
     lead: bool
     available: bool
+    active: bool  # false: deactivated, refused everywhere
 
     @classmethod
     def of(cls, rep: Representative) -> "RepresentativeView":
         return cls(id=rep.rep_id, name=rep.name, email=rep.email, region=rep.region, lead=bool(rep.lead),
-                   available=bool(rep.available))
+                   available=bool(rep.available), active=rep.active is not False)
 
 
 class RepresentativeList(View):
@@ -142,6 +143,23 @@ def add_representative(call: Call) -> Reply:
                 summary="The representatives of one region.")
 def list_representatives(call: Call) -> RepresentativeList:
     return RepresentativeList(items=[RepresentativeView.of(r) for r in representatives.in_region(call.query.region)])
+
+
+def _activation_route(active: bool, summary: str):
+    verb = "reactivate" if active else "deactivate"
+
+    @routes.private(f"/v1/admin/representatives/{{rep_id}}/{verb}", "POST", roles=ADMIN,
+                    responses={200: RepresentativeView}, summary=summary)
+    def change_activation(call: Call) -> RepresentativeView:
+        return RepresentativeView.of(registry.set_representative_active(call.params["rep_id"], active, call.caller))
+
+    change_activation.__name__ = f"{verb}_representative"
+    return change_activation
+
+
+deactivate_representative = _activation_route(False, "Deactivate a representative: their tokens and console sessions are refused from the next "
+                         "call on, and they get no new request.")
+reactivate_representative = _activation_route(True, "Reactivate a deactivated representative.")
 
 
 class RiskTiersView(View):

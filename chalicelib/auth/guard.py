@@ -42,6 +42,9 @@ def registered_representative(principal: Principal, read: Representative | None 
     if not isinstance(rep, Representative) or rep.region != principal.region:
         raise Forbidden("You are not, or no longer, a representative of this region. Ask an admin.",
                         code="representative_unknown")
+    if rep.active is False:
+        raise Forbidden("Your access as a representative was deactivated. Ask an admin.",
+                        code="representative_deactivated")
     return rep
 
 

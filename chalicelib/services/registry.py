@@ -71,6 +71,12 @@ def add_representative(*, rep_id: str, name: str, email: str, region: str, lead:
     return rep
 
 
+def set_representative_active(rep_id: str, active: bool, admin: Principal) -> Representative:
+    """Deactivate a representative (their tokens and sessions are refused from the next call or page on, and they
+    get no new request) or reactivate them."""
+    return representatives.set_active(rep_id, active, now=stamp(admin).at)
+
+
 def replace_routing(document: RoutingDocument, admin: Principal) -> Stamp:
     """New routing rules; they decide which desk answers for which country, so the directory moves too."""
     now = stamp(admin)

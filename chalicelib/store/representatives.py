@@ -7,7 +7,7 @@ import time
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib.domain.assignment import Candidate
-from chalicelib.errors import Conflict
+from chalicelib.errors import Conflict, NotFound
 from chalicelib.store.models import ConfigEntry, Representative
 
 # A region's desk changes when an admin adds someone; assignment reads it on every submission. Like the
@@ -29,7 +29,9 @@ class RepresentativeRepository:
         cached = _candidates.get(region)
         if cached and time.monotonic() - cached[0] < CANDIDATES_CACHE_SECONDS:
             return cached[1]
-        desk = [Candidate(rep.rep_id, bool(rep.lead), bool(rep.available)) for rep in self.in_region(region)]
+        # A deactivated representative takes no new request and is no one's backup.
+        desk = [Candidate(rep.rep_id, bool(rep.lead), bool(rep.available) and rep.active is not False)
+                for rep in self.in_region(region)]
         _candidates[region] = (time.monotonic(), desk)
         return desk
 
@@ -44,6 +46,15 @@ class RepresentativeRepository:
             return Representative.get(rep_id, consistent_read=True)
         except DoesNotExist:
             return None
+
+    def set_active(self, rep_id: str, active: bool, *, now: str) -> Representative:
+        """Deactivate (refused from the next call on) or reactivate a representative; 404 for an unknown id."""
+        rep = self.get(rep_id)
+        if rep is None:
+            raise NotFound("No such representative.", code="unknown_representative")
+        rep.update(actions=[Representative.active.set(active), Representative.updated_at.set(now)])
+        forget()
+        return rep
 
     def create(self, representative: Representative) -> Representative:
         try:

@@ -47,6 +47,8 @@ DONE = {
     "suspend": "Agency suspended: its officers' tokens and sessions are refused from their next request on.",
     "reinstate": "Agency reinstated.",
     "representative": "Representative added. They are asked by e-mail to confirm their notices.",
+    "deactivate": "Representative deactivated: refused from their next call or page on, and given no new request.",
+    "reactivate": "Representative reactivated.",
     "routing": "Routing rules replaced. New requests follow them at once here, within 30 s everywhere.",
     "contact": "Contact published: the public directory has a new version.",
     "risk-tiers": "Risk tiers saved. A fulfilment in a high tier needs a second approval from now on.",
@@ -214,6 +216,15 @@ def add_representative(visit: Visit) -> Response:
         return _representatives(visit, shown, status=refusal.status, refused=_refusal("representative", refusal),
                                 typed=typed)
     return render.redirect(_admin_url("/representatives", region=new.region, done="representative", fragment="main"))
+
+
+@pages.page("/console/admin/representatives/{rep_id}/{change}", ("POST",), like=admin_api.deactivate_representative)
+def change_activation(visit: Visit) -> Response:
+    change = visit.params["change"]
+    if change not in ("deactivate", "reactivate"):
+        raise NotFound("No such action.")
+    rep = registry.set_representative_active(visit.params["rep_id"], change == "reactivate", visit.principal)
+    return render.redirect(_admin_url("/representatives", region=rep.region, done=change, fragment="main"))
 
 
 # --- Routing ----------------------------------------------------------------------------------------------------

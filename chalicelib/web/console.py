@@ -138,7 +138,10 @@ def read_multipart(request: Request) -> tuple[dict[str, str], dict[str, Uploaded
         if filename is not None:
             files[str(name)] = UploadedFile(str(filename), part.get_content_type(), payload)
         else:
-            fields[str(name)] = payload.decode("utf-8", errors="replace")
+            try:
+                fields[str(name)] = payload.decode("utf-8")
+            except UnicodeDecodeError:
+                raise BadRequest("The form could not be read (not UTF-8).", code="invalid_encoding") from None
     return fields, files
 
 

@@ -22,6 +22,8 @@ INTENDED = {
     ("PUT", "/v1/admin/contacts/{region}"): {ADMIN},
     ("POST", "/v1/admin/representatives"): {ADMIN},
     ("GET", "/v1/admin/representatives"): {ADMIN},
+    ("POST", "/v1/admin/representatives/{rep_id}/deactivate"): {ADMIN},
+    ("POST", "/v1/admin/representatives/{rep_id}/reactivate"): {ADMIN},
     ("GET", "/v1/admin/risk-tiers"): {ADMIN},
     ("PUT", "/v1/admin/risk-tiers"): {ADMIN},
     ("GET", "/v1/admin/routing"): {ADMIN},
@@ -49,7 +51,7 @@ INTENDED = {
 }
 # Path values that pass the guard but reach nothing (404 or 400 after it): the matrix changes no state.
 PARAMETERS = {"request_id": "LR-AAAAAAAAAAAAAAAA", "document_id": "DOC-AAAAAAAAAAAAAAAA",
-              "agency_id": "matrix-no-such-agency", "region": "no-such-region"}
+              "agency_id": "matrix-no-such-agency", "region": "no-such-region", "rep_id": "matrix-no-such-rep"}
 
 
 def private_routes() -> set[tuple[str, str]]:

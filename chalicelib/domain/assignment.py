@@ -4,11 +4,16 @@ Round-robin over the region's available representatives, driven by an atomic
 counter the store increments once per request: two requests can never read the
 same stale position. The next representative in the rotation is the backup;
 the region's lead closes the escalation chain.
+
+Who the region's lead is comes from its registry (``region_lead``), the one rule
+used by assignment, by reassignment and by every alert meant for the lead: it is
+never read back from a chain, which reassignments rewrite.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,10 +32,16 @@ class Assignment:
     rule: str
 
 
+def region_lead(candidates: Iterable[Candidate]) -> str | None:
+    """The region's lead, from its registry: its available lead (the first by id if it has several); None if it
+    has none, and then alerts meant for the lead go to the operators."""
+    leads = sorted(c.rep_id for c in candidates if c.available and c.lead)
+    return leads[0] if leads else None
+
+
 def assign(candidates: list[Candidate], turn: int) -> Assignment:
     desk = sorted((c for c in candidates if c.available and not c.lead), key=lambda c: c.rep_id)
-    leads = sorted((c for c in candidates if c.available and c.lead), key=lambda c: c.rep_id)
-    lead = leads[0].rep_id if leads else None
+    lead = region_lead(candidates)
     if desk:
         assignee = desk[turn % len(desk)].rep_id
         backup = desk[(turn + 1) % len(desk)].rep_id if len(desk) > 1 else None
@@ -41,14 +52,36 @@ def assign(candidates: list[Candidate], turn: int) -> Assignment:
     return Assignment(None, (), "unassigned:nobody_available")
 
 
-def reassigned_chain(chain: list[str], previous: str | None, new: str) -> list[str]:
-    """The escalation chain after a reassignment: the new assignee leaves it, and if they were in it the
-    previous assignee takes their place first in line. Its length never changes (the workflow's timers are
-    one per link)."""
-    if new not in chain:
-        return chain
-    rest = [rep for rep in chain if rep != new]
-    return [previous, *rest] if previous and previous not in rest else [*rest, *rest[-1:]]
+def reassigned_chain(chain: Sequence[str], previous: str | None, new: str,
+                     candidates: Sequence[Candidate]) -> list[str]:
+    """The escalation chain after a request is reassigned from ``previous`` to ``new``: ``[backup, lead]``.
+
+    - ``lead`` is the region's lead from its registry (``region_lead(candidates)``), never the old chain's last
+      place. It is always last, also when it is the new assignee (the lead closes every chain).
+    - ``backup`` is the previous assignee, unless they are the lead, the new assignee, or not an available
+      representative of the region (away or deactivated); failing that, the first of the old chain, then of the
+      region's other available representatives (by id), who is none of these. It is never the new assignee.
+    - Nobody appears twice, with one exception: the chain never gets shorter than it was, because a running
+      workflow was started with one timer per link and reads the link of each escalation level by its index.
+      When the region has too few people for that, the lead (or, without a lead, the backup) is repeated last.
+    - Without a lead the chain is ``[backup]``; with nobody available at all it is empty.
+
+    In region eu (lead rossi; okafor and lindqvist at the desk), okafor holding ``[lindqvist, rossi]``: handed to
+    rossi, the chain is ``[okafor, rossi]``; taken back by okafor, ``[lindqvist, rossi]`` (the previous assignee is
+    the lead, the old chain's first is the new assignee, so the desk's next one); handed by rossi to lindqvist
+    instead, ``[okafor, rossi]``. Whoever acted, alerts meant for the lead never reach anyone but rossi.
+    """
+    lead = region_lead(candidates)
+    desk = sorted(c.rep_id for c in candidates if c.available and not c.lead)
+
+    def eligible(rep: str | None) -> bool:
+        return rep is not None and rep != new and rep != lead and rep in desk
+
+    backup = next((rep for rep in (previous, *chain, *desk) if eligible(rep)), None)
+    result = [rep for rep in (backup, lead) if rep is not None]
+    if result and len(result) < len(chain):
+        result += result[-1:] * (len(chain) - len(result))
+    return result
 
 
 @dataclass(frozen=True)

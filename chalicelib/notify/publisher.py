@@ -42,10 +42,12 @@ class Publisher:
             return False
         return True
 
-    def tell_lead(self, region: str, chain: list[str], request_id: str, text: str) -> bool:
-        """Flag a request to its region's lead (the end of its escalation chain); operators if it has none."""
-        if chain:
-            return self.notify_representative(region, chain[-1], request_id, f"FLAGGED: {text}")
+    def tell_lead(self, region: str, lead: str | None, request_id: str, text: str) -> bool:
+        """Flag a request to its region's lead, as the caller read it from the region's registry
+        (``domain.assignment.region_lead``: never a request's escalation chain, which reassignments rewrite);
+        to the operators if the region has no available lead."""
+        if lead:
+            return self.notify_representative(region, lead, request_id, f"FLAGGED: {text}")
         return self.alert_operators(f"FLAGGED: {text}", request_id)
 
     def publish(self, agency_id: str, request_id: str, kind: str, notice: Notice) -> bool:

@@ -16,7 +16,7 @@ from datetime import timedelta
 from chalicelib.auth.principal import Principal, Role
 from chalicelib.clock import Clock, app_clock, isoformat, parse_instant
 from chalicelib.domain import audit
-from chalicelib.domain.assignment import reassigned_chain, scaled
+from chalicelib.domain.assignment import reassigned_chain, region_lead, scaled
 from chalicelib.domain.agencies import IDENTIFIER
 from chalicelib.domain.decisions import Decision, Outcome
 from chalicelib.domain.deadlines import DeadlinePolicy, RequestType
@@ -257,7 +257,10 @@ class Desk:
         return agency.country if agency else None
 
     def _notify_region_lead(self, item: LegalRequest, text: str) -> None:
-        self.publisher.tell_lead(item.region, list(item.escalation_chain or []), item.request_id, text)
+        """Flag ``item`` to its region's lead from the registry (never the chain's last place, which a
+        reassignment rewrites); to the operators if the region has no available lead."""
+        lead = region_lead(self.representatives.candidates(item.region))
+        self.publisher.tell_lead(item.region, lead, item.request_id, text)
 
     def request_information(self, principal: Principal, request_id: str, question: str) -> LegalRequest:
         """Ask the authority a question: the request awaits information and its resolve clock stops."""
@@ -314,7 +317,9 @@ class Desk:
             status = next_status(Status(item.status), Action.ASSIGN)
             if item.assignee == rep_id:
                 raise Conflict("The request is already assigned to them.", code="already_assigned")
-            chain = reassigned_chain(list(item.escalation_chain or []), item.assignee, rep_id)
+            # [backup, lead]: the lead read from the region's registry stays last (domain.assignment).
+            chain = reassigned_chain(list(item.escalation_chain or []), item.assignee, rep_id,
+                                     self.representatives.candidates(item.region))
             return (Change("reassigned", principal.role.value, principal.subject, isoformat(self.clock.now()),
                            {"from": item.assignee, "to": rep_id, "escalation_chain": chain}),
                     [LegalRequest.assignee.set(rep_id), LegalRequest.status.set(status.value),

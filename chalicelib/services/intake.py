@@ -10,6 +10,7 @@ from datetime import datetime
 
 from chalicelib.auth.principal import Principal
 from chalicelib.clock import Clock, app_clock, isoformat
+from chalicelib.domain.assignment import region_lead
 from chalicelib.domain.deadlines import DeadlinePolicy, RequestType
 from chalicelib.domain.intake import Submission, check_type_rules
 from chalicelib.domain.lifecycle import Status
@@ -137,8 +138,8 @@ class Intake:
                                        [LegalRequest.first_emergency.set(True)])
         item = self.dispatch.dispatch(item, assignment_tried=True)
         if item.first_emergency:
-            self.dispatch.publisher.tell_lead(
-                item.region, list(item.escalation_chain or []), item.request_id,
+            self.dispatch.publisher.tell_lead(  # the registry's lead (operators if none), never the chain's last
+                item.region, region_lead(self.dispatch.representatives.candidates(item.region)), item.request_id,
                 f"{item.type} request {item.request_id} is the first emergency request from agency {agency_id}. "
                 "Forged emergencies come from hijacked police mailboxes: verify it by calling the agency back on an "
                 "independently sourced number before anything is disclosed.")

@@ -32,9 +32,9 @@ def lead_flags(monkeypatch):
     for publisher in {id(p): p for p in (authorities.desk.publisher, authorities.intake.dispatch.publisher)}.values():
         original = publisher.tell_lead
 
-        def spy(region, chain, request_id, text, _original=original):
-            flagged.append((request_id, chain[-1] if chain else None, text))
-            return _original(region, chain, request_id, text)
+        def spy(region, lead, request_id, text, _original=original):
+            flagged.append((request_id, lead, text))
+            return _original(region, lead, request_id, text)
 
         monkeypatch.setattr(publisher, "tell_lead", spy)
     return flagged

@@ -38,7 +38,7 @@ from chalicelib.web.console import FORM_TYPES, UPLOAD_TYPES, Visit, pages
 
 QUEUE_PAGE_SIZE = 50
 LEAD_WINDOW = timedelta(hours=24)
-LEAD_SCAN_PAGES = 10  # the lead's view reads at most this many pages of open requests (500)
+LEAD_SCAN_PAGES = 10  # the lead's view reads at most this many pages of 100 open requests (1,000)
 # What the page says after a change, by the action's name (never text the person typed).
 DONE = {
     "acknowledge": "Acknowledged: escalation stopped.",

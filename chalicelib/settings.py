@@ -144,6 +144,10 @@ class Settings(BaseSettings):
     web_sign_in: Annotated[WebSignIn | None, NoDecode] = None
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     session_max_hours: float = Field(default=12.0, gt=0, le=7 * 24)
+    # Transparency reports cover closed days only: the last reportable day is this many days before today (UTC).
+    report_last_day_offset_days: int = Field(default=1, ge=1, le=366)
+    # Counts below it are published as a band ("<5") in every form of the report (domain/transparency.protect).
+    report_small_cell_threshold: int = Field(default=5, ge=3, le=1000)
 
     @model_validator(mode="after")
     def _keys_over_tls(self) -> "Settings":

@@ -187,13 +187,26 @@ def _every_month(first: str, last: str) -> list[str]:
     return months
 
 
-def _per_month(monthly: list[dict[str, Any]]) -> tuple[list[str], dict[str, dict[str, int]]]:
+def _per_month(monthly: list[dict[str, Any]]) -> tuple[list[str], dict[str, dict[str, int | str]]]:
     seen = sorted({m["month"] for m in monthly})
     months = _every_month(seen[0], seen[-1]) if seen else []
-    counts: dict[str, dict[str, int]] = {month: {kind: 0 for kind in STACK} for month in months}
+    counts: dict[str, dict[str, int | str]] = {month: {kind: 0 for kind in STACK} for month in months}
     for m in monthly:
-        counts[m["month"]][m["type"]] = counts[m["month"]].get(m["type"], 0) + m["received"]
+        counts[m["month"]][m["type"]] = m["received"]  # one entry per month and type
     return months, counts
+
+
+def _height(count: int | str) -> int:
+    """What a count draws as: a band "<5" not at all, a band "5+" as its lower bound, so the bars show no more
+    than the figures do."""
+    if isinstance(count, int):
+        return count
+    return int(count[:-1]) if count.endswith("+") else 0
+
+
+def _sum(counts: list[int | str]) -> int | None:
+    """The exact sum of counts, or None when a band is among them: a total would undo the band by subtraction."""
+    return sum(counts) if all(isinstance(count, int) for count in counts) else None  # type: ignore[arg-type]
 
 
 def _swatch(kind: str) -> str:
@@ -206,13 +219,14 @@ def chart(monthly: list[dict[str, Any]]) -> str:
     months, counts = _per_month(monthly)
     if not months:
         return '<p class="note" id="chart-empty">No requests in this period.</p>'
-    totals = {month: sum(counts[month].values()) for month in months}
-    top = max(totals.values()) or 1
+    totals = {month: _sum(list(counts[month].values())) for month in months}
+    drawn = {month: sum(_height(count) for count in counts[month].values()) for month in months}
+    top = max(drawn.values()) or 1
     width, height, left, top_pad, bottom = 720, 240, 64, 20, 58
     plot = height - top_pad
     bar = (width - left) / len(months)
     thickness = min(bar * 0.7, 56.0)
-    summary = "; ".join(f"{month}: {totals[month]}" for month in months)
+    summary = "; ".join(f"{month}: {'banded' if totals[month] is None else totals[month]}" for month in months)
     parts = [f'<svg id="monthly-chart" role="img" aria-labelledby="chart-title chart-desc" width="{width}" '
              f'height="{height + bottom}" viewBox="0 0 {width} {height + bottom}" xmlns="http://www.w3.org/2000/svg">',
              '<title id="chart-title">Requests received per month, by type</title>',
@@ -227,9 +241,9 @@ def chart(monthly: list[dict[str, Any]]) -> str:
         x, y = left + index * bar + (bar - thickness) / 2, float(height)
         for kind in STACK:
             count = counts[month].get(kind, 0)
-            if not count:
+            if not _height(count):
                 continue
-            h = count / top * plot
+            h = _height(count) / top * plot
             y -= h
             parts.append(f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{thickness:.1f}" height="{h:.1f}" '
                          f'fill="{COLOURS[kind]}" stroke="#fff" stroke-width="1"><title>{escape(month)} '
@@ -310,7 +324,12 @@ In an emergency threatening life, call your desk's emergency line below as well.
 </section>
 <section aria-labelledby="transparency">
 <h2 id="transparency">Transparency report, {start} to {end}</h2>
-<p class="note">Requests received in the period. Medians: {escape(report['median_method'])}.
+<p class="note">Requests received in the period, closed days only (up to {end}). To protect investigations,
+a count below {escape(str(report['small_count_threshold']))} is shown as
+&ldquo;&lt;{escape(str(report['small_count_threshold']))}&rdquo;, and a larger one as
+&ldquo;{escape(str(report['small_count_threshold']))}+&rdquo; where its exact value would reveal a small one by
+subtraction; a total that would do so is shown as &ldquo;—&rdquo;, and a median or share as &ldquo;—&rdquo; when
+too few requests make it. Medians: {escape(report['median_method'])}.
 Data: <a href="public/transparency?from={start}&amp;to={end}">JSON</a>,
 <a href="public/transparency?from={start}&amp;to={end}&amp;format=csv">CSV</a>.</p>
 {chart(report['monthly'])}

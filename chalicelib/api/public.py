@@ -181,21 +181,32 @@ class TransparencyQuery(PageQuery):
     format: Literal["json", "csv"] = "json"
 
 
+# A published count: exact, or a band. "<5" (below the threshold, zero included: 0 to 4) for a small count;
+# "5+" (the threshold or more) for a count withheld so that a small one beside it cannot be found by subtraction.
+# The threshold is the report's small_count_threshold (LIAISON_REPORT_SMALL_CELL_THRESHOLD, default 5).
+Band = Annotated[str, StringConstraints(pattern=r"^(<[0-9]+|[0-9]+\+)$")]
+Count = Annotated[int | Band, Field(description='An exact count, or a band: "<5" (0 to 4) for a small count, "5+" '
+                                                '(5 or more) for one withheld so that no band can be recovered by '
+                                                "subtraction (5: the report's small_count_threshold).")]
+
+
 class CountRow(View):
     country: str
     type: str
-    fulfilled: int
-    partially_fulfilled: int
-    rejected: int
-    withdrawn: int
-    open: int
-    total: int
+    fulfilled: Count
+    partially_fulfilled: Count
+    rejected: Count
+    withdrawn: Count
+    open: Count
+    total: Count
 
 
 class Timing(View):
-    received: int
-    decided: int
-    decided_within_deadline: int
+    """A share is null unless its parts are exact; a median is null when fewer than the threshold of values."""
+
+    received: Count
+    decided: Count
+    decided_within_deadline: Count
     share_decided_within_deadline: float | None = None
     median_seconds_to_acknowledge: float | None = None
     median_seconds_to_decide: float | None = None
@@ -206,26 +217,28 @@ class TypeTiming(Timing):
 
 
 class EmergencyFigures(View):
-    requests: int
-    failed_verification: int
+    requests: Count
+    failed_verification: Count
 
 
 class MonthCount(View):
     month: str
     type: str
-    received: int
+    received: Count
 
 
 class TransparencyReport(View):
-    """Requests received in [from, to] (UTC days): counts by country × type × outcome, median times, the share
-    decided within the deadline, emergencies (DSA Art. 15). Kept as requests change; medians per
-    ``median_method``."""
+    """Requests received in [from, to] (UTC days, closed days only: ``to`` is at most the last reportable day):
+    counts by country × type × outcome, median times, the share decided within the deadline, emergencies (DSA
+    Art. 15). Kept as requests change; medians per ``median_method``. Counts below ``small_count_threshold`` are
+    bands, and totals never let a band be recovered by subtraction (README, "The public side")."""
 
     model_config = ConfigDict(populate_by_name=True)
 
     from_: str = Field(alias="from")
     to: str
     median_method: str
+    small_count_threshold: int
     rows: list[CountRow]
     by_type: list[TypeTiming]
     overall: Timing
@@ -234,14 +247,20 @@ class TransparencyReport(View):
 
 
 def transparency_report(start: str | None, end: str | None) -> TransparencyReport:
-    first, last = transparency.period(start, end, app_clock.now().date())
-    return TransparencyReport.model_validate(transparency.report(first, last).view())
+    settings = get_settings()
+    last_day = transparency.last_reportable_day(app_clock.now(), settings.report_last_day_offset_days)
+    first, last = transparency.period(start, end, last_day)
+    return TransparencyReport.model_validate(
+        transparency.report(first, last, settings.report_small_cell_threshold).view())
 
 
 @routes.public("/v1/public/transparency", query=TransparencyQuery, responses={200: TransparencyReport},
                also_as=("text/csv",),
                summary="The transparency report of requests received from..to (YYYY-MM-DD, at most 366 days; "
-                       "default: this year so far), as JSON or ?format=csv (the count rows).")
+                       "default: this year so far), closed days only (to is capped at the last reportable day, "
+                       "yesterday UTC by default; a later from is 400 period_not_closed), as JSON or ?format=csv "
+                       "(the count rows). Small counts are bands: \"<5\", or \"5+\" where one is withheld to "
+                       "cover a small one.")
 def get_transparency(call: Call) -> Response:
     query: TransparencyQuery = call.query
     report = transparency_report(query.from_, query.to)

@@ -11,6 +11,11 @@ Times go into fixed logarithmic buckets, four per doubling: bucket ``k ≥ 1`` h
 ``[2^((k-1)/4), 2^(k/4))`` seconds, bucket 0 those under a second. A median is reported as the geometric middle
 of the bucket that holds it, so it is within ``MEDIAN_RELATIVE_ERROR`` (about 9.1 %) of the true value (or
 under a second off, below one second). The median is the lower one: the ⌈n/2⌉-th smallest duration.
+
+Privacy (issue 13, point 6): a report covers closed days only (the service caps it at the last reportable day), and
+every figure goes through :func:`protect` before it is published: small counts are banded and totals are checked so
+that no band can be undone by subtraction. Medians and shares are withheld (null) when fewer than the threshold of
+values make them, or when their numerator or denominator is not published exactly.
 """
 
 from __future__ import annotations
@@ -19,13 +24,15 @@ import csv
 import io
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 
 from chalicelib.domain.deadlines import RequestType
 
 OUTCOMES = ("fulfilled", "partially_fulfilled", "rejected", "withdrawn", "open")
+DECIDED = ("fulfilled", "partially_fulfilled", "rejected")
 PER_DOUBLING = 4
 MEDIAN_RELATIVE_ERROR = 2 ** (1 / (2 * PER_DOUBLING)) - 1
 MEDIAN_METHOD = (f"lower median (the ceil(n/2)-th value) from logarithmic buckets, {PER_DOUBLING} per doubling: "
@@ -59,6 +66,106 @@ def lower_median(histogram: Mapping[int, int]) -> float | None:
     raise AssertionError("unreachable")
 
 
+Figure = int | str  # a published count: exact, or a band ("<5", "5+")
+K = TypeVar("K", bound=Hashable)
+
+
+def below(threshold: int) -> str:
+    """The band of a count below ``threshold``: 0 to threshold − 1."""
+    return f"<{threshold}"
+
+
+def at_least(threshold: int) -> str:
+    """The band of a count of ``threshold`` or more, withheld only so that a small band cannot be undone."""
+    return f"{threshold}+"
+
+
+def _bounds(value: int, published: Figure, threshold: int) -> tuple[int, float]:
+    if published == below(threshold):
+        return 0, threshold - 1
+    if published == at_least(threshold):
+        return threshold, math.inf
+    return value, value
+
+
+def _determined(values: Mapping[K, int], shown: Mapping[K, Figure], total: K, members: Sequence[K],
+                threshold: int) -> bool:
+    """Whether a banded figure of the group ``total = sum(members)`` is pinned to one value by the others. For one
+    sum with each figure in an interval, the values a figure can take are exactly the integers of
+    [max(lo, T_lo − Σ other hi), min(hi, T_hi − Σ other lo)] (the total counts as −1 × itself)."""
+    figures = [(key, 1) for key in members] + [(total, -1)]
+    bounds = {key: _bounds(values[key], shown[key], threshold) for key, _ in figures}
+    for key, _ in figures:
+        if shown[key] == values[key]:
+            continue
+        # members − total = 0, so sign·key = −Σ other sign·figure
+        low = high = 0.0
+        sign = 1 if key != total else -1
+        for other, other_sign in figures:
+            if other == key:
+                continue
+            lo, hi = bounds[other]
+            # contribution of −other_sign·other, divided by sign
+            a, b = -other_sign * lo * sign, -other_sign * hi * sign
+            low, high = low + min(a, b), high + max(a, b)
+        lo, hi = bounds[key]
+        if max(lo, low) == min(hi, high):
+            return True
+    return False
+
+
+def protect(values: Mapping[K, int], groups: Sequence[tuple[K, Sequence[K]]], threshold: int,
+            known: Iterable[K] = ()) -> dict[K, Figure]:
+    """What may be published of ``values``, whose ``groups`` are published sums (``total = sum(members)``).
+
+    The rule (statistical disclosure control: primary and complementary cell suppression):
+
+    1. *Primary*: every count below ``threshold`` (zero included) is published as the band ``"<T"`` (0..T−1), so
+       a small cell cannot be told from zero or from its neighbours, and a change of one in it does not show
+       (except figures in ``known``).
+    2. *Complementary*: then, for each group, a band must not be recoverable from the group's other published
+       figures: with exact figures ``v``, bands ``"<T"`` (0..T−1) and ``"T+"`` (T or more), every banded figure
+       of the group must still be able to take at least two values. While some group pins one down, one more of
+       its figures is withheld as ``"T+"``: its first exact member of at least T in the group's order, or, when
+       there is none, its total. The choice is by place, not by size: were it the smallest, "5+" would also say
+       "no more than the exact members beside it", and with two equal ones (a band of 4, then 5 and 5, total 14:
+       x + b = 9, 5 ≤ x ≤ 5) that alone would pin the band. Only a figure of at least T is ever withheld so (a small figure in ``known``
+       stays exact), so ``"T+"`` is always true. Each step withholds one more figure, so this ends; a group with
+       no band is never touched, so large figures stay exact unless a small one beside them needs cover.
+
+    With T ≥ 3 and every band starting at 0, a group whose figures are all bands (or known) never pins one, so
+    a group can always be covered. The caller must therefore publish no lower bound beside a band: a listed
+    row or month is known to hold at least one request, so :meth:`Report.view` lists zero rows and months too.
+
+    ``values`` maps every figure (members and totals) to its exact count; ``known`` names figures published exactly
+    whatever their size because they are known anyway (a type with no request at all has received 0). The
+    guarantee is per group (a row or a column of the table, by subtraction); combining several groups' equations
+    is not ruled out.
+    """
+    if threshold < 3:
+        raise ValueError("the threshold is at least 3: below it a band of a group's total could be undone")
+    known = set(known)
+    shown: dict[K, Figure] = {key: (below(threshold) if value < threshold and key not in known else value)
+                              for key, value in values.items()}
+    changed = True
+    while changed:
+        changed = False
+        for total, members in groups:
+            if not members:  # nothing listed under it: it is known to be 0 anyway
+                continue
+            while _determined(values, shown, total, members, threshold):
+                exact = [key for key in members if shown[key] == values[key] and values[key] >= threshold]
+                if exact:
+                    victim = exact[0]  # by place, not by size: see the docstring
+                elif shown[total] == values[total] and values[total] >= threshold:
+                    victim = total
+                else:  # pragma: no cover - bands from 0, T ≥ 3: a group of bands and known figures never pins
+                    raise AssertionError("a group of bands and known figures cannot pin one down")
+                shown[victim] = at_least(threshold)
+                changed = True
+    return shown
+
+
 def counter(*parts: str | int) -> str:
     return "|".join(str(part) for part in parts)
 
@@ -78,14 +185,18 @@ class Totals:
         self.acknowledge.update(other.acknowledge)
         self.decide.update(other.decide)
 
-    def view(self) -> dict[str, object]:
+    def view(self, shown: Mapping[str, Figure], threshold: int) -> dict[str, object]:
+        """``shown``: the published received, decided and decided_within_deadline (see :func:`protect`). A share
+        is given only when both its parts are exact, and a median only over at least ``threshold`` values."""
+        exact = shown["decided"] == self.decided and shown["decided_within_deadline"] == self.decided_within_deadline
         return {
-            "received": self.received, "decided": self.decided,
-            "decided_within_deadline": self.decided_within_deadline,
+            **shown,
             "share_decided_within_deadline": round(self.decided_within_deadline / self.decided, 4)
-            if self.decided else None,
-            "median_seconds_to_acknowledge": _rounded(lower_median(self.acknowledge)),
-            "median_seconds_to_decide": _rounded(lower_median(self.decide)),
+            if exact and self.decided else None,
+            "median_seconds_to_acknowledge": _rounded(lower_median(self.acknowledge))
+            if sum(self.acknowledge.values()) >= threshold else None,
+            "median_seconds_to_decide": _rounded(lower_median(self.decide))
+            if sum(self.decide.values()) >= threshold else None,
         }
 
 
@@ -101,6 +212,7 @@ class Report:
     by_type: dict[str, Totals] = field(default_factory=lambda: defaultdict(Totals))
     monthly: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
     emergency_failed_verification: int = 0
+    threshold: int = 5  # counts below it are banded in view()
 
     def add_day(self, day: str, counters: Mapping[str, int]) -> None:
         """Fold one stored tally (any shard of ``day``) into the report."""
@@ -123,6 +235,7 @@ class Report:
                 self.emergency_failed_verification += value
 
     def rows(self) -> list[dict[str, object]]:
+        """The exact count rows (never published as they are: :meth:`view` protects them)."""
         rows = []
         for (country, type_), outcomes in sorted(self.counts.items()):
             row: dict[str, object] = {"country": country, "type": type_}
@@ -132,19 +245,85 @@ class Report:
                 rows.append(row)
         return rows
 
+    def months(self) -> list[str]:
+        """Every month of the period, "YYYY-MM"."""
+        months, year, month = [], self.start.year, self.start.month
+        while (year, month) <= (self.end.year, self.end.month):
+            months.append(f"{year:04d}-{month:02d}")
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return months
+
     def view(self) -> dict[str, object]:
+        """The report as published: every count through :func:`protect` with these groups (published sums):
+        each row's total over its outcomes; each type's requests received over its rows and over its months;
+        each type's decisions over its rows' fulfilled, partially fulfilled and rejected cells; the overall
+        received, decided and decided-within-deadline over the types.
+
+        A listed row or month would be known to hold at least one request, and that lower bound can undo a band
+        (four rows "<5" under a total "<5" are 1 each). So once a type has a request, it gets a row for every
+        listed country and an entry for every month of the period, zeros included (banded like any small count);
+        a type with no request at all is listed nowhere and its figures are known to be 0."""
+        threshold = self.threshold
+        exact_rows = {(r["country"], r["type"]): r for r in self.rows()}
+        types = [t.value for t in RequestType]
+        present = [t for t in types if any(type_ == t for _, type_ in exact_rows)]
+        countries = sorted({country for country, _ in exact_rows})
+        rows = [exact_rows.get((country, type_)) or {"country": country, "type": type_,
+                                                      **{outcome: 0 for outcome in OUTCOMES}, "total": 0}
+                for country in countries for type_ in sorted(present)]
+        months = [(month, type_) for month in self.months() for type_ in sorted(present)]
+        values: dict[tuple, int] = {}
+        groups: list[tuple[tuple, list[tuple]]] = []
         overall = Totals()
-        for totals in self.by_type.values():
+        for type_ in types:
+            totals = self.by_type[type_]
             overall.add(totals)
+            values.update({("received", type_): totals.received, ("decided", type_): totals.decided,
+                           ("ontime", type_): totals.decided_within_deadline})
+        values.update({("overall", "received"): overall.received, ("overall", "decided"): overall.decided,
+                       ("overall", "ontime"): overall.decided_within_deadline,
+                       ("vfail",): self.emergency_failed_verification})
+        for row in rows:
+            key = ("row", row["country"], row["type"])
+            values[key] = int(row["total"])  # type: ignore[call-overload]
+            cells = [("cell", row["country"], row["type"], outcome) for outcome in OUTCOMES]
+            values.update({cell: int(row[cell[3]]) for cell in cells})  # type: ignore[call-overload]
+            groups.append((key, cells))
+        for month, type_ in months:
+            values[("month", month, type_)] = self.monthly.get((month, type_), 0)
+        for type_ in present:
+            type_rows = [r for r in rows if r["type"] == type_]
+            groups.append((("received", type_), [("row", r["country"], type_) for r in type_rows]))
+            groups.append((("received", type_), [("month", m, t) for (m, t) in months if t == type_]))
+            groups.append((("decided", type_), [("cell", r["country"], type_, outcome) for r in type_rows
+                                                for outcome in DECIDED]))
+        for name in ("received", "decided", "ontime"):
+            groups.append((("overall", name), [(name, type_) for type_ in types]))
+        known = [(kind, type_) for type_ in types if type_ not in present for kind in ("received", "decided", "ontime")]
+        if not present:
+            known += [("overall", "received"), ("overall", "decided"), ("overall", "ontime")]
+        if RequestType.EMERGENCY_DISCLOSURE.value not in present:
+            known.append(("vfail",))
+        shown = protect(values, groups, threshold, known)
+
+        def timing(totals: Totals, kind: str) -> dict[str, object]:
+            return totals.view({"received": shown[("received", kind) if kind != "overall" else ("overall", "received")],
+                                "decided": shown[("decided", kind) if kind != "overall" else ("overall", "decided")],
+                                "decided_within_deadline": shown[("ontime", kind) if kind != "overall"
+                                                                 else ("overall", "ontime")]}, threshold)
+
         return {
             "from": self.start.isoformat(), "to": self.end.isoformat(), "median_method": MEDIAN_METHOD,
-            "rows": self.rows(),
-            "by_type": [{"type": t.value, **self.by_type[t.value].view()} for t in RequestType],
-            "overall": overall.view(),
-            "emergency": {"requests": self.by_type[RequestType.EMERGENCY_DISCLOSURE.value].received,
-                          "failed_verification": self.emergency_failed_verification},
-            "monthly": [{"month": month, "type": type_, "received": count}
-                        for (month, type_), count in sorted(self.monthly.items()) if count],
+            "small_count_threshold": threshold,
+            "rows": [{"country": r["country"], "type": r["type"],
+                      **{outcome: shown[("cell", r["country"], r["type"], outcome)] for outcome in OUTCOMES},
+                      "total": shown[("row", r["country"], r["type"])]} for r in rows],
+            "by_type": [{"type": type_, **timing(self.by_type[type_], type_)} for type_ in types],
+            "overall": timing(overall, "overall"),
+            "emergency": {"requests": shown[("received", RequestType.EMERGENCY_DISCLOSURE.value)],
+                          "failed_verification": shown[("vfail",)]},
+            "monthly": [{"month": month, "type": type_, "received": shown[("month", month, type_)]}
+                        for (month, type_) in months],
         }
 
 

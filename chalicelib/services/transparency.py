@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from pynamodb.expressions.operand import Path
 
@@ -83,20 +83,30 @@ DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 LAST_DAY = date(9998, 12, 31)
 
 
-def period(start: str | None, end: str | None, today: date) -> tuple[date, date]:
-    """[from, to] by day received; with one end only, the other is a year from it (to: not after today)."""
+def last_reportable_day(now: datetime, offset_days: int) -> date:
+    """The last closed day a report may cover: ``offset_days`` before today (UTC); 1 is yesterday."""
+    return now.astimezone(UTC).date() - timedelta(days=offset_days)
+
+
+def period(start: str | None, end: str | None, last_day: date) -> tuple[date, date]:
+    """[from, to] by day received, closed days only: ``to`` is capped at ``last_day`` (the last reportable day), and
+    a ``from`` after it is 400 ``period_not_closed``. With one end only, the other is a year from it (to: not after
+    ``last_day``); with neither, the year of ``last_day`` up to it."""
     for name, value in (("from", start), ("to", end)):
         if value is not None and not (DATE.match(value) and _is_date(value)):
             raise BadRequest(f"{name} is a date: YYYY-MM-DD.", code="invalid_field", field=name)
         if value is not None and date.fromisoformat(value) > LAST_DAY:
             raise BadRequest(f"{name} must be on or before {LAST_DAY.isoformat()}.", code="invalid_field",
                              field=name)
-    last = date.fromisoformat(end) if end else None
     first = date.fromisoformat(start) if start else None
+    if first is not None and first > last_day:
+        raise BadRequest(f"Reports cover closed days only: from must be on or before {last_day.isoformat()}.",
+                         code="period_not_closed", field="from")
+    last = min(date.fromisoformat(end), last_day) if end else None
     if first is None:
-        first = date((last or today).year, 1, 1)
+        first = date((last or last_day).year, 1, 1)
     if last is None:
-        last = min(today, first + timedelta(days=364)) if start else today
+        last = min(last_day, first + timedelta(days=364)) if start else last_day
         last = max(last, first)
     if first > last:
         raise BadRequest("from must not be after to.", code="invalid_field", field="from")
@@ -113,9 +123,10 @@ def _is_date(value: str) -> bool:
     return True
 
 
-def report(first: date, last: date) -> rules.Report:
-    """Fold the tallies of [first, last] (by day received): a Query over the days' items, never the requests."""
-    result = rules.Report(first, last)
+def report(first: date, last: date, threshold: int = 5) -> rules.Report:
+    """Fold the tallies of [first, last] (by day received): a Query over the days' items, never the requests.
+    Its ``view()`` bands counts below ``threshold`` (``rules.protect``)."""
+    result = rules.Report(first, last, threshold=threshold)
     paginator = client("dynamodb").get_paginator("query")
     pages = paginator.paginate(
         TableName=Tally.Meta.table_name, ConsistentRead=False,

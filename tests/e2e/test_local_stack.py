@@ -22,9 +22,11 @@ import socket
 import subprocess
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import boto3
 import pytest
 import requests
 from openapi_spec_validator import validate
@@ -105,6 +107,18 @@ class Running:
         assert leftovers.stdout.strip() == "", leftovers.stdout
         time.sleep(0.2)  # let the reader thread take the last lines
         assert any(line.startswith("Stopping Liaison") for line in self.lines), self.lines
+
+
+def seed_closed_day(running: Running, country: str = "FR", kind: str = "content_removal", count: int = 6) -> None:
+    """Tallies of ``count`` requests received yesterday (UTC), written straight into the stack's reports table: the
+    public report covers closed days only, so requests filed through the API today are not in it yet."""
+    dynamodb = boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{running.moto_port}", region_name="eu-west-1",
+                            aws_access_key_id="local", aws_secret_access_key="local")
+    [table] = [name for name in dynamodb.list_tables()["TableNames"] if "report" in name.lower()]
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    dynamodb.update_item(TableName=table, Key={"period": {"S": "day"}, "slot": {"S": f"{yesterday}#0"}},
+                         UpdateExpression="ADD #n :n", ExpressionAttributeNames={"#n": f"n|{country}|{kind}|open"},
+                         ExpressionAttributeValues={":n": {"N": str(count)}})
 
 
 def ready(state_dir: Path) -> Running:
@@ -338,6 +352,7 @@ def test_given_the_public_page_then_headless_chromium_renders_the_directory_repo
                                   "language": "fr", "description": "Removal order.",
                                   "targets": [{"kind": "message_link", "value": "https://platform.example/m/9"}]})
     assert created.status_code == 201
+    seed_closed_day(stack)  # today's request is not reported before the day is closed
     browser = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                f"--user-data-dir={tmp_path / 'profile'}"]
     dom = subprocess.run([*browser, "--dump-dom", f"{stack.url}/v1/public"], capture_output=True, text=True,

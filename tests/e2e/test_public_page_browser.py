@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from tests.e2e.browser import chromium, require_browser
-from tests.e2e.test_local_stack import ready
+from tests.e2e.test_local_stack import ready, seed_closed_day
 from tests.helpers import submission
 
 pytestmark = pytest.mark.e2e
@@ -27,11 +27,13 @@ def stack(tmp_path_factory):
     require_browser()
     running = ready(tmp_path_factory.mktemp("state"))
     try:
-        # One request, so the chart has a bar and the report a row.
+        # One request filed today (not reported until the day is closed).
         token = json.loads((running.state_dir / "tokens.json").read_text())["authorities"][0]["token"]
         created = requests.post(f"{running.url}/v1/requests", json=submission("content_removal"), timeout=30,
                                 headers={"Authorization": f"Bearer {token}"})
         assert created.status_code == 201, created.text
+        # The report covers closed days only: six requests received yesterday, banded "5+" in the chart.
+        seed_closed_day(running)
         yield running
     finally:
         if running.process.poll() is None:

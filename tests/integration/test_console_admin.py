@@ -462,23 +462,30 @@ def test_given_a_deactivated_representative_then_the_api_and_the_console_refuse_
 
     Representative("rep-eu-leaving2", name="Leaving Two", email="leaving2@liaison-platform.example", region="eu",
                    created_at="2026-01-01T00:00:00.000Z", updated_at="2026-01-01T00:00:00.000Z").save()
-    rep = Browser(client, sub="rep-eu-leaving2")
-    token = {"Authorization": "Bearer " + issuer.mint(role="representative", sub="rep-eu-leaving2", region="eu")}
-    assert rep.get("/console/queue").status_code == 200
-    admin_browser = Browser(client, "admin", "admin-platform-ops")
-    done = admin_browser.post("/console/admin/representatives/rep-eu-leaving2/deactivate", {})
-    assert done.status_code == 303 and "done=deactivate" in done.headers["Location"]
-    page, api = rep.get("/console/queue"), client.http.get("/v1/queue", headers=token)
-    assert page.status_code == api.status_code == 403
-    assert _json.loads(api.body)["code"] == "representative_deactivated"
-    listed = _json.loads(client.http.get("/v1/admin/representatives?region=eu", headers=admin(issuer)).body)["items"]
-    assert [p["active"] for p in listed if p["id"] == "rep-eu-leaving2"] == [False]
-    from chalicelib.store.representatives import RepresentativeRepository
+    try:
+        rep = Browser(client, sub="rep-eu-leaving2")
+        token = {"Authorization": "Bearer " + issuer.mint(role="representative", sub="rep-eu-leaving2", region="eu")}
+        assert rep.get("/console/queue").status_code == 200
+        admin_browser = Browser(client, "admin", "admin-platform-ops")
+        done = admin_browser.post("/console/admin/representatives/rep-eu-leaving2/deactivate", {})
+        assert done.status_code == 303 and "done=deactivate" in done.headers["Location"]
+        page, api = rep.get("/console/queue"), client.http.get("/v1/queue", headers=token)
+        assert page.status_code == api.status_code == 403
+        assert _json.loads(api.body)["code"] == "representative_deactivated"
+        listed = _json.loads(client.http.get("/v1/admin/representatives?region=eu",
+                                             headers=admin(issuer)).body)["items"]
+        assert [p["active"] for p in listed if p["id"] == "rep-eu-leaving2"] == [False]
+        from chalicelib.store.representatives import RepresentativeRepository
 
-    assert "rep-eu-leaving2" not in {c.rep_id for c in RepresentativeRepository().candidates("eu") if c.available}
-    back = client.http.post("/v1/admin/representatives/rep-eu-leaving2/reactivate", headers=admin(issuer))
-    assert back.status_code == 200 and _json.loads(back.body)["active"] is True
-    assert client.http.get("/v1/queue", headers=token).status_code == 200
-    assert client.http.post("/v1/admin/representatives/nobody-here/deactivate",
-                            headers=admin(issuer)).status_code == 404
-    assert rep.post("/console/admin/representatives/rep-eu-okafor/deactivate", {}).status_code == 403
+        assert "rep-eu-leaving2" not in {c.rep_id for c in RepresentativeRepository().candidates("eu") if c.available}
+        back = client.http.post("/v1/admin/representatives/rep-eu-leaving2/reactivate", headers=admin(issuer))
+        assert back.status_code == 200 and _json.loads(back.body)["active"] is True
+        assert client.http.get("/v1/queue", headers=token).status_code == 200
+        assert client.http.post("/v1/admin/representatives/nobody-here/deactivate",
+                                headers=admin(issuer)).status_code == 404
+        assert rep.post("/console/admin/representatives/rep-eu-okafor/deactivate", {}).status_code == 403
+    finally:  # the desk is shared by every test: leave it as seeded
+        from chalicelib.store import representatives as repository
+
+        Representative.get("rep-eu-leaving2").delete()
+        repository.forget()

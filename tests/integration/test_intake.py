@@ -205,8 +205,10 @@ def test_given_the_same_key_with_another_body_then_422_and_the_first_stands(clie
     other = post(client, "/v1/requests", submission(description="Something else entirely."), headers)
     assert first.status_code == 201
     assert (other.status_code, other.json_body["code"]) == (422, "idempotency_key_reused")
-    assert client.http.get(f"/v1/requests/{first.json_body['id']}", headers=authority(issuer)).json_body == \
-        first.json_body
+    stored = client.http.get(f"/v1/requests/{first.json_body['id']}", headers=authority(issuer)).json_body
+    # The workflow stores its task token meanwhile, which moves the version (and only that): compare the rest.
+    assert {k: v for k, v in stored.items() if k != "version"} == \
+        {k: v for k, v in first.json_body.items() if k != "version"}
 
 
 def test_given_two_agencies_using_the_same_key_then_each_gets_its_own_request(client, issuer):
@@ -297,7 +299,8 @@ def test_given_an_open_request_when_withdrawn_then_closed_with_an_event_and_not_
                     authority(issuer))
     assert response.status_code == 200
     body = response.json_body
-    assert body["status"] == "withdrawn" and body["closed_at"] and body["version"] == created["version"] + 1
+    # The withdrawal moves the version; the workflow's token write may have moved it once more meanwhile.
+    assert body["status"] == "withdrawn" and body["closed_at"] and body["version"] > created["version"]
     events = client.http.get(f"/v1/requests/{created['id']}/events", headers=authority(issuer)).json_body["events"]
     assert [(e["seq"], e["kind"]) for e in events] == [(1, "submitted"), (2, "assigned"), (3, "withdrawn")]
     assert events[2]["detail"] == {"reason": "Case closed by the court."}

@@ -44,3 +44,38 @@ def submission(kind: str = "data_disclosure", **overrides: Any) -> dict[str, Any
 
 def post(client, path: str, body: Any, headers: dict[str, str]):
     return client.http.post(path, body=json.dumps(body).encode(), headers=headers)
+
+
+class _Recording:
+    """The real SNS client, with what was published through it kept."""
+
+    def __init__(self, real) -> None:
+        self.real, self.published = real, []
+
+    def publish(self, **call):
+        self.published.append(call)
+        return self.real.publish(**call)
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+def record_notices(monkeypatch):
+    """Keep every SNS publish the API makes from now on (they are still sent); the answer lists them as
+    (audience: representatives | agency | operators, recipient attribute or None, message)."""
+    from chalicelib.notify import publisher as publisher_module
+    from chalicelib.settings import get_settings
+
+    real = publisher_module.client
+    recording = _Recording(real("sns"))
+    monkeypatch.setattr(publisher_module, "client", lambda service, **kw: recording if service == "sns"
+                        else real(service, **kw))
+    settings = get_settings()
+    topics = {settings.representatives_topic_arn: "representatives", settings.agency_topic_arn: "agency",
+              settings.operator_alerts_topic_arn: "operators"}
+
+    def published() -> list[tuple[str, str | None, str]]:
+        return [(topics[call["TopicArn"]], call.get("MessageAttributes", {}).get("recipient", {}).get("StringValue"),
+                 call["Message"]) for call in recording.published]
+
+    return published

@@ -9,10 +9,8 @@ import uuid
 
 import pytest
 
-from chalicelib.notify import publisher as publisher_module
 from chalicelib.services import config
-from chalicelib.settings import get_settings
-from tests.helpers import FR, admin, authority, bearer, post, submission
+from tests.helpers import FR, admin, authority, bearer, post, record_notices, submission
 
 ES = "es-castavel-fiscalia"  # seeded, verified, ES → region eu
 LEAD, OKAFOR, LINDQVIST = "lead-eu-rossi", "rep-eu-okafor", "rep-eu-lindqvist"
@@ -24,36 +22,14 @@ def rep(issuer, sub=OKAFOR, region="eu"):
     return bearer(issuer.mint(role="representative", sub=sub, region=region, mfa=True))
 
 
-class Recording:
-    """The real SNS client, with what was published through it kept."""
-
-    def __init__(self, real) -> None:
-        self.real, self.published = real, []
-
-    def publish(self, **call):
-        self.published.append(call)
-        return self.real.publish(**call)
-
-    def __getattr__(self, name):
-        return getattr(self.real, name)
-
-
 @pytest.fixture
 def flags(monkeypatch):
     """(topic, recipient, message) of each FLAGGED notice published during the test: what was meant for a lead."""
-    real = publisher_module.client
-    recording = Recording(real("sns"))
-    monkeypatch.setattr(publisher_module, "client", lambda service, **kw: recording if service == "sns"
-                        else real(service, **kw))
-    settings = get_settings()
-    topics = {settings.representatives_topic_arn: "representatives", settings.agency_topic_arn: "agency",
-              settings.operator_alerts_topic_arn: "operators"}
+    published = record_notices(monkeypatch)
 
     def flagged(request_id: str, about: str):
-        return [(topics[call["TopicArn"]], call.get("MessageAttributes", {}).get("recipient", {}).get("StringValue"),
-                 call["Message"]) for call in recording.published
-                if call["Message"].startswith("FLAGGED: ") and request_id in call["Message"]
-                and about in call["Message"]]
+        return [(topic, recipient, message) for topic, recipient, message in published()
+                if message.startswith("FLAGGED: ") and request_id in message and about in message]
 
     return flagged
 

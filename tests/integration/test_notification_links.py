@@ -8,9 +8,8 @@ import re
 
 import pytest
 
-from chalicelib.notify import publisher as publisher_module
 from chalicelib.settings import get_settings
-from tests.helpers import FR, authority, bearer, post, submission
+from tests.helpers import FR, authority, bearer, post, record_notices, submission
 
 JSON_URL = re.compile(r"https?://\S*/v1/")
 
@@ -27,36 +26,10 @@ def links_to_its_page(message: str, request_id: str) -> bool:
     return page(request_id) in message and not JSON_URL.search(message)
 
 
-class Recording:
-    """The real SNS client, with what was published through it kept."""
-
-    def __init__(self, real) -> None:
-        self.real, self.published = real, []
-
-    def publish(self, **call):
-        self.published.append(call)
-        return self.real.publish(**call)
-
-    def __getattr__(self, name):
-        return getattr(self.real, name)
-
-
 @pytest.fixture
 def sent(monkeypatch):
     """(topic setting, recipient, message) of each notice the API publishes during the test."""
-    real = publisher_module.client
-    recording = Recording(real("sns"))
-    monkeypatch.setattr(publisher_module, "client", lambda service, **kw: recording if service == "sns"
-                        else real(service, **kw))
-    settings = get_settings()
-    topics = {settings.representatives_topic_arn: "representatives", settings.agency_topic_arn: "agency",
-              settings.operator_alerts_topic_arn: "operators"}
-
-    def published():
-        return [(topics[call["TopicArn"]], call.get("MessageAttributes", {}).get("recipient", {}).get("StringValue"),
-                 call["Message"]) for call in recording.published]
-
-    return published
+    return record_notices(monkeypatch)
 
 
 def test_given_a_reassignment_then_the_new_assignee_gets_the_console_link(client, issuer, sent):

@@ -113,6 +113,7 @@ class Stack:
     def _wait_until(self, name: str, child: subprocess.Popen[bytes], ready: Any) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
+            _STOP.check()
             if child.poll() is not None:
                 tail = (self.log_dir / f"{name}.log").read_text(errors="replace")[-2000:]
                 raise StartupError(f"{name} exited with code {child.returncode} while starting:\n{tail}")
@@ -150,7 +151,9 @@ class Stack:
         self._wait_until("oidc", provider, lambda: _get(
             f"{oidc.base_url(self.oidc_port)}/.well-known/openid-configuration")[0] == 200)
 
+        _STOP.check()
         api_env = self._provision(env)
+        _STOP.check()
         chalice = self._spawn("api", [sys.executable, "-m", "infra.local.gateway", "local", "--host", HOST,
                                       "--port", str(self.port), "--stage", "local", "--no-autoreload"],
                               {**env, **api_env})
@@ -210,26 +213,47 @@ class Stack:
             except subprocess.TimeoutExpired:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(child.pid, signal.SIGKILL)
-                child.wait()
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    child.wait(timeout=5)  # SIGKILL cannot be refused; bounded all the same
         self.children.clear()
 
     def wait(self) -> int:
         """Block until a child dies (an error) or a signal arrives (a clean stop)."""
         while True:
+            _STOP.check()
             for name, child in self.children:
                 if child.poll() is not None:
                     sys.stderr.write(f"{name} stopped unexpectedly (code {child.returncode}); "
                                      f"see {self.log_dir / (name + '.log')}\n")
                     return 1
-            time.sleep(0.5)
+            time.sleep(0.5)  # a signal cuts the sleep short; the check above then sees it
 
 
 class _Stop(Exception):
     pass
 
 
-def _raise_stop(signum: int, frame: object) -> None:
-    raise _Stop
+class _StopRequest:
+    """SIGINT/SIGTERM, recorded by the handler and acted on where the runner checks for it.
+
+    The handler raises nothing. An exception thrown from a handler lands on whatever line the main thread
+    is running: one landing in ``Popen.poll`` between taking and releasing the child's wait lock leaves that
+    lock held, and the ``wait`` in ``Stack.stop`` then blocks for ever. That is the likeliest cause of a
+    hang seen once in CI (SIGTERM to make, after which neither it nor a SIGINT stopped the runner). The
+    handler takes no lock either: one waiting for a lock the interrupted code holds would never return."""
+
+    def __init__(self) -> None:
+        self.signal: int | None = None
+
+    def __call__(self, signum: int, frame: object) -> None:
+        self.signal = signum
+
+    def check(self) -> None:
+        if self.signal is not None:
+            raise _Stop
+
+
+_STOP = _StopRequest()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -251,8 +275,8 @@ def main(argv: list[str] | None = None) -> int:
 
     stack = Stack(moto_port=args.moto_port, port=args.port, state_dir=args.state_dir.resolve(),
                   sla_time_scale=args.sla_time_scale, oidc_port=args.oidc_port)
-    signal.signal(signal.SIGTERM, _raise_stop)
-    signal.signal(signal.SIGINT, _raise_stop)
+    signal.signal(signal.SIGTERM, _STOP)
+    signal.signal(signal.SIGINT, _STOP)
     started = time.monotonic()
     try:
         stack.start()
@@ -268,9 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         print("Stopping Liaison...", flush=True)
         return 0
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        stack.stop()
+        stack.stop()  # a second Ctrl-C meanwhile only records itself again
 
 
 if __name__ == "__main__":

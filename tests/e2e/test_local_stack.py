@@ -10,6 +10,7 @@ foreground process group stops every process it started.
 from __future__ import annotations
 
 import base64
+import contextlib
 import email
 import email.policy
 import hashlib
@@ -89,12 +90,26 @@ class Running:
     def interrupt(self) -> int:
         """What Ctrl-C does: SIGINT to the whole foreground process group."""
         os.killpg(self.process.pid, signal.SIGINT)
-        return self.process.wait(timeout=30)
+        return self._stopped("SIGINT to the process group")
 
     def terminate_make(self) -> int:
         """What a supervisor does: SIGTERM to make alone."""
         self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=30)
+        return self._stopped("SIGTERM to make")
+
+    def _stopped(self, how: str) -> int:
+        try:
+            return self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            # What was still running, and what each part logged, so that a hang can be told apart from a slow stop.
+            tree = subprocess.run(["ps", "-o", "pid,ppid,stat,etime,args", "-s", str(self.process.pid)],
+                                  capture_output=True, text=True).stdout
+            logs = "".join(f"\n--- {log.name} (end)\n{log.read_text(errors='replace')[-1500:]}"
+                           for log in sorted((self.state_dir / "logs").glob("*.log")))
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            pytest.fail(f"make run did not stop within 30 s of {how}.\nprocesses:\n{tree}\n"
+                        f"output:\n{''.join(self.lines)}{logs}")
 
     def assert_everything_stopped(self) -> None:
         ports = (self.port, self.moto_port, self.oidc_port)

@@ -11,7 +11,7 @@ SLA_TIME_SCALE ?= 1
 STATE_DIR ?= .local
 AWS_PACKAGE_REGION ?= eu-west-1
 
-.PHONY: run test unit package lint-template token verify-audit bench load fuzz clean
+.PHONY: run test unit package lint-template token verify-audit checkpoint bench load fuzz clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \
@@ -48,6 +48,10 @@ token: $(INSTALLED)
 ## Check every request's hash-chained audit trail on the running local stack (AWS=1: the deployment in your env).
 verify-audit: $(INSTALLED)
 	@$(PY) -m infra.verify_audit --state-dir "$(STATE_DIR)" $(if $(filter 1 true yes,$(AWS)),--aws)
+
+## Write an audit checkpoint now (signed chain heads, Object Lock), as the hourly schedule does (AWS=1: deployed).
+checkpoint: $(INSTALLED)
+	@$(PY) -m infra.checkpoint --state-dir "$(STATE_DIR)" $(if $(filter 1 true yes,$(AWS)),--aws)
 
 ## Measure cold start, AWS calls per operation, state transitions, latency, cost and timer precision.
 bench: $(INSTALLED)

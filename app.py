@@ -3,6 +3,7 @@
 from chalice import Chalice, ConvertToMiddleware
 
 from chalicelib.api import admin, authorities, documents, identity, public, representatives
+from chalicelib import events, schedules
 from chalicelib.api.middleware import correlate
 from chalicelib.auth.authorizer import auth
 from chalicelib.observability import logger, metrics, tracer
@@ -24,3 +25,5 @@ app.register_blueprint(representatives.routes.blueprint)
 app.register_blueprint(documents.routes.blueprint)
 app.register_blueprint(admin.routes.blueprint)
 app.register_blueprint(console.blueprint)
+app.register_blueprint(events.blueprint)  # queue consumers: their own functions, not routes
+app.register_blueprint(schedules.blueprint)  # scheduled functions (the hourly audit checkpoint)

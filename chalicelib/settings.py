@@ -126,6 +126,11 @@ class Settings(BaseSettings):
     receipt_key_id: str  # the KMS key (ECC_NIST_P256) that signs receipts
     # Keys that signed receipts before a rotation: still published, so old receipts keep verifying.
     receipt_retired_key_ids: Annotated[tuple[str, ...], NoDecode] = ()
+    # The KMS key (HMAC_256) whose MAC of (agency, Idempotency-Key) is the request id: without it no one can
+    # compute another agency's ids. The secret never leaves KMS.
+    request_id_key_id: str
+    # The queue every refused attempt is sent to; its consumer (chalicelib/events.py) writes the audit trail.
+    refusals_queue_url: str
 
     trusted_issuers: Annotated[tuple[TrustedIssuer, ...], NoDecode] = ()
     # The longest a bearer token may be issued for (exp - iat); longer ones are refused (token_lifetime_too_long).
@@ -135,6 +140,10 @@ class Settings(BaseSettings):
     # Per-type overrides of the legal clocks: {"data_disclosure": {"acknowledge_minutes": 720}}.
     deadlines: dict[str, dict[str, int]] = Field(default_factory=dict)
     emergency_limits: EmergencyLimits = EmergencyLimits()
+    # Messages a request takes in all (more: 409 message_cap_reached), and from one sender on one request per
+    # clock minute (more: 429 message_rate_limited with Retry-After): a flood cannot bury a request's evidence.
+    messages_per_request: int = Field(default=200, ge=1, le=10_000)
+    messages_per_minute: int = Field(default=10, ge=1, le=1_000)
     # Public base URL of the API, used in links sent to machines (the OpenAPI servers, the JSON endpoints).
     api_base_url: str = "http://127.0.0.1:8000"
     # Public base URL of the web console: every e-mail to a person links to its pages, never to JSON.
@@ -148,6 +157,8 @@ class Settings(BaseSettings):
     report_last_day_offset_days: int = Field(default=1, ge=1, le=366)
     # Counts below it are published as a band ("<5") in every form of the report (domain/transparency.protect).
     report_small_cell_threshold: int = Field(default=5, ge=3, le=1000)
+    # How long audit checkpoints stay under Object Lock in COMPLIANCE mode (nobody can delete them before).
+    audit_checkpoint_retention_days: int = Field(default=3650, ge=1, le=36500)
 
     @model_validator(mode="after")
     def _keys_over_tls(self) -> "Settings":

@@ -223,6 +223,7 @@ def _measure(started: Any, samples: int, scale: float) -> dict[str, Any]:
             timed("transparency", lambda: http.http.get("/v1/public/transparency"))
 
         console = _console(http, ids[-1], assignee, counter)
+        probes = _probes(http, ids[0], issuer, counter, samples)
 
         baseline = []
         table = get_settings().agencies_table
@@ -253,6 +254,7 @@ def _measure(started: Any, samples: int, scale: float) -> dict[str, Any]:
     cost = _cost(calls, latency, happy)
     return {
         "console": console,
+        "probes": probes,
         "aws_calls": {**per_operation, "scans": scans},
         "aws_calls_detail": {name: dict(counter_) for name, counter_ in calls.items()},
         "aws_calls_max": most,
@@ -262,6 +264,27 @@ def _measure(started: Any, samples: int, scale: float) -> dict[str, Any]:
         "cost_detail": cost,
         "timer_precision_s": escalated["precision"],
     }
+
+
+def _probes(http: Any, request_id: str, issuer: Any, counter: CallCounter, samples: int) -> dict[str, Any]:
+    """Another agency's GET of an existing request against one of an id that does not exist, interleaved:
+    both must answer the same 404 after the same AWS calls, in the same time (the refusal is queued in both)."""
+    token = issuer.mint(role="authority", sub="bench-prober", agency_id="de-nordmark-lka")
+    other = {"Authorization": "Bearer " + token}
+    paths = {"foreign": f"/v1/requests/{request_id}", "missing": "/v1/requests/LR-AAAAAAAAAAAAAAAB"}
+    times: dict[str, list[float]] = {name: [] for name in paths}
+    calls: dict[str, list[str]] = {}
+    for _ in range(samples):
+        for name, path in paths.items():
+            counter.calls = []
+            start = time.perf_counter()
+            response = http.http.get(path, headers=other)
+            times[name].append((time.perf_counter() - start) * 1000)
+            calls[name] = counter.calls
+            assert response.status_code == 404, (name, response.status_code)
+    foreign, missing = statistics.median(times["foreign"]), statistics.median(times["missing"])
+    return {"foreign_p50_ms": round(foreign, 1), "missing_p50_ms": round(missing, 1),
+            "ratio": round(foreign / missing, 2), "same_calls": calls["foreign"] == calls["missing"]}
 
 
 def _wait_waiting(request_id: str, what: str, limit: float = 10.0) -> None:
@@ -436,6 +459,9 @@ def _print(results: dict[str, Any]) -> None:
         *[(f"latency_ms.{name} p50/p95 (x GetItem)", f"{v['p50_ms']}/{v['p95_ms']} ({v['p50_ratio']}x/{v['p95_ratio']}x)",
            "", "") for name, v in results["latency_ms"].items() if name != "baseline_getitem"],
         ("latency_ms.baseline_getitem p50", results["latency_ms"]["baseline_getitem"]["p50_ms"], "", ""),
+        ("404 p50 ms: another agency's request / a missing id (same AWS calls)",
+         f"{results['probes']['foreign_p50_ms']} / {results['probes']['missing_p50_ms']} "
+         f"({results['probes']['same_calls']})", "", ""),
         *[(f"{name}: aws calls; KB (HTML+CSS+JS)", f"{page['aws_calls']}; {page['page_kb']}",
            f"<= {TARGETS[name]}; {TARGETS['console_page_kb']}",
            " ".join(sorted({verdicts[name], verdicts["console_page_kb"]}))) for name, page in results["console"].items()],

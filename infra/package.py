@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     merge = out.parent / "merge-template.json"
-    merge.write_text(json.dumps(template.load(), indent=2) + "\n", encoding="utf-8")
+    merge.write_text(json.dumps(with_event_environment(template.load()), indent=2) + "\n", encoding="utf-8")
     # Packaging must not depend on a local environment: the deployed one comes from the template.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LIAISON_", "AWS_"))}
     env["AWS_DEFAULT_REGION"] = args.region
@@ -55,6 +55,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Packaged: {out / 'sam.json'} and {out / 'deployment.zip'} ({compiled} modules precompiled)",
           file=sys.stderr)
     return 0
+
+
+# Functions `chalice package` generates for the queue consumers of chalicelib/events.py and the schedules of
+# chalicelib/schedules.py. They read the same settings as the API, so they get the API's environment from the
+# template: one map to keep, not one per function.
+EVENT_FUNCTIONS = ("RecordRefusals", "AuditCheckpoint")
+
+
+def with_event_environment(merged: dict) -> dict:
+    for name in EVENT_FUNCTIONS:
+        properties = merged["Resources"].setdefault(name, {}).setdefault("Properties", {})
+        properties["Environment"] = {"Variables": dict(template.api_environment(merged))}
+    return merged
 
 
 LAMBDA_TASK_ROOT = "/var/task"  # where Lambda unpacks the bundle: the paths tracebacks show

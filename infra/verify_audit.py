@@ -4,8 +4,11 @@ Against the local stack (default) it reads ``STATE_DIR/stack.json``, written by
 ``make run``. Against AWS (``make verify-audit AWS=1``) it uses the caller's
 AWS credentials and the ``LIAISON_*`` variables of the deployed API (at least
 ``LIAISON_REQUESTS_TABLE`` and ``LIAISON_EVENTS_TABLE``). This is an operator's
-tool, not a request path: it reads every request (a paginated Scan) and each
-request's events (a Query).
+tool, not a request path: it reads every request (a paginated Scan), each
+request's events (a Query) and body as filed, and every audit checkpoint in the
+evidence bucket. For each request it checks the chain, the request against what
+its events set, the body as filed, and the chain against the latest checkpoint
+that anchors it (``chalicelib/services/evidence.py``).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import sys
 from pathlib import Path
 
 
-def _local_environment(state_dir: Path) -> None:
+def local_environment(state_dir: Path) -> None:
     stack = state_dir / "stack.json"
     if not stack.exists():
         raise SystemExit(f"No local stack found ({stack} is missing): start one with `make run`, "
@@ -35,23 +38,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--aws", action="store_true", help="check the deployment the environment points at")
     args = parser.parse_args(argv)
     if not args.aws:
-        _local_environment(args.state_dir)
+        local_environment(args.state_dir)
 
-    from chalicelib.domain import audit
+    from chalicelib.services import checkpoints, evidence
     from chalicelib.store.models import Event, LegalRequest
 
+    anchors = checkpoints.Checkpoints()
+    # Every checkpoint, read from the bucket (not from any pointer the tables could steer): each one's signature,
+    # content hash and link to the one before, and the latest head each anchors per request.
+    anchored, problems, contents = anchors.load_all()
+    for problem in problems:
+        print(f"CHECKPOINT {problem}")
+    latest = {"at": contents[-1]["at"], "covered_from": contents[0]["hours"]["from"]} if contents else None
     checked = broken = events = 0
-    for item in LegalRequest.scan(attributes_to_get=["request_id", "last_event_seq", "last_event_hash"]):
+    for item in LegalRequest.scan():
         trail = list(Event.query(item.request_id, consistent_read=True))
-        verdict = audit.verify(trail, int(item.last_event_seq or 0), item.last_event_hash)
+        verdict = evidence.verify(item, trail, anchor_of=anchored.get, latest=latest).verdict
         checked += 1
         events += verdict.checked
         if not verdict.verified:
             broken += 1
-            print(f"BROKEN {item.request_id}: event {verdict.first_bad_seq}: {verdict.problem}")
-    print(f"{checked} request(s), {events} event(s) checked: "
-          + ("every chain verifies." if not broken else f"{broken} chain(s) broken."))
-    return 1 if broken else 0
+            where = f"field {verdict.field}" if verdict.field else (
+                f"event {verdict.first_bad_seq}" if verdict.first_bad_seq else "evidence")
+            print(f"BROKEN {item.request_id}: {where}: {verdict.problem}")
+    print(f"{checked} request(s), {events} event(s) and {len(contents)} checkpoint(s) checked: "
+          + ("all evidence verifies." if not broken and not problems else
+             f"{broken} request(s) with broken evidence, {len(problems)} checkpoint problem(s)."))
+    return 1 if broken or problems else 0
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from chalicelib.auth.principal import Principal, Role
 from chalicelib.domain.deadlines import RequestType
 from chalicelib.domain.intake import Submission
 from chalicelib.domain.lifecycle import Status
+from chalicelib.domain.schema import SingleLine
 from chalicelib.errors import BadRequest, Conflict, DependencyUnavailable, Unprocessable
 from chalicelib.services.desk import Desk
 from chalicelib.services.intake import Intake
@@ -44,9 +45,10 @@ class Withdrawal(Strict):
     reason: Annotated[str, StringConstraints(max_length=2000)] | None = None
 
 
-def _created(principal: Principal, submission: Submission, body_sha256: str, key: str | None,
+def _created(principal: Principal, submission: Submission, body: bytes, key: str | None,
              agency: Agency | None) -> dict[str, Any]:
-    item = intake.submit(principal, submission, body_sha256=body_sha256, idempotency_key=key, agency=agency)
+    item = intake.submit(principal, submission, body=body, body_sha256=hashlib.sha256(body).hexdigest(),
+                         idempotency_key=key, agency=agency)
     return RequestView.of(item).model_dump(mode="json", exclude_none=True)
 
 
@@ -65,20 +67,20 @@ def _idempotency() -> tuple[Any, Any]:
                                raise_on_no_idempotency_key=True, expires_after_seconds=IDEMPOTENCY_SECONDS)
 
     @idempotent_function(data_keyword_argument="claim", persistence_store=persistence, config=config)
-    def created_once(*, claim: dict[str, str], principal: Principal, submission: Submission,
+    def created_once(*, claim: dict[str, str], body: bytes, principal: Principal, submission: Submission,
                      agency: Agency | None) -> dict[str, Any]:
-        return _created(principal, submission, claim["body_sha256"], claim["key"], agency)
+        return _created(principal, submission, body, claim["key"], agency)
 
     return config, created_once
 
 
-def canonical_sha256(raw_body: bytes) -> str:
-    """The hash a receipt carries, and the one idempotency compares: of the JSON body as sent, with keys
-    sorted and no spaces (the body parsed already, so this cannot fail). An authority recomputes it with
-    ``json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``, UTF-8."""
+def canonical_body(raw_body: bytes) -> bytes:
+    """The body as kept in the evidence bucket, whose SHA-256 a receipt carries and idempotency compares: the
+    JSON body as sent, with keys sorted and no spaces (the body parsed already, so this cannot fail). An
+    authority recomputes it with ``json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``,
+    UTF-8."""
     body = json.loads(raw_body)
-    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-                          .encode("utf-8", "surrogatepass")).hexdigest()
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
 
 
 def _idempotency_key(call: Call) -> str | None:
@@ -99,9 +101,10 @@ def submit_request(call: Call) -> Reply:
     principal, submission = call.caller, call.body
     intake.check(principal, submission)
     key = _idempotency_key(call)
-    body_sha256 = canonical_sha256(call.request.raw_body)
+    filed = canonical_body(call.request.raw_body)
+    body_sha256 = hashlib.sha256(filed).hexdigest()
     if key is None:
-        body = _created(principal, submission, body_sha256, None, call.agency)
+        body = _created(principal, submission, filed, None, call.agency)
     else:
         from aws_lambda_powertools.utilities.idempotency.exceptions import (
             IdempotencyAlreadyInProgressError,
@@ -114,7 +117,7 @@ def submit_request(call: Call) -> Reply:
         config.register_lambda_context(call.request.lambda_context)
         try:
             body = created_once(claim={"agency_id": principal.agency_id, "key": key, "body_sha256": body_sha256},
-                                principal=principal, submission=submission, agency=call.agency)
+                                body=filed, principal=principal, submission=submission, agency=call.agency)
         except IdempotencyValidationError:
             raise Unprocessable("This Idempotency-Key was used with a different body.",
                                 code="idempotency_key_reused", field="Idempotency-Key") from None
@@ -142,13 +145,21 @@ def get_request(call: Call) -> RequestView:
     return RequestView.of(item, routing=call.caller.role is Role.REPRESENTATIVE)
 
 
-@routes.private("/v1/requests/{request_id}/events", roles=READERS, responses={200: Timeline},
-                summary="The timeline of a request you may see: every change, its time, kind and actor.")
+class TimelineQuery(Strict):
+    limit: int = Field(default=100, ge=1, le=200)
+    cursor: Annotated[str, StringConstraints(max_length=1024), SingleLine] | None = None
+
+
+@routes.private("/v1/requests/{request_id}/events", roles=READERS, query=TimelineQuery, responses={200: Timeline},
+                summary="The timeline of a request you may see, oldest first, in pages (at most `limit` events "
+                        "and about 1 MB each): every change, its time, kind and actor.")
 def get_request_events(call: Call) -> Timeline:
     request_id, internal = call.params["request_id"], call.caller.role is Role.REPRESENTATIVE
-    return Timeline(request_id=request_id,
-                    events=[EventView.of(e, internal=internal) for e in desk.events(call.caller, request_id)
-                            if internal or e.kind in AUTHORITY_KINDS])
+    query: TimelineQuery = call.query
+    events, next_cursor = desk.timeline(call.caller, request_id, limit=query.limit, cursor=query.cursor,
+                                        kinds=None if internal else AUTHORITY_KINDS)
+    return Timeline(request_id=request_id, events=[EventView.of(e, internal=internal) for e in events],
+                    next_cursor=next_cursor)
 
 
 @routes.private("/v1/requests/{request_id}/withdraw", "POST", roles=AUTHORITY, body=Withdrawal,

@@ -7,8 +7,9 @@ from typing import Annotated
 from pydantic import Field, StrictBool, StringConstraints
 
 from chalicelib.api.authorities import desk
+from chalicelib.services.desk import CONVERSATION
 from chalicelib.api.http import Call, Reply, Routes, Strict
-from chalicelib.api.views import AuditEventView, AuditTrail, EventView, RequestSummary, RequestView
+from chalicelib.api.views import AnchorView, AuditEventView, AuditTrail, EventView, RequestSummary, RequestView
 from chalicelib.auth.principal import Role
 from chalicelib.domain.decisions import Decision
 from chalicelib.domain.safeguards import Verification
@@ -20,6 +21,13 @@ REPRESENTATIVE = {Role.REPRESENTATIVE}
 
 class QueueQuery(Strict):
     limit: int = Field(default=25, ge=1, le=100)
+    cursor: Annotated[str, StringConstraints(max_length=1024), SingleLine] | None = None
+
+
+class PageQuery(Strict):
+    """A page of a request's events: the audit trail, the conversation."""
+
+    limit: int = Field(default=100, ge=1, le=200)
     cursor: Annotated[str, StringConstraints(max_length=1024), SingleLine] | None = None
 
 
@@ -83,6 +91,22 @@ def verify_request(call: Call) -> RequestView:
     return RequestView.of(desk.verify(call.caller, call.params["request_id"], call.body), routing=True)
 
 
+class VerificationClearance(Strict):
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000), Text]
+
+
+@routes.private("/v1/requests/{request_id}/verification/clear", "POST", roles=REPRESENTATIVE,
+                body=VerificationClearance, responses={200: RequestView},
+                summary="The region's lead clears a failed call-back verification, with a reason (kept in the audit "
+                        "trail as verification_cleared). Until then no fulfilment, proposal or approval of the request "
+                        "is accepted (409 verification_failed_uncleared); after it, a new call-back confirmed by "
+                        "someone other than the decider is still needed. Not the lead: 403 not_region_lead; no "
+                        "failure to clear: 409 no_failed_verification.")
+def clear_verification(call: Call) -> RequestView:
+    return RequestView.of(desk.clear_verification(call.caller, call.params["request_id"], call.body.reason),
+                          routing=True)
+
+
 class InformationRequest(Strict):
     question: Annotated[str, StringConstraints(min_length=1, max_length=4000), Text]
 
@@ -92,10 +116,11 @@ class MessageIn(Strict):
 
 
 class Conversation(View):
-    """The questions and messages exchanged on a request, oldest first."""
+    """One page of the questions and messages exchanged on a request, oldest first."""
 
     request_id: str
     messages: list[EventView]
+    next_cursor: str | None = None
 
 
 @routes.private("/v1/requests/{request_id}/request-information", "POST", roles=REPRESENTATIVE,
@@ -107,7 +132,7 @@ def request_information(call: Call) -> RequestView:
 
 
 @routes.private("/v1/requests/{request_id}/messages", "POST", roles={Role.AUTHORITY, Role.REPRESENTATIVE},
-                body=MessageIn, responses={200: RequestView},
+                body=MessageIn, responses={200: RequestView}, errors=(429,),
                 summary="Send a message on a request. The authority's answer to an information request restarts "
                         "the clock: due_at moves later by the paused time (TCO removal orders: one hour from now).")
 def post_message(call: Call) -> RequestView:
@@ -116,12 +141,15 @@ def post_message(call: Call) -> RequestView:
 
 
 @routes.private("/v1/requests/{request_id}/messages", roles={Role.AUTHORITY, Role.REPRESENTATIVE},
-                responses={200: Conversation}, summary="The questions and messages of a request, oldest first.")
+                query=PageQuery, responses={200: Conversation},
+                summary="The questions and messages of a request, oldest first, in pages (at most `limit` and "
+                        "about 1 MB each).")
 def get_messages(call: Call) -> Conversation:
-    request_id = call.params["request_id"]
-    return Conversation(request_id=request_id,
-                        messages=[EventView.of(e, internal=call.caller.role is Role.REPRESENTATIVE)
-                                  for e in desk.messages(call.caller, request_id)])
+    request_id, query = call.params["request_id"], call.query
+    page, next_cursor = desk.timeline(call.caller, request_id, limit=query.limit, cursor=query.cursor,
+                                      kinds=CONVERSATION)
+    return Conversation(request_id=request_id, next_cursor=next_cursor,
+                        messages=[EventView.of(e, internal=call.caller.role is Role.REPRESENTATIVE) for e in page])
 
 
 class Reassignment(Strict):
@@ -135,13 +163,20 @@ def reassign_request(call: Call) -> RequestView:
     return RequestView.of(desk.reassign(call.caller, call.params["request_id"], call.body.rep_id), routing=True)
 
 
-@routes.private("/v1/requests/{request_id}/audit", roles={Role.REPRESENTATIVE, Role.ADMIN},
+@routes.private("/v1/requests/{request_id}/audit", roles={Role.REPRESENTATIVE, Role.ADMIN}, query=PageQuery,
                 responses={200: AuditTrail},
-                summary="The request's hash-chained audit trail (every action and refused attempt) and whether it "
-                        "verifies; representatives of its region and admins.")
+                summary="The request's hash-chained audit trail (every action and refused attempt), in pages, and "
+                        "whether its whole evidence verifies: the chain, the request against what its events set, "
+                        "the body as filed, and the latest signed checkpoint. Representatives of its region and "
+                        "admins.")
 def get_audit(call: Call) -> AuditTrail:
-    item, events, verdict = desk.audit(call.caller, call.params["request_id"])
+    query: PageQuery = call.query
+    item, events, next_cursor, report = desk.audit(call.caller, call.params["request_id"], limit=query.limit,
+                                                   cursor=query.cursor)
+    verdict, anchor = report.verdict, report.anchor
     return AuditTrail(request_id=item.request_id, verified=verdict.verified, checked=verdict.checked,
-                      first_bad_seq=verdict.first_bad_seq, problem=verdict.problem,
+                      first_bad_seq=verdict.first_bad_seq, problem=verdict.problem, field=verdict.field,
                       head_seq=int(item.last_event_seq), head_hash=item.last_event_hash,
-                      events=[AuditEventView.of(e) for e in events])
+                      anchor=AnchorView(checkpoint=anchor.checkpoint, at=anchor.at, seq=anchor.seq, hash=anchor.hash)
+                      if anchor else None,
+                      events=[AuditEventView.of(e) for e in events], next_cursor=next_cursor)

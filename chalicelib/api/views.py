@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 
+from chalicelib.domain import audit
 from chalicelib.clock import normalize
 from chalicelib.domain.agencies import AgencyKind, Standing
 from chalicelib.domain.deadlines import RequestType
 from chalicelib.domain.intake import Emergency, Target
 from chalicelib.domain.lifecycle import Status
-from chalicelib.domain.safeguards import RiskTier
+from chalicelib.domain.safeguards import RiskTier, uncleared_failure, verification_history
 from chalicelib.store.models import Agency, Event, LegalRequest
 from chalicelib.domain.schema import View
 
@@ -68,7 +69,11 @@ class Safeguards(View):
     """What must happen before data leaves the platform, and where the request stands on it."""
 
     verification_required: bool  # an emergency disclosure: a call-back by another representative
-    verification: dict[str, Any] | None = None  # representatives only
+    verification: dict[str, Any] | None = None  # representatives only: the latest call-back
+    # Representatives only: every call-back, oldest first, and each clearance of a failed one by the region's lead
+    # (outcome "cleared", with its reason); and whether a failed one waits for that clearance.
+    verifications: list[dict[str, Any]] | None = None
+    verification_uncleared: bool | None = None
     risk_tier: str | None = None  # representatives only
     second_approval_required: bool | None = None  # representatives only: a fulfilment needs a second approval
     pending_decision: dict[str, Any] | None = None  # representatives only
@@ -82,7 +87,10 @@ class Safeguards(View):
         from chalicelib.services import config  # the tier in force now, as a decision would apply it
 
         tier = config.risk_tiers().tier(item.jurisdiction)
-        return cls(verification_required=required, verification=item.verification, risk_tier=tier.value,
+        history = verification_history(item.verifications, item.verification)
+        return cls(verification_required=required, verification=item.verification, verifications=history or None,
+                   verification_uncleared=uncleared_failure(history, bool(item.verification_failed)),
+                   risk_tier=tier.value,
                    second_approval_required=tier is RiskTier.HIGH, pending_decision=item.pending_decision,
                    first_emergency=bool(item.first_emergency))
 
@@ -155,8 +163,9 @@ class EventView(View):
 
     @classmethod
     def of(cls, event: Event, *, internal: bool = True) -> "EventView":
-        """``internal=False`` for authorities: the platform's routing (who is next, which rule) stays inside."""
-        detail = event.details
+        """``internal=False`` for authorities: the platform's routing (who is next, which rule) stays inside.
+        The state an event gives the request (``audit.STATE_KEY``) is evidence for ``/audit``, not timeline."""
+        detail = {k: v for k, v in event.details.items() if k != audit.STATE_KEY}
         if not internal:
             detail = {k: v for k, v in detail.items() if k not in INTERNAL_DETAIL}
         return cls(seq=int(event.seq), at=normalize(event.at), kind=event.kind, actor_role=event.actor_role,
@@ -183,24 +192,41 @@ class AuditEventView(View):
                    detail=event.detail, prev_hash=event.prev_hash, hash=event.hash)
 
 
+class AnchorView(View):
+    """The request's head as the latest signed checkpoint covering it recorded it (in the evidence bucket, under
+    Object Lock)."""
+
+    checkpoint: str
+    at: str
+    seq: int
+    hash: str
+
+
 class AuditTrail(View):
-    """A request's hash-chained audit trail and whether it verifies; if not, the first bad link."""
+    """One page of a request's hash-chained audit trail, and whether its whole evidence verifies; if not, the
+    first problem: a bad link (``first_bad_seq``), or a field of the request that is not what its events set
+    (``field``), or a body as filed or a checkpoint that disagrees."""
 
     request_id: str
     verified: bool
     checked: int
     first_bad_seq: int | None = None
     problem: str | None = None
+    field: str | None = None
     head_seq: int
     head_hash: str | None = None
+    anchor: AnchorView | None = None
     events: list[AuditEventView]
+    next_cursor: str | None = None
 
 
 class Timeline(View):
-    """Every change of a request, oldest first, with its time, kind and actor."""
+    """One page of a request's changes, oldest first, each with its time, kind and actor; pass ``next_cursor``
+    back as ``cursor`` for the next page (a page may be short, even empty, with a cursor: follow it until null)."""
 
     request_id: str
     events: list[EventView]
+    next_cursor: str | None = None
 
 
 class AgencyView(View):

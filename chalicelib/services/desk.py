@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from datetime import timedelta
 
 from chalicelib.auth.principal import Principal, Role
 from chalicelib.clock import Clock, app_clock, isoformat, parse_instant
-from chalicelib.domain import audit
 from chalicelib.domain.assignment import reassigned_chain, region_lead, scaled
 from chalicelib.domain.agencies import IDENTIFIER
 from chalicelib.domain.decisions import Decision, Outcome
@@ -24,8 +24,11 @@ from chalicelib.domain.lifecycle import DECIDED as DECIDED_STATUSES, OPEN, Actio
     queue_key
 from chalicelib.domain.safeguards import FULFILMENTS, Verification, check_fulfilment, hold_rule, hold_times, \
     needs_second_approval
-from chalicelib.services import config, transparency
-from chalicelib.errors import BadRequest, Conflict, LiaisonError
+from chalicelib.domain.safeguards import CLEARED, FAILED, People, Person, canonical_subject, check_second_approval, \
+    uncleared_failure, verification_history
+from chalicelib.errors import Forbidden
+from chalicelib.services import checkpoints, config, evidence, transparency
+from chalicelib.errors import BadRequest, Conflict, LiaisonError, TooManyRequests
 from chalicelib.notify.notices import agency_notice
 from chalicelib.notify.publisher import Publisher, request_page
 from chalicelib.observability import logger, metrics
@@ -35,10 +38,15 @@ from chalicelib.store.agencies import AgencyRepository
 from chalicelib.store.models import Event, LegalRequest
 from chalicelib.store.paging import query_page
 from chalicelib.store.representatives import RepresentativeRepository
-from chalicelib.store.requests import Change, RequestRepository
+from chalicelib.store import ratelimits
+from chalicelib.store.requests import Change, Operation, RequestRepository
 from chalicelib.workflow.client import Workflow, WorkflowUnavailable
 
 QUEUE_INDEX_KEYS = ("queue_region", "queue_due", "request_id")
+EVENT_KEYS = ("request_id", "seq")
+# A page of a timeline holds at most this many bytes of events as JSON: its answer, escaped once more inside
+# Lambda's proxy response, stays under twice that, a third of Lambda's 6 MB limit, however long the messages.
+TIMELINE_PAGE_BYTES = 1_000_000
 WITHDRAW: dict[str, object] = {"event": "withdrawn"}  # sent as a task failure, not an output
 REPRESENTATIVE_ID = re.compile(IDENTIFIER)
 CONVERSATION = frozenset({"information_requested", "message"})
@@ -81,11 +89,23 @@ class Desk:
         """Who the request can be handed to: the available people of its desk, but its assignee."""
         return [c for c in self.representatives.candidates(item.region) if c.available and c.rep_id != item.assignee]
 
-    def audit(self, principal: Principal, request_id: str) -> tuple[LegalRequest, list[Event], audit.Verdict]:
-        """The request's audit trail and whether it verifies (its region's representatives, and admins)."""
+    def audit(self, principal: Principal, request_id: str, *, limit: int, cursor: str | None
+              ) -> tuple[LegalRequest, list[Event], str | None, evidence.Report]:
+        """One page of the request's audit trail, and whether the whole of its evidence verifies: the chain, the
+        request against its replayed events, the body as filed, the latest checkpoint (``services/evidence``).
+        For its region's representatives, and admins."""
         item = visible(self.requests, principal, request_id, admins=True)
-        events = self.requests.events(item.request_id)
-        return item, events, audit.verify(events, int(item.last_event_seq), item.last_event_hash)
+        report = self.evidence(item, self.requests.events(item.request_id))
+        page, next_cursor = query_page(Event, Event, item.request_id, key_names=EVENT_KEYS, number_keys=("seq",),
+                                       limit=limit, after=cursor, consistent_read=True,
+                                       max_bytes=TIMELINE_PAGE_BYTES)
+        return item, page, next_cursor, report
+
+    @staticmethod
+    def evidence(item: LegalRequest, events: list[Event]) -> evidence.Report:
+        """Whether ``item`` and its whole chain ``events`` verify, every check of ``services/evidence``."""
+        anchors = checkpoints.Checkpoints()
+        return evidence.verify(item, events, anchor_of=anchors.latest_anchor, latest=anchors.latest())
 
     def queue(self, principal: Principal, *, limit: int, cursor: str | None, status: Status | None = None,
               type_: RequestType | None = None, assignee: str | None = None) -> tuple[list[LegalRequest], str | None]:
@@ -127,7 +147,8 @@ class Desk:
 
         def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
             next_status(Status(item.status), Action.DECIDE, Status(decision.outcome.value))
-            check_fulfilment(item.type, decision.outcome, item.verification, principal.subject)
+            check_fulfilment(item.type, decision.outcome, self._history(item), (principal.subject,), self._people(),
+                             failed_before=bool(item.verification_failed))
             if item.pending_decision:
                 raise Conflict("A decision on this request is waiting for a second approval; approve or decline "
                                "it first.", code="approval_pending")
@@ -154,9 +175,8 @@ class Desk:
             proposal = item.pending_decision
             if not proposal:
                 raise Conflict("No decision on this request is waiting for approval.", code="no_pending_decision")
-            if proposal["proposed_by"] == principal.subject:
-                raise Conflict("A second representative must approve: not the one who proposed the decision.",
-                               code="approver_must_differ")
+            people = self._people()
+            check_second_approval(proposal["proposed_by"], principal.subject, people, approve=approve)
             now = isoformat(self.clock.now())
             if not approve:
                 return (Change("decision_declined", principal.role.value, principal.subject, now,
@@ -164,9 +184,11 @@ class Desk:
                         [LegalRequest.pending_decision.remove()], None)
             decision = Decision.model_validate({k: proposal[k] for k in ("outcome", "reason", "note") if k in proposal})
             next_status(Status(item.status), Action.DECIDE, Status(decision.outcome.value))
-            # Neither the proposer nor the approver may be the one who verified the call-back.
-            for decider in (proposal["proposed_by"], principal.subject):
-                check_fulfilment(item.type, decision.outcome, item.verification, decider)
+            # Neither the proposer nor the approver may be the one who verified the call-back; a call-back that
+            # failed since the proposal blocks it as it blocks a decision.
+            check_fulfilment(item.type, decision.outcome, self._history(item),
+                             (proposal["proposed_by"], principal.subject), people,
+                             failed_before=bool(item.verification_failed))
             event, actions, answer = self._decided(item, decision, principal, now, {
                 "proposed_by": proposal["proposed_by"], "approved_by": principal.subject,
                 "risk_tier": proposal.get("risk_tier"), **({"approval_note": note} if note else {})})
@@ -230,7 +252,10 @@ class Desk:
         return self._act(principal, request_id, change, "extend")
 
     def verify(self, principal: Principal, request_id: str, verification: Verification) -> LegalRequest:
-        """Record an out-of-band call-back verification; a failed one alerts the region's lead at once."""
+        """Record an out-of-band call-back verification; a failed one alerts the region's lead at once.
+
+        Each one is added to the request's kept history (``verifications``, written whole); ``verification`` stays
+        the latest call-back, for readers of the single field. A later call-back never replaces a failed one."""
         def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
             if Status(item.status) not in OPEN:
                 raise Conflict(f"The request is {item.status}; it takes no more verifications.",
@@ -238,9 +263,10 @@ class Desk:
             verification.check_independent()
             now = isoformat(self.clock.now())
             record = {**verification.model_dump(mode="json", exclude_none=True), "by": principal.subject, "at": now}
-            failed = [LegalRequest.verification_failed.set(True)] if verification.outcome == "failed" else []
+            failed = [LegalRequest.verification_failed.set(True)] if verification.outcome == FAILED else []
             return (Change("verification_recorded", principal.role.value, principal.subject, now, record),
-                    [LegalRequest.verification.set(record), *failed], None)
+                    [LegalRequest.verification.set(record),
+                     LegalRequest.verifications.set([*self._history(item), record]), *failed], None)
 
         item = self._act(principal, request_id, change, "verify")
         if verification.outcome != "confirmed":
@@ -248,6 +274,61 @@ class Desk:
                                            f"came back '{verification.outcome}'. Treat the request as possibly "
                                            "forged: disclose nothing until the agency is confirmed.")
         return item
+
+    def clear_verification(self, principal: Principal, request_id: str, reason: str) -> LegalRequest:
+        """The region's lead clears the failed call-backs of a request, with a reason (``verification_cleared``
+        in its audit trail, a ``cleared`` entry in its history). Fulfilment then still needs a new call-back,
+        confirmed by someone other than the decider: the clearance lifts the block, it confirms nothing."""
+        def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
+            if not self.is_region_lead(principal, item):
+                raise Forbidden("Only the region's lead clears a failed call-back verification.",
+                                code="not_region_lead")
+            if Status(item.status) not in OPEN:
+                raise Conflict(f"The request is {item.status}; there is nothing left to clear.",
+                               code="illegal_transition")
+            history = self._history(item)
+            if not uncleared_failure(history, bool(item.verification_failed)):
+                raise Conflict("No failed call-back verification of this request waits to be cleared.",
+                               code="no_failed_verification")
+            now = isoformat(self.clock.now())
+            failures = [entry for entry in history[self._after_last_clearance(history):]
+                        if entry.get("outcome") == FAILED]
+            entry = {"outcome": CLEARED, "reason": reason, "by": principal.subject, "at": now}
+            detail = {"reason": reason, "cleared": [{"by": f.get("by"), "at": f.get("at")} for f in failures]}
+            return (Change("verification_cleared", principal.role.value, principal.subject, now, detail),
+                    [LegalRequest.verifications.set([*history, entry])], None)
+
+        return self._act(principal, request_id, change, "clear_verification")
+
+    def is_region_lead(self, principal: Principal, item: LegalRequest) -> bool:
+        """Whether the caller's registry entry is a lead of the request's region (who may clear a failed
+        call-back); the guard has already checked the entry is theirs, active, and of their token's region."""
+        rep = self.representatives.get(principal.subject) if principal.role is Role.REPRESENTATIVE else None
+        return rep is not None and bool(rep.lead) and rep.region == item.region and rep.active is not False
+
+    def can_clear_verification(self, principal: Principal, item: LegalRequest) -> bool:
+        """What a page offers: a failed call-back of the open request ``item`` waits for a clearance, and the
+        caller is its region's lead (``clear_verification`` still decides for itself)."""
+        return (Status(item.status) in OPEN and uncleared_failure(self._history(item), bool(item.verification_failed))
+                and self.is_region_lead(principal, item))
+
+    @staticmethod
+    def _history(item: LegalRequest) -> list[dict]:
+        return verification_history(item.verifications, item.verification)
+
+    @staticmethod
+    def _after_last_clearance(history: list[dict]) -> int:
+        return max((i + 1 for i, entry in enumerate(history) if entry.get("outcome") == CLEARED), default=0)
+
+    def _people(self) -> People:
+        """Subjects to registered people (``safeguards.Person``), each read once per change."""
+        @functools.cache
+        def person(subject: str) -> Person | None:
+            rep_id = canonical_subject(subject)
+            rep = self.representatives.get(rep_id) if REPRESENTATIVE_ID.match(rep_id) else None
+            return Person.registered(rep.rep_id, rep.email) if rep is not None else None
+
+        return person
 
     def _jurisdiction(self, item: LegalRequest) -> str | None:
         """The agency's country as recorded at filing; for requests filed before it was recorded, read now."""
@@ -279,15 +360,27 @@ class Desk:
     def message(self, principal: Principal, request_id: str, body: str) -> LegalRequest:
         """A message on the request. The authority's answer to an information request restarts the clock:
         ``due_at`` moves later by the time it was paused, except where the law restarts it (TCO: one hour
-        from the answer)."""
+        from the answer).
+
+        A flood cannot bury the request's evidence: a request takes ``messages_per_request`` messages in all
+        (then 409 ``message_cap_reached``; the count is checked on the version read and the write is conditioned
+        on that version, so concurrent posts cannot pass it), and one sender ``messages_per_minute`` a minute on
+        it (then 429 ``message_rate_limited``, see ``_message_rate``)."""
+        settings = get_settings()
+        cap = settings.messages_per_request
+
         def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
             now = self.clock.now()
             if Status(item.status) not in OPEN:
                 raise Conflict(f"The request is {item.status}; it takes no more messages.", code="illegal_transition")
+            if int(item.messages_count or 0) >= cap:
+                raise Conflict(f"This request has taken the {cap} messages a request may take; write to the "
+                               "platform's legal contact instead.", code="message_cap_reached")
+            counted = LegalRequest.messages_count.add(1)
             resumes = principal.role is Role.AUTHORITY and item.status == Status.AWAITING_INFORMATION
             if not resumes:
                 return (Change("message", principal.role.value, principal.subject, isoformat(now), {"body": body}),
-                        [], None)
+                        [counted], None)
             next_status(Status(item.status), Action.ANSWER)
             due_before = parse_instant(item.due_at)
             if item.type == RequestType.TERRORIST_CONTENT_REMOVAL:
@@ -302,10 +395,32 @@ class Desk:
             return (Change("message", principal.role.value, principal.subject, isoformat(now), detail),
                     [LegalRequest.status.set(Status.ACKNOWLEDGED.value), LegalRequest.due_at.set(isoformat(due_after)),
                      LegalRequest.paused_at.remove(), LegalRequest.resolve_timer_seconds.set(seconds),
-                     LegalRequest.queue_due.set(queue_key(Status.ACKNOWLEDGED, item.ack_due_at, isoformat(due_after)))],
+                     LegalRequest.queue_due.set(queue_key(Status.ACKNOWLEDGED, item.ack_due_at, isoformat(due_after))),
+                     counted],
                     {"event": "resumed", "resolve_seconds": seconds})
 
-        return self._act(principal, request_id, change, "message")
+        return self._act(principal, request_id, change, "message",
+                         limit=self._message_rate(principal, request_id, settings.messages_per_minute))
+
+    def _message_rate(self, principal: Principal, request_id: str,
+                      per_minute: int) -> Callable[[], list[Operation]]:
+        """The sender's messages on the request in this clock minute: counted in the message's own transaction
+        (``store.ratelimits``). At the limit, 429 with Retry-After, and nothing is stored, not even the refusal:
+        chaining each refused post would be the flood again."""
+        name = f"message#{request_id}#{principal.role.value}#{principal.subject}"
+
+        def limit() -> list[Operation]:
+            now = self.clock.now()
+            minute = ratelimits.Window.of(now, 60)
+            if ratelimits.reached(name, per_minute, minute):
+                metrics.add_metric(name="MessagesRateLimited", unit="Count", value=1)
+                retry_after = minute.retry_after(now)
+                raise TooManyRequests(f"At most {per_minute} messages a minute from one sender on a request; nothing "
+                                      f"was stored. Retry after {retry_after} s.", code="message_rate_limited",
+                                      headers={"Retry-After": str(retry_after)})
+            return [ratelimits.counter(name, per_minute, minute)]
+
+        return limit
 
     def reassign(self, principal: Principal, request_id: str, rep_id: str) -> LegalRequest:
         """Hand an open request to another available representative of the same region, who is notified."""
@@ -332,12 +447,17 @@ class Desk:
                                              f"{item.ack_due_at}; resolve by {item.due_at}.")  # + the page's link
         return item
 
-    def events(self, principal: Principal, request_id: str) -> list[Event]:
-        """The timeline of a request the caller may see."""
-        return self.requests.events(self.visible(principal, request_id).request_id)
-
-    def messages(self, principal: Principal, request_id: str) -> list[Event]:
-        return [e for e in self.events(principal, request_id) if e.kind in CONVERSATION]
+    def timeline(self, principal: Principal, request_id: str, *, limit: int, cursor: str | None,
+                 kinds: frozenset[str] | None = None, newest_first: bool = False,
+                 read: LegalRequest | None = None) -> tuple[list[Event], str | None]:
+        """One page of the timeline of a request the caller may see, oldest first (or newest first), and the
+        cursor of the next; ``kinds``: only events of these kinds (what an authority may see). A page holds at
+        most ``limit`` events and ``TIMELINE_PAGE_BYTES`` of them."""
+        item = self.visible(principal, request_id, read=read)
+        only = Event.kind.is_in(*sorted(kinds)) if kinds is not None else None
+        return query_page(Event, Event, item.request_id, key_names=EVENT_KEYS, number_keys=("seq",), limit=limit,
+                          after=cursor, filter_condition=only, newest_first=newest_first, consistent_read=True,
+                          max_bytes=TIMELINE_PAGE_BYTES)
 
     def _tell_agency(self, item: LegalRequest, kind: str, **extra: str | None) -> LegalRequest:
         notice = agency_notice(kind, request_id=item.request_id, request_type=item.type, region=item.region,
@@ -361,16 +481,22 @@ class Desk:
 
         return self._act(principal, request_id, change, "withdraw")
 
-    def _act(self, principal: Principal, request_id: str, change, action: str) -> LegalRequest:
+    def _act(self, principal: Principal, request_id: str, change, action: str,
+             limit: Callable[[], list[Operation]] | None = None) -> LegalRequest:
         """Commit a change on the version read, then answer the workflow's token.
 
         The workflow bumps the version when it stores a new token, so a change based on an older read
         loses (stale_version) and is retried on a fresh read, with the fresh token. The token stays
         on the request until Step Functions has accepted the answer; if it cannot be told, operators are
         alerted and the token is kept, so the next action on the request answers it.
+
+        ``limit``: a rate limit, checked on every attempt before the change (its refusal is not recorded) and
+        counted in the change's transaction; a count that reached it meanwhile fails that transaction, and the
+        next attempt's check refuses.
         """
         for attempt in range(1, ATTEMPTS + 1):
             item = self.visible(principal, request_id)
+            counted = limit() if limit is not None else []
             try:
                 event, actions, answer = change(item)
             except LiaisonError as refusal:
@@ -378,7 +504,8 @@ class Desk:
                 raise
             token = item.task_token
             try:
-                updated = self.requests.apply(item, event, actions, also=transparency.on_change(item, event))
+                updated = self.requests.apply(item, event, actions,
+                                              also=[*transparency.on_change(item, event), *counted])
             except Conflict as conflict:
                 if attempt == ATTEMPTS or conflict.code != "stale_version":
                     raise

@@ -7,6 +7,7 @@ keeps its assignee, and an execution already started is found by its name.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from chalicelib.clock import Clock, app_clock, isoformat, parse_instant
@@ -17,7 +18,7 @@ from chalicelib.observability import logger, metrics
 from chalicelib.settings import get_settings
 from chalicelib.store.models import LegalRequest
 from chalicelib.store.representatives import RepresentativeRepository
-from chalicelib.store.requests import Change, RequestRepository
+from chalicelib.store.requests import Change, RequestRepository, sets_of
 from chalicelib.workflow.client import Workflow, WorkflowUnavailable
 
 OPERATORS = "operators"  # the recipient when a region has nobody to notify
@@ -51,10 +52,9 @@ class Dispatch:
         assignment = self._assignment(item.region)
         if assignment.assignee is None:
             return []
-        change = self._assigned(assignment, now)
         item.status, item.assignee = Status.ASSIGNED.value, assignment.assignee
         item.escalation_chain, item.assignment_rule = list(assignment.chain), assignment.rule
-        return [change]
+        return [replace(self._assigned(assignment, now), sets=sets_of(self._assignment_actions(assignment)))]
 
     def _assignment(self, region: str) -> Assignment:
         turn = self.representatives.next_turn(region)
@@ -72,11 +72,13 @@ class Dispatch:
         if assignment.assignee is None:
             self._alert_unassigned(item)
             return item
-        return self.requests.apply(item, self._assigned(assignment, now), [
-            LegalRequest.status.set(Status.ASSIGNED.value), LegalRequest.assignee.set(assignment.assignee),
-            LegalRequest.escalation_chain.set(list(assignment.chain)),
-            LegalRequest.assignment_rule.set(assignment.rule),
-        ])
+        return self.requests.apply(item, self._assigned(assignment, now), self._assignment_actions(assignment))
+
+    @staticmethod
+    def _assignment_actions(assignment: Assignment) -> list:
+        return [LegalRequest.status.set(Status.ASSIGNED.value), LegalRequest.assignee.set(assignment.assignee),
+                LegalRequest.escalation_chain.set(list(assignment.chain)),
+                LegalRequest.assignment_rule.set(assignment.rule)]
 
     def _alert_unassigned(self, item: LegalRequest) -> None:
         logger.error("no representative available in region", extra={"region": item.region,

@@ -4,23 +4,27 @@ from __future__ import annotations
 
 import base64
 import functools
-import hashlib
 import secrets
 from datetime import datetime
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from chalicelib.auth.principal import Principal
+from chalicelib.aws import client
 from chalicelib.clock import Clock, app_clock, isoformat
 from chalicelib.domain.assignment import region_lead
 from chalicelib.domain.deadlines import DeadlinePolicy, RequestType
 from chalicelib.domain.intake import Submission, check_type_rules
 from chalicelib.domain.lifecycle import Status
-from chalicelib.errors import Forbidden, TooManyRequests, Unprocessable
+from chalicelib.errors import DependencyUnavailable, Forbidden, TooManyRequests, Unprocessable
 from chalicelib.observability import metrics
 from chalicelib.services import config
 from chalicelib.settings import get_settings
+from chalicelib.store import filings
 from chalicelib.store.agencies import AgencyRepository
-from chalicelib.store.models import Agency, ConfigEntry, LegalRequest, TargetAttribute
-from chalicelib.store.requests import Change, Refused, RequestRepository
+from chalicelib.store.models import Agency, LegalRequest, TargetAttribute
+from chalicelib.store import ratelimits
+from chalicelib.store.requests import Change, Refused, RequestRepository, bound_state
 from chalicelib.services.dispatch import Dispatch
 from chalicelib.services import transparency
 from chalicelib.services.receipts import ReceiptSigner
@@ -38,12 +42,21 @@ def request_id_for(agency_id: str, idempotency_key: str | None) -> str:
 
     The derived id makes a retry after a crash land on the same item, so a
     request can never be stored twice whatever fails between the write and
-    the reply.
+    the reply. It is a MAC of (agency, key) under the deployment's KMS HMAC
+    key, not a plain hash: another agency that guesses a key (``pv-2026-0042``)
+    still cannot compute the id. The secret never leaves KMS and nothing of it
+    is cached; a submission with a key costs one ``GenerateMac`` call. If KMS
+    cannot answer, nothing is stored (503) and the authority retries.
     """
     if idempotency_key is None:
         return REQUEST_ID_PREFIX + _base32(secrets.token_bytes(10))
-    digest = hashlib.sha256(f"{agency_id}\n{idempotency_key}".encode()).digest()
-    return REQUEST_ID_PREFIX + _base32(digest[:10])
+    try:
+        mac = client("kms").generate_mac(KeyId=get_settings().request_id_key_id, MacAlgorithm="HMAC_SHA_256",
+                                         Message=f"{agency_id}\n{idempotency_key}".encode())["Mac"]
+    except (ClientError, BotoCoreError) as error:
+        raise DependencyUnavailable("The request id could not be derived; nothing was stored. Retry shortly.",
+                                    code="request_id_unavailable") from error
+    return REQUEST_ID_PREFIX + _base32(mac[:10])
 
 
 def actor_of(principal: Principal) -> tuple[str, str]:
@@ -74,9 +87,10 @@ class Intake:
             raise Forbidden("An emergency disclosure must be filed with a multi-factor authenticated token.",
                             code="mfa_required")
 
-    def submit(self, principal: Principal, submission: Submission, *, body_sha256: str,
+    def submit(self, principal: Principal, submission: Submission, *, body: bytes, body_sha256: str,
                idempotency_key: str | None, agency: Agency | None = None) -> LegalRequest:
-        """Store the request, assigned in the same transaction, and start its workflow. ``agency`` is the
+        """Store the request, assigned in the same transaction, and start its workflow. ``body`` is the
+        canonical JSON whose hash is ``body_sha256``: it goes to the evidence bucket first. ``agency`` is the
         caller's agency if the route guard already read it on this call (saves reading it again)."""
         agency_id = principal.agency_id
         assert agency_id is not None  # authority principals always carry one
@@ -118,11 +132,17 @@ class Intake:
         emergency = submission.type is RequestType.EMERGENCY_DISCLOSURE
         limits, retry_after = self._emergency_limits(agency_id, principal.subject, received) if emergency else ([], 0)
         tallies = transparency.on_submit(item)
+        # The first event binds the request as filed (every bound field, and the hash of the body kept in the
+        # evidence bucket); the assignment, written in the same transaction, is the next event.
+        submitted = Change("submitted", role, actor, now, {"type": item.type, "region": region,
+                                                           "routing_rule": rule, "body_sha256": body_sha256},
+                           sets=bound_state(item))
         assigned = self.dispatch.assign_unstored(item, now)  # nobody available: dispatch() below alerts once
+        # Kept before the request is stored, so every stored request has its body. A submission the transaction
+        # then refuses (rate limit, a concurrent one) leaves its body in the bucket under an id never used.
+        filings.keep(request_id, body)
         try:
-            self.requests.create(item, Change("submitted", role, actor, now,
-                                              {"type": item.type, "region": region, "routing_rule": rule}),
-                                 [*limits, *tallies], then=assigned)
+            self.requests.create(item, submitted, [*limits, *tallies], then=assigned)
         except Refused as refused:
             scope = ("agency", "officer")[refused.index]
             metrics.add_metric(name="EmergencyRateLimited", unit="Count", value=1)
@@ -150,19 +170,10 @@ class Intake:
         """Counters of this clock hour for the agency and the officer, incremented in the submission's own
         transaction: over the limit, the whole submission is refused and nothing is counted or stored."""
         limits = get_settings().emergency_limits
-        epoch = int(received.timestamp())
-        window = epoch // 3600
-        retry_after = (window + 1) * 3600 - epoch
-        expires = (window + 2) * 3600  # TTL: the counters delete themselves after their hour
-
-        def counter(name: str, limit: int):
-            entry = ConfigEntry(f"ratelimit#emergency#{name}#{window}")
-            return lambda t: t.update(entry, actions=[ConfigEntry.counter.add(1),
-                                                      ConfigEntry.expires_at_epoch.set(expires)],
-                                      condition=ConfigEntry.counter.does_not_exist() | (ConfigEntry.counter < limit))
-
-        return [counter(f"agency#{agency_id}", limits.agency_per_hour),
-                counter(f"officer#{agency_id}#{officer}", limits.officer_per_hour)], max(retry_after, 1)
+        hour = ratelimits.Window.of(received, 3600)
+        return [ratelimits.counter(f"emergency#agency#{agency_id}", limits.agency_per_hour, hour),
+                ratelimits.counter(f"emergency#officer#{agency_id}#{officer}", limits.officer_per_hour, hour)], \
+            hour.retry_after(received)
 
     def page(self, principal: Principal, *, limit: int, cursor: str | None, status: Status | None,
              type_: RequestType | None) -> tuple[list[LegalRequest], str | None]:

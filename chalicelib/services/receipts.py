@@ -69,16 +69,43 @@ class ReceiptSigner:
     def sign(self, claims: dict[str, str]) -> str:
         if set(claims) != set(RECEIPT_CLAIMS):
             raise ValueError(f"a receipt covers exactly {RECEIPT_CLAIMS}")
-        header = {"alg": ALGORITHM, "kid": _public_jwk(self.key_id)["kid"], "typ": "JWT"}
+        return self.sign_claims(claims, "JWT", DependencyUnavailable(
+            "The receipt could not be signed; nothing was stored. Retry shortly.", code="receipt_unavailable"))
+
+    def sign_claims(self, claims: dict[str, Any], typ: str, unavailable: Exception) -> str:
+        """A compact JWS over ``claims`` with this ``typ`` (a receipt is "JWT"; an audit checkpoint says what it
+        is, so that one can never pass for the other). ``unavailable`` is raised if KMS does not sign. KMS signs
+        at most 4 KB of RAW message: sign small statements (a checkpoint signs its content's hash)."""
+        header = {"alg": ALGORITHM, "kid": _public_jwk(self.key_id)["kid"], "typ": typ}
         signing_input = ".".join(_b64url(json.dumps(part, sort_keys=True, separators=(",", ":")).encode())
                                  for part in (header, claims))
         try:
             der = client("kms").sign(KeyId=self.key_id, Message=signing_input.encode(), MessageType="RAW",
                                      SigningAlgorithm="ECDSA_SHA_256")["Signature"]
         except (ClientError, BotoCoreError) as error:
-            raise DependencyUnavailable("The receipt could not be signed; nothing was stored. Retry shortly.",
-                                        code="receipt_unavailable") from error
+            raise unavailable from error
         return f"{signing_input}.{_b64url(_signature(der))}"
+
+    def verify_claims(self, token: str, typ: str) -> dict[str, Any]:
+        """The claims of a JWS this deployment signed with ``typ`` (by the current or a retired key), or
+        ``ValueError`` saying why not."""
+        import jwt  # PyJWT: already the API's token verifier
+
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as error:
+            raise ValueError(f"not a JWS: {error}") from None
+        if header.get("typ") != typ or header.get("alg") != ALGORITHM:
+            raise ValueError(f"not a {typ} signed with {ALGORITHM}")
+        keys = {key["kid"]: key for key in self.jwks()["keys"]}
+        if header.get("kid") not in keys:
+            raise ValueError("signed by a key this deployment does not publish")
+        try:
+            return jwt.decode(token, jwt.PyJWK(keys[header["kid"]]).key, algorithms=[ALGORITHM],
+                              options={"verify_aud": False, "verify_iss": False, "verify_exp": False,
+                                       "verify_iat": False, "verify_nbf": False, "require": []})
+        except jwt.PyJWTError as error:
+            raise ValueError(f"the signature does not verify: {error}") from None
 
 
 def _signature(der: bytes) -> bytes:

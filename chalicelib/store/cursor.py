@@ -23,8 +23,18 @@ def encode(last_evaluated_key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode(cursor: str | None, *, keys: tuple[str, ...], pinned: dict[str, str]) -> dict[str, Any] | None:
-    """The start key of the next page: exactly ``keys``, all strings, ``pinned`` ones the caller's own."""
+def _valid(value: Any, number: bool) -> bool:
+    if not isinstance(value, dict) or set(value) != ({"N"} if number else {"S"}):
+        return False
+    if number:  # a sequence number: digits only
+        return isinstance(value["N"], str) and value["N"].isascii() and value["N"].isdigit() and len(value["N"]) <= 20
+    return isinstance(value["S"], str) and 0 < len(value["S"]) <= 512
+
+
+def decode(cursor: str | None, *, keys: tuple[str, ...], pinned: dict[str, str],
+           numbers: tuple[str, ...] = ()) -> dict[str, Any] | None:
+    """The start key of the next page: exactly ``keys``, strings but for the ``numbers`` (whole, not negative),
+    ``pinned`` ones the caller's own."""
     if not cursor:
         return None
     invalid = BadRequest("The cursor is not one this API issued for this list.", code="invalid_cursor",
@@ -36,9 +46,7 @@ def decode(cursor: str | None, *, keys: tuple[str, ...], pinned: dict[str, str])
     except (binascii.Error, ValueError):
         raise invalid from None
     if not isinstance(key, dict) or set(key) != set(keys) or not all(
-        isinstance(value, dict) and set(value) == {"S"} and isinstance(value["S"], str) and 0 < len(value["S"]) <= 512
-        for value in key.values()
-    ):
+            _valid(value, name in numbers) for name, value in key.items()):
         raise invalid
     for name, expected in pinned.items():
         if key.get(name) != {"S": expected}:

@@ -20,7 +20,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.settings import get_settings
@@ -133,6 +133,18 @@ class OpenRequestsByDeadline(GlobalSecondaryIndex["LegalRequest"]):
     queue_due = UnicodeAttribute(range_key=True)
 
 
+class ChainsChangedInHour(GlobalSecondaryIndex["LegalRequest"]):
+    """The requests whose audit trail grew in one UTC hour (``chain_hour``, "YYYY-MM-DDTHH", set by every event
+    write, the workflow's included): what an audit checkpoint anchors (``chalicelib/services/checkpoints.py``)."""
+
+    class Meta:
+        index_name = "chain-changed-index"
+        projection = KeysOnlyProjection()
+
+    chain_hour = UnicodeAttribute(hash_key=True)
+    request_id = UnicodeAttribute(range_key=True)
+
+
 class RequestMeta(_Meta):
     setting = "requests_table"
 
@@ -184,10 +196,14 @@ class LegalRequest(Model):
     jurisdiction = UnicodeAttribute(null=True)  # the agency's country when it filed
     receipt = UnicodeAttribute(null=True)  # the signed receipt handed to the authority (a compact JWS)
     first_emergency = BooleanAttribute(default=False)  # the agency's first emergency request: flagged to the lead
-    verification = JSONAttribute(null=True)  # the call-back verification of an emergency request
+    verification = JSONAttribute(null=True)  # the latest call-back verification of an emergency request
+    # Every call-back verification, oldest first, and each clearance of a failed one by the region's lead
+    # (outcome "cleared"); written whole on each change, never appended to in place (the audit trail replays it).
+    verifications = JSONAttribute(null=True)
     risk_tier = UnicodeAttribute(null=True)  # of the jurisdiction, when the request was decided or proposed
     pending_decision = JSONAttribute(null=True)  # a fulfilment waiting for a second representative's approval
     document_count = NumberAttribute(default=0)
+    messages_count = NumberAttribute(default=0)  # messages posted: capped per request (settings.messages_per_request)
     refusals_recorded = NumberAttribute(default=0)  # refused attempts written into the audit trail
     verification_failed = BooleanAttribute(default=False)  # a call-back failed at least once (transparency)
     tallied = BooleanAttribute(default=False)  # counted in the transparency tallies since its submission
@@ -201,9 +217,11 @@ class LegalRequest(Model):
     closed_at = UnicodeAttribute(null=True)
     last_event_seq = NumberAttribute(default=0)
     last_event_hash = UnicodeAttribute(null=True)  # head of the audit chain
+    chain_hour = UnicodeAttribute(null=True)  # the UTC hour of the last event ("YYYY-MM-DDTHH")
     version = VersionAttribute()
     by_agency = RequestsByAgency()
     open_by_deadline = OpenRequestsByDeadline()
+    by_chain_hour = ChainsChangedInHour()
 
 
 class EventMeta(_Meta):

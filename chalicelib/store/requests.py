@@ -13,13 +13,18 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer
 
 from pynamodb.connection import Connection
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.expressions.update import Action
+from pynamodb.attributes import JSONAttribute
+from pynamodb.expressions.operand import Value
+from pynamodb.expressions.update import Action, RemoveAction, SetAction
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.aws import client
@@ -49,17 +54,73 @@ def connection() -> Connection:
 
 @dataclass(frozen=True)
 class Change:
-    """One event of a request's timeline, and the updates that come with it."""
+    """One event of a request's timeline, and the updates that come with it.
+
+    ``sets``: the bound fields (``audit.BOUND_FIELDS``) this event gives the request, recorded in its detail
+    under ``audit.STATE_KEY``. ``apply`` works them out from its update actions; ``create`` records the whole
+    request as filed on the first event; a change written in the creating transaction (``then``) names its own."""
 
     kind: str
     actor_role: str
     actor: str
     at: str
     detail: dict[str, Any] = field(default_factory=dict)
+    sets: dict[str, Any] | None = None
+
+
+_WIRE = TypeDeserializer()
+_ATTRIBUTES = LegalRequest.get_attributes()
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, list):
+        return [_number(each) for each in value]
+    if isinstance(value, dict):
+        return {key: _number(each) for key, each in value.items()}
+    return value
+
+
+def _plain(name: str, wire: dict[str, Any]) -> Any:
+    """A request attribute's DynamoDB value as JSON (JSON attributes parsed, numbers as numbers)."""
+    value = _number(_WIRE.deserialize(wire))
+    if isinstance(_ATTRIBUTES[name], JSONAttribute) and isinstance(value, str):
+        value = json.loads(value)
+    return value
+
+
+def bound_state(item: LegalRequest) -> dict[str, Any]:
+    """The bound fields of ``item`` as stored (absent: null), in the form events record them."""
+    wire = item.serialize(null_check=False)
+    return {name: _plain(name, wire[name]) for name in audit.BOUND_FIELDS if name in wire}
+
+
+def sets_of(actions: Sequence[Action]) -> dict[str, Any]:
+    """What ``actions`` give the bound fields. Only a plain value or a removal may change one: anything computed
+    by DynamoDB (an increment, an append) could not be recorded in the event, so it is refused here."""
+    sets: dict[str, Any] = {}
+    for action in actions:
+        path = action.values[0].path
+        if path[0] not in audit.BOUND_FIELDS:
+            continue
+        if len(path) == 1 and isinstance(action, SetAction) and isinstance(action.values[1], Value):
+            sets[path[0]] = _plain(path[0], action.values[1].value)
+        elif len(path) == 1 and isinstance(action, RemoveAction):
+            sets[path[0]] = None
+        else:
+            raise TypeError(f"{path[0]} is bound by the audit trail: set it whole to a value, or remove it")
+    return sets
+
+
+def chain_hour(at: str) -> str:
+    """The hour an event falls in, as the checkpoint index keys it ("2026-12-01T09" of "2026-12-01T09:41:…Z")."""
+    return at[:13]
 
 
 def _event(request_id: str, seq: int, change: Change, prev_hash: str) -> Event:
-    detail = json.dumps(change.detail, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    details = {**change.detail, audit.STATE_KEY: change.sets} if change.sets else change.detail
+    detail = json.dumps(details, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     digest = audit.link(prev_hash, request_id, seq, change.at, change.kind, change.actor_role, change.actor, detail)
     return Event(request_id, seq, at=change.at, kind=change.kind, actor_role=change.actor_role,
                  actor=change.actor, detail=detail, prev_hash=prev_hash, hash=digest)
@@ -80,10 +141,13 @@ class RequestRepository:
         ``also`` adds writes to the same transaction (rate-limit counters); if one of their conditions fails,
         nothing is written and ``Refused(index)`` names which. A transaction that meets another one on the
         same items (two emergencies of one agency at once, on its counter) is tried again."""
+        if first.sets is None:
+            first = replace(first, sets=bound_state(item))
         events = [_event(item.request_id, 1, first, audit.GENESIS)]
         for seq, change in enumerate(then, start=2):
             events.append(_event(item.request_id, seq, change, events[-1].hash))
         item.last_event_seq, item.last_event_hash = len(events), events[-1].hash
+        item.chain_hour = chain_hour(events[-1].at)
         for attempt in range(1, CREATE_ATTEMPTS + 1):
             try:
                 with TransactWrite(connection=connection()) as transaction:
@@ -114,11 +178,13 @@ class RequestRepository:
 
         ``also`` adds writes on other items to the same transaction (a document's state)."""
         seq = int(item.last_event_seq) + 1
-        event = _event(item.request_id, seq, change, item.last_event_hash or audit.GENESIS)
+        event = _event(item.request_id, seq, replace(change, sets=sets_of(actions)),
+                       item.last_event_hash or audit.GENESIS)
         try:
             with TransactWrite(connection=connection()) as transaction:
                 transaction.update(item, actions=[*actions, LegalRequest.last_event_seq.set(seq),
                                                   LegalRequest.last_event_hash.set(event.hash),
+                                                  LegalRequest.chain_hour.set(chain_hour(change.at)),
                                                   LegalRequest.updated_at.set(change.at)])
                 transaction.save(event, condition=Event.seq.does_not_exist())
                 for operation in also:

@@ -22,6 +22,7 @@ from chalicelib.api.documents import documents
 from chalicelib.api.http import validate
 from chalicelib.api.representatives import Acknowledgement, Approval, InformationRequest, MessageIn, \
     Reassignment
+from chalicelib.api.representatives import VerificationClearance
 from chalicelib.api.views import AUTHORITY_KINDS, EventView, RequestView
 from chalicelib.auth.principal import Role
 from chalicelib.clock import parse_instant
@@ -30,13 +31,13 @@ from chalicelib.domain.deadlines import RequestType
 from chalicelib.domain.lifecycle import OPEN, Status, next_deadline
 from chalicelib.domain.safeguards import INDEPENDENT_SOURCES, Verification
 from chalicelib.errors import BadRequest, DependencyUnavailable, LiaisonError, NotFound
-from chalicelib.domain import audit
 from chalicelib.services.desk import CONVERSATION
 from chalicelib.web import render
 from chalicelib.services.documents import NewDocument
 from chalicelib.web.console import FORM_TYPES, UPLOAD_TYPES, Visit, pages
 
 QUEUE_PAGE_SIZE = 50
+TIMELINE_PAGE_SIZE = 50  # events of a request's page; earlier ones are a link away (and a page is bounded in bytes)
 LEAD_WINDOW = timedelta(hours=24)
 LEAD_SCAN_PAGES = 10  # the lead's view reads at most this many pages of 100 open requests (1,000)
 # What the page says after a change, by the action's name (never text the person typed).
@@ -49,6 +50,8 @@ DONE = {
                 "representative approves it.",
     "approval": "Approval recorded.",
     "verification": "Call-back verification recorded.",
+    "clear-verification": "Failed call-back cleared. A new call-back, confirmed by a representative other than the "
+                          "one deciding, is still needed before any fulfilment.",
     "reassign": "Reassigned.",
     "documents": "Document uploaded; its SHA-256 check is shown below.",
 }
@@ -116,21 +119,28 @@ def _request_context(visit: Visit, request_id: str) -> dict[str, Any]:
     """Everything the API shows this caller of one request, read once."""
     item = desk.visible(visit.principal, request_id, read=visit.read)
     internal = visit.principal.role is not Role.AUTHORITY
-    events = desk.requests.events(item.request_id)
-    timeline = [EventView.of(e, internal=internal) for e in events if internal or e.kind in AUTHORITY_KINDS]
+    # The latest page of the timeline (or the one before ``events``, a cursor), shown oldest first.
+    shown = visit.query.get("events") or None
+    page, earlier = desk.timeline(visit.principal, item.request_id, limit=TIMELINE_PAGE_SIZE, cursor=shown,
+                                  kinds=None if internal else AUTHORITY_KINDS, newest_first=True, read=item)
+    timeline = [EventView.of(e, internal=internal) for e in reversed(page)]
     context: dict[str, Any] = {
         "item": item, "view": RequestView.of(item, routing=internal), "row": row(item, visit),
         "timeline": timeline, "messages": [e for e in timeline if e.kind in CONVERSATION],
+        "earlier_events": earlier, "events_cursor": shown,
         "documents": documents.list(visit.principal, item.request_id, read=item),
     }
     if internal:
-        context["audit"] = audit.verify(events, int(item.last_event_seq), item.last_event_hash)
+        events = desk.requests.events(item.request_id)  # the whole chain: its check needs every link
+        context["audit"] = desk.evidence(item, events).verdict
         context["audit_events"] = events
     if visit.principal.role is Role.REPRESENTATIVE:
         context["can"] = desk.offers(visit.principal, item)
         context["colleagues"] = desk.reassign_candidates(item)
         context["outcomes"], context["reasons"] = list(Outcome), list(Reason)
         context["sources"] = INDEPENDENT_SOURCES
+        context["can_clear"] = desk.can_clear_verification(visit.principal, item)
+        context["can_clear"] = desk.can_clear_verification(visit.principal, item)
     return context
 
 
@@ -165,6 +175,10 @@ def _act(action: str, visit: Visit) -> Any:
         return desk.approve(visit.principal, request_id, approval.approve, approval.note)
     if action == "verification":
         return desk.verify(visit.principal, request_id, _form(Verification, fields))
+    if action == "clear-verification":
+        return desk.clear_verification(visit.principal, request_id, _form(VerificationClearance, fields).reason)
+    if action == "clear-verification":
+        return desk.clear_verification(visit.principal, request_id, _form(VerificationClearance, fields).reason)
     if action == "reassign":
         return desk.reassign(visit.principal, request_id, _form(Reassignment, fields).rep_id)
     if action == "documents":

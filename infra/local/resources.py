@@ -193,6 +193,19 @@ def _bucket(s3: Any, region: str, name: str, props: dict[str, Any], resources: L
     return Created(name, {"Arn": f"arn:aws:s3:::{name}"})
 
 
+def _queue_attributes(props: dict[str, Any], resources: LocalResources) -> dict[str, str]:
+    """The queue's timings and its dead-letter queue (created before it: the template lists it first), so a
+    message the local consumer gives back behaves as deployed. Encryption is left to the deployment."""
+    attributes = {name: str(props[name]) for name in ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds",
+                                                       "ReceiveMessageWaitTimeSeconds") if name in props}
+    if "RedrivePolicy" in props:
+        redrive = props["RedrivePolicy"]
+        target = resources.resolve(redrive["deadLetterTargetArn"])
+        attributes["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": target,
+                                                  "maxReceiveCount": redrive["maxReceiveCount"]})
+    return attributes
+
+
 def _substitute(definition: dict[str, Any], substitutions: dict[str, str]) -> str:
     text = json.dumps(definition)
     missing = set(re.findall(r"\$\{([A-Za-z0-9_]+)\}", text)) - set(substitutions)
@@ -238,7 +251,7 @@ def create(*, prefix: str, region: str, parameters: dict[str, str],
                 created = Created(arn, {"TopicName": name, "TopicArn": arn})
             elif kind == "AWS::SQS::Queue":
                 sqs = client("sqs")
-                url = sqs.create_queue(QueueName=name)["QueueUrl"]
+                url = sqs.create_queue(QueueName=name, Attributes=_queue_attributes(props, resources))["QueueUrl"]
                 arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
                 created = Created(url, {"Arn": arn, "QueueName": name})
             elif kind == "AWS::S3::Bucket":

@@ -93,6 +93,8 @@ class Stack:
         self.sla_time_scale = sla_time_scale
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
         self.outbox: Any = None
+        self.refusals: Any = None  # the pump feeding queued refusals to their consumer (infra/local/refusals.py)
+        self.checkpointer: Any = None  # the hourly audit checkpoint (infra/local/checkpointer.py)
         self.log_dir = state_dir / "logs"
 
     @property
@@ -198,11 +200,23 @@ class Stack:
 
         self.outbox = Outbox(self.state_dir / "outbox", {name: created.created[name].ref for name in TOPICS}, REGION)
         self.outbox.start()
+        from infra.local.refusals import RefusalPump
+
+        self.refusals = RefusalPump(created.created["RefusalsQueue"].ref, REGION)
+        self.refusals.start()
+        from infra.local.checkpointer import Checkpointer
+
+        self.checkpointer = Checkpointer(self.sla_time_scale)
+        self.checkpointer.start()
         return api_env
 
     def stop(self) -> None:
         if self.outbox is not None:
             self.outbox.stop()
+        if self.refusals is not None:
+            self.refusals.stop()
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         for _, child in reversed(self.children):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(child.pid, signal.SIGTERM)

@@ -115,12 +115,15 @@ def record(name, update, values, kind, detail_path, nxt, condition, check):
                 {"Update": {
                     "TableName": TABLE, "Key": KEY,
                     "UpdateExpression": f"SET {update}, updated_at = :now, last_event_seq = :seq, "
-                                        "last_event_hash = :hash ADD version :one",
+                                        "last_event_hash = :hash, chain_hour = :hour ADD version :one",
                     "ConditionExpression": f"({condition[0]}) AND last_event_seq = :head",
                     "ExpressionAttributeNames": {"#status": "status"},
                     "ExpressionAttributeValues": {**values, **condition[1], ":one": {"N": "1"},
                                                   ":now": {"S.$": "$.chain.at"}, ":seq": {"N.$": "$.chain.seq"},
-                                                  ":hash": {"S.$": "$.chain.hash"}, ":head": {"N.$": "$.head.seq"}},
+                                                  ":hash": {"S.$": "$.chain.hash"}, ":head": {"N.$": "$.head.seq"},
+                                                  # the hour, for the checkpoint index: "2026-12-01T09" of the time
+                                                  ":hour": {"S.$": "States.ArrayGetItem(States.StringSplit("
+                                                                   "$.chain.at, ':'), 0)"}},
                 }},
                 {"Put": {
                     "TableName": EVENTS,
@@ -230,6 +233,7 @@ states["RaiseEscalation"] = {
         "level.$": "States.MathAdd($.escalation.level, 1)",
         "notified.$": "States.ArrayGetItem($.chain_now.chain, $.escalation.level)",
         "wait_seconds.$": "States.ArrayGetItem($.escalation_waits, $.escalation.level)",
+        "set": {"escalation_level.$": "States.MathAdd($.escalation.level, 1)"},  # what the event binds
     },
     "ResultPath": "$.escalation",
     "Next": "RecordEscalation",
@@ -260,7 +264,8 @@ states.update(await_token("AwaitDecision", "decision", "#status = :acknowledged"
                           "Breach", "AfterAnswer", {":acknowledged": {"S": "acknowledged"}}))
 states.update(await_token("AwaitResume", "information", "#status = :awaiting", None, None, "AfterAnswer",
                           {":awaiting": {"S": "awaiting_information"}}))
-states["Breach"] = {"Type": "Pass", "Parameters": {"due_at.$": "$.due_at", "escalation_level.$": "$.escalation.level"},
+states["Breach"] = {"Type": "Pass", "Parameters": {"due_at.$": "$.due_at", "escalation_level.$": "$.escalation.level",
+                                                   "set": {"sla_breached": True}},
                     "ResultPath": "$.breach", "Next": "RecordBreach"}
 states.update(record("RecordBreach", "sla_breached = :true", {":true": {"BOOL": True}}, "sla_breached", "$.breach",
                      "NotifyBreach", ("#status IN (:received, :assigned, :acknowledged)",
@@ -340,15 +345,18 @@ states.update(agency_notice(
     "POST /v1/requests/{}/extend before then. Details: " + PAGE + "', $.request_id, $.reference, "
     "$.answer.hold.expires_at, $.request_id, $.request_id)",
     "hold_expiring", "AwaitHoldExpiry"))
-states.update(await_token("AwaitHoldExpiry", "hold", HOLDING, "$.answer.hold.expiry_seconds", "HoldExpires",
+states.update(await_token("AwaitHoldExpiry", "hold", HOLDING, "$.answer.hold.expiry_seconds", "HoldExpiry",
                           "AfterHoldAnswer", FULFILLED))
 states["AfterHoldAnswer"] = {
     "Type": "Choice",
     "Choices": [{"Variable": "$.answer.event", "StringEquals": "extended", "Next": "AwaitHoldReminder"}],
     "Default": "AlertOperators",
 }
+states["HoldExpiry"] = {"Type": "Pass", "Parameters": {"expires_at.$": "$.answer.hold.expires_at",
+                                                       "set": {"hold_state": "expired"}},
+                        "ResultPath": "$.hold_expiry", "Next": "HoldExpires"}
 states.update(record("HoldExpires", "hold_state = :expired", {":expired": {"S": "expired"}}, "hold_expired",
-                     "$.answer.hold", "NotifyHoldExpired",
+                     "$.hold_expiry", "NotifyHoldExpired",
                      (HOLDING + " AND hold_expires_at = :expires",
                       {**FULFILLED, ":expires": {"S.$": "$.answer.hold.expires_at"}}),
                      {"And": [_either(("fulfilled", "partially_fulfilled")),

@@ -128,7 +128,7 @@ def test_given_a_representative_then_they_triage_act_and_sign_out_in_the_browser
     # The request page, then each step of the desk.
     page.get_by_role("link", name=routine["id"]).click()
     expect(page.get_by_role("heading", name=f"Data disclosure {routine['id']}")).to_be_visible()
-    expect(page.get_by_text("The hash chain verifies")).to_be_visible()
+    expect(page.get_by_text("The evidence verifies")).to_be_visible()
     shoot(page, "console-request")
     page.get_by_role("button", name="Acknowledge").click()
     expect(page.get_by_text("Acknowledged: escalation stopped.")).to_be_visible()

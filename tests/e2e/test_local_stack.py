@@ -29,6 +29,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
+from boto3.dynamodb.conditions import Key
 import requests
 from openapi_spec_validator import validate
 
@@ -354,7 +355,130 @@ def test_given_the_evidence_walkthrough_then_a_document_round_trips_and_the_rece
     assert lines[4] == "same bytes"
     assert json.loads(lines[5])["code"] == "content_type_not_allowed"
     assert lines[6].startswith("True [") and "'document_downloaded'" in lines[6] and "'refused'" in lines[6]
-    assert lines[7].endswith("every chain verifies.")
+    assert lines[7].endswith("all evidence verifies."), lines[7]
+
+
+def make_token(stack, *args: str) -> str:
+    result = subprocess.run(["make", "-s", "token", *args, f"STATE_DIR={stack.state_dir}"], cwd=ROOT, env=clean_env(),
+                            capture_output=True, text=True, timeout=60, check=True)
+    return result.stdout.strip()
+
+
+def make_in(stack, target: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["make", "-s", target, f"STATE_DIR={stack.state_dir}"], cwd=ROOT, env=clean_env(),
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_given_tampering_with_moto_s_tables_then_audit_and_verify_audit_report_it(stack):
+    """Issue 13's proof over the real stack: a request changed in the table is named by its field; a chain
+    rewritten consistently after `make checkpoint` is caught; a deactivated representative is refused."""
+    from chalicelib.domain import audit
+
+    data = tokens(stack)
+    officer = {"Authorization": f"Bearer {data['authorities'][0]['token']}"}
+    rep = {"Authorization": "Bearer " + make_token(stack, "ROLE=representative", "SUB=rep-eu-okafor", "REGION=eu",
+                                                     "MFA=1")}
+    admin = {"Authorization": f"Bearer {data['admin']}"}
+    dynamodb = boto3.resource("dynamodb", endpoint_url=f"http://127.0.0.1:{stack.moto_port}", region_name="eu-west-1",
+                              aws_access_key_id="local", aws_secret_access_key="local")
+    environment = json.loads((stack.state_dir / "environment.json").read_text())
+    requests_table = dynamodb.Table(environment["LIAISON_REQUESTS_TABLE"])
+    events_table = dynamodb.Table(environment["LIAISON_EVENTS_TABLE"])
+
+    def filed() -> str:
+        created = requests.post(f"{stack.url}/v1/requests", timeout=10, headers=officer, json={
+            "type": "data_disclosure", "legal_basis": "CPP art. 60-1", "reference": f"E2E-{secrets.token_hex(3)}",
+            "language": "fr", "description": "Subscriber data.", "data_categories": ["subscriber"],
+            "targets": [{"kind": "username", "value": "someone_42"}]})
+        assert created.status_code == 201, created.text
+        return created.json()["id"]
+
+    def trail(request_id: str) -> dict:
+        return requests.get(f"{stack.url}/v1/requests/{request_id}/audit", headers=rep, timeout=10).json()
+
+    # 1. A request changed in the table: the authority would see "fulfilled"; the evidence names the field.
+    changed = filed()
+    assert trail(changed)["verified"] is True
+    requests_table.update_item(Key={"request_id": changed}, UpdateExpression="SET #s = :s, targets = :t",
+                               ExpressionAttributeNames={"#s": "status"},
+                               ExpressionAttributeValues={":s": "fulfilled",
+                                                          ":t": [{"kind": "username", "value": "other_1"}]})
+    seen = trail(changed)
+    assert (seen["verified"], seen["field"]) == (False, "targets"), seen
+    result = make_in(stack, "verify-audit")
+    assert result.returncode != 0 and f"BROKEN {changed}: field targets:" in result.stdout, result.stdout
+
+    # 2. A chain rewritten consistently after a checkpoint: every link recomputed, the head moved to match.
+    rewritten = filed()
+    assert requests.post(f"{stack.url}/v1/requests/{rewritten}/acknowledge", json={"note": "seen"}, headers=rep,
+                         timeout=10).status_code == 200
+    written = make_in(stack, "checkpoint")
+    assert written.returncode == 0, written.stderr
+    assert trail(rewritten)["anchor"]["checkpoint"] == json.loads(written.stdout.splitlines()[-1])["checkpoint"]
+    items = sorted(events_table.query(KeyConditionExpression=Key("request_id").eq(rewritten),
+                                      ConsistentRead=True)["Items"], key=lambda e: int(e["seq"]))
+    previous = audit.GENESIS
+    for event in items:
+        event["detail"] = event["detail"].replace('"seen"', '"never seen"')
+        event["prev_hash"] = previous
+        event["hash"] = previous = audit.link(previous, rewritten, int(event["seq"]), event["at"], event["kind"],
+                                              event["actor_role"], event["actor"], event["detail"])
+        events_table.put_item(Item=event)
+    requests_table.update_item(Key={"request_id": rewritten}, UpdateExpression="SET last_event_hash = :h",
+                               ExpressionAttributeValues={":h": previous})
+    seen = trail(rewritten)
+    assert seen["verified"] is False and "rewritten" in seen["problem"], seen
+    result = make_in(stack, "verify-audit")
+    assert f"BROKEN {rewritten}: event" in result.stdout and "rewritten" in result.stdout, result.stdout
+
+    # 3. A deactivated representative is refused from the next call on.
+    person = f"rep-eu-e2e-{secrets.token_hex(3)}"
+    added = requests.post(f"{stack.url}/v1/admin/representatives", headers=admin, timeout=10, json={
+        "id": person, "name": "E2E Person", "email": f"{person}@platform.example", "region": "eu",
+        "available": False})
+    assert added.status_code == 201, added.text
+    theirs = {"Authorization": "Bearer " + make_token(stack, "ROLE=representative", f"SUB={person}", "REGION=eu",
+                                                        "MFA=1")}
+    assert requests.get(f"{stack.url}/v1/queue", headers=theirs, timeout=10).status_code == 200
+    assert requests.post(f"{stack.url}/v1/admin/representatives/{person}/deactivate", headers=admin,
+                         timeout=10).status_code == 200
+    refused = requests.get(f"{stack.url}/v1/queue", headers=theirs, timeout=10)
+    assert (refused.status_code, refused.json()["code"]) == (403, "representative_deactivated"), refused.text
+
+
+def test_given_another_agencys_id_then_the_404_of_a_missing_one_and_the_runner_chains_the_refusal(stack):
+    """Issue 13, point 8, over the real stack: a foreign request and a missing id answer alike; the refusal is
+    queued, and the runner's pump hands it to the consumer, which chains it into the request's trail."""
+    data = tokens(stack)
+    key = f"pv-2026-{secrets.token_hex(3)}"  # guessable in real life; unique here
+    fr = next(a for a in data["authorities"] if a["country"] == "FR")
+    de = next(a for a in data["authorities"] if a["country"] == "DE")
+    created = requests.post(f"{stack.url}/v1/requests", timeout=10, headers={
+        "Authorization": f"Bearer {fr['token']}", "Idempotency-Key": key}, json={
+        "type": "data_disclosure", "legal_basis": "CPP art. 60-1", "reference": "PV-2026-0042", "language": "fr",
+        "description": "Subscriber data.", "data_categories": ["subscriber"],
+        "targets": [{"kind": "username", "value": "someone_42"}]})
+    assert created.status_code == 201, created.text
+    request_id = created.json()["id"]
+    unkeyed = "LR-" + base64.b32encode(hashlib.sha256(f"{fr['agency_id']}\n{key}".encode()).digest()[:10]
+                                       ).decode().rstrip("=")
+    assert request_id != unkeyed  # the id of the reproduction can no longer be computed
+    prober = {"Authorization": f"Bearer {de['token']}"}
+    foreign = requests.get(f"{stack.url}/v1/requests/{request_id}", headers=prober, timeout=10)
+    missing = requests.get(f"{stack.url}/v1/requests/LR-AAAAAAAAAAAAAAAB", headers=prober, timeout=10)
+    assert (foreign.status_code, foreign.content) == (missing.status_code, missing.content) == (
+        404, missing.content)
+    rep = next(r for r in data["representatives"] if r["region"] == "eu")
+    deadline = time.monotonic() + 20
+    while True:
+        trail = requests.get(f"{stack.url}/v1/requests/{request_id}/audit", timeout=10,
+                             headers={"Authorization": f"Bearer {rep['token']}"}).json()
+        refused = [e for e in trail["events"] if e["kind"] == "access_refused"]
+        if refused:
+            break
+        assert time.monotonic() < deadline, "the refusal never reached the trail: is the refusals pump running?"
+        time.sleep(0.2)
+    assert len(refused) == 1 and refused[0]["actor"] == de["sub"] and trail["verified"] is True
 
 
 def test_given_the_public_page_then_headless_chromium_renders_the_directory_report_and_chart(stack, tmp_path):

@@ -222,7 +222,7 @@ def test_given_the_packaged_template_then_no_role_has_wildcard_actions_or_resour
 
 def test_given_the_packaged_template_then_every_function_gets_the_environment(packaged):
     functions = {n: r for n, r in packaged["Resources"].items() if r["Type"] == "AWS::Serverless::Function"}
-    assert set(functions) == {"APIHandler", "JwtAuth"}
+    assert set(functions) == {"APIHandler", "JwtAuth", "RecordRefusals", "AuditCheckpoint"}
     for name, function in functions.items():
         variables = function["Properties"]["Environment"]["Variables"]
         assert variables["LIAISON_REQUESTS_TABLE"] == {"Ref": "RequestsTable"}, name
@@ -230,6 +230,48 @@ def test_given_the_packaged_template_then_every_function_gets_the_environment(pa
         assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "Liaison", name
         assert variables["POWERTOOLS_SERVICE_NAME"] == "liaison", name
         assert function["Properties"]["Tracing"] == "Active", name
+
+
+def test_given_request_ids_then_they_are_macs_under_a_kept_hmac_key_only_the_api_may_use(merged, packaged):
+    key = merged["Resources"]["RequestIdKey"]
+    assert (key["Properties"]["KeySpec"], key["Properties"]["KeyUsage"]) == ("HMAC_256", "GENERATE_VERIFY_MAC")
+    assert key["DeletionPolicy"] == key["UpdateReplacePolicy"] == "Retain"  # a new key: new ids for old keys
+    env = cfn.api_environment(merged)
+    assert env["LIAISON_REQUEST_ID_KEY_ID"] == {"Ref": "RequestIdKey"}
+    using = [(role, s) for role, s in _statements(packaged) if "RequestIdKey" in json.dumps(s.get("Resource"))]
+    assert using == [("ApiHandlerRole", {"Sid": "RequestIds", "Effect": "Allow", "Action": ["kms:GenerateMac"],
+                                         "Resource": {"Fn::GetAtt": ["RequestIdKey", "Arn"]}})]
+
+
+def test_given_refused_attempts_then_the_api_queues_them_and_only_their_consumer_reads_the_queue(merged, packaged):
+    """Refusals are recorded off the request path: the API may only send, the consumer only receive, and what the
+    consumer cannot chain goes to a dead-letter queue that alarms."""
+    queue = merged["Resources"]["RefusalsQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["RefusalsDeadLetterQueue", "Arn"]}
+    alarm = merged["Resources"]["RefusalsDeadLetterAlarm"]["Properties"]
+    assert alarm["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["RefusalsDeadLetterQueue", "QueueName"]}
+    assert alarm["AlarmActions"] == [{"Ref": "OperatorAlertsTopic"}]
+    assert cfn.api_environment(merged)["LIAISON_REFUSALS_QUEUE_URL"] == {"Ref": "RefusalsQueue"}
+
+    function = packaged["Resources"]["RecordRefusals"]["Properties"]
+    assert function["Handler"] == "chalicelib.events.record_refusals"
+    assert function["Role"] == {"Fn::GetAtt": ["RecordRefusalsRole", "Arn"]}
+    assert function["Environment"]["Variables"]["LIAISON_REFUSALS_QUEUE_URL"] == {"Ref": "RefusalsQueue"}
+    source = function["Events"]["RecordRefusalsSqsEventSource"]["Properties"]
+    assert source["Queue"] == {"Fn::Sub": "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:"
+                                          "${RefusalsQueue.QueueName}"}
+    assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]  # one message given back, not the batch
+    assert queue["VisibilityTimeout"] >= 6 * function["Timeout"]  # AWS's advice for an SQS event source
+
+    on_queue = {(role, action) for role, s in _statements(packaged) if "RefusalsQueue" in json.dumps(s.get("Resource"))
+                for action in _as_list(s["Action"])}
+    assert on_queue == {("ApiHandlerRole", "sqs:SendMessage"), ("RecordRefusalsRole", "sqs:ReceiveMessage"),
+                        ("RecordRefusalsRole", "sqs:DeleteMessage"), ("RecordRefusalsRole", "sqs:GetQueueAttributes")}
+    consumer = [s for role, s in _statements(packaged) if role == "RecordRefusalsRole"]
+    on_events = [s for s in consumer if "EventsTable" in json.dumps(s.get("Resource"))]
+    assert on_events and all(set(s["Action"]) <= {"dynamodb:PutItem", "dynamodb:DescribeTable"} for s in on_events)
+    touched = {r for s in consumer for r in re.findall(r'"(\w+)", "Arn"', json.dumps(s.get("Resource")))}
+    assert touched == {"DataKey", "RefusalsQueue", "RequestsTable", "EventsTable"}
 
 
 def test_given_the_packaged_api_then_it_is_throttled_and_gateway_errors_are_json(packaged):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import boto3
 
 from chalicelib.settings import get_settings
+from infra.local.refusals import RefusalPump
 from tests.helpers import DE, FR, admin, authority, bearer, post, submission
 
 
@@ -21,8 +22,9 @@ def test_given_a_request_worked_on_then_its_trail_verifies_and_records_refusals(
     request_id = created["id"]
     assert post(client, f"/v1/requests/{request_id}/decision", {"outcome": "fulfilled"}, rep(issuer)).status_code == 409
     assert post(client, f"/v1/requests/{request_id}/acknowledge", {}, rep(issuer)).status_code == 200
-    # Another agency's attempt: a plain 404 for it, and a line in the trail.
+    # Another agency's attempt: a plain 404 for it, and a line in the trail once the refusals are consumed.
     assert client.http.get(f"/v1/requests/{request_id}", headers=authority(issuer, DE)).status_code == 404
+    RefusalPump.from_settings().drain()
 
     trail = audit_of(client, issuer, request_id).json_body
     assert trail["verified"] is True and trail["checked"] == trail["head_seq"] == len(trail["events"])
@@ -80,6 +82,7 @@ def test_given_a_flood_of_refused_attempts_then_only_the_first_ones_are_chained(
     request_id = post(client, "/v1/requests", submission(), authority(issuer, FR)).json_body["id"]
     for _ in range(4):
         assert client.http.get(f"/v1/requests/{request_id}", headers=authority(issuer, DE)).status_code == 404
+    RefusalPump.from_settings().drain()
     trail = audit_of(client, issuer, request_id).json_body
     assert [e["kind"] for e in trail["events"]].count("access_refused") == 2 and trail["verified"] is True
     # The owner's own work is unaffected.

@@ -308,7 +308,7 @@ def test_given_the_request_page_then_acknowledge_ask_and_decide_work_through_the
     rid = created["id"]
     browser = Browser(client, sub=created["assignee"])
     page = text(browser.get(f"/console/requests/{rid}"))
-    assert ">Acknowledge</button>" in page and "The hash chain verifies" in page
+    assert ">Acknowledge</button>" in page and "The evidence verifies" in page
     response = browser.post(f"/console/requests/{rid}/acknowledge", {"note": ""})
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/requests/{rid}?done=acknowledge#top")
     assert "Acknowledged: escalation stopped." in text(browser.get(f"/console/requests/{rid}?done=acknowledge"))

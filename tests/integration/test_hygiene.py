@@ -22,11 +22,11 @@ from app import app
 from chalicelib.api.http import OPERATION_ATTRIBUTE
 from chalicelib.auth.principal import Principal, Role
 from chalicelib.domain import schema
-from chalicelib.errors import NotFound
 from chalicelib.services import access, config
 from chalicelib.services import directory as directory_service
 from chalicelib.store.models import LegalRequest
 from chalicelib.store.requests import RequestRepository
+from infra.local.refusals import RefusalPump
 from tests.helpers import DE, FR, admin, authority, bearer, post, submission
 
 def rep(issuer, sub="rep-eu-okafor", region="eu"):
@@ -342,16 +342,23 @@ def _outsider() -> Principal:
                      agency_id=DE)
 
 
-def _refuse_concurrently(request_id: str, threads: int) -> list[BaseException]:
-    repository, errors = Lockstep(threads), []
+def _refusal(request_id: str) -> access.Refusal:
+    """An outsider's refused read of the request, as the API queues it."""
+    outsider = _outsider()
+    return access.Refusal(request_id=request_id, kind="access_refused", actor_role=outsider.role,
+                          actor=outsider.subject, attempted_at="2026-11-28T03:00:00.000Z",
+                          detail={"action": "access", "code": "not_found", "status": 404, "caller_scope": DE})
+
+
+def _refuse_concurrently(request_id: str, threads: int) -> list[BaseException | bool]:
+    """Refusals of one request chained by that many consumers at once; what each said (done or give back)."""
+    repository, outcomes = Lockstep(threads), []
 
     def attempt() -> None:
         try:
-            access.visible(repository, _outsider(), request_id)
-        except NotFound:
-            pass
+            outcomes.append(access.chain_refusal(repository, _refusal(request_id)))
         except BaseException as error:  # noqa: BLE001 - reported by the test
-            errors.append(error)
+            outcomes.append(error)
         finally:
             repository.leave()
 
@@ -360,7 +367,7 @@ def _refuse_concurrently(request_id: str, threads: int) -> list[BaseException]:
         worker.start()
     for worker in workers:
         worker.join(timeout=60)
-    return errors
+    return outcomes
 
 
 @pytest.fixture
@@ -393,20 +400,26 @@ def _access_refusals(request_id: str) -> int:
 
 def test_given_three_refusals_at_once_then_all_three_are_chained(client, issuer, counted):
     request_id = settled(client, issuer)
-    assert _refuse_concurrently(request_id, 3) == []
+    assert _refuse_concurrently(request_id, 3) == [True] * 3
     assert _access_refusals(request_id) == 3
     assert counted == []
 
 
-def test_given_more_refusals_at_once_than_retries_then_each_is_chained_or_counted(client, issuer, counted):
+def test_given_more_refusals_at_once_than_retries_then_each_is_chained_or_given_back_and_chained_later(
+        client, issuer, counted):
     request_id = settled(client, issuer)
-    assert _refuse_concurrently(request_id, 7) == []
+    outcomes = _refuse_concurrently(request_id, 7)
+    assert set(outcomes) <= {True, False}
     chained = _access_refusals(request_id)
     assert chained >= 3  # no fewer than a round of three always gets (above)
-    assert chained + counted.count("RefusalsNotRecorded") == 7
+    assert chained == outcomes.count(True) and counted.count("RefusalsDeferred") == outcomes.count(False)
+    # What was given back comes back from the queue, and is chained then: every refusal ends in the trail.
+    assert all(access.chain_refusal(RequestRepository(), _refusal(request_id))
+               for _ in range(outcomes.count(False)))
+    assert _access_refusals(request_id) == 7
 
 
-def test_given_the_store_failing_on_a_refusal_then_the_caller_still_gets_its_404_and_the_refusal_is_counted(
+def test_given_the_store_failing_on_a_refusal_then_the_caller_still_gets_its_404_and_it_is_chained_later(
         client, issuer, counted, monkeypatch):
     request_id = created(client, issuer)
     original = RequestRepository.apply
@@ -416,7 +429,14 @@ def test_given_the_store_failing_on_a_refusal_then_the_caller_still_gets_its_404
             raise RuntimeError("the table is unavailable")
         return original(self, item, change, actions, also=also)
 
+    pump = RefusalPump.from_settings()
+    pump.drain()  # what other tests left queued
+    counted.clear()
     monkeypatch.setattr(RequestRepository, "apply", failing)
     response = client.http.get(f"/v1/requests/{request_id}", headers=authority(issuer, DE))
     assert (response.status_code, response.json_body["code"]) == (404, "not_found")  # as for a missing request
-    assert counted == ["RefusalsNotRecorded"]
+    assert counted == []  # the request path only queued it
+    assert pump.drain() == 1 and counted == ["RefusalsDeferred"]  # the consumer gives it back to the queue
+    monkeypatch.undo()
+    pump.drain(redeliver=True)
+    assert _access_refusals(request_id) == 1

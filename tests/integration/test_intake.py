@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from datetime import timedelta
@@ -78,7 +79,8 @@ def test_given_a_submission_then_it_is_readable_with_its_first_event_and_one_wor
 def test_given_a_warm_container_then_a_submission_makes_five_aws_calls_one_of_them_the_write(client, issuer,
                                                                                            monkeypatch):
     """The agency is read once (by the guard, reused by intake), the desk comes from the 30 s cache, and the
-    request, its two events and its tallies are one transaction: what `make bench` reports for submit."""
+    body as filed goes to the evidence bucket, and the request, its two events and its tallies are one
+    transaction: what `make bench` reports for submit."""
     submit(client, issuer)  # warms the region's desk cache, as any earlier submission in the container does
     calls, mine = [], threading.get_ident()  # moto runs earlier requests' workflows on threads of its own
     original = botocore.client.BaseClient._make_api_call
@@ -92,8 +94,8 @@ def test_given_a_warm_container_then_a_submission_makes_five_aws_calls_one_of_th
     created = submit(client, issuer)
     monkeypatch.undo()
     assert created.status_code == 201 and created.json_body["status"] == "assigned"
-    assert calls == ["dynamodb:GetItem", "kms:Sign", "dynamodb:UpdateItem", "dynamodb:TransactWriteItems",
-                     "stepfunctions:StartExecution"]
+    assert calls == ["dynamodb:GetItem", "kms:Sign", "dynamodb:UpdateItem", "s3:PutObject",
+                     "dynamodb:TransactWriteItems", "stepfunctions:StartExecution"]
 
 
 def test_given_a_warm_container_then_a_submission_and_its_acknowledgement_create_no_aws_client(
@@ -449,8 +451,8 @@ def test_given_nobody_available_in_the_region_then_stored_as_received_one_turn_t
     nobody, operators = Nobody(), Operators()
     intake = Intake(dispatch=Dispatch(representatives=nobody, publisher=operators))
     officer = Principal("officer-1", Role.AUTHORITY, "test", 2_000_000_000, agency_id=FR)
-    item = intake.submit(officer, Submission.model_validate(submission()), body_sha256="0" * 64,
-                         idempotency_key=None)
+    item = intake.submit(officer, Submission.model_validate(submission()), body=b"{}",
+                         body_sha256=hashlib.sha256(b"{}").hexdigest(), idempotency_key=None)
     stored = RequestRepository().get(item.request_id)
     assert (stored.status, stored.assignee, stored.last_event_seq) == ("received", None, 1)
     assert nobody.turns == ["eu"]

@@ -47,6 +47,7 @@ INTENDED = {
     ("POST", "/v1/requests/{request_id}/reassign"): {REPRESENTATIVE},
     ("POST", "/v1/requests/{request_id}/request-information"): {REPRESENTATIVE},
     ("POST", "/v1/requests/{request_id}/verification"): {REPRESENTATIVE},
+    ("POST", "/v1/requests/{request_id}/verification/clear"): {REPRESENTATIVE},
     ("POST", "/v1/requests/{request_id}/withdraw"): {AUTHORITY},
 }
 # Path values that pass the guard but reach nothing (404 or 400 after it): the matrix changes no state.

@@ -1,0 +1,61 @@
+"""Whether a request's evidence holds together: one verdict from every check, the first problem named.
+
+1. the chain, link by link (``domain/audit.verify``);
+2. the request itself: the bound fields replayed from the events against the stored item
+   (``domain/audit.verify_state``), a difference named by its field;
+3. the body as filed: every version kept in the evidence bucket hashes to the ``body_sha256`` the
+   trail bound (``store/filings``);
+4. the anchor: the chain against the latest signed checkpoint that covers it (``services/checkpoints``),
+   or, for a request filed well inside the checkpoints' coverage, the lack of one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from chalicelib.domain import audit
+from chalicelib.services import checkpoints
+from chalicelib.store import filings
+from chalicelib.store.models import Event, LegalRequest
+from chalicelib.store.requests import bound_state
+
+
+@dataclass(frozen=True)
+class Report:
+    verdict: audit.Verdict
+    anchor: checkpoints.Anchor | None
+
+
+def check_filed(item: LegalRequest, events: Sequence[Event], bodies: Sequence[bytes]) -> audit.Verdict | None:
+    if not bodies:
+        return audit.Verdict(False, len(events), 1, "the body as filed is missing from the evidence bucket",
+                             field="body_sha256")
+    for number, body in enumerate(bodies, start=1):
+        if hashlib.sha256(body).hexdigest() != item.body_sha256:
+            return audit.Verdict(False, len(events), 1, f"version {number} of the body as filed does not hash to "
+                                                        "the body_sha256 of the trail", field="body_sha256")
+    return None
+
+
+def verify(item: LegalRequest, events: Sequence[Event], *,
+           anchor_of: Callable[[str], checkpoints.Anchor | None],
+           latest: dict | None, bodies: Sequence[bytes] | None = None) -> Report:
+    """Every check of the module docstring, in order; the first that fails is the verdict. ``anchor_of`` finds
+    the latest anchor of a request (a pointer read, or a lookup in checkpoints loaded whole); it may raise
+    ``CheckpointInvalid``, reported as the verdict. ``bodies``: the filed versions if already read."""
+    anchor = None
+    verdict = audit.verify(events, int(item.last_event_seq or 0), item.last_event_hash)
+    if verdict.verified:
+        verdict = audit.verify_state(events, bound_state(item))
+    if verdict.verified:
+        verdict = check_filed(item, events, filings.versions(item.request_id) if bodies is None else bodies) \
+            or verdict
+    if verdict.verified:
+        try:
+            anchor = anchor_of(item.request_id)
+        except checkpoints.CheckpointInvalid as error:
+            return Report(audit.Verdict(False, len(events), None, str(error)), None)
+        verdict = (checkpoints.check(events, anchor) if anchor else checkpoints.unanchored(item, latest)) or verdict
+    return Report(verdict, anchor)

@@ -79,11 +79,20 @@ class Desk:
             "acknowledge": allowed(status, Action.ACKNOWLEDGE),
             "request_information": allowed(status, Action.REQUEST_INFORMATION),
             "decide": allowed(status, Action.DECIDE) and not proposal,
-            "approve": bool(proposal) and proposal.get("proposed_by") != principal.subject,
+            "approve": bool(proposal) and self._may_answer(proposal, principal),
             "verify": status in OPEN,
             "reassign": allowed(status, Action.ASSIGN),
             "message": status in OPEN,
         }
+
+    def _may_answer(self, proposal: dict, principal: Principal) -> bool:
+        """Whether ``principal`` may approve or decline ``proposal`` at all: the rule ``approve`` applies (the same
+        registered person as the proposer may not), read from the registry only when a proposal waits."""
+        try:
+            check_second_approval(str(proposal.get("proposed_by")), principal.subject, self._people(), approve=False)
+        except Conflict:
+            return False
+        return True
 
     def reassign_candidates(self, item: LegalRequest) -> list:
         """Who the request can be handed to: the available people of its desk, but its assignee."""

@@ -110,6 +110,14 @@ def test_given_a_proposal_stored_under_a_variant_of_the_approvers_id_then_they_c
     assert post(client, f"{base}/decision", {"outcome": "fulfilled"}, rep(issuer, LINDQVIST)).status_code == 202
     proposal = LegalRequest.get(request_id, consistent_read=True).pending_decision
     plant(request_id, pending_decision={**proposal, "proposed_by": "REP-EU-OKAFOR "})
+    # The console does not offer the approval form to the proposer under another spelling, and offers it to others.
+    from chalicelib.auth.principal import Principal, Role
+    from chalicelib.services.desk import Desk
+
+    item = LegalRequest.get(request_id, consistent_read=True)
+    offered = {sub: Desk().offers(Principal(sub, Role.REPRESENTATIVE, "test", 2_000_000_000, region="eu"), item)
+               ["approve"] for sub in (OKAFOR, LINDQVIST)}
+    assert offered == {OKAFOR: False, LINDQVIST: True}
     same = post(client, f"{base}/decision/approval", {"approve": True}, rep(issuer, OKAFOR))
     assert (same.status_code, same.json_body.get("code")) == (409, "approver_must_differ"), same.body
     approved = post(client, f"{base}/decision/approval", {"approve": True}, rep(issuer, LINDQVIST))

@@ -39,6 +39,12 @@ def check_filed(item: LegalRequest, events: Sequence[Event], bodies: Sequence[by
     return None
 
 
+def verify_tables(item: LegalRequest, events: Sequence[Event]) -> audit.Verdict:
+    """Checks 1 and 2, on what was read from the tables alone (no call of its own)."""
+    verdict = audit.verify(events, int(item.last_event_seq or 0), item.last_event_hash)
+    return audit.verify_state(events, bound_state(item)) if verdict.verified else verdict
+
+
 def verify(item: LegalRequest, events: Sequence[Event], *,
            anchor_of: Callable[[str], checkpoints.Anchor | None],
            latest: dict | None, bodies: Sequence[bytes] | None = None) -> Report:
@@ -46,9 +52,7 @@ def verify(item: LegalRequest, events: Sequence[Event], *,
     the latest anchor of a request (a pointer read, or a lookup in checkpoints loaded whole); it may raise
     ``CheckpointInvalid``, reported as the verdict. ``bodies``: the filed versions if already read."""
     anchor = None
-    verdict = audit.verify(events, int(item.last_event_seq or 0), item.last_event_hash)
-    if verdict.verified:
-        verdict = audit.verify_state(events, bound_state(item))
+    verdict = verify_tables(item, events)
     if verdict.verified:
         verdict = check_filed(item, events, filings.versions(item.request_id) if bodies is None else bodies) \
             or verdict

@@ -31,6 +31,7 @@ from chalicelib.domain.deadlines import RequestType
 from chalicelib.domain.lifecycle import OPEN, Status, next_deadline
 from chalicelib.domain.safeguards import INDEPENDENT_SOURCES, Verification
 from chalicelib.errors import BadRequest, DependencyUnavailable, LiaisonError, NotFound
+from chalicelib.services import evidence
 from chalicelib.services.desk import CONVERSATION
 from chalicelib.web import render
 from chalicelib.services.documents import NewDocument
@@ -132,7 +133,12 @@ def _request_context(visit: Visit, request_id: str) -> dict[str, Any]:
     }
     if internal:
         events = desk.requests.events(item.request_id)  # the whole chain: its check needs every link
-        context["audit"] = desk.evidence(item, events).verdict
+        # The chain and the request against it cost no call of their own; the body as filed and the checkpoint
+        # (S3 reads) only when asked for (``?evidence=full``), as /audit and make verify-audit always do.
+        context["evidence_full"] = visit.query.get("evidence") == "full"
+        report = desk.evidence(item, events) if context["evidence_full"] else None
+        context["audit"] = report.verdict if report else evidence.verify_tables(item, events)
+        context["audit_anchor"] = report.anchor if report else None
         context["audit_events"] = events
     if visit.principal.role is Role.REPRESENTATIVE:
         context["can"] = desk.offers(visit.principal, item)

@@ -193,3 +193,29 @@ def test_given_a_bound_field_changed_by_an_expression_then_the_store_refuses_to_
                     LegalRequest.refusals_recorded.add(1)]) == {"status": "acknowledged", "assignee": None}
     with pytest.raises(TypeError, match="escalation_level is bound"):
         sets_of([LegalRequest.escalation_level.set(LegalRequest.escalation_level + 1)])
+
+
+def test_given_the_console_then_the_request_page_names_a_tampered_field_and_checks_the_rest_when_asked(
+        client, issuer):
+    from tests.integration.test_console import Browser, text
+
+    created, _ = filed(client, issuer)
+    request_id = created["id"]
+    browser = Browser(client, sub=created["assignee"])
+    page = text(browser.get(f"/console/requests/{request_id}"))
+    assert "The evidence verifies" in page and "?evidence=full#h-audit" in page
+    full = text(browser.get(f"/console/requests/{request_id}?evidence=full"))
+    assert "the body as filed is intact" in full and "no checkpoint anchors it yet" in full
+    table("requests_table").update_item(Key={"request_id": request_id}, UpdateExpression="SET #s = :s",
+                                        ExpressionAttributeNames={"#s": "status"},
+                                        ExpressionAttributeValues={":s": "fulfilled"})
+    page = text(browser.get(f"/console/requests/{request_id}"))
+    assert "The evidence does NOT verify (field status)" in page and "&#34;fulfilled&#34;" in page
+    boto3.client("s3", region_name=get_settings().aws_region).put_object(
+        Bucket=get_settings().evidence_bucket, Key=filings.key(request_id), Body=b"{}")
+    table("requests_table").update_item(Key={"request_id": request_id}, UpdateExpression="SET #s = :s",
+                                        ExpressionAttributeNames={"#s": "status"},
+                                        ExpressionAttributeValues={":s": "assigned"})
+    assert "The evidence verifies" in text(browser.get(f"/console/requests/{request_id}"))
+    full = text(browser.get(f"/console/requests/{request_id}?evidence=full"))
+    assert "The evidence does NOT verify (field body_sha256)" in full

@@ -22,7 +22,8 @@ DEFINITION_FILE_KEY = "Liaison::DefinitionFile"
 CODE_FILE_KEY = "Liaison::CodeFile"
 MAX_INLINE_CODE = 4096  # CloudFormation's limit on Code.ZipFile
 # Resources that `chalice package` generates; template.json only completes them.
-CHALICE_RESOURCES = ("APIHandler", "JwtAuth", "ApiHandlerRole", "JwtAuthRole", "RestAPI")
+CHALICE_RESOURCES = ("APIHandler", "JwtAuth", "ApiHandlerRole", "JwtAuthRole", "RestAPI", "RecordRefusals",
+                     "RecordRefusalsRole", "AuditCheckpoint", "AuditCheckpointRole")
 
 
 @cache

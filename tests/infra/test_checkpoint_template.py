@@ -71,3 +71,8 @@ def test_given_the_requests_table_then_its_changed_chains_index_matches_the_mode
 def test_given_the_evidence_bucket_then_object_lock_is_on_for_bodies_and_checkpoints():
     bucket = cfn.load()["Resources"]["EvidenceBucket"]["Properties"]
     assert bucket["ObjectLockEnabled"] is True and bucket["VersioningConfiguration"]["Status"] == "Enabled"
+
+
+def test_given_the_template_then_every_resource_it_only_completes_is_one_chalice_generates(packaged):
+    incomplete = {name for name, res in cfn.load()["Resources"].items() if "Type" not in res}
+    assert incomplete <= set(cfn.CHALICE_RESOURCES) <= set(packaged["Resources"])

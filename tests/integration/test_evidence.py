@@ -211,6 +211,7 @@ def test_given_the_console_then_the_request_page_names_a_tampered_field_and_chec
                                         ExpressionAttributeValues={":s": "fulfilled"})
     page = text(browser.get(f"/console/requests/{request_id}"))
     assert "The evidence does NOT verify (field status)" in page and "&#34;fulfilled&#34;" in page
+    assert "Do not rely on this page" in page.split('id="h-next"')[0]  # said at the top, before any action
     boto3.client("s3", region_name=get_settings().aws_region).put_object(
         Bucket=get_settings().evidence_bucket, Key=filings.key(request_id), Body=b"{}")
     table("requests_table").update_item(Key={"request_id": request_id}, UpdateExpression="SET #s = :s",

@@ -36,6 +36,7 @@ from chalicelib.services.access import record_refusal, visible
 from chalicelib.settings import get_settings
 from chalicelib.store.agencies import AgencyRepository
 from chalicelib.store.models import Event, LegalRequest
+from chalicelib.store import cursor as cursors
 from chalicelib.store.paging import query_page
 from chalicelib.store.representatives import RepresentativeRepository
 from chalicelib.store import ratelimits
@@ -467,6 +468,16 @@ class Desk:
         return query_page(Event, Event, item.request_id, key_names=EVENT_KEYS, number_keys=("seq",), limit=limit,
                           after=cursor, filter_condition=only, newest_first=newest_first, consistent_read=True,
                           max_bytes=TIMELINE_PAGE_BYTES)
+
+    @staticmethod
+    def latest_page(chain: list[Event], limit: int) -> tuple[list[Event], str | None]:
+        """The page ``timeline(..., newest_first=True)`` would give first, from a chain already read whole (in
+        order): its newest ``limit`` events, newest first, and the cursor of the ones before, in the same form."""
+        page = chain[::-1][:limit]
+        if len(chain) <= limit:
+            return page, None
+        last = page[-1]
+        return page, cursors.encode({"request_id": {"S": last.request_id}, "seq": {"N": str(int(last.seq))}})
 
     def _tell_agency(self, item: LegalRequest, kind: str, **extra: str | None) -> LegalRequest:
         notice = agency_notice(kind, request_id=item.request_id, request_type=item.type, region=item.region,

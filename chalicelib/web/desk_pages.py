@@ -122,8 +122,13 @@ def _request_context(visit: Visit, request_id: str) -> dict[str, Any]:
     internal = visit.principal.role is not Role.AUTHORITY
     # The latest page of the timeline (or the one before ``events``, a cursor), shown oldest first.
     shown = visit.query.get("events") or None
-    page, earlier = desk.timeline(visit.principal, item.request_id, limit=TIMELINE_PAGE_SIZE, cursor=shown,
-                                  kinds=None if internal else AUTHORITY_KINDS, newest_first=True, read=item)
+    # The platform's people see the whole chain checked below: its latest page is taken from it, not read again.
+    chain = desk.requests.events(item.request_id) if internal else None
+    if chain is not None and shown is None:
+        page, earlier = desk.latest_page(chain, TIMELINE_PAGE_SIZE)
+    else:
+        page, earlier = desk.timeline(visit.principal, item.request_id, limit=TIMELINE_PAGE_SIZE, cursor=shown,
+                                      kinds=None if internal else AUTHORITY_KINDS, newest_first=True, read=item)
     timeline = [EventView.of(e, internal=internal) for e in reversed(page)]
     context: dict[str, Any] = {
         "item": item, "view": RequestView.of(item, routing=internal), "row": row(item, visit),
@@ -131,8 +136,8 @@ def _request_context(visit: Visit, request_id: str) -> dict[str, Any]:
         "earlier_events": earlier, "events_cursor": shown,
         "documents": documents.list(visit.principal, item.request_id, read=item),
     }
-    if internal:
-        events = desk.requests.events(item.request_id)  # the whole chain: its check needs every link
+    if chain is not None:
+        events = chain  # the whole chain: its check needs every link
         # The chain and the request against it cost no call of their own; the body as filed and the checkpoint
         # (S3 reads) only when asked for (``?evidence=full``), as /audit and make verify-audit always do.
         context["evidence_full"] = visit.query.get("evidence") == "full"

@@ -220,3 +220,22 @@ def test_given_the_console_then_the_request_page_names_a_tampered_field_and_chec
     assert "The evidence verifies" in text(browser.get(f"/console/requests/{request_id}"))
     full = text(browser.get(f"/console/requests/{request_id}?evidence=full"))
     assert "The evidence does NOT verify (field body_sha256)" in full
+
+
+def test_given_the_whole_chain_read_then_its_latest_page_and_cursor_are_the_timelines_own(client, issuer):
+    """The console takes a representative's latest timeline page from the chain it reads for the audit check:
+    the same events and the same cursor as the paged query, so "Earlier events" continues where it should."""
+    from chalicelib.auth.principal import Principal, Role
+    from chalicelib.services.desk import Desk
+    from chalicelib.store.requests import RequestRepository
+
+    created, _ = filed(client, issuer)
+    for n in range(4):
+        post(client, f"/v1/requests/{created['id']}/messages", {"body": f"note {n}"}, rep(issuer))
+    chain = RequestRepository().events(created["id"])
+    okafor = Principal("rep-eu-okafor", Role.REPRESENTATIVE, "test", 2_000_000_000, region="eu")
+    for limit in (2, 6, 7):
+        queried, queried_cursor = Desk().timeline(okafor, created["id"], limit=limit, cursor=None, newest_first=True)
+        taken, taken_cursor = Desk.latest_page(chain, limit)
+        assert [int(e.seq) for e in taken] == [int(e.seq) for e in queried]
+        assert taken_cursor == queried_cursor, limit

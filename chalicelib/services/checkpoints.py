@@ -35,6 +35,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.exceptions import PutError
 
 from chalicelib.aws import client
 from chalicelib.clock import Clock, app_clock, isoformat, parse_instant
@@ -101,9 +102,11 @@ class Checkpoints:
         """Anchor the heads of every chain changed since the last checkpoint; answer what was written."""
         now = self.clock.now()
         at = isoformat(now)
-        latest = self._latest()
+        recorded = self._latest()
+        latest = self._previous(now, recorded)
         since = parse_instant(latest["at"]) - OVERLAP if latest else now - FIRST_LOOKBACK
-        since = max(since, now - timedelta(hours=MAX_HOURS))
+        truncated = since < now - timedelta(hours=MAX_HOURS)
+        since = min(max(since, now - timedelta(hours=MAX_HOURS)), now)
         hours = _hours(since, now)
         heads = self._heads(self._changed(hours))
         content = {
@@ -123,9 +126,16 @@ class Checkpoints:
                     for request_id, head in heads.items()]
         with ThreadPoolExecutor(max_workers=POINTER_WRITERS) as pool:
             list(pool.map(lambda pointer: self._put(pointer[0], pointer[1], now), pointers))
-        covered_from = (latest or {}).get("covered_from") or hours[0]
-        ConfigEntry(STATE, document={"key": key, "sha256": digest, "at": at, "covered_from": covered_from},
-                    updated_at=at, updated_by="audit-checkpoint").save()
+        # After a pause longer than MAX_HOURS, coverage starts again here: what changed in the gap is not anchored.
+        covered_from = hours[0] if truncated or not latest else latest.get("covered_from") or hours[0]
+        state = ConfigEntry(STATE, document={"key": key, "sha256": digest, "at": at, "covered_from": covered_from},
+                            updated_at=at, updated_by="audit-checkpoint")
+        try:  # only over the one this links to: of two writers at once, one names the latest, both stay valid
+            state.save(condition=ConfigEntry.name.does_not_exist() if recorded is None else
+                       ConfigEntry.updated_at == recorded["at"])
+        except PutError:
+            logger.warning("another checkpoint was written meanwhile; this one stays, as a sibling",
+                           extra={"checkpoint": key})
         metrics.add_metric(name="AuditCheckpointHeads", unit="Count", value=len(heads))
         logger.info("audit checkpoint written", extra={"checkpoint": key, "heads": len(heads)})
         return {"checkpoint": key, "sha256": digest, "heads": len(heads), "hours": content["hours"]}
@@ -135,6 +145,23 @@ class Checkpoints:
             return ConfigEntry.get(STATE, consistent_read=True).document
         except ConfigEntry.DoesNotExist:
             return None
+
+    def _previous(self, now: datetime, latest: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The checkpoint to link to and cover from: the config entry's (``latest``), unless the bucket holds a
+        later one of today or yesterday (whoever can write the table cannot move coverage past what was written)."""
+        keys = [k for day in (now - timedelta(days=1), now) for k in self._keys(f"{CHECKPOINTS}{day.date()}")]
+        newest = keys[-1] if keys else None
+        named_later = latest is not None and (
+            (newest is not None and newest < latest["key"]) or latest["at"] > isoformat(now))
+        if named_later:  # the table names a checkpoint the bucket does not hold: it was moved; the bucket decides
+            logger.error("the config entry names a checkpoint later than the bucket's latest", extra={
+                "named": latest["key"] if latest else None, "bucket": newest})
+            metrics.add_metric(name="AuditCheckpointStateMismatch", unit="Count", value=1)
+        if newest and (latest is None or newest != latest["key"]):
+            content = self.read(newest)
+            return {"key": newest, "sha256": content["sha256"], "at": content["at"],
+                    "covered_from": (latest or {}).get("covered_from") or content["hours"]["from"]}
+        return None if named_later else latest
 
     @staticmethod
     def _changed(hours: Iterable[str]) -> set[str]:
@@ -168,12 +195,17 @@ class Checkpoints:
         except ClientError as error:
             if error.response["Error"]["Code"] in {"NoSuchKey", "404"}:
                 return None
-            raise
+            raise DependencyUnavailable("The evidence bucket is unavailable; retry shortly.") from error
+        except BotoCoreError as error:
+            raise DependencyUnavailable("The evidence bucket is unavailable; retry shortly.") from error
 
     def _keys(self, prefix: str) -> list[str]:
         keys: list[str] = []
-        for page in client("s3").get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
-            keys.extend(entry["Key"] for entry in page.get("Contents", []))
+        try:
+            for page in client("s3").get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+                keys.extend(entry["Key"] for entry in page.get("Contents", []))
+        except (BotoCoreError, ClientError) as error:
+            raise DependencyUnavailable("The evidence bucket is unavailable; retry shortly.") from error
         return sorted(keys)
 
     def read(self, key: str) -> dict[str, Any]:
@@ -217,25 +249,34 @@ class Checkpoints:
         return self._latest()
 
     def load_all(self) -> tuple[dict[str, Anchor], list[str], list[dict[str, Any]]]:
-        """Every checkpoint, each checked and linked to the one before: the latest anchor of each request, the
-        problems found (a checkpoint that does not verify, a broken link), and the checkpoints' contents."""
+        """Every checkpoint, each checked: its signature and content hash; its link, which must name a checkpoint
+        of the bucket with that SHA-256 (two written at once may share one: siblings are valid); and its coverage,
+        which must reach back to the checkpoint it links to. Answers the latest anchor of each request, the
+        problems found, and the checkpoints' contents in order."""
         anchors: dict[str, Anchor] = {}
         problems: list[str] = []
         contents: list[dict[str, Any]] = []
-        previous: tuple[str, str] | None = None
+        seen: dict[str, dict[str, Any]] = {}
         for key in self._keys(CHECKPOINTS):
             try:
                 content = self.read(key)
             except CheckpointInvalid as error:
                 problems.append(str(error))
-                previous = None
                 continue
             link = content.get("previous")
-            expected = {"key": previous[0], "sha256": previous[1]} if previous else None
-            if contents and link != expected:
-                problems.append(f"checkpoint {key} does not link to the one before it ({previous[0] if previous else '?'})")
+            if link is None and contents:
+                problems.append(f"checkpoint {key} links to no earlier checkpoint, though there are some")
+            elif link is not None:
+                before = seen.get(link.get("key"))
+                if before is None or before["sha256"] != link.get("sha256"):
+                    problems.append(f"checkpoint {key} links to {link.get('key')}, which the bucket does not hold "
+                                    "as it was signed")
+                elif content["hours"]["from"] > chain_hour(isoformat(parse_instant(before["at"]) - OVERLAP)) and \
+                        content["hours"]["from"] != chain_hour(isoformat(parse_instant(content["at"])
+                                                                         - timedelta(hours=MAX_HOURS))):
+                    problems.append(f"checkpoint {key} does not cover the hours since {link.get('key')}")
+            seen[key] = content
             contents.append(content)
-            previous = (key, content["sha256"])
             for request_id, head in content["heads"].items():
                 anchors[request_id] = Anchor(key, content["at"], int(head["seq"]), head["hash"])
         return anchors, problems, contents

@@ -3,8 +3,8 @@
 1. the chain, link by link (``domain/audit.verify``);
 2. the request itself: the bound fields replayed from the events against the stored item
    (``domain/audit.verify_state``), a difference named by its field;
-3. the body as filed: every version kept in the evidence bucket hashes to the ``body_sha256`` the
-   trail bound (``store/filings``);
+3. the body as filed: the one kept in the evidence bucket under the ``body_sha256`` the trail bound
+   hashes to it (``store/filings``);
 4. the anchor: the chain against the latest signed checkpoint that covers it (``services/checkpoints``),
    or, for a request filed well inside the checkpoints' coverage, the lack of one.
 """
@@ -28,14 +28,14 @@ class Report:
     anchor: checkpoints.Anchor | None
 
 
-def check_filed(item: LegalRequest, events: Sequence[Event], bodies: Sequence[bytes]) -> audit.Verdict | None:
-    if not bodies:
+def check_filed(item: LegalRequest, events: Sequence[Event], body: bytes | None) -> audit.Verdict | None:
+    if body is None:
         return audit.Verdict(False, len(events), 1, "the body as filed is missing from the evidence bucket",
                              field="body_sha256")
-    for number, body in enumerate(bodies, start=1):
-        if hashlib.sha256(body).hexdigest() != item.body_sha256:
-            return audit.Verdict(False, len(events), 1, f"version {number} of the body as filed does not hash to "
-                                                        "the body_sha256 of the trail", field="body_sha256")
+    if hashlib.sha256(body).hexdigest() != item.body_sha256:
+        return audit.Verdict(False, len(events), 1, "the body as filed in the evidence bucket does not hash to the "
+                                                    "body_sha256 of the trail: a version was added over it",
+                             field="body_sha256")
     return None
 
 
@@ -47,15 +47,14 @@ def verify_tables(item: LegalRequest, events: Sequence[Event]) -> audit.Verdict:
 
 def verify(item: LegalRequest, events: Sequence[Event], *,
            anchor_of: Callable[[str], checkpoints.Anchor | None],
-           latest: dict | None, bodies: Sequence[bytes] | None = None) -> Report:
+           latest: dict | None) -> Report:
     """Every check of the module docstring, in order; the first that fails is the verdict. ``anchor_of`` finds
     the latest anchor of a request (a pointer read, or a lookup in checkpoints loaded whole); it may raise
-    ``CheckpointInvalid``, reported as the verdict. ``bodies``: the filed versions if already read."""
+    ``CheckpointInvalid``, reported as the verdict."""
     anchor = None
     verdict = verify_tables(item, events)
     if verdict.verified:
-        verdict = check_filed(item, events, filings.versions(item.request_id) if bodies is None else bodies) \
-            or verdict
+        verdict = check_filed(item, events, filings.read(item.request_id, item.body_sha256)) or verdict
     if verdict.verified:
         try:
             anchor = anchor_of(item.request_id)

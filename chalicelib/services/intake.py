@@ -139,7 +139,7 @@ class Intake:
                            sets=bound_state(item))
         assigned = self.dispatch.assign_unstored(item, now)  # nobody available: dispatch() below alerts once
         # Kept before the request is stored, so every stored request has its body. A submission the transaction
-        # then refuses (rate limit, a concurrent one) leaves its body in the bucket under an id never used.
+        # then refuses (rate limit, a concurrent one) leaves its body in the bucket, under its own hash.
         filings.keep(request_id, body)
         try:
             self.requests.create(item, submitted, [*limits, *tallies], then=assigned)

@@ -19,29 +19,35 @@ from chalicelib.errors import DependencyUnavailable
 from chalicelib.settings import get_settings
 
 
-def key(request_id: str) -> str:
-    return f"requests/{request_id}/filed.json"  # beside its documents (``requests/{id}/DOC-…``), never one of them
+def key(request_id: str, sha256: str) -> str:
+    """Beside the request's documents (``requests/{id}/DOC-…``), never one of them. Named by its hash: a keyed
+    submission refused after its body was kept, then filed again with the same key and a corrected body, keeps
+    each body under its own name, and the trail's ``body_sha256`` says which one is the request's."""
+    return f"requests/{request_id}/filed-{sha256}.json"
 
 
 def keep(request_id: str, body: bytes) -> None:
     """Store the body before the request is: if S3 refuses, the submission fails whole (503) and is retried.
-    S3 checks the bytes against their SHA-256 on arrival. A retried submission stores a new version of the
-    same bytes; versions are never overwritten."""
-    digest = hashlib.sha256(body).digest()
+    S3 checks the bytes against their SHA-256 on arrival. A retry stores a new version of the same bytes."""
+    digest = hashlib.sha256(body)
     try:
-        client("s3").put_object(Bucket=get_settings().evidence_bucket, Key=key(request_id), Body=body,
-                                ContentType="application/json", ChecksumAlgorithm="SHA256",
-                                ChecksumSHA256=base64.b64encode(digest).decode("ascii"))
+        client("s3").put_object(Bucket=get_settings().evidence_bucket, Key=key(request_id, digest.hexdigest()),
+                                Body=body, ContentType="application/json", ChecksumAlgorithm="SHA256",
+                                ChecksumSHA256=base64.b64encode(digest.digest()).decode("ascii"))
     except (BotoCoreError, ClientError) as error:
         raise DependencyUnavailable("The evidence store is unavailable; nothing was stored. Retry shortly.") \
             from error
 
 
-def versions(request_id: str) -> list[bytes]:
-    """Every version of the body as filed, oldest first (a retried submission adds one with the same bytes;
-    whoever can write the bucket can add one, but not change or remove those before it)."""
-    s3, bucket, name = client("s3"), get_settings().evidence_bucket, key(request_id)
-    listed = s3.list_object_versions(Bucket=bucket, Prefix=name)
-    # S3 lists a key's versions newest first (LastModified has one-second steps: no order of its own).
-    found = [v for v in listed.get("Versions", []) if v["Key"] == name][::-1]
-    return [s3.get_object(Bucket=bucket, Key=name, VersionId=v["VersionId"])["Body"].read() for v in found]
+def read(request_id: str, sha256: str) -> bytes | None:
+    """The body filed under this hash, as its latest version holds it (locked versions cannot be changed or
+    removed; a later one can only be added, and is what this reads), or None if there is none."""
+    try:
+        response = client("s3").get_object(Bucket=get_settings().evidence_bucket, Key=key(request_id, sha256))
+        return response["Body"].read()
+    except ClientError as error:
+        if error.response["Error"]["Code"] in {"NoSuchKey", "404"}:
+            return None
+        raise DependencyUnavailable("The evidence store is unavailable; retry shortly.") from error
+    except BotoCoreError as error:
+        raise DependencyUnavailable("The evidence store is unavailable; retry shortly.") from error

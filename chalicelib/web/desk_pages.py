@@ -151,7 +151,6 @@ def _request_context(visit: Visit, request_id: str) -> dict[str, Any]:
         context["outcomes"], context["reasons"] = list(Outcome), list(Reason)
         context["sources"] = INDEPENDENT_SOURCES
         context["can_clear"] = desk.can_clear_verification(visit.principal, item)
-        context["can_clear"] = desk.can_clear_verification(visit.principal, item)
     return context
 
 
@@ -186,8 +185,6 @@ def _act(action: str, visit: Visit) -> Any:
         return desk.approve(visit.principal, request_id, approval.approve, approval.note)
     if action == "verification":
         return desk.verify(visit.principal, request_id, _form(Verification, fields))
-    if action == "clear-verification":
-        return desk.clear_verification(visit.principal, request_id, _form(VerificationClearance, fields).reason)
     if action == "clear-verification":
         return desk.clear_verification(visit.principal, request_id, _form(VerificationClearance, fields).reason)
     if action == "reassign":

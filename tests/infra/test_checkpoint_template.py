@@ -51,7 +51,7 @@ def test_given_the_roles_then_only_the_checkpoint_function_writes_checkpoints_an
     assert sorted(writers[0][1]["Action"]) == ["s3:PutObject", "s3:PutObjectRetention"]
     api = {s.get("Sid"): s for s in _statements(packaged, "ApiHandlerRole")}
     assert api["AuditCheckpointsRead"]["Action"] == ["s3:GetObject"]
-    assert "s3:ListBucketVersions" in api["EvidenceBucket"]["Action"]  # every version of a body as filed
+    assert api["EvidenceBucket"]["Action"] == ["s3:ListBucket"]  # a missing key is a 404, not a 403
     checkpoint = {s.get("Sid"): s for s in _statements(packaged, "AuditCheckpointRole")}
     assert checkpoint["ChangedChains"]["Resource"][1] == {
         "Fn::Sub": "${RequestsTable.Arn}/index/chain-changed-index"}

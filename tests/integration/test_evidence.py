@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from urllib.parse import quote
 
 import boto3
@@ -19,7 +20,7 @@ from chalicelib.domain import audit
 from chalicelib.services import checkpoints
 from chalicelib.settings import get_settings
 from chalicelib.store import filings
-from chalicelib.store.models import ConfigEntry
+from chalicelib.store.models import ConfigEntry, LegalRequest
 from tests.helpers import FR, authority, bearer, post, submission
 
 CHECKPOINT_BUCKET = "liaison-test-checkpoints"
@@ -47,12 +48,11 @@ def filed(client, issuer, **overrides):
 def own_checkpoints(monkeypatch):
     """Checkpoints in a bucket of this test's own (Object Lock objects cannot be deleted afterwards), and the
     pointer to the latest one removed again, so other tests' requests are never judged against them."""
-    s3 = boto3.client("s3", region_name=get_settings().aws_region)
-    existing = {b["Name"] for b in s3.list_buckets()["Buckets"]}
-    if CHECKPOINT_BUCKET not in existing:
-        s3.create_bucket(Bucket=CHECKPOINT_BUCKET, ObjectLockEnabledForBucket=True,
-                         CreateBucketConfiguration={"LocationConstraint": get_settings().aws_region})
-    monkeypatch.setattr(checkpoints.Checkpoints, "bucket", property(lambda self: CHECKPOINT_BUCKET))
+    bucket = f"{CHECKPOINT_BUCKET}-{uuid.uuid4().hex[:12]}"  # each test its own history
+    boto3.client("s3", region_name=get_settings().aws_region).create_bucket(
+        Bucket=bucket, ObjectLockEnabledForBucket=True,
+        CreateBucketConfiguration={"LocationConstraint": get_settings().aws_region})
+    monkeypatch.setattr(checkpoints.Checkpoints, "bucket", property(lambda self: bucket))
     yield checkpoints.Checkpoints()
     ConfigEntry(checkpoints.STATE).delete()
 
@@ -68,7 +68,7 @@ def test_given_a_request_filed_then_its_first_event_binds_it_and_its_body_is_kep
     assert (bound["status"], bound["targets"], bound["body_sha256"]) == ("received", body["targets"],
                                                                           first["body_sha256"])
     assert json.loads(trail["events"][1]["detail"])[audit.STATE_KEY]["assignee"] == created["assignee"]
-    assert filings.versions(created["id"]) == [canonical]
+    assert filings.read(created["id"], first["body_sha256"]) == canonical
     assert trail["verified"] is True
     # The authority's timeline shows what happened, not the bound state.
     timeline = client.http.get(f"/v1/requests/{created['id']}/events", headers=authority(issuer, FR)).json_body
@@ -96,13 +96,39 @@ def test_given_status_and_targets_changed_in_the_table_then_audit_and_verify_aud
     assert f"BROKEN {request_id}: field targets:" in capsys.readouterr().out
 
 
-def test_given_the_body_as_filed_given_another_version_then_audit_says_so(client, issuer):
-    created, _ = filed(client, issuer)
-    boto3.client("s3", region_name=get_settings().aws_region).put_object(
-        Bucket=get_settings().evidence_bucket, Key=filings.key(created["id"]), Body=b'{"type":"preservation"}')
+def test_given_the_body_as_filed_overwritten_or_missing_then_audit_says_so(client, issuer):
+    created, body = filed(client, issuer)
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode())
+    s3 = boto3.client("s3", region_name=get_settings().aws_region)
+    bucket, name = get_settings().evidence_bucket, filings.key(created["id"], digest.hexdigest())
+    s3.put_object(Bucket=bucket, Key=name, Body=b'{"type":"preservation"}')  # a version added over it
     trail = audit_of(client, issuer, created["id"]).json_body
-    assert (trail["verified"], trail["field"]) == (False, "body_sha256")
-    assert "version 2" in trail["problem"]
+    assert (trail["verified"], trail["field"]) == (False, "body_sha256") and "added over it" in trail["problem"]
+    for version in s3.list_object_versions(Bucket=bucket, Prefix=name)["Versions"]:  # moto: no retention enforced
+        s3.delete_object(Bucket=bucket, Key=name, VersionId=version["VersionId"], BypassGovernanceRetention=True)
+    trail = audit_of(client, issuer, created["id"]).json_body
+    assert (trail["verified"], trail["field"]) == (False, "body_sha256") and "missing" in trail["problem"]
+
+
+def test_given_a_keyed_submission_refused_then_filed_again_corrected_then_its_evidence_holds(client, issuer,
+                                                                                               monkeypatch):
+    """The body of a refused attempt stays in the bucket under its own hash; the corrected one, filed under the
+    same Idempotency-Key (the same id), is the one the trail binds."""
+    from chalicelib.errors import Conflict
+    from chalicelib.services import intake as intake_module
+
+    key = f"retry-{uuid.uuid4().hex[:8]}"
+    headers = {**authority(issuer, FR), "Idempotency-Key": key}
+    real_create = intake_module.RequestRepository.create
+    monkeypatch.setattr(intake_module.RequestRepository, "create", lambda *a, **k: (_ for _ in ()).throw(
+        Conflict("met a concurrent one", code="concurrent_submission")))
+    first = submission(description="First wording, sent in error.")
+    assert post(client, "/v1/requests", first, headers).status_code == 409
+    monkeypatch.setattr(intake_module.RequestRepository, "create", real_create)
+    # Powertools' idempotency record of the refused attempt is gone with its error: a corrected body is a new one.
+    created = post(client, "/v1/requests", submission(description="Corrected wording."), headers)
+    assert created.status_code == 201, created.json_body
+    assert audit_of(client, issuer, created.json_body["id"]).json_body["verified"] is True
 
 
 def test_given_a_chain_rewritten_consistently_after_a_checkpoint_then_it_is_caught(client, issuer, own_checkpoints,
@@ -156,12 +182,12 @@ def test_given_checkpoints_then_each_is_signed_locked_and_linked_to_the_one_befo
     assert content["previous"] == {"key": first["checkpoint"], "sha256": first["sha256"]}
     assert content["heads"][created["id"]]["seq"] == own_checkpoints.latest_anchor(created["id"]).seq
     s3 = boto3.client("s3", region_name=get_settings().aws_region)
-    head = s3.head_object(Bucket=CHECKPOINT_BUCKET, Key=second["checkpoint"])  # moto: no GetObjectRetention
+    head = s3.head_object(Bucket=own_checkpoints.bucket, Key=second["checkpoint"])  # moto: no GetObjectRetention
     assert head["ObjectLockMode"] == "COMPLIANCE" and head["ObjectLockRetainUntilDate"].year >= 2035
     # A checkpoint whose content was swapped (as a new version: the locked one cannot be touched) is refused.
-    document = json.loads(s3.get_object(Bucket=CHECKPOINT_BUCKET, Key=second["checkpoint"])["Body"].read())
+    document = json.loads(s3.get_object(Bucket=own_checkpoints.bucket, Key=second["checkpoint"])["Body"].read())
     document["content"]["heads"][created["id"]]["seq"] = 1
-    s3.put_object(Bucket=CHECKPOINT_BUCKET, Key=second["checkpoint"], Body=json.dumps(document).encode())
+    s3.put_object(Bucket=own_checkpoints.bucket, Key=second["checkpoint"], Body=json.dumps(document).encode())
     with pytest.raises(checkpoints.CheckpointInvalid, match="does not match its signature"):
         own_checkpoints.read(second["checkpoint"])
     trail = audit_of(client, issuer, created["id"]).json_body
@@ -213,7 +239,8 @@ def test_given_the_console_then_the_request_page_names_a_tampered_field_and_chec
     assert "The evidence does NOT verify (field status)" in page and "&#34;fulfilled&#34;" in page
     assert "Do not rely on this page" in page.split('id="h-next"')[0]  # said at the top, before any action
     boto3.client("s3", region_name=get_settings().aws_region).put_object(
-        Bucket=get_settings().evidence_bucket, Key=filings.key(request_id), Body=b"{}")
+        Bucket=get_settings().evidence_bucket, Key=filings.key(request_id, LegalRequest.get(request_id).body_sha256),
+        Body=b"{}")
     table("requests_table").update_item(Key={"request_id": request_id}, UpdateExpression="SET #s = :s",
                                         ExpressionAttributeNames={"#s": "status"},
                                         ExpressionAttributeValues={":s": "assigned"})
@@ -239,3 +266,67 @@ def test_given_the_whole_chain_read_then_its_latest_page_and_cursor_are_the_time
         taken, taken_cursor = Desk.latest_page(chain, limit)
         assert [int(e.seq) for e in taken] == [int(e.seq) for e in queried]
         assert taken_cursor == queried_cursor, limit
+
+
+class _At:
+    def __init__(self, when):
+        self.when = when
+
+    def now(self):
+        return self.when
+
+
+def test_given_a_retried_checkpoint_then_siblings_share_a_parent_and_the_history_still_verifies(
+        client, issuer, own_checkpoints):
+    from datetime import UTC, datetime, timedelta
+
+    created, _ = filed(client, issuer)
+    start = datetime.now(UTC).replace(microsecond=0)
+    first = checkpoints.Checkpoints(clock=_At(start)).write()
+    state = ConfigEntry.get(checkpoints.STATE).document
+    second = checkpoints.Checkpoints(clock=_At(start + timedelta(seconds=5))).write()
+    # A retry after a failure before the state was saved: the table still names the first, the bucket the second.
+    ConfigEntry(checkpoints.STATE, document=state, updated_at=state["at"]).save()
+    third = checkpoints.Checkpoints(clock=_At(start + timedelta(seconds=10))).write()
+    assert own_checkpoints.read(third["checkpoint"])["previous"]["key"] == second["checkpoint"]  # the bucket decides
+    # Two writers at once link to the same one: the second's sibling is as valid as it.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(checkpoints.Checkpoints, "_previous", lambda self, now, latest: state)
+        sibling = checkpoints.Checkpoints(clock=_At(start + timedelta(seconds=15))).write()
+    assert own_checkpoints.read(sibling["checkpoint"])["previous"]["key"] == first["checkpoint"]
+    anchors, problems, contents = own_checkpoints.load_all()
+    assert problems == [] and len(contents) == 4
+    assert anchors[created["id"]].checkpoint == sibling["checkpoint"]
+    assert first["checkpoint"] < second["checkpoint"] < third["checkpoint"] < sibling["checkpoint"]
+
+
+def test_given_the_tables_checkpoint_state_moved_ahead_then_coverage_still_starts_at_the_buckets_latest(
+        client, issuer, own_checkpoints):
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime.now(UTC).replace(microsecond=0)
+    written = checkpoints.Checkpoints(clock=_At(start)).write()
+    ahead = {**ConfigEntry.get(checkpoints.STATE).document, "at": checkpoints.isoformat(start + timedelta(hours=5)),
+             "key": f"{checkpoints.CHECKPOINTS}{checkpoints.isoformat(start + timedelta(hours=5))}.json"}
+    ConfigEntry(checkpoints.STATE, document=ahead, updated_at=ahead["at"]).save()
+    created, _ = filed(client, issuer)  # changed after the checkpoint, while the table claims a later one
+    later = checkpoints.Checkpoints(clock=_At(start + timedelta(seconds=30))).write()
+    content = own_checkpoints.read(later["checkpoint"])
+    assert content["previous"]["key"] == written["checkpoint"] and created["id"] in content["heads"]
+    assert own_checkpoints.load_all()[1] == []
+
+
+def test_given_a_checkpoint_that_skips_hours_then_verify_audit_reports_the_gap(client, issuer, own_checkpoints,
+                                                                              monkeypatch):
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=6)
+    first = checkpoints.Checkpoints(clock=_At(start)).write()
+    # A writer that believed the last checkpoint was three hours later than it was (as one trusting a moved
+    # table would have): its checkpoint leaves hours uncovered.
+    fake = {"key": first["checkpoint"], "sha256": first["sha256"],
+            "at": checkpoints.isoformat(start + timedelta(hours=3)), "covered_from": first["hours"]["from"]}
+    monkeypatch.setattr(checkpoints.Checkpoints, "_previous", lambda self, now, latest: fake)
+    gapped = checkpoints.Checkpoints(clock=_At(start + timedelta(hours=4))).write()
+    problems = own_checkpoints.load_all()[1]
+    assert problems == [f"checkpoint {gapped['checkpoint']} does not cover the hours since {first['checkpoint']}"]

@@ -7,7 +7,7 @@ from chalicelib import events, schedules
 from chalicelib.api.middleware import correlate
 from chalicelib.auth.authorizer import auth
 from chalicelib.observability import logger, metrics, tracer
-from chalicelib.web import console, desk_pages, admin_pages  # noqa: F401 - they declare their pages on console's blueprint
+from chalicelib.web import console, desk_pages, admin_pages, receipt_pages, portal_pages  # noqa: F401 - they declare their pages on console's blueprint
 
 app = Chalice(app_name="liaison", configure_logs=False)
 app.api.binary_types.append("multipart/form-data")  # console uploads: the gateway hands their bytes over intact

@@ -101,32 +101,38 @@ def submit_request(call: Call) -> Reply:
     principal, submission = call.caller, call.body
     intake.check(principal, submission)
     key = _idempotency_key(call)
-    filed = canonical_body(call.request.raw_body)
-    body_sha256 = hashlib.sha256(filed).hexdigest()
-    if key is None:
-        body = _created(principal, submission, filed, None, call.agency)
-    else:
-        from aws_lambda_powertools.utilities.idempotency.exceptions import (
-            IdempotencyAlreadyInProgressError,
-            IdempotencyPersistenceLayerError,
-            IdempotencyValidationError,
-        )
-
-        config, created_once = _idempotency()
-        # An attempt that dies mid-way holds the key only until this invocation's timeout, not for a day.
-        config.register_lambda_context(call.request.lambda_context)
-        try:
-            body = created_once(claim={"agency_id": principal.agency_id, "key": key, "body_sha256": body_sha256},
-                                body=filed, principal=principal, submission=submission, agency=call.agency)
-        except IdempotencyValidationError:
-            raise Unprocessable("This Idempotency-Key was used with a different body.",
-                                code="idempotency_key_reused", field="Idempotency-Key") from None
-        except IdempotencyAlreadyInProgressError:
-            raise Conflict("A submission with this Idempotency-Key is still in progress; retry shortly.",
-                           code="idempotency_in_progress") from None
-        except IdempotencyPersistenceLayerError:
-            raise DependencyUnavailable("Could not record the Idempotency-Key; retry shortly.") from None
+    body = file_request(principal, submission, canonical_body(call.request.raw_body), key, call.agency,
+                        call.request.lambda_context)
     return Reply(201, body, {"Location": f"/v1/requests/{body['id']}"})
+
+
+def file_request(principal: Principal, submission: Submission, filed: bytes, key: str | None,
+                 agency: Agency | None, lambda_context: Any = None) -> dict[str, Any]:
+    """A checked submission (``intake.check``) filed once per Idempotency-Key: the API's POST /v1/requests and
+    the officers' portal form both file through here. ``filed`` is the canonical body (``canonical_body``)."""
+    if key is None:
+        return _created(principal, submission, filed, None, agency)
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyPersistenceLayerError,
+        IdempotencyValidationError,
+    )
+
+    config, created_once = _idempotency()
+    # An attempt that dies mid-way holds the key only until this invocation's timeout, not for a day.
+    config.register_lambda_context(lambda_context)
+    try:
+        return created_once(claim={"agency_id": principal.agency_id, "key": key,
+                                   "body_sha256": hashlib.sha256(filed).hexdigest()},
+                            body=filed, principal=principal, submission=submission, agency=agency)
+    except IdempotencyValidationError:
+        raise Unprocessable("This Idempotency-Key was used with a different body.",
+                            code="idempotency_key_reused", field="Idempotency-Key") from None
+    except IdempotencyAlreadyInProgressError:
+        raise Conflict("A submission with this Idempotency-Key is still in progress; retry shortly.",
+                       code="idempotency_in_progress") from None
+    except IdempotencyPersistenceLayerError:
+        raise DependencyUnavailable("Could not record the Idempotency-Key; retry shortly.") from None
 
 
 @routes.private("/v1/requests", roles=AUTHORITY, query=RequestQuery, responses={200: RequestPage},

@@ -1,0 +1,254 @@
+"""The officers' portal: file a new request in a browser (issue 14, point 3).
+
+The form is built from the schema the API validates with: which fields a type shows comes from
+``domain.intake.requirements`` (the rules ``check_type_rules`` enforces), their limits and hints from
+``Submission``'s JSON schema, the choices from its enums. What the officer typed becomes the JSON body a client
+would send, validated by the same ``Submission`` model with the API's messages, and filed through the API's own
+``file_request`` (the same check, the same Powertools idempotency). The form carries its own Idempotency-Key,
+made when the form is first shown, so a double click or a resubmission after "back" files one request.
+
+Target rows are added and removed without JavaScript: the buttons post the form, which comes back with one row
+more or less and everything typed kept.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from chalice import Response
+from pydantic import ValidationError
+
+from chalicelib.api import authorities as api_authorities
+from chalicelib.api.authorities import _IDEMPOTENCY_KEY, canonical_body, file_request, intake
+from chalicelib.api.http import validate
+from chalicelib.domain.deadlines import DeadlinePolicy, RequestType
+from chalicelib.domain.intake import MAX_TARGETS, DataCategory, Submission, TargetKind, requirements
+from chalicelib.errors import BadRequest, LiaisonError
+from chalicelib.settings import get_settings
+from chalicelib.web import render
+from chalicelib.web.console import Visit, pages
+
+# Words for the fields (labels only: which fields a type needs, and their limits, come from the schema).
+LABELS = {"type": "Type", "legal_basis": "Legal basis", "reference": "Reference", "language": "Language",
+          "description": "Description", "targets": "Targets", "data_categories": "Data categories",
+          "emergency": "Emergency", "threat": "Threat", "callback_number": "Call-back number"}
+# How each field of ``Submission`` is drawn by new_request.html; a field the schema gains without one here
+# stops the app at import (and its tests), rather than leaving the form silently short.
+DRAWN = frozenset(LABELS) - {"threat", "callback_number"}
+assert set(Submission.model_fields) <= DRAWN, set(Submission.model_fields) - DRAWN
+_TARGET_FIELD = re.compile(r"^targets\.(\d{1,3})\.(kind|value)$")
+
+
+@functools.cache
+def _schema() -> dict[str, Any]:
+    return Submission.model_json_schema()
+
+
+@functools.cache
+def limits() -> dict[str, dict[str, Any]]:
+    """maxlength and hint of each text input, by input name, from the JSON schema the API publishes."""
+    schema = _schema()
+    out: dict[str, dict[str, Any]] = {}
+
+    def take(prefix: str, properties: dict[str, Any]) -> None:
+        for name, spec in properties.items():
+            if spec.get("type") == "string":
+                out[prefix + name] = {"maxlength": spec.get("maxLength"), "hint": spec.get("description")}
+
+    take("", schema["properties"])
+    take("targets.N.", schema["$defs"]["Target"]["properties"])
+    take("emergency.", schema["$defs"]["Emergency"]["properties"])
+    return out
+
+
+def shown_fields(kind: RequestType) -> tuple[list[str], list[str]]:
+    """The fields a ``kind`` of request has on the form, and the rules beyond them: the domain's own list."""
+    return requirements(kind)
+
+
+def anchor(field: str | None) -> str | None:
+    """The id of the input (or fieldset) an error location names: ``targets.0.value`` → ``targets-0-value``."""
+    if not field:
+        return None
+    if field.startswith("data_categories"):
+        return "data_categories"
+    if field.lower() == "idempotency-key":
+        return None
+    return field.replace(".", "-")
+
+
+def _typed(form: dict[str, str]) -> dict[str, Any]:
+    """What the officer typed, as the template shows it back (nothing dropped, nothing trimmed)."""
+    rows: dict[int, dict[str, str]] = {}
+    for name, value in form.items():
+        found = _TARGET_FIELD.match(name)
+        if found:
+            rows.setdefault(int(found.group(1)), {"kind": "", "value": ""})[found.group(2)] = value
+    return {
+        "legal_basis": form.get("legal_basis", ""), "reference": form.get("reference", ""),
+        "language": form.get("language", ""), "description": form.get("description", ""),
+        "targets": [rows[i] for i in sorted(rows)] or [{"kind": "", "value": ""}],
+        "data_categories": [c.value for c in DataCategory if form.get(f"data_categories.{c.value}")],
+        "emergency": {"threat": form.get("emergency.threat", ""),
+                      "callback_number": form.get("emergency.callback_number", "")},
+    }
+
+
+def body_of(kind: RequestType, typed: dict[str, Any]) -> dict[str, Any]:
+    """The JSON body a client would send: empty fields left out, as ``desk_pages._form`` does; only the fields
+    this type has on the form."""
+    shown = set(shown_fields(kind)[0])
+    body: dict[str, Any] = {"type": kind.value}
+    for name in ("legal_basis", "reference", "language", "description"):
+        if typed[name] != "":
+            body[name] = typed[name]
+    body["targets"] = [{k: v for k, v in row.items() if v != ""} for row in typed["targets"]]
+    if "data_categories" in shown and typed["data_categories"]:
+        body["data_categories"] = typed["data_categories"]
+    if "emergency" in shown:
+        emergency = {k: v for k, v in typed["emergency"].items() if v != ""}
+        if emergency:
+            body["emergency"] = emergency
+    return body
+
+
+def _field_errors(body: dict[str, Any]) -> tuple[Submission | None, list[tuple[str | None, str]]]:
+    """The API's validation of ``body``: its model, or every error as (field, message). The first is exactly the
+    API's answer (``api.http.validate``); the others are worded the same way, so each shows beside its field."""
+    try:
+        return validate(Submission, body, "body"), []
+    except BadRequest as refused:
+        first = refused
+        errors: list[tuple[str | None, str]] = [(first.field, first.message)]
+    try:
+        Submission.model_validate(body)
+    except ValidationError as exc:
+        seen = {first.field}
+        for error in exc.errors(include_url=False):
+            name = ".".join(str(part) for part in error.get("loc", ())) or "body"
+            if name in seen:
+                continue
+            seen.add(name)
+            if error["type"] == "missing":
+                errors.append((name, f"Missing body field '{name}'."))
+            elif error["type"] == "extra_forbidden":
+                errors.append((name, f"Unknown body field '{name}'."))
+            else:
+                errors.append((name, f"Invalid body field '{name}': {error['msg']}."))
+    return None, errors
+
+
+def _kind(value: str | None) -> RequestType | None:
+    try:
+        return RequestType(value) if value else None
+    except ValueError:
+        return None
+
+
+# What each type is for, in an officer's words. What it must carry is the form itself (the domain's own rules).
+PURPOSE = {
+    RequestType.DATA_DISCLOSURE: "Data about an account: who holds it, how it was used.",
+    RequestType.PRESERVATION: "Keep an account's data from deletion while you obtain the order to disclose it.",
+    RequestType.CONTENT_REMOVAL: "Take down illegal content: a message or a channel.",
+    RequestType.EMERGENCY_DISCLOSURE: "Data needed at once because a life or someone's safety is at risk. "
+                                      "Needs a sign-in with multi-factor authentication.",
+    RequestType.TERRORIST_CONTENT_REMOVAL: "A removal order for terrorist content (EU 2021/784): removed within the "
+                                           "hour.",
+}
+
+
+def _span(delta: timedelta) -> str:
+    hours = int(delta.total_seconds() // 3600)
+    if hours and hours % 24 == 0:
+        return f"{hours // 24} day{'s' if hours != 24 else ''}"
+    return f"{hours} hour{'s' if hours != 1 else ''}" if hours else f"{int(delta.total_seconds() // 60)} minutes"
+
+
+def _choose(visit: Visit, status: int = 200, problem: str | None = None) -> Response:
+    clocks = DeadlinePolicy(get_settings().deadlines).clocks
+    kinds = [(kind, PURPOSE[kind], clocks[kind].basis, _span(clocks[kind].acknowledge), _span(clocks[kind].resolve))
+             for kind in RequestType]
+    return visit.render("new_request.html", status=status, step="choose", kinds=kinds, problem=problem)
+
+
+def _form_page(visit: Visit, kind: RequestType, typed: dict[str, Any], key: str, *, status: int = 200,
+               errors: list[tuple[str | None, str]] | None = None, refused: LiaisonError | None = None,
+               focus: str | None = None) -> Response:
+    shown, rules = shown_fields(kind)
+    rendered = {"legal_basis", "reference", "language", "description", "targets"} | (
+        {"data_categories"} if "data_categories" in shown else set()) | (
+        {"emergency", "emergency-threat", "emergency-callback_number"} if "emergency" in shown else set())
+    rendered |= {f"targets-{i}-{part}" for i in range(len(typed["targets"])) for part in ("kind", "value")}
+    beside: dict[str, list[str]] = {}
+    summary: list[tuple[str | None, str]] = []
+    for field, message in errors or []:
+        where = anchor(field)
+        where = where if where in rendered else None
+        if where:
+            beside.setdefault(where, []).append(message)
+        summary.append((where, message))
+    if refused is not None:
+        where = anchor(refused.field)
+        where = where if where in rendered else None
+        if where:
+            beside.setdefault(where, []).append(refused.message)
+        summary.append((where, refused.message))
+    return visit.render(
+        "new_request.html", status=status, step="form", kind=kind, shown=shown, rules=rules, typed=typed,
+        key=key, errors={k: " ".join(v) for k, v in beside.items()}, summary=summary, refused=refused,
+        limits=limits(), labels=LABELS, target_kinds=list(TargetKind), categories=list(DataCategory),
+        max_targets=MAX_TARGETS, focus=focus)
+
+
+@pages.page("/console/requests/new", like=api_authorities.submit_request)
+def new_request(visit: Visit) -> Response:
+    """Step 1, choose the type; step 2 (``?type=``), that type's form, with a fresh Idempotency-Key."""
+    chosen = visit.query.get("type")
+    if not chosen:
+        return _choose(visit)
+    kind = _kind(chosen)
+    if kind is None:
+        return _choose(visit, 400, "Choose one of the types below.")
+    return _form_page(visit, kind, _typed({}), secrets.token_urlsafe(24))
+
+
+@pages.page("/console/requests/new", ("POST",), like=api_authorities.submit_request)
+def file_new_request(visit: Visit) -> Response:
+    """Add or remove a target row (the form again, everything kept), or file the request as the API files it."""
+    form = visit.form
+    kind = _kind(form.get("type"))
+    if kind is None:
+        return _choose(visit, 400, "Choose one of the types below.")
+    key = form.get("idempotency_key", "")
+    if not _IDEMPOTENCY_KEY.match(key):
+        raise BadRequest("This form lost its Idempotency-Key; open a new request form.", code="invalid_form",
+                         field="Idempotency-Key")
+    typed = _typed(form)
+    if form.get("add_target") is not None:
+        if len(typed["targets"]) < MAX_TARGETS:
+            typed["targets"].append({"kind": "", "value": ""})
+        return _form_page(visit, kind, typed, key, focus=f"targets-{len(typed['targets']) - 1}-kind")
+    if form.get("remove_target") is not None:
+        index = int(form["remove_target"]) if form["remove_target"].isdigit() else -1
+        if 0 <= index < len(typed["targets"]) and len(typed["targets"]) > 1:
+            del typed["targets"][index]
+        return _form_page(visit, kind, typed, key, focus="targets-add")
+    body = body_of(kind, typed)
+    submission, errors = _field_errors(body)
+    if submission is None:
+        return _form_page(visit, kind, typed, key, status=400, errors=errors)
+    try:
+        intake.check(visit.principal, submission)
+        filed = canonical_body(json.dumps(body, ensure_ascii=False).encode("utf-8"))
+        created = file_request(visit.principal, submission, filed, key, visit.agency,
+                               getattr(visit.request, "lambda_context", None))
+    except LiaisonError as refusal:
+        if refusal.status in (401, 404):
+            raise
+        return _form_page(visit, kind, typed, key, status=refusal.status, refused=refusal)
+    return render.redirect(f"{render.base_path()}/requests/{created['id']}")

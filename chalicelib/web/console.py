@@ -33,7 +33,7 @@ from chalicelib.errors import BadRequest, DependencyUnavailable, Forbidden, Liai
     Unauthorized
 from chalicelib.observability import logger, metrics
 from chalicelib.settings import get_settings
-from chalicelib.store.agencies import AgencyRepository  # noqa: F401 - the guard's dependency, for tests to see
+from chalicelib.store.agencies import AgencyRepository
 from chalicelib.store.models import Agency, LegalRequest, Representative, WebSession
 from chalicelib.web import render, signin
 from chalicelib.web.sessions import Cookie, Session, Sessions, cookie_value
@@ -236,8 +236,34 @@ def _page_path(path: str) -> str:
     return path[len("/console"):] if path.startswith("/console") else path
 
 
+# The guard's refusals of an officer whose agency cannot file: the page says which, and where to turn.
+AGENCY_STANDING = {"agency_unknown": "Your agency is not registered", "agency_not_verified": "Your agency is not "
+                   "verified yet", "agency_suspended": "Your agency's access is suspended"}
+
+
+def _where_to_turn(principal: Principal | None) -> dict[str, Any] | None:
+    """The directory's entry for the officer's agency's country (the default desk's if unknown): how to get an
+    account, and the emergency channel, which answers at any hour whatever the agency's standing."""
+    from chalicelib.services import directory
+
+    try:
+        agency = AgencyRepository().get(principal.agency_id) if principal and principal.agency_id else None
+        if agency is not None:
+            return directory.for_country(agency.country).get("contact")
+        current = directory.directory()
+        return current.entry(None, current.default_region, "default_region").get("contact")
+    except Exception:  # the page still says what is wrong, without the contact
+        logger.exception("directory unavailable for the agency standing page")
+        return None
+
+
 def error_page(error: LiaisonError, principal: Principal | None = None, csrf: str | None = None) -> Response:
-    return render.page("error.html", error.status, error=error, me=principal, rep=None, csrf=csrf or "")
+    standing = AGENCY_STANDING.get(error.code or "")
+    contact = _where_to_turn(principal) if standing else None
+    if contact is not None and hasattr(contact, "model_dump"):
+        contact = contact.model_dump(mode="json")
+    return render.page("error.html", error.status, error=error, me=principal, rep=None, csrf=csrf or "",
+                       standing=standing, contact=contact)
 
 
 def _unexpected(where: str) -> Response:

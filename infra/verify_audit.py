@@ -41,7 +41,10 @@ def main(argv: list[str] | None = None) -> int:
         local_environment(args.state_dir)
 
     from chalicelib.services import checkpoints, evidence
-    from chalicelib.store.models import Event, LegalRequest
+    from chalicelib.store.models import LegalRequest
+    from chalicelib.store.requests import RequestRepository
+
+    requests = RequestRepository()
 
     anchors = checkpoints.Checkpoints()
     # Every checkpoint, read from the bucket (not from any pointer the tables could steer): each one's signature,
@@ -52,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     latest = {"at": contents[-1]["at"], "covered_from": contents[0]["hours"]["from"]} if contents else None
     checked = broken = events = 0
     for item in LegalRequest.scan():
-        trail = list(Event.query(item.request_id, consistent_read=True))
+        item, trail = requests.chain(item)  # the Scan's item may predate its latest event: read both again
         verdict = evidence.verify(item, trail, anchor_of=anchored.get, latest=latest).verdict
         checked += 1
         events += verdict.checked

@@ -104,8 +104,8 @@ class Desk:
         """One page of the request's audit trail, and whether the whole of its evidence verifies: the chain, the
         request against its replayed events, the body as filed, the latest checkpoint (``services/evidence``).
         For its region's representatives, and admins."""
-        item = visible(self.requests, principal, request_id, admins=True)
-        report = self.evidence(item, self.requests.events(item.request_id))
+        item, events = self.requests.chain(visible(self.requests, principal, request_id, admins=True))
+        report = self.evidence(item, events)
         page, next_cursor = query_page(Event, Event, item.request_id, key_names=EVENT_KEYS, number_keys=("seq",),
                                        limit=limit, after=cursor, consistent_read=True,
                                        max_bytes=TIMELINE_PAGE_BYTES)

@@ -225,3 +225,19 @@ class RequestRepository:
 
     def events(self, request_id: str) -> list[Event]:
         return list(Event.query(request_id, consistent_read=True))
+
+    def chain(self, item: LegalRequest, attempts: int = 3) -> tuple[LegalRequest, list[Event]]:
+        """The request and its whole trail as of one moment. The two are two reads: a change that commits between
+        them (a queued refusal landing, the workflow's timer) would look like a broken head, so while the trail and
+        the request's head disagree both are read again, ``attempts`` times at most; what still disagrees then is
+        reported by the check, as it should be."""
+        for attempt in range(attempts):
+            events = self.events(item.request_id)
+            last = events[-1].hash if events else None
+            if len(events) == int(item.last_event_seq or 0) and last == item.last_event_hash:
+                break
+            fresh = self.get(item.request_id) if attempt < attempts - 1 else None
+            if fresh is None:
+                break
+            item = fresh
+        return item, events

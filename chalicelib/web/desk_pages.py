@@ -123,7 +123,9 @@ def _request_context(visit: Visit, request_id: str) -> dict[str, Any]:
     # The latest page of the timeline (or the one before ``events``, a cursor), shown oldest first.
     shown = visit.query.get("events") or None
     # The platform's people see the whole chain checked below: its latest page is taken from it, not read again.
-    chain = desk.requests.events(item.request_id) if internal else None
+    chain = None
+    if internal:
+        item, chain = desk.requests.chain(item)
     if chain is not None and shown is None:
         page, earlier = desk.latest_page(chain, TIMELINE_PAGE_SIZE)
     else:

@@ -330,3 +330,18 @@ def test_given_a_checkpoint_that_skips_hours_then_verify_audit_reports_the_gap(c
     gapped = checkpoints.Checkpoints(clock=_At(start + timedelta(hours=4))).write()
     problems = own_checkpoints.load_all()[1]
     assert problems == [f"checkpoint {gapped['checkpoint']} does not cover the hours since {first['checkpoint']}"]
+
+
+def test_given_an_event_landing_between_the_two_reads_then_the_check_reads_both_again(client, issuer):
+    """A queued refusal (or the workflow's timer) may commit between reading the request and reading its trail:
+    that is not a broken head, and the evidence is judged on a request and trail of one moment."""
+    from chalicelib.services import evidence
+    from chalicelib.store.requests import RequestRepository
+
+    created, _ = filed(client, issuer)
+    repository = RequestRepository()
+    before = repository.get(created["id"])  # the request as read first
+    assert post(client, f"/v1/requests/{created['id']}/acknowledge", {}, rep(issuer)).status_code == 200
+    assert not evidence.verify_tables(before, repository.events(created["id"])).verified  # what a naive check saw
+    item, events = repository.chain(before)
+    assert int(item.last_event_seq) == len(events) == 3 and evidence.verify_tables(item, events).verified

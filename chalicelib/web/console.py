@@ -257,13 +257,16 @@ def _where_to_turn(principal: Principal | None) -> dict[str, Any] | None:
         return None
 
 
-def error_page(error: LiaisonError, principal: Principal | None = None, csrf: str | None = None) -> Response:
+def error_page(error: LiaisonError, principal: Principal | None = None, csrf: str | None = None, *,
+               refused: Principal | None = None, headers: dict[str, str] | None = None) -> Response:
+    """``principal``: who is signed in (the page shows them); ``refused``: someone refused at sign-in, who is not,
+    but whose agency's standing the page still explains."""
     standing = AGENCY_STANDING.get(error.code or "")
-    contact = _where_to_turn(principal) if standing else None
+    contact = _where_to_turn(principal or refused) if standing else None
     if contact is not None and hasattr(contact, "model_dump"):
         contact = contact.model_dump(mode="json")
     return render.page("error.html", error.status, error=error, me=principal, rep=None, csrf=csrf or "",
-                       standing=standing, contact=contact)
+                       standing=standing, contact=contact, headers=headers)
 
 
 def _unexpected(where: str) -> Response:
@@ -387,6 +390,7 @@ def callback() -> Response:
     then open a session under a fresh secret."""
     request = blueprint.current_request
     query = request.query_params or {}
+    principal = None
     try:
         sign_in_settings = _sign_in_settings()
         cookie = read_cookie(request)
@@ -406,9 +410,8 @@ def callback() -> Response:
         logger.info("signed in", extra={"subject": principal.subject, "role": principal.role.value})
         return render.redirect(pending.return_to or f"{render.base_path()}/",
                                {"Set-Cookie": set_cookie(cookie_value(secret, principal.subject))})
-    except LiaisonError as error:
-        return render.page("error.html", error.status, error=error, me=None, rep=None, csrf="",
-                           headers={"Set-Cookie": clear_cookie()})
+    except LiaisonError as error:  # an officer whose agency cannot file is told why and where to turn, here too
+        return error_page(error, refused=principal, headers={"Set-Cookie": clear_cookie()})
     except Exception:
         return _unexpected("GET /console/callback")
 

@@ -123,6 +123,14 @@ def test_given_an_officer_of_a_suspended_agency_then_sign_in_is_refused_with_the
                  json={"role": "authority", "agency_id": "pl-signin-test", "amr": ["pwd", "mfa"]}, timeout=10)
     refused = signed_in(client, "officer-pl-x")
     assert refused.status_code == 403 and "suspended" in refused.body.decode()
+    # The page says it plainly and where to turn (issue 14, point 1), though nobody is signed in.
+    from chalicelib.services import directory
+
+    contact = directory.for_country("PL")["contact"]
+    onboarding = contact["onboarding"] if isinstance(contact, dict) else contact.onboarding.model_dump()
+    page = refused.body.decode()
+    assert "<h1>Your agency&#39;s access is suspended</h1>" in page and onboarding["email"] in page
+    assert "A life at risk?" in page and "Sign out" not in page
 
 
 def test_given_a_person_unknown_to_liaison_then_the_id_token_is_refused(client):

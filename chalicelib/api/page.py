@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.domain.deadlines import RequestType
+from chalicelib.settings import get_settings
 
 # Chart colours, each at least 3:1 against white (WCAG 1.4.11); the months' table under the chart gives the
 # same figures in words, so the chart never relies on colour alone.
@@ -289,6 +290,7 @@ def render(contacts: dict[str, Any], report: dict[str, Any], policies: dict[str,
         f'<td class="n" data-label="Resolved within">{_duration(p["resolve_seconds"])}</td></tr>'
         for p in policies["types"])
     api = escape(contacts["api_base_url"])
+    portal = escape(get_settings().console_base_url.rstrip("/"))
     start, end = escape(report["from"]), escape(report["to"])
     counts_table = _scrolling(
         "counts-table", "Outcomes, by country and type",
@@ -303,8 +305,9 @@ def render(contacts: dict[str, Any], report: dict[str, Any], policies: dict[str,
 <body>
 <header class="masthead">
 <h1>Requests from authorities: where to write, and our record</h1>
-<p>Authorities file legal requests through the API at <code>{api}</code> (<a href="../docs">API documentation</a>).
-In an emergency threatening life, call your desk's emergency line below as well.</p>
+<p>Officers of a registered agency file and follow requests in the <a href="{portal}/">officers' portal</a>
+(sign in with your agency's account); systems use the API at <code>{api}</code> (<a href="../docs">API
+documentation</a>). In an emergency threatening life, call your desk's emergency line below as well.</p>
 <nav aria-label="On this page"><ul><li><a href="#directory">Where to write</a></li>
 <li><a href="#policies">What we accept</a></li><li><a href="#transparency">Transparency report</a></li></ul></nav>
 </header>

@@ -167,3 +167,12 @@ def test_given_monthly_figures_then_the_chart_scales_and_gives_its_figures_as_a_
     assert re.search(r'<desc id="chart-desc">[^<]*2031-02: 0', svg)  # the empty month is a gap, said so
     assert '<table id="monthly-table">' in svg and "<td class=\"n\">6</td>" in svg  # March's total
     assert page.chart([]) == '<p class="note" id="chart-empty">No requests in this period.</p>'
+
+
+def test_given_the_page_then_it_sends_officers_to_the_portal_s_sign_in(client):
+    """Issue 14, point 9 (the application form, when it exists, will be linked beside it)."""
+    from chalicelib.settings import get_settings
+
+    page = client.http.get("/v1/public").body.decode()
+    portal = get_settings().console_base_url.rstrip("/")
+    assert f'<a href="{portal}/">officers\' portal</a>' in page

@@ -277,8 +277,12 @@ def lead(visit: Visit) -> Response:
 
 @pages.page("/console/requests", like=api_authorities.list_requests)
 def agency_requests(visit: Visit) -> Response:
-    """An officer's agency's requests, newest first (the officers' portal grows from here)."""
-    items, next_cursor = intake.page(visit.principal, limit=QUEUE_PAGE_SIZE, cursor=visit.query.get("cursor") or None,
-                                     status=None, type_=None)
-    return visit.render("agency_requests.html", rows=[row(i, visit) for i in items], next_cursor=next_cursor)
+    """An officer's agency's requests, newest first, by status and type if asked (the API's list, its index)."""
+    query = visit.query
+    status, type_ = _enum(query.get("status"), Status), _enum(query.get("type"), RequestType)
+    items, next_cursor = intake.page(visit.principal, limit=QUEUE_PAGE_SIZE, cursor=query.get("cursor") or None,
+                                     status=status, type_=type_)
+    return visit.render("agency_requests.html", rows=[row(i, visit) for i in items], next_cursor=next_cursor,
+                        statuses=list(Status), types=list(RequestType), chosen={"status": status, "type": type_},
+                        cursor=query.get("cursor"))
 

@@ -44,6 +44,7 @@ from chalicelib.errors import DependencyUnavailable
 from chalicelib.observability import logger, metrics
 from chalicelib.services.receipts import ReceiptSigner
 from chalicelib.settings import get_settings
+from chalicelib.store import objects
 from chalicelib.store.models import ConfigEntry, LegalRequest
 from chalicelib.store.requests import chain_hour
 
@@ -102,7 +103,7 @@ class Checkpoints:
         """Anchor the heads of every chain changed since the last checkpoint; answer what was written."""
         now = self.clock.now()
         at = isoformat(now)
-        recorded = self._latest()
+        recorded = self.latest()
         latest = self._previous(now, recorded)
         since = parse_instant(latest["at"]) - OVERLAP if latest else now - FIRST_LOOKBACK
         truncated = since < now - timedelta(hours=MAX_HOURS)
@@ -140,7 +141,8 @@ class Checkpoints:
         logger.info("audit checkpoint written", extra={"checkpoint": key, "heads": len(heads)})
         return {"checkpoint": key, "sha256": digest, "heads": len(heads), "hours": content["hours"]}
 
-    def _latest(self) -> dict[str, Any] | None:
+    def latest(self) -> dict[str, Any] | None:
+        """The latest checkpoint as the config entry names it (where coverage starts, and when it was)."""
         try:
             return ConfigEntry.get(STATE, consistent_read=True).document
         except ConfigEntry.DoesNotExist:
@@ -190,14 +192,7 @@ class Checkpoints:
     # --- reading -------------------------------------------------------------------------------------------
 
     def _get(self, key: str) -> bytes | None:
-        try:
-            return client("s3").get_object(Bucket=self.bucket, Key=key)["Body"].read()
-        except ClientError as error:
-            if error.response["Error"]["Code"] in {"NoSuchKey", "404"}:
-                return None
-            raise DependencyUnavailable("The evidence bucket is unavailable; retry shortly.") from error
-        except BotoCoreError as error:
-            raise DependencyUnavailable("The evidence bucket is unavailable; retry shortly.") from error
+        return objects.body_or_none(self.bucket, key)
 
     def _keys(self, prefix: str) -> list[str]:
         keys: list[str] = []
@@ -205,7 +200,7 @@ class Checkpoints:
             for page in client("s3").get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
                 keys.extend(entry["Key"] for entry in page.get("Contents", []))
         except (BotoCoreError, ClientError) as error:
-            raise DependencyUnavailable("The evidence bucket is unavailable; retry shortly.") from error
+            raise DependencyUnavailable(objects.UNAVAILABLE) from error
         return sorted(keys)
 
     def read(self, key: str) -> dict[str, Any]:
@@ -243,10 +238,6 @@ class Checkpoints:
         if head is None or head != {"seq": pointer.get("seq"), "hash": pointer.get("hash")}:
             raise CheckpointInvalid(f"the checkpoint pointer {pointers[-1]} disagrees with checkpoint {key}")
         return Anchor(key, content["at"], int(head["seq"]), head["hash"])
-
-    def latest(self) -> dict[str, Any] | None:
-        """The latest checkpoint as the config entry names it (where coverage starts, and when it was)."""
-        return self._latest()
 
     def load_all(self) -> tuple[dict[str, Anchor], list[str], list[dict[str, Any]]]:
         """Every checkpoint, each checked: its signature and content hash; its link, which must name a checkpoint

@@ -17,6 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib.aws import client
 from chalicelib.errors import DependencyUnavailable
 from chalicelib.settings import get_settings
+from chalicelib.store import objects
 
 
 def key(request_id: str, sha256: str) -> str:
@@ -42,12 +43,4 @@ def keep(request_id: str, body: bytes) -> None:
 def read(request_id: str, sha256: str) -> bytes | None:
     """The body filed under this hash, as its latest version holds it (locked versions cannot be changed or
     removed; a later one can only be added, and is what this reads), or None if there is none."""
-    try:
-        response = client("s3").get_object(Bucket=get_settings().evidence_bucket, Key=key(request_id, sha256))
-        return response["Body"].read()
-    except ClientError as error:
-        if error.response["Error"]["Code"] in {"NoSuchKey", "404"}:
-            return None
-        raise DependencyUnavailable("The evidence store is unavailable; retry shortly.") from error
-    except BotoCoreError as error:
-        raise DependencyUnavailable("The evidence store is unavailable; retry shortly.") from error
+    return objects.body_or_none(get_settings().evidence_bucket, key(request_id, sha256))

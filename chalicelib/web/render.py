@@ -24,6 +24,11 @@ def base_path() -> str:
     return urlsplit(get_settings().console_base_url).path.rstrip("/") or ""
 
 
+def public_page() -> str:
+    """The platform's public page (directory, policies, report), on the API: behind a stage as the API is."""
+    return f"{get_settings().api_base_url.rstrip('/')}/v1/public"
+
+
 def over_https() -> bool:
     return urlsplit(get_settings().console_base_url).scheme == "https"
 
@@ -95,7 +100,7 @@ def environment():
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters.update(label=label, when=when)
-    env.globals.update(static_url=static_url)
+    env.globals.update(static_url=static_url, public_page=public_page)
     return env
 
 

@@ -58,3 +58,10 @@ def test_given_an_agency_unknown_to_the_registry_then_the_default_desk_s_contact
     onboarding = default["onboarding"] if isinstance(default, dict) else default.onboarding.model_dump()
     assert page.status_code == 403 and "<h1>Your agency is not registered</h1>" in body
     assert onboarding["email"] in body and "agency_unknown" in body
+
+
+def test_given_the_standing_page_then_it_links_to_the_public_page_not_back_into_the_console(client):
+    from chalicelib.settings import get_settings
+
+    body = text(Browser(client, "authority", "officer-xx-2", agency_id="no-such-agency-either").get("/console/"))
+    assert f'href="{get_settings().api_base_url.rstrip("/")}/v1/public"' in body and "Back to the console" not in body

@@ -159,11 +159,22 @@ class Settings(BaseSettings):
     report_small_cell_threshold: int = Field(default=5, ge=3, le=1000)
     # How long audit checkpoints stay under Object Lock in COMPLIANCE mode (nobody can delete them before).
     audit_checkpoint_retention_days: int = Field(default=3650, ge=1, le=36500)
+    # The address one-to-one e-mail (an applicant's one-time link, the outcome of their application) is sent
+    # from, through SES; none: the portal's application form is closed.
+    mail_from: str | None = Field(default=None, max_length=254)
+    # The Cognito user pool where an approved applicant's account is created (AdminCreateUser); none: the
+    # sign-in is federated or local, and accounts are made there.
+    user_pool_id: str | None = Field(default=None, max_length=128)
+    # `make run` only: its mock OpenID provider, where an approved applicant's account is made (PUT /users/<sub>).
+    # Never set by the template; loopback only, and refused in prod.
+    local_accounts_url: str | None = Field(default=None, pattern=r"^http://127\.0\.0\.1:[0-9]{2,5}$")
 
     @model_validator(mode="after")
     def _keys_over_tls(self) -> "Settings":
         """A JWKS fetched in clear could be swapped in transit, and forged tokens would verify."""
         if self.stage == "prod":
+            if self.local_accounts_url:
+                raise ValueError("local_accounts_url is for make run only")
             for issuer in self.trusted_issuers:
                 if issuer.jwks_url is not None and issuer.jwks_url.scheme != "https":
                     raise ValueError(f"issuer {issuer.issuer}: jwks_url must be https in prod")
@@ -199,6 +210,11 @@ class Settings(BaseSettings):
                             "jwks_url": sign_in["jwks_url"], "roles": ["authority", "representative", "admin"],
                             "agencies": ["*"], "mfa_enforced": bool(sign_in.get("mfa_enforced"))})
         return {**data, "trusted_issuers": issuers}
+
+    @field_validator("mail_from", "user_pool_id", "local_accounts_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("web_sign_in", mode="before")
     @classmethod

@@ -44,7 +44,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # themselves are tested with lower values (tests/integration/test_safeguards.py).
     started = inprocess.start(state_dir, parameters={
         "EmergencyLimits": json.dumps({"agency_per_hour": 10_000, "officer_per_hour": 10_000}),
-        "WebSignIn": json.dumps(oidc.web_sign_in(provider_port))})
+        "WebSignIn": json.dumps(oidc.web_sign_in(provider_port))},
+        # As make run does: approved applicants' accounts are made at the local provider the pages sign in with.
+        environment={"LIAISON_LOCAL_ACCOUNTS_URL": oidc.base_url(provider_port)})
     _state.update(mock=started.mock, state_dir=state_dir, issuer=started.issuer, resources=started.resources,
                   provider=provider, provider_port=provider_port)
 
@@ -71,6 +73,12 @@ def issuer():
 def provider_url() -> str:
     """The local OpenID provider the test API's web sign-in uses."""
     return f"http://127.0.0.1:{_state['provider_port']}"
+
+
+@pytest.fixture(scope="session")
+def outbox() -> Path:
+    """Where e-mail sent through SES lands (infra/local/moto_patches.drop_sent_mail), as under make run."""
+    return _state["state_dir"] / "outbox"
 
 
 @pytest.fixture(scope="session")

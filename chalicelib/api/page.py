@@ -306,8 +306,10 @@ def render(contacts: dict[str, Any], report: dict[str, Any], policies: dict[str,
 <header class="masthead">
 <h1>Requests from authorities: where to write, and our record</h1>
 <p>Officers of a registered agency file and follow requests in the <a href="{portal}/">officers' portal</a>
-(sign in with your agency's account); systems use the API at <code>{api}</code> (<a href="../docs">API
-documentation</a>). In an emergency threatening life, call your desk's emergency line below as well.</p>
+(sign in with your agency's account); an agency without one
+<a href="{portal}/apply">applies for an account</a> there. Systems use the API at <code>{api}</code>
+(<a href="../docs">API documentation</a>). In an emergency threatening life, call your desk's emergency line
+below as well.</p>
 <nav aria-label="On this page"><ul><li><a href="#directory">Where to write</a></li>
 <li><a href="#policies">What we accept</a></li><li><a href="#transparency">Transparency report</a></li></ul></nav>
 </header>

@@ -54,6 +54,21 @@ def next_standing(current: Standing, change: StandingChange) -> Standing:
     return _CHANGES[change][1]
 
 
+def known_country(cls: type, value: str) -> str:
+    """A field validator: an ISO 3166-1 alpha-2 code."""
+    if not is_country(value):
+        raise ValueError("not an ISO 3166-1 alpha-2 country code")
+    return value
+
+
+def lower_email_domain(cls: type, value: object) -> object:
+    """A field validator (before the pattern): an address with its domain in lowercase, as domains compare."""
+    if isinstance(value, str):
+        local, _, domain = value.strip().rpartition("@")
+        return f"{local}@{domain.lower()}"
+    return value
+
+
 class NewAgency(Strict):
     """An agency as an admin registers it; it starts ``pending`` until verified."""
 
@@ -66,20 +81,8 @@ class NewAgency(Strict):
     email_domain: Annotated[str, StringConstraints(to_lower=True, max_length=253, pattern=DOMAIN), SingleLine]
     contact_email: Annotated[str, StringConstraints(max_length=254, pattern=EMAIL), SingleLine]
 
-    @field_validator("country")
-    @classmethod
-    def _known_country(cls, value: str) -> str:
-        if not is_country(value):
-            raise ValueError("not an ISO 3166-1 alpha-2 country code")
-        return value
-
-    @field_validator("contact_email", mode="before")
-    @classmethod
-    def _lower_domain(cls, value: object) -> object:
-        if isinstance(value, str):
-            local, _, domain = value.strip().rpartition("@")
-            return f"{local}@{domain.lower()}"
-        return value
+    _known_country = field_validator("country")(known_country)
+    _lower_domain = field_validator("contact_email", mode="before")(lower_email_domain)
 
     @field_validator("contact_email")
     @classmethod

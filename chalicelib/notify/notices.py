@@ -36,8 +36,8 @@ def agency_notice(kind: str, *, request_id: str, request_type: str, region: str,
     if kind == "acknowledged":
         lines.insert(0, "The platform has acknowledged your request and is working on it.")
     elif kind == "information_requested":
-        lines.insert(0, "The platform needs information to proceed. The deadline is paused until you answer "
-                        "through the API (POST /v1/requests/{id}/messages).")
+        lines.insert(0, "The platform needs information to proceed. The deadline is paused until you answer; "
+                        "sign in and answer on the request's page (the link below).")
         lines.append(f"Question: {question}")
     elif kind == "decided":
         lines.insert(0, f"The platform has decided your request: {outcome}"

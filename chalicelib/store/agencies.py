@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 
 from botocore.exceptions import ClientError
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from chalicelib.aws import client
 from chalicelib.domain.agencies import IDENTIFIER, NewAgency, Standing, StandingChange, next_standing
 from chalicelib.errors import Conflict, NotFound
+from chalicelib.store import trails
 from chalicelib.store.paging import query_page
 from chalicelib.store.models import REGISTRY, Agency
 
@@ -17,8 +18,14 @@ from chalicelib.store.models import REGISTRY, Agency
 AGENCY_ID = re.compile(IDENTIFIER)
 
 
-def _conditional_failure(error: Exception) -> bool:
-    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
+def _cancelled(error: TransactWriteError) -> bool:
+    return error.cause_response_code == "TransactionCanceledException"
+
+
+def _entry(kind: str, actor: str, detail: dict[str, str]) -> trails.Entry:
+    """An event of an agency's trail: ``actor`` as the registry stamps it (``admin:<subject>``)."""
+    role, _, _ = actor.partition(":")
+    return trails.Entry(kind, role or "system", actor, detail)
 
 
 class AgencyRepository:
@@ -30,14 +37,18 @@ class AgencyRepository:
         except DoesNotExist:
             return None
 
-    def create(self, new: NewAgency, *, now: str, actor: str) -> Agency:
+    def create(self, new: NewAgency, *, now: str, actor: str, standing: Standing = Standing.PENDING,
+               origin: dict[str, str] | None = None) -> Agency:
+        """Register ``new``, with the first event of its trail; ``origin``: what led to it (an application)."""
         agency = Agency(new.id, name=new.name, country=new.country, kind=new.kind.value,
                         email_domain=new.email_domain, contact_email=new.contact_email,
-                        standing=Standing.PENDING.value, created_at=now, updated_at=now, updated_by=actor)
+                        standing=standing.value, created_at=now, updated_at=now, updated_by=actor)
+        detail = {**new.model_dump(mode="json"), "standing": standing.value, **(origin or {})}
         try:
-            agency.save(condition=Agency.agency_id.does_not_exist())
-        except PutError as error:
-            if _conditional_failure(error):
+            trails.write(agency, trails.agency_key(new.id), _entry("agency_registered", actor, detail), now, [],
+                         condition=Agency.agency_id.does_not_exist(), new=True)
+        except TransactWriteError as error:
+            if _cancelled(error):
                 raise Conflict(f"An agency with id '{new.id}' already exists.", code="agency_exists") from None
             raise
         return agency
@@ -47,16 +58,30 @@ class AgencyRepository:
         if agency is None:
             raise NotFound("No such agency.")
         target = next_standing(Standing(agency.standing), change)
+        # The version condition makes a concurrent change lose with a 409, not overwrite.
+        self._record(agency, f"agency_{target.value}" if change is not StandingChange.REINSTATE
+                     else "agency_reinstated", actor, {"standing": target.value}, now,
+                     [Agency.standing.set(target.value), Agency.updated_at.set(now), Agency.updated_by.set(actor)])
+        agency.standing, agency.updated_at, agency.updated_by = target.value, now, actor
+        return agency
+
+    def add_officer(self, agency: Agency, detail: dict[str, str], *, now: str, actor: str) -> None:
+        """An officer given access to a registered agency (an approved application), in the agency's trail."""
+        self._record(agency, "officer_added", actor, detail, now, [Agency.updated_at.set(now),
+                                                                   Agency.updated_by.set(actor)])
+
+    def trail(self, agency: Agency) -> tuple[list, object]:
+        return trails.read(trails.agency_key(agency.agency_id), agency)
+
+    @staticmethod
+    def _record(agency: Agency, kind: str, actor: str, detail: dict[str, str], now: str, actions: list) -> None:
         try:
-            # The version condition makes a concurrent change lose with a 409, not overwrite.
-            agency.update(actions=[Agency.standing.set(target.value), Agency.updated_at.set(now),
-                                   Agency.updated_by.set(actor)])
-        except UpdateError as error:
-            if _conditional_failure(error):
+            trails.write(agency, trails.agency_key(agency.agency_id), _entry(kind, actor, detail), now, actions)
+        except TransactWriteError as error:
+            if _cancelled(error):
                 raise Conflict("The agency changed meanwhile; read it again and retry.", code="stale_version") \
                     from None
             raise
-        return agency
 
     def claim_first_emergency(self, agency_id: str, request_id: str) -> bool:
         """True for the agency's first emergency request (exactly once, whatever runs concurrently)."""

@@ -78,8 +78,63 @@ class Agency(Model):
     updated_at = UnicodeAttribute()
     updated_by = UnicodeAttribute(default="system")
     first_emergency_request = UnicodeAttribute(null=True)  # set once, by its first emergency request
+    trail_seq = NumberAttribute(null=True)  # the agency's own audit trail (store/trails.py): its length and head
+    trail_head = UnicodeAttribute(null=True)
     version = VersionAttribute()
     in_registry = AgenciesInRegistry()
+
+
+class ApplicationsByState(GlobalSecondaryIndex["AccountApplication"]):
+    """Applications by state, oldest first: what waits for an admin's review."""
+
+    class Meta:
+        index_name = "applications-index"
+        projection = AllProjection()
+
+    state = UnicodeAttribute(hash_key=True, attr_name="application_state")
+    submitted_at = UnicodeAttribute(range_key=True)
+
+
+APPLICATION_PREFIX = "application#"
+
+
+class AccountApplication(Model):
+    """An officer's application for an account (``domain/applications.py``). Kept in the agencies table under
+    ``application#<id>``, outside the registry index (no ``registry`` attribute): the registry lists agencies
+    only, and an agency's key can never take this form (``domain.agencies.IDENTIFIER``)."""
+
+    Meta = AgencyMeta
+    key = UnicodeAttribute(hash_key=True, attr_name="agency_id")
+    application_id = UnicodeAttribute()
+    state = UnicodeAttribute(attr_name="application_state")
+    submitted_at = UnicodeAttribute()
+    agency_name = UnicodeAttribute()
+    country = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    website = UnicodeAttribute(null=True)
+    applicant_name = UnicodeAttribute()
+    job_title = UnicodeAttribute()
+    email = UnicodeAttribute()
+    email_domain = UnicodeAttribute()
+    phone = UnicodeAttribute()
+    note = UnicodeAttribute(null=True)
+    proof_hash = UnicodeAttribute(null=True)  # SHA-256 of the one-time link's secret; removed once used
+    proof_expires_at = UnicodeAttribute(null=True)
+    proof_attempts = NumberAttribute(default=0)
+    proven_at = UnicodeAttribute(null=True)
+    domain_check = UnicodeAttribute(null=True)  # JSON: the admin's finding, who and when
+    call_back = UnicodeAttribute(null=True)  # JSON
+    decided_at = UnicodeAttribute(null=True)
+    decided_by = UnicodeAttribute(null=True)
+    agency_id = UnicodeAttribute(null=True, attr_name="decided_agency_id")
+    reason = UnicodeAttribute(null=True)
+    account = UnicodeAttribute(null=True)  # how the officer signs in, once approved
+    outcome_sent_at = UnicodeAttribute(null=True)  # the applicant was e-mailed the decision
+    expires_at_epoch = NumberAttribute(null=True)  # TTL: an application never proven deletes itself
+    trail_seq = NumberAttribute(null=True)
+    trail_head = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+    by_state = ApplicationsByState()
 
 
 class RepresentativesByRegion(GlobalSecondaryIndex["Representative"]):
@@ -353,3 +408,5 @@ MODELS: dict[str, type[Model]] = {
     "ReportsTable": Tally,
     "SessionsTable": WebSession,
 }
+# Models kept in another model's table (under keys of their own), whose indexes that table carries too.
+SHARED_TABLES: dict[str, tuple[type[Model], ...]] = {"AgenciesTable": (AccountApplication,)}

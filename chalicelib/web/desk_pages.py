@@ -28,14 +28,14 @@ from chalicelib.auth.principal import Role
 from chalicelib.clock import parse_instant
 from chalicelib.domain.decisions import Decision, Outcome, Reason
 from chalicelib.domain.deadlines import RequestType
-from chalicelib.domain.lifecycle import OPEN, Status, next_deadline
+from chalicelib.domain.lifecycle import OPEN, Action, Status, allowed, next_deadline
 from chalicelib.domain.safeguards import INDEPENDENT_SOURCES, Verification
 from chalicelib.errors import BadRequest, DependencyUnavailable, LiaisonError, NotFound
 from chalicelib.services import evidence
 from chalicelib.services.desk import CONVERSATION
 from chalicelib.web import render
-from chalicelib.services.documents import NewDocument
-from chalicelib.web.console import FORM_TYPES, UPLOAD_TYPES, Visit, pages
+from chalicelib.services.documents import CONTENT_TYPES, MAX_BYTES, NewDocument
+from chalicelib.web.console import FORM_TYPES, MAX_UPLOAD_BYTES, UPLOAD_TYPES, Visit, pages
 
 QUEUE_PAGE_SIZE = 50
 TIMELINE_PAGE_SIZE = 50  # events of a request's page; earlier ones are a link away (and a page is bounded in bytes)
@@ -55,6 +55,13 @@ DONE = {
                           "one deciding, is still needed before any fulfilment.",
     "reassign": "Reassigned.",
     "documents": "Document uploaded; its SHA-256 check is shown below.",
+}
+# The same, for the officers' actions on their agency's request (``officer_pages``): never offered to the desk.
+OFFICER_DONE = {
+    "answer": "Answer sent.",
+    "message": "Message sent.",
+    "attach": "Document attached; its SHA-256 check is shown under Documents.",
+    "withdraw": "Request withdrawn: the platform stops working on it.",
 }
 
 
@@ -153,13 +160,52 @@ def _request_context(visit: Visit, request_id: str) -> dict[str, Any]:
         context["outcomes"], context["reasons"] = list(Outcome), list(Reason)
         context["sources"] = INDEPENDENT_SOURCES
         context["can_clear"] = desk.can_clear_verification(visit.principal, item)
+    if visit.principal.role is Role.AUTHORITY:  # visible: an officer of the request's agency
+        context["officer"] = officer_offers(item)
+    context["upload"] = upload_limits()
     return context
+
+
+def officer_offers(item: Any) -> dict[str, bool]:
+    """What an officer's page offers on their agency's request now (each service still decides for itself, and
+    its refusal is shown beside the form): answering while the platform awaits information, a message while the
+    request is open, attaching legal process until it is withdrawn, withdrawing while it is open."""
+    status = Status(item.status)
+    return {"answer": allowed(status, Action.ANSWER), "message": status in OPEN,
+            "attach": status != Status.WITHDRAWN, "withdraw": allowed(status, Action.WITHDRAW)}
+
+
+def upload_limits() -> dict[str, Any]:
+    """What an upload form says and takes: the API's document types and sizes, and the page's own limit (a file
+    sent through a page travels inside one Lambda invocation; larger ones go through the API)."""
+    kinds = sorted(set(CONTENT_TYPES.values()))
+    words = [k.upper() for k in kinds]
+    return {
+        "types": ", ".join(words[:-1]) + " or " + words[-1],
+        "accept": ",".join(sorted(CONTENT_TYPES) + [f".{k}" for k in kinds] + [".jpg"]),
+        "max_bytes": MAX_UPLOAD_BYTES, "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
+        "api_max_mb": MAX_BYTES // (1024 * 1024),
+        "too_large": f"A file sent through the console may be at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; send "
+                     f"larger documents (up to {MAX_BYTES // (1024 * 1024)} MB) through the API.",
+    }
 
 
 @pages.page("/console/requests/{request_id}", like=api_authorities.get_request)
 def request_page(visit: Visit) -> Response:
-    done = DONE.get(visit.query.get("done", ""))
-    return visit.render("request.html", done=done, refused=None, typed={},
+    done_key = visit.query.get("done", "")
+    done = (OFFICER_DONE if visit.principal.role is Role.AUTHORITY else DONE).get(done_key)
+    return visit.render("request.html", done=done, done_key=done_key if done else None, refused=None, typed={},
+                        **_request_context(visit, visit.params["request_id"]))
+
+
+def refused_page(visit: Visit, action: str, refusal: LiaisonError) -> Response:
+    """The request's page again, answering with the refusal's status: the API's message beside the form that was
+    sent (``action``), and what was typed kept. A 404 stays a 404 page (nothing of the request is shown)."""
+    if refusal.status == 404:
+        raise refusal
+    typed = {k: v for k, v in visit.form.items() if k != "csrf"}
+    return visit.render("request.html", status=refusal.status, done=None, done_key=None,
+                        refused={"action": action, "error": refusal}, typed=typed,
                         **_request_context(visit, visit.params["request_id"]))
 
 
@@ -197,8 +243,9 @@ def _act(action: str, visit: Visit) -> Any:
 
 
 def upload(visit: Visit, request_id: str) -> Any:
-    """A response package, sent through the page: declared as the API declares one (the SHA-256 computed here
-    from the bytes received), uploaded through the same presigned POST, then checked as the list checks it."""
+    """A document sent through the page (a representative's response package, an officer's legal process):
+    declared as the API declares one (the SHA-256 computed here from the bytes received), uploaded through the
+    same presigned POST, then checked as the list checks it."""
     import hashlib
 
     import requests
@@ -228,13 +275,7 @@ def act(visit: Visit) -> Response:
     try:
         changed = _act(action, visit)
     except LiaisonError as refusal:
-        if refusal.status == 404:
-            raise
-        # The same page, with the API's message beside the form that was sent, and what was typed kept.
-        typed = {k: v for k, v in visit.form.items() if k != "csrf"}
-        return visit.render("request.html", status=refusal.status, done=None,
-                            refused={"action": action, "error": refusal}, typed=typed,
-                            **_request_context(visit, request_id))
+        return refused_page(visit, action, refusal)
     if action == "decision" and getattr(changed, "pending_decision", None):
         action = "proposed"
     return render.redirect(f"{render.base_path()}/requests/{request_id}?done={action}#top")

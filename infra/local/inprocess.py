@@ -26,7 +26,9 @@ class InProcess:
         self.mock.stop()
 
 
-def start(state_dir: Path, *, parameters: dict[str, str] | None = None, stage: str = "test") -> InProcess:
+def start(state_dir: Path, *, parameters: dict[str, str] | None = None, stage: str = "test",
+          environment: dict[str, str] | None = None) -> InProcess:
+    """``environment``: settings the template does not give (as ``make run`` adds its own)."""
     from moto import mock_aws
 
     for name in list(os.environ):
@@ -45,6 +47,7 @@ def start(state_dir: Path, *, parameters: dict[str, str] | None = None, stage: s
     from infra.local import moto_patches
 
     moto_patches.patch()  # the fixes of infra/local/moto_patches.py: thread-safe DynamoDB, cheaper parses
+    moto_patches.drop_sent_mail(state_dir / "outbox")  # e-mail sent through SES, as make run keeps it
     mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
     mock.start()
 
@@ -58,9 +61,11 @@ def start(state_dir: Path, *, parameters: dict[str, str] | None = None, stage: s
         "TrustedIssuers": json.dumps([issuer.trusted_issuer()]),
         "ApiBaseUrl": "https://liaison.test",
         "ConsoleBaseUrl": "https://liaison.test/console",
+        "MailDomain": "liaison.test",
         **(parameters or {}),
     })
     os.environ.update(created.environment(template.load()))
+    os.environ.update(environment or {})
     # The demo data of `make run`: verified agencies (FR, DE, ES, NL, US, AE), regions, routing, contacts.
     seed.seed("2026-01-01T00:00:00.000Z")
     return InProcess(mock, state_dir, issuer, created)

@@ -29,8 +29,10 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 _LOCK = threading.RLock()
@@ -187,6 +189,28 @@ def cheap_retention_check() -> None:
         is_message_valid_based_on_retention_period)
 
 
+MAIL_DIR_VARIABLE = "LIAISON_LOCAL_MAIL_DIR"
+
+
+def drop_sent_mail(directory: Path) -> None:
+    """Not a fix: where local e-mail goes. SES in moto keeps what it is sent and delivers nothing; here each
+    message it accepts is also written to ``directory`` as a readable ``.eml`` (the outbox of ``make run``,
+    beside what the topics deliver), so an applicant's one-time link can be opened locally."""
+    from moto.ses.models import SESBackend
+
+    from infra.local.outbox import write_mail
+
+    original = SESBackend.send_email
+
+    def send_email(self: Any, source: str, subject: str, body: str, destinations: dict[str, list[str]]) -> Any:
+        message = original(self, source, subject, body, destinations)
+        for address in (address for addresses in destinations.values() for address in addresses):
+            write_mail(directory, source, address, subject, body)
+        return message
+
+    SESBackend.send_email = send_email  # type: ignore[method-assign]
+
+
 def patch() -> None:
     serialise_dynamodb()
     cheap_transactions()
@@ -200,6 +224,8 @@ def main(argv: list[str] | None = None) -> None:
     from moto import server
 
     patch()
+    if os.environ.get(MAIL_DIR_VARIABLE):
+        drop_sent_mail(Path(os.environ[MAIL_DIR_VARIABLE]))
     server.main(argv if argv is not None else sys.argv[1:])
 
 

@@ -58,6 +58,37 @@ def render(kind: str, envelope: dict[str, Any]) -> tuple[str, bytes]:
     return f"{stamp}-{kind}-{recipient or 'all'}.eml", bytes(message)
 
 
+def _file_safe(recipient: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "@.-_" else "_" for ch in recipient)[:100]
+
+
+def write_mail(directory: Path, sender: str, recipient: str, subject: str, body: str) -> Path:
+    """One e-mail sent through SES (to one person, not a topic), as ``<time>-mail-<recipient>.eml``."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = recipient
+    message["Subject"] = subject
+    message["Date"] = format_datetime(datetime.now(UTC))
+    message["X-Liaison-Topic"] = "mail"
+    message.set_content(body, cte="8bit")
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    safe = _file_safe(recipient)
+    path = directory / f"{stamp}-mail-{safe}.eml"
+    path.write_bytes(bytes(message))
+    return path
+
+
+def mail_to(directory: Path, recipient: str) -> list[EmailMessage]:
+    """The e-mails sent through SES to ``recipient`` so far, oldest first (what a test or a person reads)."""
+    from email import policy
+    from email.parser import BytesParser
+
+    safe = _file_safe(recipient)
+    return [BytesParser(policy=policy.default).parsebytes(path.read_bytes())  # type: ignore[misc]
+            for path in sorted(directory.glob(f"*-mail-{safe}.eml"))]
+
+
 class Outbox:
     def __init__(self, directory: Path, topics: dict[str, str], region: str) -> None:
         self.directory = directory

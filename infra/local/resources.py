@@ -47,6 +47,7 @@ CREATION_ORDER = (
     "AWS::SQS::Queue",
     "AWS::S3::Bucket",
     "AWS::StepFunctions::StateMachine",
+    "AWS::SES::EmailIdentity",
 )
 
 
@@ -239,6 +240,13 @@ def create(*, prefix: str, region: str, parameters: dict[str, str],
         for logical_id, resource in cfn.resources_of_type(template, kind).items():
             props = resource.get("Properties", {})
             name = _physical_name(prefix, logical_id)
+            if "Condition" in resource and not resources.condition(resource["Condition"]):
+                continue  # not part of this stack (as CloudFormation skips it)
+            if kind == "AWS::SES::EmailIdentity":  # moto verifies it at once: no DNS here
+                identity = resources.resolve(props["EmailIdentity"])
+                client("sesv2").create_email_identity(EmailIdentity=identity)
+                resources.created[logical_id] = Created(identity, {})
+                continue
             if kind == "AWS::KMS::Key":
                 key = client("kms").create_key(Description=props.get("Description", logical_id),
                                                KeySpec=props.get("KeySpec", "SYMMETRIC_DEFAULT"),

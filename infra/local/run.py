@@ -135,8 +135,11 @@ class Stack:
         self.log_dir.mkdir(exist_ok=True)
         env = base_environment(self.moto_port)
 
+        from infra.local.moto_patches import MAIL_DIR_VARIABLE
+
         moto = self._spawn("moto", [sys.executable, "-m", "infra.local.moto_patches", "-H", HOST, "-p",
-                                    str(self.moto_port)], env)
+                                    str(self.moto_port)],
+                           {**env, MAIL_DIR_VARIABLE: str(self.state_dir / "outbox")})  # e-mail sent through SES
         self._wait_until("moto", moto, lambda: _get(f"http://{HOST}:{self.moto_port}/moto-api/data.json")[0] == 200)
         # Step Functions must execute definitions; enable it before creating state machines.
         request = urllib.request.Request(
@@ -174,11 +177,13 @@ class Stack:
             "ApiBaseUrl": self.api_url,
             "ConsoleBaseUrl": f"{self.api_url}/console",
             "WebSignIn": json.dumps(oidc.web_sign_in(self.oidc_port)),
+            "MailDomain": "liaison.local",
         })
         from infra import template
 
         api_env = created.environment(template.load())
         api_env["LIAISON_SLA_TIME_SCALE"] = str(self.sla_time_scale)
+        api_env["LIAISON_LOCAL_ACCOUNTS_URL"] = oidc.base_url(self.oidc_port)  # approved applicants sign in there
         os.environ.update(api_env)
 
         from infra.local import seed

@@ -196,17 +196,27 @@ def test_given_the_local_stack_with_its_mock_provider_then_the_api_signs_in_with
     assert environment["LIAISON_WEB_SIGN_IN"] == local_resources.parameters["WebSignIn"] != ""
 
 
-def test_given_the_local_stack_without_a_provider_then_only_the_sign_in_setting_is_empty(merged, local_resources):
-    """Without the override the value needs the pool, which is not created locally: the pages say sign-in is off."""
+# The settings that name the user pool: without a provider override they need it, and it is not created locally.
+POOL_SETTINGS = {"LIAISON_WEB_SIGN_IN", "LIAISON_USER_POOL_ID"}
+
+
+def test_given_the_local_stack_without_a_provider_then_only_the_pool_settings_are_empty(merged, local_resources):
+    """Without the override the values need the pool, which is not created locally: the pages say sign-in is off,
+    and approved applicants get no account made by Liaison."""
     bare = LocalResources(region=local_resources.region, parameters={**local_resources.parameters, "WebSignIn": ""},
                           created=local_resources.created, conditions=local_resources.conditions)
     environment, full = bare.environment(merged), local_resources.environment(merged)
-    assert environment["LIAISON_WEB_SIGN_IN"] == ""
-    assert {k: v for k, v in environment.items() if k != "LIAISON_WEB_SIGN_IN"} == \
-        {k: v for k, v in full.items() if k != "LIAISON_WEB_SIGN_IN"}
+    assert {name: environment[name] for name in POOL_SETTINGS} == {name: "" for name in POOL_SETTINGS}
+    assert {k: v for k, v in environment.items() if k not in POOL_SETTINGS} == \
+        {k: v for k, v in full.items() if k not in POOL_SETTINGS}
     for name, value in cfn.api_environment(merged).items():  # nothing else leans on a resource missing locally
-        if name != "LIAISON_WEB_SIGN_IN":
+        if name not in POOL_SETTINGS:
             bare.resolve(value)
+
+
+def test_given_a_provider_override_then_liaison_makes_no_pool_accounts(local_resources, merged):
+    """With another provider (make run's, an agency's) the pool is not where people sign in."""
+    assert local_resources.environment(merged)["LIAISON_USER_POOL_ID"] == ""
 
 
 # The local resolver's intrinsics.

@@ -13,7 +13,7 @@ import pytest
 
 from chalicelib.settings import Settings
 from infra.bench import production_environment
-from chalicelib.store.models import MODELS
+from chalicelib.store.models import MODELS, SHARED_TABLES
 from infra import template as cfn
 from infra.local import resources
 
@@ -91,7 +91,13 @@ def _template_view(props: dict) -> dict:
 
 @pytest.mark.parametrize("logical_id", sorted(MODELS))
 def test_given_each_model_then_its_keys_and_indexes_match_the_template(merged, logical_id):
-    assert _model_view(MODELS[logical_id]) == _template_view(merged["Resources"][logical_id]["Properties"])
+    view = _model_view(MODELS[logical_id])
+    for guest in SHARED_TABLES.get(logical_id, ()):  # same keys; its indexes and their attributes added
+        shared = _model_view(guest)
+        assert shared["keys"] == view["keys"]
+        view["types"].update(shared["types"])
+        view["indexes"].update(shared["indexes"])
+    assert view == _template_view(merged["Resources"][logical_id]["Properties"])
 
 
 def test_given_the_idempotency_table_then_it_matches_powertools_defaults(merged):
@@ -181,11 +187,28 @@ def test_given_the_state_machine_then_it_uses_direct_service_integrations_only(m
     assert "lambda:invoke" not in text and ":function:" not in text
 
 
+# Settings the template never sets: `make run`'s own (its mock provider, where approved applicants sign in).
+LOCAL_ONLY_SETTINGS = {"local_accounts_url"}
+
+
 def test_given_the_api_environment_then_it_sets_exactly_the_settings_fields(merged):
     env = cfn.api_environment(merged)
-    from_settings = {f"LIAISON_{name.upper()}" for name in Settings.model_fields if name not in {"aws_region", "stage"}}
+    from_settings = {f"LIAISON_{name.upper()}" for name in Settings.model_fields
+                     if name not in {"aws_region", "stage", *LOCAL_ONLY_SETTINGS}}
     assert set(env) == from_settings
     assert cfn.api_environment(merged) == merged["Resources"]["JwtAuth"]["Properties"]["Environment"]["Variables"]
+
+
+def test_given_prod_then_the_local_accounts_setting_is_refused():
+    """The mock provider's account endpoint takes any claims from anyone on loopback: never in a deployment."""
+    with pytest.raises(ValueError, match="make run only"):
+        Settings(**{**{name: "x" for name in ("requests_table", "events_table", "agencies_table",
+                                               "representatives_table", "config_table", "idempotency_table",
+                                               "state_machine_arn", "representatives_topic_arn",
+                                               "operator_alerts_topic_arn", "agency_topic_arn", "evidence_bucket",
+                                               "documents_table", "reports_table", "receipt_key_id",
+                                               "request_id_key_id", "refusals_queue_url", "sessions_table")},
+                    "stage": "prod", "local_accounts_url": "http://127.0.0.1:9400"})
 
 
 def test_given_the_local_bootstrap_then_every_resource_is_created_or_knowingly_not_emulated(merged, local_resources):

@@ -169,10 +169,11 @@ def test_given_monthly_figures_then_the_chart_scales_and_gives_its_figures_as_a_
     assert page.chart([]) == '<p class="note" id="chart-empty">No requests in this period.</p>'
 
 
-def test_given_the_page_then_it_sends_officers_to_the_portal_s_sign_in(client):
-    """Issue 14, point 9 (the application form, when it exists, will be linked beside it)."""
+def test_given_the_page_then_it_sends_officers_to_the_portal_s_sign_in_and_its_application_form(client):
+    """Issue 14, point 9."""
     from chalicelib.settings import get_settings
 
     page = client.http.get("/v1/public").body.decode()
     portal = get_settings().console_base_url.rstrip("/")
     assert f'<a href="{portal}/">officers\' portal</a>' in page
+    assert f'<a href="{portal}/apply">applies for an account</a>' in page

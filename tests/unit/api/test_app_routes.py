@@ -14,7 +14,10 @@ PUBLIC_ROUTES = {("/v1/health", "GET"), ("/openapi.json", "GET"), ("/docs", "GET
 
 
 PUBLIC_PAGES = {("/console/sign-in", "GET"), ("/console/callback", "GET"), ("/console/signed-out", "GET"),
-                ("/console/static/{name}", "GET")}
+                ("/console/static/{name}", "GET"),
+                # Applying for an account: the applicant has none yet (their forms carry a token of their own).
+                ("/console/apply", "GET"), ("/console/apply", "POST"), ("/console/apply/sent", "GET"),
+                ("/console/apply/confirm", "GET"), ("/console/apply/confirm", "POST")}
 
 
 def is_page(entry) -> bool:
@@ -27,7 +30,7 @@ def app_routes() -> set[tuple[str, str]]:
             if not is_page(entry)}
 
 
-def test_given_the_web_pages_then_each_is_declared_as_a_page_and_only_the_sign_in_steps_are_open():
+def test_given_the_web_pages_then_each_is_declared_as_a_page_and_only_sign_in_and_applying_are_open():
     pages = {(path, method): entry for path, methods in app.routes.items() for method, entry in methods.items()
              if path.startswith("/console")}
     assert pages and all(is_page(entry) for entry in pages.values())

@@ -273,7 +273,8 @@ def test_given_prod_settings_then_jwks_must_come_over_https(monkeypatch):
 
     from chalicelib.settings import Settings
 
-    base = {**Settings().model_dump(), "web_sign_in": None, "console_base_url": "https://liaison.example/console"}
+    base = {**Settings().model_dump(), "web_sign_in": None, "console_base_url": "https://liaison.example/console",
+            "local_accounts_url": None}
     for issuers in ([{"issuer": "i", "audience": "a", "roles": ["admin"], "jwks_url": "http://idp.example/jwks"}],
                     [{"issuer": "i", "audience": "a", "roles": ["admin"], "jwks_file": "/tmp/jwks.json"}]):
         with pytest.raises(ValidationError, match="in prod|local development only"):
@@ -292,7 +293,7 @@ def test_given_prod_settings_then_the_web_sign_in_and_the_console_must_be_https(
               "token_url": "https://idp.example/t", "jwks_url": "https://idp.example/k",
               "logout_url": "https://idp.example/l"}
     base = {**Settings().model_dump(), "trusted_issuers": [], "stage": "prod",
-            "console_base_url": "https://liaison.example/console"}
+            "console_base_url": "https://liaison.example/console", "local_accounts_url": None}
     ok = Settings(**{**base, "web_sign_in": secure})
     assert ok.trusted_issuers[0].issuer == "https://idp.example"  # the provider is trusted for its client
     for name in ("authorize_url", "token_url", "jwks_url", "logout_url"):

@@ -1,0 +1,236 @@
+"""Applying for an account (the officer, before any session) and reviewing applications (the admins).
+
+The applicant's pages are open: an officer of an unregistered agency has no account to sign in with. Their
+forms are protected by a double-submit token instead of a session's: a random value in a cookie of ours
+(HttpOnly, SameSite=Strict) that the form must echo, which another site can neither read nor set. The admins'
+pages are declared like every console page, with the roles of the API's agency registry.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+from typing import Any
+from urllib.parse import urlencode
+
+from chalice import Response
+
+from chalicelib.api import admin as admin_api
+from chalicelib.api.views import AgencyView
+from chalicelib.domain.agencies import AgencyKind
+from chalicelib.domain.applications import Approval, CallBack, Check, DomainCheck, NewApplication, Rejection, State, \
+    suggested_agency_id
+from chalicelib.errors import BadRequest, Forbidden, LiaisonError, NotFound
+from chalicelib.services.applications import Applications
+from chalicelib.store import trails
+from chalicelib.store.agencies import AgencyRepository
+from chalicelib.web import render
+from chalicelib.web.admin_pages import _refusal, _schema_form, _typed, schema_fields
+from chalicelib.web.console import FORM_TYPES, PAGE_ATTRIBUTE, Visit, WebPage, _unexpected, _where_to_turn, \
+    blueprint, error_page, pages, read_form
+
+applications = Applications()
+FORM_COOKIE = "liaison-apply"
+FORM_SECONDS = 3600
+ACTIONS = {"domain-check": Check.DOMAIN, "call-back": Check.CALL_BACK}
+DONE = {
+    "domain-check": "Domain check recorded.",
+    "call-back": "Call-back recorded.",
+    "approve": "Approved. The agency can file from now on, and the applicant has been told.",
+    "reject": "Rejected. The applicant has been told why.",
+    "send-outcome": "The decision was e-mailed to the applicant.",
+}
+
+
+# --- The applicant ----------------------------------------------------------------------------------------------
+
+def _cookie_name() -> str:
+    return f"__Host-{FORM_COOKIE}" if render.over_https() else FORM_COOKIE
+
+
+def _form_cookie(value: str) -> str:
+    return (f"{_cookie_name()}={value}; Path=/; Max-Age={FORM_SECONDS}; HttpOnly; SameSite=Strict"
+            + ("; Secure" if render.over_https() else ""))
+
+
+def _sent_token(request: Any) -> str | None:
+    for pair in ((request.headers or {}).get("cookie") or "").split(";"):
+        name, _, value = pair.strip().partition("=")
+        if name == _cookie_name() and len(value) == 43:
+            return value
+    return None
+
+
+def _open_form(template: str, status: int = 200, **context: Any) -> Response:
+    """An applicant's page: a fresh form token (cookie and field), the security headers, no session."""
+    token = secrets.token_urlsafe(32)
+    return render.page(template, status, me=None, rep=None, csrf=token, headers={"Set-Cookie": _form_cookie(token)},
+                       **context)
+
+
+def _checked_form() -> dict[str, str]:
+    request = blueprint.current_request
+    form = read_form(request) if request.raw_body else {}
+    sent = _sent_token(request)
+    if not sent or not hmac.compare_digest(sent.encode(), str(form.get("csrf", "")).encode()):
+        raise Forbidden("This form was not sent from this browser's copy of the page, so nothing was done. Reload "
+                        "the page and send it again.", code="csrf_failed")
+    return {k: v for k, v in form.items() if k != "csrf"}
+
+
+def _apply_form(status: int = 200, *, values: dict[str, str] | None = None,
+                refused: dict[str, Any] | None = None) -> Response:
+    return _open_form("apply.html", status, values=values or {}, refused=refused, spec=schema_fields(NewApplication),
+                      open=applications.open(), contact=_where_to_turn(None), kinds=[k.value for k in AgencyKind])
+
+
+def apply_page() -> Response:
+    try:
+        return _apply_form()
+    except LiaisonError as error:
+        return error_page(error)
+    except Exception:
+        return _unexpected("GET /console/apply")
+
+
+def submit_application() -> Response:
+    request = blueprint.current_request
+    typed: dict[str, str] = {}
+    try:
+        typed = _checked_form()
+        source = ((request.context or {}).get("identity") or {}).get("sourceIp") or "unknown"
+        try:
+            new: NewApplication = _schema_form(NewApplication, typed)
+            item = applications.apply(new, source)
+        except LiaisonError as refusal:
+            if refusal.code == "csrf_failed":
+                raise
+            return _apply_form(refusal.status, values=typed, refused=_refusal("apply", refusal))
+        return render.redirect(f"{render.base_path()}/apply/sent?{urlencode({'application': item.application_id})}")
+    except LiaisonError as error:
+        return error_page(error)
+    except Exception:
+        return _unexpected("POST /console/apply")
+
+
+def application_sent() -> Response:
+    application_id = (blueprint.current_request.query_params or {}).get("application", "")
+    return render.page("apply_sent.html", me=None, rep=None, csrf="",
+                       application_id=application_id if applications.get(application_id) else None)
+
+
+def confirm_page() -> Response:
+    """The one-time link: a page with a button (a GET changes nothing: mail scanners open links too)."""
+    query = blueprint.current_request.query_params or {}
+    return _open_form("apply_confirm.html", application_id=query.get("application", "")[:40],
+                      token=query.get("token", "")[:100], done=None)
+
+
+def confirm() -> Response:
+    try:
+        form = _checked_form()
+        item = applications.prove(form.get("application", ""), form.get("token", ""))
+        return render.page("apply_confirm.html", me=None, rep=None, csrf="", done=item)
+    except LiaisonError as error:
+        return error_page(error)
+    except Exception:
+        return _unexpected("POST /console/apply/confirm")
+
+
+def _open(path: str, methods: tuple[str, ...], view: Any) -> None:
+    """An applicant's page: open before sign-in (``console.public_page``, with POST)."""
+    setattr(view, PAGE_ATTRIBUTE, WebPage(path, methods, frozenset()))
+    content_types = FORM_TYPES if "POST" in methods else ["application/json"]
+    blueprint.route(path, methods=list(methods), content_types=content_types)(view)
+
+
+_open("/console/apply", ("GET",), apply_page)
+_open("/console/apply", ("POST",), submit_application)
+_open("/console/apply/sent", ("GET",), application_sent)
+_open("/console/apply/confirm", ("GET",), confirm_page)
+_open("/console/apply/confirm", ("POST",), confirm)
+
+
+# --- The admins -------------------------------------------------------------------------------------------------
+
+def _url(application_id: str = "", **query: str) -> str:
+    target = f"{render.base_path()}/admin/applications" + (f"/{application_id}" if application_id else "")
+    shown = {k: v for k, v in query.items() if v}
+    return f"{target}?{urlencode(shown)}" if shown else target
+
+
+@pages.page("/console/admin/applications", like=admin_api.list_agencies)
+def applications_page(visit: Visit) -> Response:
+    try:
+        state = State(visit.query.get("state") or State.AWAITING_REVIEW.value)
+    except ValueError:
+        raise BadRequest("Unknown state.", code="invalid_field", field="state") from None
+    items, cursor = applications.page(state, cursor=visit.query.get("cursor") or None)
+    return visit.render("admin_applications.html", rows=items, state=state.value, states=[s.value for s in State],
+                        next_page=_url(state=state.value, cursor=cursor) if cursor else None)
+
+
+def _review(visit: Visit, status: int = 200, *, done: str | None = None, refused: dict[str, Any] | None = None,
+            typed: dict[str, str] | None = None) -> Response:
+    item = applications.get(visit.params["application_id"])
+    if item is None:
+        raise NotFound("No such application.")
+    events, verdict = applications.trail(item)
+    matches = applications.same_domain(item) if item.state == State.AWAITING_REVIEW else []
+    values = {"agency_id": matches[0].agency_id if len(matches) == 1 else suggested_agency_id(item.agency_name,
+                                                                                               item.country)}
+    return visit.render(
+        "admin_application.html", status, item=item, done=done, refused=refused, values={**values, **(typed or {})},
+        domain_check=json.loads(item.domain_check) if item.domain_check else None,
+        call_back=json.loads(item.call_back) if item.call_back else None, matches=matches,
+        trail=trails.record(events), verdict=verdict,
+        specs={"domain-check": schema_fields(DomainCheck), "call-back": schema_fields(CallBack),
+               "approve": schema_fields(Approval), "reject": schema_fields(Rejection)})
+
+
+@pages.page("/console/admin/applications/{application_id}", like=admin_api.list_agencies)
+def application_page(visit: Visit) -> Response:
+    return _review(visit, done=DONE.get(visit.query.get("done", "")))
+
+
+@pages.page("/console/admin/applications/{application_id}/{action}", ("POST",), like=admin_api.register_agency)
+def review_action(visit: Visit) -> Response:
+    action, application_id = visit.params["action"], visit.params["application_id"]
+    typed = _typed(visit)
+    try:
+        if action in ACTIONS:
+            model = DomainCheck if ACTIONS[action] is Check.DOMAIN else CallBack
+            finding = _schema_form(model, {**typed, "confirmed": typed.get("confirmed") == "yes"})
+            applications.record_check(visit.principal, application_id, ACTIONS[action], finding)
+        elif action == "approve":
+            applications.approve(visit.principal, application_id, _schema_form(Approval, typed))
+        elif action == "reject":
+            applications.reject(visit.principal, application_id, _schema_form(Rejection, typed))
+        elif action == "send-outcome":
+            applications.send_outcome(applications.get(application_id) or _missing())
+        else:
+            raise NotFound("No such action.")
+    except LiaisonError as refusal:
+        if refusal.status == 404:
+            raise
+        return _review(visit, refusal.status, refused=_refusal(action, refusal), typed=typed)
+    return render.redirect(_url(application_id, done=action))
+
+
+def _missing() -> Any:
+    raise NotFound("No such application.")
+
+
+@pages.page("/console/admin/agencies/{agency_id}", like=admin_api.get_agency)
+def agency_page(visit: Visit) -> Response:
+    """An agency and its trail: registered (from which application), verified, suspended, officers added."""
+    repository = AgencyRepository()
+    agency = repository.get(visit.params["agency_id"])
+    if agency is None:
+        raise NotFound("No such agency.")
+    events, verdict = repository.trail(agency)
+    shown = trails.record(events)
+    linked = sorted({e["detail"].get("application_id") for e in shown if e["detail"].get("application_id")})
+    return visit.render("admin_agency.html", agency=AgencyView.of(agency), trail=shown, verdict=verdict,
+                        applications=linked)

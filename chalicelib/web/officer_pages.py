@@ -1,0 +1,83 @@
+"""The officers' portal on a request's page (issue 14, points 7 and 4): answer the platform, attach legal
+process, withdraw.
+
+Each form does what one route of the API does, through the service that route calls, and takes that route's
+roles (``like=``): answering is ``POST /v1/requests/{id}/messages`` (``Desk.message``: an answer to an information
+request restarts the clock and moves ``due_at`` later), attaching is ``POST /v1/requests/{id}/documents`` (the
+presigned flow the representatives' upload uses, ``desk_pages.upload``), withdrawing is
+``POST /v1/requests/{id}/withdraw`` (``Desk.withdraw``, with the API's ``Withdrawal`` schema and its optional
+reason). The paths are literal segments beside the desk's ``/console/requests/{id}/{action}``: Chalice (and API
+Gateway) match a literal segment before a parameter, so these never reach the desk's handler.
+
+The first two API routes are open to representatives as well; these forms are the officers' (the desk has its
+own message and upload forms), so a representative posting here is refused and nothing changes.
+"""
+
+from __future__ import annotations
+
+from chalice import Response
+
+from chalicelib.api import authorities as api_authorities, documents as api_documents, \
+    representatives as api_representatives
+from chalicelib.api.authorities import Withdrawal, desk
+from chalicelib.api.representatives import MessageIn
+from chalicelib.auth.principal import Role
+from chalicelib.domain.lifecycle import Status
+from chalicelib.errors import Forbidden, LiaisonError
+from chalicelib.web import render
+from chalicelib.web.console import FORM_TYPES, UPLOAD_TYPES, Visit, pages
+from chalicelib.web.desk_pages import _form, refused_page, upload
+
+# Where the browser lands after each action, on the request's page.
+LANDING = {"answer": "top", "message": "h-messages", "attach": "h-documents", "withdraw": "top"}
+
+
+def _officer(visit: Visit) -> None:
+    if visit.principal.role is not Role.AUTHORITY:
+        raise Forbidden("This form is for officers of the request's agency; the desk answers from its own forms.",
+                        code="role_not_allowed")
+
+
+def _done(visit: Visit, action: str) -> Response:
+    request_id = visit.params["request_id"]
+    return render.redirect(f"{render.base_path()}/requests/{request_id}?done={action}#{LANDING[action]}")
+
+
+def _fields(visit: Visit) -> dict[str, str]:
+    return {k: v for k, v in visit.form.items() if k != "csrf"}
+
+
+@pages.page("/console/requests/{request_id}/answer", ("POST",), like=api_representatives.post_message)
+def answer(visit: Visit) -> Response:
+    """The officer's message; while the platform awaits information, it is the answer that restarts the clock."""
+    _officer(visit)
+    try:
+        before = desk.visible(visit.principal, visit.params["request_id"], read=visit.read)
+        desk.message(visit.principal, before.request_id, _form(MessageIn, _fields(visit)).body)
+    except LiaisonError as refusal:
+        return refused_page(visit, "answer", refusal)
+    return _done(visit, "answer" if before.status == Status.AWAITING_INFORMATION else "message")
+
+
+@pages.page("/console/requests/{request_id}/attach", ("POST",), like=api_documents.declare_document,
+            content_types=FORM_TYPES + UPLOAD_TYPES)
+def attach(visit: Visit) -> Response:
+    """Legal process (the order, the warrant) sent through the page: declared, uploaded through the presigned POST
+    and checked, as the representatives' response packages are."""
+    _officer(visit)
+    try:
+        upload(visit, visit.params["request_id"])
+    except LiaisonError as refusal:
+        return refused_page(visit, "attach", refusal)
+    return _done(visit, "attach")
+
+
+@pages.page("/console/requests/{request_id}/withdraw", ("POST",), like=api_authorities.withdraw_request)
+def withdraw(visit: Visit) -> Response:
+    """Withdraw the request, with the reason the API's ``Withdrawal`` takes (kept in the withdrawn event)."""
+    _officer(visit)
+    try:
+        desk.withdraw(visit.principal, visit.params["request_id"], _form(Withdrawal, _fields(visit)).reason)
+    except LiaisonError as refusal:
+        return refused_page(visit, "withdraw", refusal)
+    return _done(visit, "withdraw")

@@ -62,6 +62,7 @@ OFFICER_DONE = {
     "message": "Message sent.",
     "attach": "Document attached; its SHA-256 check is shown under Documents.",
     "withdraw": "Request withdrawn: the platform stops working on it.",
+    "extend": "Preservation hold extended; its new end is shown above.",
 }
 
 
@@ -172,7 +173,8 @@ def officer_offers(item: Any) -> dict[str, bool]:
     request is open, attaching legal process until it is withdrawn, withdrawing while it is open."""
     status = Status(item.status)
     return {"answer": allowed(status, Action.ANSWER), "message": status in OPEN,
-            "attach": status != Status.WITHDRAWN, "withdraw": allowed(status, Action.WITHDRAW)}
+            "attach": status != Status.WITHDRAWN, "withdraw": allowed(status, Action.WITHDRAW),
+            "extend": item.type == RequestType.PRESERVATION and item.hold_state == "active" and not item.hold_extended}
 
 
 def upload_limits() -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """The officers' portal on a request's page (issue 14, points 7 and 4): answer the platform, attach legal
-process, withdraw.
+process, withdraw, extend a preservation hold (``POST /v1/requests/{id}/extend``, ``Desk.extend``).
 
 Each form does what one route of the API does, through the service that route calls, and takes that route's
 roles (``like=``): answering is ``POST /v1/requests/{id}/messages`` (``Desk.message``: an answer to an information
@@ -19,7 +19,7 @@ from chalice import Response
 
 from chalicelib.api import authorities as api_authorities, documents as api_documents, \
     representatives as api_representatives
-from chalicelib.api.authorities import Withdrawal, desk
+from chalicelib.api.authorities import Extension, Withdrawal, desk
 from chalicelib.api.representatives import MessageIn
 from chalicelib.auth.principal import Role
 from chalicelib.domain.lifecycle import Status
@@ -29,7 +29,7 @@ from chalicelib.web.console import FORM_TYPES, UPLOAD_TYPES, Visit, pages
 from chalicelib.web.desk_pages import _form, refused_page, upload
 
 # Where the browser lands after each action, on the request's page.
-LANDING = {"answer": "top", "message": "h-messages", "attach": "h-documents", "withdraw": "top"}
+LANDING = {"answer": "top", "message": "h-messages", "attach": "h-documents", "withdraw": "top", "extend": "top"}
 
 
 def _officer(visit: Visit) -> None:
@@ -81,3 +81,15 @@ def withdraw(visit: Visit) -> Response:
     except LiaisonError as refusal:
         return refused_page(visit, "withdraw", refusal)
     return _done(visit, "withdraw")
+
+
+@pages.page("/console/requests/{request_id}/extend", ("POST",), like=api_authorities.extend_hold)
+def extend(visit: Visit) -> Response:
+    """Extend the preservation hold once, before it ends, by the term the law fixes (the API's ``Extension``)."""
+    _officer(visit)
+    try:
+        _form(Extension, _fields(visit))
+        desk.extend(visit.principal, visit.params["request_id"])
+    except LiaisonError as refusal:
+        return refused_page(visit, "extend", refusal)
+    return _done(visit, "extend")

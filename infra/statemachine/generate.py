@@ -342,7 +342,8 @@ states.update(await_token("AwaitHoldReminder", "hold", HOLDING, "$.answer.hold.r
 states.update(agency_notice(
     "NotifyHoldReminder", "States.Format('Preservation hold ending on your request {}', $.request_id)",
     "States.Format('The preservation hold on your request {} (your reference {}) ends {}. To extend it once, "
-    "POST /v1/requests/{}/extend before then. Details: " + PAGE + "', $.request_id, $.reference, "
+    "press Extend hold on the request page before then (or POST /v1/requests/{}/extend): " + PAGE + "', "
+    "$.request_id, $.reference, "
     "$.answer.hold.expires_at, $.request_id, $.request_id)",
     "hold_expiring", "AwaitHoldExpiry"))
 states.update(await_token("AwaitHoldExpiry", "hold", HOLDING, "$.answer.hold.expiry_seconds", "HoldExpiry",

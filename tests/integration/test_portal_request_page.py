@@ -402,3 +402,28 @@ def test_given_a_question_then_the_agencys_notice_sends_the_officer_to_the_reque
     assert message.rstrip().endswith(f"Details: {page}")
     assert "/v1/" not in message and "POST" not in message
     assert post(client, f"/v1/requests/{created['id']}/withdraw", {}, authority(issuer)).status_code == 200
+
+
+def test_given_an_active_preservation_hold_then_the_officer_extends_it_once_on_the_page(client, issuer):
+    """Everything the API lets the agency do: POST /v1/requests/{id}/extend is a button on the officer's page."""
+    from tests.helpers import bearer
+
+    created = filed(client, issuer, "preservation")
+    desk_token = bearer(issuer.mint(role="representative", sub=created["assignee"], region="eu", mfa=True))
+    post(client, f"/v1/requests/{created['id']}/acknowledge", {}, desk_token)
+    decided = post(client, f"/v1/requests/{created['id']}/decision", {"outcome": "fulfilled"}, desk_token).json_body
+    assert decided["hold"]["state"] == "active"
+    browser = officer(client)
+    path = f"/console/requests/{created['id']}"
+    assert "Extend hold" in text(browser.get(path))
+    assert browser.post(f"{path}/extend", {}, csrf=None).status_code == 403
+    assert not as_agency(client, issuer, path.replace("/console", "/v1"))["hold"]["extended"]
+    assert browser.post(f"{path}/extend", {}).status_code == 303
+    hold = as_agency(client, issuer, path.replace("/console", "/v1"))["hold"]
+    assert hold["extended"] and parse_instant(hold["expires_at"]) > parse_instant(decided["hold"]["expires_at"])
+    page = text(browser.get(f"{path}?done=extend"))
+    assert "Preservation hold extended" in page and "Extend hold</button>" not in page
+    again = browser.post(f"{path}/extend", {})
+    assert again.status_code == 409 and "already_extended" in text(again)
+    rep = Browser(client, sub=created["assignee"])
+    assert rep.post(f"{path}/extend", {}).status_code == 403

@@ -30,7 +30,7 @@ from chalicelib.domain.decisions import Decision, Outcome, Reason
 from chalicelib.domain.deadlines import RequestType
 from chalicelib.domain.lifecycle import OPEN, Action, Status, allowed, next_deadline
 from chalicelib.domain.safeguards import INDEPENDENT_SOURCES, Verification
-from chalicelib.errors import BadRequest, DependencyUnavailable, LiaisonError, NotFound
+from chalicelib.errors import BadRequest, DependencyUnavailable, LiaisonError, NotFound, PayloadTooLarge
 from chalicelib.services import evidence
 from chalicelib.services.desk import CONVERSATION
 from chalicelib.web import render
@@ -255,6 +255,8 @@ def upload(visit: Visit, request_id: str) -> Any:
     sent = visit.files.get("file")
     if sent is None or not sent.data:
         raise BadRequest("Choose a file to upload.", code="missing_field", field="file")
+    if len(sent.data) > MAX_UPLOAD_BYTES:  # the form around it may add up to MAX_FORM_BYTES to what was read
+        raise PayloadTooLarge(upload_limits()["too_large"], code="payload_too_large", field="file")
     declared = _form(NewDocument, {"filename": sent.filename, "content_type": sent.content_type,
                                    "size": len(sent.data), "sha256": hashlib.sha256(sent.data).hexdigest()})
     document, form = documents.declare(visit.principal, request_id, declared)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 
+import jwt
 import pytest
 import requests
 from playwright.sync_api import expect
@@ -129,6 +130,24 @@ def test_given_an_unregistered_agency_then_an_officer_applies_is_approved_signs_
         assert (stored["type"], stored["reference"], stored["agency_id"]) == (kind, f"PV-APPLY-{kind}",
                                                                              "fr-pm-testville"), stored
     shoot(officer, "portal-filed-emergency")
+
+    # The proof of filing, downloaded as a person does, checks with a stock JWT library and the published keys.
+    with officer.expect_download() as download:
+        officer.get_by_role("link", name="Download receipt", exact=True).click()
+    receipt = open(download.value.path(), encoding="ascii").read().strip()
+    keys = jwt.PyJWKSet.from_dict(requests.get(f"{desk.url}/v1/public/keys", timeout=30).json())
+    claims = jwt.decode(receipt, keys[jwt.get_unverified_header(receipt)["kid"]], algorithms=["ES256"])
+    assert claims["request_id"] == request_id and claims["agency_id"] == "fr-pm-testville", claims
+    with officer.expect_download() as printable:
+        officer.get_by_role("link", name="Download receipt (PDF)").click()
+    assert open(printable.value.path(), "rb").read(5) == b"%PDF-"
+
+    # Another agency's request: 404, as in the API.
+    theirs = desk.file(desk.fr, reference="PV-NOT-YOURS")
+    missing = officer.goto(f"{desk.url}/console/requests/{theirs['id']}")
+    assert missing.status == 404
+    expect(officer.get_by_role("heading", name="Not found")).to_be_visible()
+    assert "PV-NOT-YOURS" not in officer.content()
 
     # Suspended: the officer's next page says why and where to turn.
     admin.goto(f"{desk.url}/console/admin?standing=verified")

@@ -121,7 +121,8 @@ def pool_verifier(signing_key) -> TokenVerifier:
                                created={"UserPool": Created(POOL), "ConsoleClient": Created(CLIENT)},
                                conditions=cfn.load()["Conditions"])
     web_sign_in = resources.resolve(cfn.api_environment(cfn.load())["LIAISON_WEB_SIGN_IN"])
-    settings = Settings(web_sign_in=web_sign_in, trusted_issuers="[]", stage="prod")  # the pool alone
+    settings = Settings(web_sign_in=web_sign_in, trusted_issuers="[]", stage="prod",  # the pool alone
+                        local_accounts_url=None)
     jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(signing_key.public_key()))
     jwks = json.dumps({"keys": [{**jwk, "kid": "pool-key", "alg": "RS256", "use": "sig"}]}).encode()
     return TokenVerifier(settings.trusted_issuers, FixedClock(NOW),

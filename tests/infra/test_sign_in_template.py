@@ -163,7 +163,8 @@ def test_given_no_override_then_the_api_signs_people_in_with_the_pool(merged):
 
 def test_given_the_pool_as_sign_in_then_the_api_trusts_it_for_the_console_client_only(merged):
     value = cfn.api_environment(merged)["LIAISON_WEB_SIGN_IN"]
-    settings = Settings(web_sign_in=_pool_resources(merged).resolve(value), trusted_issuers="[]", stage="prod")
+    settings = Settings(web_sign_in=_pool_resources(merged).resolve(value), trusted_issuers="[]", stage="prod",
+                        local_accounts_url=None)
     (trusted,) = settings.trusted_issuers
     assert (trusted.issuer, trusted.audience) == ("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Ex4mple",
                                                   "c0nsole")

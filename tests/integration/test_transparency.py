@@ -9,6 +9,7 @@ import json
 import math
 import random
 import statistics
+import threading
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 
@@ -119,11 +120,14 @@ def history(client):
 
 
 def read_calls(monkeypatch, fetch):
-    calls = []
+    """The AWS calls ``fetch`` makes on this thread (moto runs earlier requests' workflows on threads of its own,
+    which publish and write meanwhile)."""
+    calls, mine = [], threading.get_ident()
     original = botocore.client.BaseClient._make_api_call
 
     def counting(self, operation, params):
-        calls.append(operation)
+        if threading.get_ident() == mine:
+            calls.append(operation)
         return original(self, operation, params)
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)

@@ -125,12 +125,14 @@ def check_fulfilment(request_type: str, outcome: Outcome, history: Sequence[dict
         return
     if uncleared_failure(history, failed_before):
         raise Conflict("A call-back verification of this request failed: treat it as possibly forged. Nothing is "
-                       "disclosed until the region's lead clears the failure (POST /verification/clear, with a "
-                       "reason) and a new call-back is confirmed.", code="verification_failed_uncleared")
+                       "disclosed until the region's lead clears the failure, with a reason (POST "
+                       "/v1/requests/<id>/verification/clear; in the console, Clear failed call-back), and a new "
+                       "call-back is confirmed.", code="verification_failed_uncleared")
     latest = history[-1] if history else None
     if not latest or latest.get("outcome") != CONFIRMED:
         raise Conflict("An emergency disclosure needs a confirmed call-back verification before any data is "
-                       "disclosed: POST /verification first.", code="verification_required")
+                       "disclosed: record the call-back first (POST /v1/requests/<id>/verification; in the console, "
+                       "Record a call-back verification).", code="verification_required")
     verifier = people(str(latest.get("by") or ""))
     if verifier is None:
         raise Conflict("The confirmed call-back was recorded by someone who is not a registered representative, so "

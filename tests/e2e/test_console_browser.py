@@ -253,3 +253,21 @@ def test_given_an_officer_then_their_requests_page_passes_axe(chromium, desk):
     assert page.get_by_role("button", name="Acknowledge").count() == 0  # no desk action for an officer
     shoot(page, "console-officer-request")
     context.close()
+
+
+def test_given_an_emergency_then_its_safeguard_forms_and_a_refused_fulfilment_pass_axe(chromium, desk):
+    """The states of the request page the first walk does not reach: the call-back forms of an emergency, and the
+    refusal of a fulfilment before any call-back (409 beside the form)."""
+    emergency = desk.file(desk.fr, "emergency_disclosure", reference="EMERG-AXE-1")
+    assignee = desk.seen_by_authority(emergency["id"])["assignee"]
+    context, page = signed_in(chromium, desk, assignee, start=f"/console/requests/{emergency['id']}")
+    expect(page.get_by_role("heading", name=f"Emergency disclosure {emergency['id']}")).to_be_visible()
+    shoot(page, "console-emergency")
+    page.get_by_role("button", name="Acknowledge").click()
+    page.get_by_label("Outcome", exact=True).select_option("fulfilled")
+    page.get_by_role("button", name="Record decision").click()
+    expect(page.get_by_role("alert").first).to_be_visible()
+    assert desk.seen_by_authority(emergency["id"])["status"] != "fulfilled"
+    shoot(page, "console-emergency-refused")
+    assert page.errors == []  # type: ignore[attr-defined]
+    context.close()

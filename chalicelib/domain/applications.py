@@ -22,7 +22,8 @@ PROOF_HOURS = 24  # how long the one-time link proves the address
 PROOF_ATTEMPTS = 5  # wrong links for one application before it must be filed again
 KEPT_UNPROVEN_DAYS = 7  # an application never proven deletes itself (TTL) after this
 # Rate limits of the application form (fixed windows; see store/ratelimits.py).
-PER_SOURCE_PER_HOUR = 5  # from one network address
+ALL_PER_HOUR = 100  # in all: a flood of made-up addresses would bounce and harm the sender's reputation
+PER_SOURCE_PER_HOUR = 5  # from one network address (an IPv6 /64)
 PER_ADDRESS_PER_DAY = 3  # for one e-mail address (resending the link included)
 PER_DOMAIN_PER_DAY = 20  # for one e-mail domain (an agency's colleagues applying together)
 PHONE = r"^\+[1-9][0-9 ().-]{6,30}$"

@@ -75,7 +75,11 @@ def _cognito_user(pool: str, email: str, name: str, agency_id: str) -> str:
     except BotoCoreError as error:
         raise DependencyUnavailable("The sign-in service cannot be reached; try again later.",
                                     code="accounts_unavailable") from error
-    existing = cognito.admin_get_user(UserPoolId=pool, Username=email)
+    try:
+        existing = cognito.admin_get_user(UserPoolId=pool, Username=email)
+    except (BotoCoreError, ClientError) as error:
+        raise DependencyUnavailable("The sign-in service cannot be reached; try again later.",
+                                    code="accounts_unavailable") from error
     attributes = {a["Name"]: a["Value"] for a in existing.get("UserAttributes", [])}
     if attributes.get("custom:agency_id") != agency_id or attributes.get("custom:role") != "authority":
         raise Conflict("This address already signs in to Liaison for someone else; it cannot be given to this "

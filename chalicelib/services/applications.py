@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import json
 import re
 import secrets
@@ -23,7 +24,7 @@ from chalicelib.clock import Clock, app_clock, isoformat, parse_instant
 from chalicelib.domain import applications as rules
 from chalicelib.domain.agencies import NewAgency, Standing
 from chalicelib.domain.applications import Approval, CallBack, Check, DomainCheck, NewApplication, Rejection, State
-from chalicelib.errors import BadRequest, Conflict, NotFound, TooManyRequests
+from chalicelib.errors import BadRequest, Conflict, LiaisonError, NotFound, TooManyRequests
 from chalicelib.notify import mail
 from chalicelib.notify.publisher import Publisher
 from chalicelib.observability import logger, metrics
@@ -40,6 +41,24 @@ PAGE_SIZE = 50
 
 def _digest(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def content_digest(item: AccountApplication) -> str:
+    """SHA-256 of what the applicant gave, in a canonical form: the trail binds it without holding it."""
+    given = {name: getattr(item, name) for name in ("agency_name", "country", "kind", "website", "applicant_name",
+                                                     "job_title", "email", "phone", "note")}
+    return _digest(json.dumps(given, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+
+
+def _network(source: str) -> str:
+    """What one network is for the form's limit: an IPv4 address, or an IPv6 /64 (one host's whole allocation)."""
+    try:
+        address = ipaddress.ip_address(source)
+    except ValueError:
+        return source
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 def new_id() -> str:
@@ -74,10 +93,12 @@ class Applications:
             raise NotFound("Applying in the portal is not available on this deployment; write to the onboarding "
                            "contact of the public directory.", code="applications_closed")
         now = self.clock.now()
+        address = new.email.lower()  # one person, however they spell it
         limits = [
-            Limit(f"apply#source#{_digest(source)[:32]}", rules.PER_SOURCE_PER_HOUR, 3600,
+            Limit("apply#all", rules.ALL_PER_HOUR, 3600, "The form takes few applications an hour, and is full."),
+            Limit(f"apply#source#{_digest(_network(source))[:32]}", rules.PER_SOURCE_PER_HOUR, 3600,
                   f"At most {rules.PER_SOURCE_PER_HOUR} applications an hour come from one network."),
-            Limit(f"apply#address#{_digest(new.email)[:32]}", rules.PER_ADDRESS_PER_DAY, 86400,
+            Limit(f"apply#address#{_digest(address)[:32]}", rules.PER_ADDRESS_PER_DAY, 86400,
                   f"At most {rules.PER_ADDRESS_PER_DAY} applications a day for one address."),
             Limit(f"apply#domain#{new.email_domain}", rules.PER_DOMAIN_PER_DAY, 86400,
                   f"At most {rules.PER_DOMAIN_PER_DAY} applications a day from one e-mail domain."),
@@ -102,17 +123,23 @@ class Applications:
             email_domain=new.email_domain, phone=new.phone, note=new.note, proof_hash=_digest(token),
             proof_expires_at=isoformat(now + timedelta(hours=rules.PROOF_HOURS)), proof_attempts=0,
             expires_at_epoch=int((now + timedelta(days=rules.KEPT_UNPROVEN_DAYS)).timestamp()))
-        detail = {**new.model_dump(mode="json", exclude_none=True), "source_sha256": _digest(source)}
+        # The trail outlives an application never confirmed (perhaps filed in a stranger's name), so it keeps a
+        # digest of what was given, not the personal data itself: that stays on the item, which its TTL deletes.
+        detail = {"content_sha256": content_digest(item), "email_domain": new.email_domain}
         try:
             trails.write(item, trails.application_key(application_id),
-                         trails.Entry("application_filed", "applicant", new.email, detail), at, [],
+                         trails.Entry("application_filed", "applicant", "applicant", detail), at, [],
                          condition=AccountApplication.key.does_not_exist(), new=True, also=counters)
         except TransactWriteError as error:  # a counter filled up between the check and the write
             if error.cause_response_code == "TransactionCanceledException":
                 raise TooManyRequests("Too many applications at once; nothing was stored. Try again in a minute.",
                                       code="applications_rate_limited", headers={"Retry-After": "60"}) from None
             raise
-        mail.send(new.email, "Confirm your address to apply for Liaison", _proof_text(item, token))
+        try:
+            mail.send(new.email, "Confirm your address to apply for Liaison", _proof_text(item, token))
+        except LiaisonError:  # the link cannot be sent again (only its hash is kept): give the address its try back
+            ratelimits.uncount(limits[2].name, ratelimits.Window.of(now, limits[2].seconds))
+            raise
         return item
 
     def get(self, application_id: str) -> AccountApplication | None:
@@ -123,25 +150,27 @@ class Applications:
         except DoesNotExist:
             return None
 
-    def prove(self, application_id: str, token: str) -> AccountApplication:
-        """The one-time link, followed: the address is the applicant's. Following it again says so, nothing more."""
+    def prove(self, application_id: str, token: str) -> AccountApplication | None:
+        """The one-time link, followed: the address is the applicant's. None: confirmed before (a link followed
+        again learns nothing of the application, whatever token it carries)."""
         item = self.get(application_id)
         if item is None:
             raise NotFound("No such application: it may have expired (an address not confirmed within "
                            f"{rules.KEPT_UNPROVEN_DAYS} days is forgotten). Apply again.", code="no_application")
         if item.state != State.UNPROVEN:
-            return item
+            return None
         now = self.clock.now()
         if int(item.proof_attempts or 0) >= rules.PROOF_ATTEMPTS:
             raise Conflict("This application had too many wrong links; apply again.", code="proof_locked")
         if not item.proof_hash or not hmac.compare_digest(_digest(token or ""), item.proof_hash):
-            self._write(item, "proof_refused", "applicant", item.email, {}, [AccountApplication.proof_attempts.add(1)])
+            self._write(item, "proof_refused", "applicant", "applicant", {},
+                        [AccountApplication.proof_attempts.add(1)])
             raise BadRequest("This link is not the one we sent. Open the latest e-mail and follow its link as it is.",
                              code="invalid_proof")
         if now >= parse_instant(item.proof_expires_at):
             raise Conflict(f"This link expired {rules.PROOF_HOURS} hours after it was sent. Apply again.",
                            code="proof_expired")
-        self._write(item, "address_proven", "applicant", item.email, {},
+        self._write(item, "address_proven", "applicant", "applicant", {},
                     [AccountApplication.state.set(State.AWAITING_REVIEW.value),
                      AccountApplication.proven_at.set(isoformat(now)), AccountApplication.proof_hash.remove(),
                      AccountApplication.expires_at_epoch.remove()])
@@ -156,12 +185,13 @@ class Applications:
                           after=cursor, newest_first=False)
 
     def same_domain(self, item: AccountApplication) -> list[Agency]:
-        """Registered agencies whose e-mail domain is the applicant's (or a parent of it): the admin sees them, and
-        may add the officer to one instead of registering the agency twice. Reads the registry index."""
+        """Registered agencies of exactly the applicant's e-mail domain: the admin sees them, and may add the officer
+        to one instead of registering the agency twice (a parent domain is another agency: a ministry is not each
+        of its services). Reads the registry index."""
         found, cursor = [], None
         for _ in range(20):  # the registry is hundreds of agencies: 20 pages of 100 is more than it holds
             page, cursor = self.agencies.page(limit=100, after=cursor, standing=None)
-            found += [a for a in page if _within(item.email_domain, a.email_domain)]
+            found += [a for a in page if a.email_domain == item.email_domain]
             if not cursor:
                 break
         return found
@@ -182,8 +212,11 @@ class Applications:
         return self._reread(item)
 
     def approve(self, admin: Principal, application_id: str, approval: Approval) -> AccountApplication:
-        """Register the agency as verified (or add the officer to the registered agency that owns the domain),
-        make the officer's account, record the decision, and tell the applicant."""
+        """Register the agency as verified (or add the officer to the registered agency of the very same domain)
+        and record the decision, in one transaction; then make the officer's account and tell them (``finish``).
+
+        The account comes last, once the agency is the applicant's for certain: an account made first would
+        outlive a concurrent rejection, or carry an agency id someone else registered meanwhile."""
         item = self._awaiting(application_id)
         missing = [name for name, check in (("the domain check", item.domain_check), ("the call-back", item.call_back))
                    if not check or not json.loads(check).get("confirmed")]
@@ -192,31 +225,36 @@ class Applications:
         actor = f"admin:{admin.subject}"
         at = isoformat(self.clock.now())
         existing = self.agencies.get(approval.agency_id)
+        origin = {"application_id": item.application_id, "application_trail_head": item.trail_head or ""}
         if existing is not None:
-            if not _within(item.email_domain, existing.email_domain):
+            if item.email_domain != existing.email_domain:
                 raise Conflict(f"Agency {existing.agency_id} uses the domain {existing.email_domain}; this applicant's "
-                               f"address is at {item.email_domain}. Register a new agency instead.",
-                               code="domain_mismatch", field="agency_id")
+                               f"address is at {item.email_domain}. An officer joins only the agency of their own "
+                               "domain: register a new agency instead.", code="domain_mismatch", field="agency_id")
             if existing.standing != Standing.VERIFIED:
                 raise Conflict(f"Agency {existing.agency_id} is {existing.standing}: an officer cannot be added to it.",
                                code="agency_not_verified", field="agency_id")
-        account = accounts.create_officer(item.email, item.applicant_name, approval.agency_id)
-        origin = {"application_id": item.application_id, "application_trail_head": item.trail_head or ""}
-        if existing is None:
+            agency_step = self.agencies.officer_added(existing, {**origin, "email": item.email}, now=at, actor=actor)
+        else:
             new = NewAgency(id=approval.agency_id, name=item.agency_name, country=item.country, kind=item.kind,
                             email_domain=item.email_domain, contact_email=item.email)
-            agency = self.agencies.create(new, now=at, actor=actor, standing=Standing.VERIFIED, origin=origin)
-            self.publisher.subscribe_contact(agency.agency_id, agency.contact_email)
-        else:
-            self.agencies.add_officer(existing, {**origin, "email": item.email, "account": account.where},
-                                      now=at, actor=actor)
-        self._write(item, "approved", "admin", actor,
-                    {"agency_id": approval.agency_id, "new_agency": existing is None, "account": account.where},
-                    [AccountApplication.state.set(State.APPROVED.value), AccountApplication.decided_at.set(at),
-                     AccountApplication.decided_by.set(actor), AccountApplication.agency_id.set(approval.agency_id),
-                     AccountApplication.account.set(account.where)])
-        item = self._reread(item)
-        return self.send_outcome(item)
+            _, agency_step = self.agencies.registration(new, now=at, actor=actor, standing=Standing.VERIFIED,
+                                                        origin=origin)
+        decided = trails.Step(item, trails.application_key(item.application_id), trails.Entry(
+            "approved", "admin", actor, {"agency_id": approval.agency_id, "new_agency": existing is None}), [
+            AccountApplication.state.set(State.APPROVED.value), AccountApplication.decided_at.set(at),
+            AccountApplication.decided_by.set(actor), AccountApplication.agency_id.set(approval.agency_id)])
+        try:
+            trails.write_all([agency_step, decided], at)
+        except TransactWriteError as error:
+            if error.cause_response_code == "TransactionCanceledException":
+                raise Conflict("The application or the agency changed meanwhile (another admin, or the same "
+                               "identifier registered at the same time); nothing was approved. Reload and try again.",
+                               code="stale_version") from None
+            raise
+        if existing is None:
+            self.publisher.subscribe_contact(approval.agency_id, item.email)
+        return self._follow_up(self._reread(item))
 
     def reject(self, admin: Principal, application_id: str, rejection: Rejection) -> AccountApplication:
         item = self._awaiting(application_id)
@@ -225,22 +263,38 @@ class Applications:
         self._write(item, "rejected", "admin", actor, {"reason": rejection.reason},
                     [AccountApplication.state.set(State.REJECTED.value), AccountApplication.decided_at.set(at),
                      AccountApplication.decided_by.set(actor), AccountApplication.reason.set(rejection.reason)])
-        return self.send_outcome(self._reread(item))
+        return self._follow_up(self._reread(item))
 
-    def send_outcome(self, item: AccountApplication) -> AccountApplication:
-        """E-mail the decision; recorded in the trail once sent. A failure leaves the decision standing and the
-        admin's page offering to send it again."""
-        if item.state not in (State.APPROVED, State.REJECTED):
-            raise Conflict("There is no decision to send yet.", code="not_decided")
+    def _follow_up(self, item: AccountApplication) -> AccountApplication:
+        """``finish`` right after the decision, which stands whatever fails there (the page then offers to
+        finish)."""
         try:
-            message_id = mail.send(item.email, "Your application to Liaison", _outcome_text(item))
-        except Exception:  # noqa: BLE001 - the decision stands; the page says the e-mail is still to send
-            logger.exception("application outcome not sent", extra={"application_id": item.application_id})
-            return item
-        at = isoformat(self.clock.now())
-        self._write(item, "outcome_sent", "system", "liaison", {"message_id": message_id},
-                    [AccountApplication.outcome_sent_at.set(at)])
-        return self._reread(item)
+            return self.finish(item)
+        except LiaisonError:
+            logger.exception("decision recorded, follow-up not done", extra={"application_id": item.application_id})
+            return self._reread(item)
+
+    def finish(self, item: AccountApplication) -> AccountApplication:
+        """What follows a decision, each step once and recorded: the approved officer's account, then the e-mail
+        telling the applicant. A step that fails (the sign-in service, SES) leaves the decision standing and the
+        admin's page offering to finish; running it again does only what is still to do."""
+        if item.state not in (State.APPROVED, State.REJECTED):
+            raise Conflict("There is no decision to act on yet.", code="not_decided")
+        if item.state == State.APPROVED and not item.account:
+            account = accounts.create_officer(item.email, item.applicant_name, str(item.agency_id))
+            self._write(item, "account_made", "system", "liaison", {"where": account.where},
+                        [AccountApplication.account.set(account.where)])
+            item = self._reread(item)
+        if not item.outcome_sent_at:
+            try:
+                message_id = mail.send(item.email, "Your application to Liaison", _outcome_text(item))
+            except LiaisonError:
+                logger.exception("application outcome not sent", extra={"application_id": item.application_id})
+                return item
+            self._write(item, "outcome_sent", "system", "liaison", {"message_id": message_id},
+                        [AccountApplication.outcome_sent_at.set(isoformat(self.clock.now()))])
+            item = self._reread(item)
+        return item
 
     def trail(self, item: AccountApplication) -> tuple[list, object]:
         return trails.read(trails.application_key(item.application_id), item)
@@ -272,10 +326,6 @@ class Applications:
         return AccountApplication.get(item.key, consistent_read=True)
 
 
-def _within(domain: str, parent: str) -> bool:
-    return domain == parent or domain.endswith("." + parent)
-
-
 def _duration(seconds: int) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60} min" if seconds >= 3600 else f"{max(seconds // 60, 1)} min"
 
@@ -285,11 +335,13 @@ def _console() -> str:
 
 
 def _proof_text(item: AccountApplication, token: str) -> str:
+    """Nothing the applicant typed: the form could otherwise send anyone a message of someone else's making."""
     link = f"{_console()}/apply/confirm?application={item.application_id}&token={token}"
-    return (f"Someone, we hope you, applied for a Liaison account for {item.agency_name} with this address.\n\n"
-            f"To confirm it is yours, open this link within {rules.PROOF_HOURS} hours and press Confirm:\n\n{link}\n\n"
-            f"Application {item.application_id}. If it was not you, ignore this e-mail: nothing happens without the "
-            "confirmation, and the application is forgotten.\n")
+    return (f"Someone, we hope you, applied for a Liaison account with this address, the first step for an "
+            f"authority to file legal requests to the platform.\n\nTo confirm it is yours, open this link within "
+            f"{rules.PROOF_HOURS} hours and press Confirm:\n\n{link}\n\nApplication {item.application_id}. If it was "
+            "not you, ignore this e-mail: nothing happens without the confirmation, and the application is "
+            "forgotten.\n")
 
 
 def _outcome_text(item: AccountApplication) -> str:

@@ -37,16 +37,22 @@ class AgencyRepository:
         except DoesNotExist:
             return None
 
-    def create(self, new: NewAgency, *, now: str, actor: str, standing: Standing = Standing.PENDING,
-               origin: dict[str, str] | None = None) -> Agency:
-        """Register ``new``, with the first event of its trail; ``origin``: what led to it (an application)."""
+    @staticmethod
+    def registration(new: NewAgency, *, now: str, actor: str, standing: Standing = Standing.PENDING,
+                     origin: dict[str, str] | None = None) -> tuple[Agency, trails.Step]:
+        """A new agency and the first step of its trail, to be written (alone, or with the change that led to it:
+        an approved application); ``origin``: what led to it."""
         agency = Agency(new.id, name=new.name, country=new.country, kind=new.kind.value,
                         email_domain=new.email_domain, contact_email=new.contact_email,
                         standing=standing.value, created_at=now, updated_at=now, updated_by=actor)
         detail = {**new.model_dump(mode="json"), "standing": standing.value, **(origin or {})}
+        return agency, trails.Step(agency, trails.agency_key(new.id), _entry("agency_registered", actor, detail),
+                                   condition=Agency.agency_id.does_not_exist(), new=True)
+
+    def create(self, new: NewAgency, *, now: str, actor: str) -> Agency:
+        agency, step = self.registration(new, now=now, actor=actor)
         try:
-            trails.write(agency, trails.agency_key(new.id), _entry("agency_registered", actor, detail), now, [],
-                         condition=Agency.agency_id.does_not_exist(), new=True)
+            trails.write_all([step], now)
         except TransactWriteError as error:
             if _cancelled(error):
                 raise Conflict(f"An agency with id '{new.id}' already exists.", code="agency_exists") from None
@@ -65,10 +71,11 @@ class AgencyRepository:
         agency.standing, agency.updated_at, agency.updated_by = target.value, now, actor
         return agency
 
-    def add_officer(self, agency: Agency, detail: dict[str, str], *, now: str, actor: str) -> None:
-        """An officer given access to a registered agency (an approved application), in the agency's trail."""
-        self._record(agency, "officer_added", actor, detail, now, [Agency.updated_at.set(now),
-                                                                   Agency.updated_by.set(actor)])
+    @staticmethod
+    def officer_added(agency: Agency, detail: dict[str, str], *, now: str, actor: str) -> trails.Step:
+        """The step of an officer given access to a registered agency (an approved application), on its version."""
+        return trails.Step(agency, trails.agency_key(agency.agency_id), _entry("officer_added", actor, detail),
+                           [Agency.updated_at.set(now), Agency.updated_by.set(actor)])
 
     def trail(self, agency: Agency) -> tuple[list, object]:
         return trails.read(trails.agency_key(agency.agency_id), agency)

@@ -61,3 +61,12 @@ def reached(name: str, limit: int, window: Window) -> bool:
     except ConfigEntry.DoesNotExist:
         return False
     return int(entry.counter or 0) >= limit
+
+
+def uncount(name: str, window: Window) -> None:
+    """Give one back (best effort): what was counted did not happen after all (its e-mail could not be sent)."""
+    try:
+        ConfigEntry(key(name, window)).update(actions=[ConfigEntry.counter.add(-1)],
+                                              condition=ConfigEntry.counter > 0)
+    except Exception:  # noqa: BLE001 - a limit one too strict for the rest of its window
+        pass

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pynamodb.models import Model
@@ -55,24 +55,41 @@ def chain(key: str, owner: Model, entry: Entry, at: str) -> tuple[Event, list[An
     return event, [model.trail_seq.set(seq), model.trail_head.set(digest)]
 
 
-def write(owner: Model, key: str, entry: Entry, at: str, actions: list[Any], *, condition: Any = None,
-          new: bool = False, also: Sequence[Callable[[TransactWrite], None]] = ()) -> Event:
-    """Store a change of ``owner`` (``actions``; or ``owner`` itself when ``new``) with its event, at once;
-    ``also``: more writes of the same transaction (rate-limit counters). Raises PynamoDB's
-    ``TransactWriteError`` when a condition fails (the owner changed meanwhile, a limit is reached)."""
-    event, moves = chain(key, owner, entry, at)
+@dataclass
+class Step:
+    """A change of one trail's owner (``actions``; or the owner itself when ``new``) and the event recording it."""
+
+    owner: Model
+    key: str
+    entry: Entry
+    actions: list[Any] = field(default_factory=list)
+    condition: Any = None
+    new: bool = False
+
+
+def write_all(steps: Sequence[Step], at: str, *, also: Sequence[Callable[[TransactWrite], None]] = ()) -> None:
+    """Store every step, each with its event, in one transaction: all of them or none. ``also``: more writes of
+    the same transaction (rate-limit counters). Raises PynamoDB's ``TransactWriteError`` when a condition fails
+    (an owner changed meanwhile, a new one exists already, a limit is reached)."""
+    chained = [(step, *chain(step.key, step.owner, step.entry, at)) for step in steps]
     with TransactWrite(connection=connection()) as transaction:
-        if new:
-            owner.trail_seq, owner.trail_head = event.seq, event.hash
-            transaction.save(owner, condition=condition)
-        else:
-            transaction.update(owner, actions=[*actions, *moves], condition=condition)
-        transaction.save(event, condition=Event.request_id.does_not_exist())
+        for step, event, moves in chained:
+            if step.new:
+                step.owner.trail_seq, step.owner.trail_head = event.seq, event.hash
+                transaction.save(step.owner, condition=step.condition)
+            else:
+                transaction.update(step.owner, actions=[*step.actions, *moves], condition=step.condition)
+            transaction.save(event, condition=Event.request_id.does_not_exist())
         for operation in also:
             operation(transaction)
-    if not new:
-        owner.trail_seq, owner.trail_head = event.seq, event.hash
-    return event
+    for step, event, _ in chained:
+        step.owner.trail_seq, step.owner.trail_head = event.seq, event.hash
+
+
+def write(owner: Model, key: str, entry: Entry, at: str, actions: list[Any], *, condition: Any = None,
+          new: bool = False, also: Sequence[Callable[[TransactWrite], None]] = ()) -> None:
+    """One step (``write_all``)."""
+    write_all([Step(owner, key, entry, actions, condition, new)], at, also=also)
 
 
 def read(key: str, owner: Model) -> tuple[list[Event], audit.Verdict]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 import secrets
 from typing import Any
 from urllib.parse import urlencode
@@ -32,14 +33,16 @@ from chalicelib.web.console import FORM_TYPES, PAGE_ATTRIBUTE, Visit, WebPage, _
 
 applications = Applications()
 FORM_COOKIE = "liaison-apply"
-FORM_SECONDS = 3600
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")  # token_urlsafe(32)
 ACTIONS = {"domain-check": Check.DOMAIN, "call-back": Check.CALL_BACK}
 DONE = {
     "domain-check": "Domain check recorded.",
     "call-back": "Call-back recorded.",
-    "approve": "Approved. The agency can file from now on, and the applicant has been told.",
+    "approve": "Approved: the agency can file from now on. The officer's account is made and the applicant told.",
     "reject": "Rejected. The applicant has been told why.",
-    "send-outcome": "The decision was e-mailed to the applicant.",
+    "finish": "Done: nothing is left to do for this decision.",
+    "unfinished": "The decision is recorded, but not everything that follows it could be done (see below): try again "
+                  "in a few minutes with the button there.",
 }
 
 
@@ -50,33 +53,36 @@ def _cookie_name() -> str:
 
 
 def _form_cookie(value: str) -> str:
-    return (f"{_cookie_name()}={value}; Path=/; Max-Age={FORM_SECONDS}; HttpOnly; SameSite=Strict"
-            + ("; Secure" if render.over_https() else ""))
+    """For as long as the browser is open: an officer gathering their agency's details loses nothing to a timer."""
+    return f"{_cookie_name()}={value}; Path=/; HttpOnly; SameSite=Strict" + ("; Secure" if render.over_https() else "")
 
 
 def _sent_token(request: Any) -> str | None:
     for pair in ((request.headers or {}).get("cookie") or "").split(";"):
         name, _, value = pair.strip().partition("=")
-        if name == _cookie_name() and len(value) == 43:
+        if name == _cookie_name() and TOKEN.match(value):
             return value
     return None
 
 
 def _open_form(template: str, status: int = 200, **context: Any) -> Response:
-    """An applicant's page: a fresh form token (cookie and field), the security headers, no session."""
-    token = secrets.token_urlsafe(32)
+    """An applicant's page: the browser's form token (made on its first page, kept after: a second tab does not
+    void the first), the security headers, no session."""
+    token = _sent_token(blueprint.current_request) or secrets.token_urlsafe(32)
     return render.page(template, status, me=None, rep=None, csrf=token, headers={"Set-Cookie": _form_cookie(token)},
                        **context)
 
 
-def _checked_form() -> dict[str, str]:
+def _form_and_token() -> tuple[dict[str, str], bool]:
+    """The form as sent, and whether it carries this browser's token."""
     request = blueprint.current_request
     form = read_form(request) if request.raw_body else {}
     sent = _sent_token(request)
-    if not sent or not hmac.compare_digest(sent.encode(), str(form.get("csrf", "")).encode()):
-        raise Forbidden("This form was not sent from this browser's copy of the page, so nothing was done. Reload "
-                        "the page and send it again.", code="csrf_failed")
-    return {k: v for k, v in form.items() if k != "csrf"}
+    valid = bool(sent) and hmac.compare_digest(str(sent).encode(), str(form.get("csrf", "")).encode())
+    return {k: v for k, v in form.items() if k != "csrf"}, valid
+
+
+FORGED = "This form was not sent from this browser's copy of the page, so nothing was done."
 
 
 def _apply_form(status: int = 200, *, values: dict[str, str] | None = None,
@@ -85,57 +91,64 @@ def _apply_form(status: int = 200, *, values: dict[str, str] | None = None,
                       open=applications.open(), contact=_where_to_turn(None), kinds=[k.value for k in AgencyKind])
 
 
-def apply_page() -> Response:
+def _public(where: str, build: Any) -> Response:
     try:
-        return _apply_form()
+        return build()
     except LiaisonError as error:
         return error_page(error)
     except Exception:
-        return _unexpected("GET /console/apply")
+        return _unexpected(where)
+
+
+def apply_page() -> Response:
+    return _public("GET /console/apply", _apply_form)
 
 
 def submit_application() -> Response:
-    request = blueprint.current_request
-    typed: dict[str, str] = {}
-    try:
-        typed = _checked_form()
+    def build() -> Response:
+        request = blueprint.current_request
+        typed, valid = _form_and_token()
+        if not valid:  # nothing done; the form again, as typed, with this browser's token (a cookie lost, a reload)
+            return _apply_form(403, values=typed, refused=_refusal("apply", Forbidden(
+                f"{FORGED} Check what you typed and send it again.", code="csrf_failed")))
         source = ((request.context or {}).get("identity") or {}).get("sourceIp") or "unknown"
         try:
-            new: NewApplication = _schema_form(NewApplication, typed)
-            item = applications.apply(new, source)
+            item = applications.apply(_schema_form(NewApplication, typed), source)
         except LiaisonError as refusal:
-            if refusal.code == "csrf_failed":
-                raise
             return _apply_form(refusal.status, values=typed, refused=_refusal("apply", refusal))
         return render.redirect(f"{render.base_path()}/apply/sent?{urlencode({'application': item.application_id})}")
-    except LiaisonError as error:
-        return error_page(error)
-    except Exception:
-        return _unexpected("POST /console/apply")
+
+    return _public("POST /console/apply", build)
 
 
 def application_sent() -> Response:
-    application_id = (blueprint.current_request.query_params or {}).get("application", "")
-    return render.page("apply_sent.html", me=None, rep=None, csrf="",
-                       application_id=application_id if applications.get(application_id) else None)
+    def build() -> Response:
+        application_id = (blueprint.current_request.query_params or {}).get("application", "")
+        return render.page("apply_sent.html", me=None, rep=None, csrf="",
+                           application_id=application_id if applications.get(application_id) else None)
+
+    return _public("GET /console/apply/sent", build)
 
 
 def confirm_page() -> Response:
     """The one-time link: a page with a button (a GET changes nothing: mail scanners open links too)."""
-    query = blueprint.current_request.query_params or {}
-    return _open_form("apply_confirm.html", application_id=query.get("application", "")[:40],
-                      token=query.get("token", "")[:100], done=None)
+    def build() -> Response:
+        query = blueprint.current_request.query_params or {}
+        return _open_form("apply_confirm.html", application_id=query.get("application", "")[:40],
+                          token=query.get("token", "")[:100], done=None, already=False)
+
+    return _public("GET /console/apply/confirm", build)
 
 
 def confirm() -> Response:
-    try:
-        form = _checked_form()
+    def build() -> Response:
+        form, valid = _form_and_token()
+        if not valid:
+            raise Forbidden(f"{FORGED} Open the link in the e-mail again and press the button.", code="csrf_failed")
         item = applications.prove(form.get("application", ""), form.get("token", ""))
-        return render.page("apply_confirm.html", me=None, rep=None, csrf="", done=item)
-    except LiaisonError as error:
-        return error_page(error)
-    except Exception:
-        return _unexpected("POST /console/apply/confirm")
+        return render.page("apply_confirm.html", me=None, rep=None, csrf="", done=item, already=item is None)
+
+    return _public("POST /console/apply/confirm", build)
 
 
 def _open(path: str, methods: tuple[str, ...], view: Any) -> None:
@@ -178,10 +191,16 @@ def _review(visit: Visit, status: int = 200, *, done: str | None = None, refused
         raise NotFound("No such application.")
     events, verdict = applications.trail(item)
     matches = applications.same_domain(item) if item.state == State.AWAITING_REVIEW else []
-    values = {"agency_id": matches[0].agency_id if len(matches) == 1 else suggested_agency_id(item.agency_name,
-                                                                                               item.country)}
+    # Each form shows what was typed into it only when it is the one refused: its fields are its own (both checks
+    # have a "confirmed" box, and one ticked must not come back ticked in the other).
+    values = {action: dict(typed or {}) if refused and refused["action"] == action else {}
+              for action in ("domain-check", "call-back", "approve", "reject")}
+    values["approve"].setdefault("agency_id", matches[0].agency_id if len(matches) == 1 else
+                                 suggested_agency_id(item.agency_name, item.country))
+    unfinished = item.state == State.APPROVED and not item.account or \
+        item.state in (State.APPROVED, State.REJECTED) and not item.outcome_sent_at
     return visit.render(
-        "admin_application.html", status, item=item, done=done, refused=refused, values={**values, **(typed or {})},
+        "admin_application.html", status, item=item, done=done, refused=refused, values=values, unfinished=unfinished,
         domain_check=json.loads(item.domain_check) if item.domain_check else None,
         call_back=json.loads(item.call_back) if item.call_back else None, matches=matches,
         trail=trails.record(events), verdict=verdict,
@@ -207,15 +226,23 @@ def review_action(visit: Visit) -> Response:
             applications.approve(visit.principal, application_id, _schema_form(Approval, typed))
         elif action == "reject":
             applications.reject(visit.principal, application_id, _schema_form(Rejection, typed))
-        elif action == "send-outcome":
-            applications.send_outcome(applications.get(application_id) or _missing())
+        elif action == "finish":
+            applications.finish(applications.get(application_id) or _missing())
         else:
             raise NotFound("No such action.")
     except LiaisonError as refusal:
         if refusal.status == 404:
             raise
         return _review(visit, refusal.status, refused=_refusal(action, refusal), typed=typed)
-    return render.redirect(_url(application_id, done=action))
+    return render.redirect(_url(application_id, done=_said(action, applications.get(application_id))))
+
+
+def _said(action: str, item: Any) -> str:
+    """What the page says after ``action``: a decision whose account or e-mail is still to do says so."""
+    decided = action in ("approve", "reject", "finish")
+    if decided and item is not None and (item.state == State.APPROVED and not item.account or not item.outcome_sent_at):
+        return "unfinished"
+    return action
 
 
 def _missing() -> Any:

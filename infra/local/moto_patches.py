@@ -201,6 +201,8 @@ def drop_sent_mail(directory: Path) -> None:
     from infra.local.outbox import write_mail
 
     original = SESBackend.send_email
+    if getattr(original, _MARK, False):
+        return  # one drop per process (a second in-process start must not write each message twice)
 
     def send_email(self: Any, source: str, subject: str, body: str, destinations: dict[str, list[str]]) -> Any:
         message = original(self, source, subject, body, destinations)
@@ -208,6 +210,7 @@ def drop_sent_mail(directory: Path) -> None:
             write_mail(directory, source, address, subject, body)
         return message
 
+    setattr(send_email, _MARK, True)
     SESBackend.send_email = send_email  # type: ignore[method-assign]
 
 

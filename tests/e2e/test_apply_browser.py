@@ -58,8 +58,10 @@ def test_given_an_unregistered_agency_then_an_officer_applies_is_approved_signs_
     from infra.local.identity import DevIssuer
 
     outbox = desk.running.state_dir / "outbox"
-    domain = f"police-{uuid.uuid4().hex[:6]}.gouv.example"
+    suffix = uuid.uuid4().hex[:6]
+    domain = f"police-{suffix}.gouv.example"
     email = f"camille.martin@{domain}"
+    agency_id = f"fr-pm-testville-{suffix}"
 
     # The applicant: no account, so no sign-in; the public page sends them to the form.
     applicant = chromium.new_context(viewport={"width": 1280, "height": 900})
@@ -99,7 +101,7 @@ def test_given_an_unregistered_agency_then_an_officer_applies_is_approved_signs_
     context, admin = signed_in(chromium, desk, "admin-platform-ops", start="/console/admin/applications")
     admin.get_by_role("link", name=application_id).click()
     shoot(admin, "admin-application")
-    admin.get_by_label("Agency identifier").fill("fr-pm-testville")
+    admin.get_by_label("Agency identifier").fill(agency_id)
     admin.get_by_role("button", name="Approve").click()
     expect(admin.get_by_role("alert").first).to_contain_text("domain check and the call-back")
     admin.get_by_label("How you checked").fill("The ministry's directory lists this domain for the municipal police.")
@@ -111,24 +113,24 @@ def test_given_an_unregistered_agency_then_an_officer_applies_is_approved_signs_
     admin.get_by_label("Who confirmed").fill("Commandant Leroy, head of the municipal police")
     admin.get_by_label("The agency confirmed the applicant").check()
     admin.get_by_role("button", name="Record the call-back").click()
-    admin.get_by_label("Agency identifier").fill("fr-pm-testville")
+    admin.get_by_label("Agency identifier").fill(agency_id)
     admin.get_by_role("button", name="Approve").click()
     expect(admin.get_by_role("status")).to_contain_text("Approved")
-    expect(admin.get_by_text("Verified: 6 events")).to_be_visible()
+    expect(admin.get_by_text("Verified: 7 events")).to_be_visible()
     shoot(admin, "admin-application-approved")
     (outcome,) = [m for m in mail_to(outbox, email) if "Your application" in m["Subject"]]
-    assert "was approved" in outcome.get_content() and "fr-pm-testville" in outcome.get_content()
+    assert "was approved" in outcome.get_content() and agency_id in outcome.get_content()
 
     # The officer signs in with their address and files each type; each is stored as the API reads it.
     officer_context, officer = signed_in(chromium, desk, email, start="/console/requests")
     expect(officer.get_by_role("link", name="New request")).to_be_visible()
-    token = DevIssuer(desk.running.state_dir).mint(role="authority", sub=email, agency_id="fr-pm-testville")
+    token = DevIssuer(desk.running.state_dir).mint(role="authority", sub=email, agency_id=agency_id)
     for kind in TYPES:
         request_id = file_in_browser(officer, desk.url, kind, f"PV-APPLY-{kind}")
         stored = requests.get(f"{desk.url}/v1/requests/{request_id}", timeout=30,
                               headers={"Authorization": f"Bearer {token}"}).json()
         assert (stored["type"], stored["reference"], stored["agency_id"]) == (kind, f"PV-APPLY-{kind}",
-                                                                             "fr-pm-testville"), stored
+                                                                             agency_id), stored
     shoot(officer, "portal-filed-emergency")
 
     # The proof of filing, downloaded as a person does, checks with a stock JWT library and the published keys.
@@ -137,7 +139,7 @@ def test_given_an_unregistered_agency_then_an_officer_applies_is_approved_signs_
     receipt = open(download.value.path(), encoding="ascii").read().strip()
     keys = jwt.PyJWKSet.from_dict(requests.get(f"{desk.url}/v1/public/keys", timeout=30).json())
     claims = jwt.decode(receipt, keys[jwt.get_unverified_header(receipt)["kid"]], algorithms=["ES256"])
-    assert claims["request_id"] == request_id and claims["agency_id"] == "fr-pm-testville", claims
+    assert claims["request_id"] == request_id and claims["agency_id"] == agency_id, claims
     with officer.expect_download() as printable:
         officer.get_by_role("link", name="Download receipt (PDF)").click()
     assert open(printable.value.path(), "rb").read(5) == b"%PDF-"

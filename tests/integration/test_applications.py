@@ -126,7 +126,12 @@ def test_given_an_application_then_the_link_proves_the_address_and_it_waits_for_
     assert item.state == "awaiting_review" and item.proof_hash is None and item.expires_at_epoch is None
     events, verdict = Applications().trail(item)
     assert verdict.verified and [e.kind for e in events] == ["application_filed", "address_proven"]
-    assert json.loads(events[0].detail)["email"] == fields["email"]
+    # The trail keeps a digest of what was given, not the personal data (an unconfirmed one may be a stranger's).
+    from chalicelib.services.applications import content_digest
+
+    assert json.loads(events[0].detail)["content_sha256"] == content_digest(item)
+    assert not {fields["email"], fields["phone"], fields["applicant_name"]} & set(
+        str(v) for e in events for v in (e.actor, *json.loads(e.detail).values()))
     desk = admin()
     desk.client = client
     listing = text(desk.get("/console/admin/applications"))
@@ -138,8 +143,11 @@ def test_given_the_link_followed_again_then_it_says_so_and_changes_nothing(clien
     again = Applicant(client)
     again.get("/console/apply/confirm")
     query = parse_qs(urlparse(link_in(outbox, fields["email"])).query)
-    response = again.post("/console/apply/confirm", {"application": application_id, "token": query["token"][0]})
-    assert response.status_code == 200 and "Address confirmed" in text(response)
+    for token in (query["token"][0], "w" * 43):  # the right link or any other: nothing of the application is shown
+        response = again.post("/console/apply/confirm", {"application": application_id, "token": token})
+        body = text(response)
+        assert response.status_code == 200 and "Already confirmed" in body
+        assert fields["email"] not in body and fields["agency_name"] not in body
     from chalicelib.services.applications import Applications
 
     assert int(Applications().get(application_id).trail_seq) == 2
@@ -187,19 +195,24 @@ def test_given_a_form_without_its_token_or_with_another_then_403_and_nothing_is_
     fields = details()
     for csrf in (None, "y" * 43):
         response = applicant.post("/console/apply", fields, csrf=csrf)
-        assert response.status_code == 403 and "csrf_failed" in text(response)
+        body = text(response)
+        assert response.status_code == 403 and "csrf_failed" in body
+        assert fields["agency_name"] in body  # the form again, as typed, ready to send with this browser's token
     stranger = Applicant(client)  # no cookie at all: a form posted from another site
     assert stranger.post("/console/apply", fields, csrf="z" * 43).status_code == 403
     assert not mail_to(outbox, fields["email"])
+    second_tab = applicant.get("/console/apply")  # another tab keeps the browser's token: the first still sends
+    assert second_tab.status_code == 200 and applicant.post("/console/apply", fields).status_code == 303
 
 
 def test_given_more_applications_than_the_limits_then_429_and_nothing_is_stored(client, outbox, fresh_day):
     address = f"camille@police-{uuid.uuid4().hex[:6]}.gouv.example"
-    for _ in range(3):
-        assert apply(client, email=address)[2].status_code == 303
-    _, _, refused = apply(client, email=address)
+    for spelling in (address, address.capitalize(), address):
+        assert apply(client, email=spelling)[2].status_code == 303
+    _, _, refused = apply(client, email=address.upper().replace("@POLICE", "@police").replace(".GOUV.EXAMPLE",
+                                                                                             ".gouv.example"))
     assert refused.status_code == 429 and "applications_rate_limited" in text(refused)
-    assert len(mail_to(outbox, address)) == 3
+    assert sum(len(mail_to(outbox, a)) for a in {address, address.capitalize()}) == 3  # nothing sent for the 4th
     for n in range(2):  # from one network: five an hour
         assert apply(client)[2].status_code == 303
     flood = apply(client)[2]
@@ -234,7 +247,7 @@ def test_given_the_checks_then_approval_verifies_the_agency_and_the_officer_sign
     approved = desk.post(f"/console/admin/applications/{application_id}/approve", {"agency_id": agency_id})
     assert approved.status_code == 303
     page = text(desk.get(f"/console/admin/applications/{application_id}"))
-    assert "Approved" in page and "Verified: 6 events" in page
+    assert "Approved" in page and "Verified: 7 events" in page
     from chalicelib.store.agencies import AgencyRepository
 
     agency = AgencyRepository().get(agency_id)
@@ -333,6 +346,107 @@ def test_given_another_agency_s_id_then_approval_is_409_domain_mismatch(client, 
     desk = checked(client, application_id, fields)
     response = desk.post(f"/console/admin/applications/{application_id}/approve", {"agency_id": "fr-valmont-cyber"})
     assert response.status_code == 409 and "domain_mismatch" in text(response)
+
+
+def test_given_an_agency_of_a_parent_domain_then_it_is_not_offered_and_joining_it_is_refused(client, outbox,
+                                                                                           fresh_day):
+    """A ministry's domain is not each of its services: an officer joins only the agency of their own domain."""
+    parent = f"interieur-{uuid.uuid4().hex[:6]}.gouv.example"
+    first, fields = proven(client, outbox, email=f"chef@{parent}")
+    ministry = f"fr-ministry-{uuid.uuid4().hex[:6]}"
+    checked(client, first, fields).post(f"/console/admin/applications/{first}/approve", {"agency_id": ministry})
+    second, service = proven(client, outbox, email=f"agent@dgsi.{parent}")
+    desk = checked(client, second, service)
+    review = text(desk.get(f"/console/admin/applications/{second}"))
+    assert f'value="{ministry}"' not in review and "No registered agency uses this domain" in review
+    response = desk.post(f"/console/admin/applications/{second}/approve", {"agency_id": ministry})
+    assert response.status_code == 409 and "domain_mismatch" in text(response)
+
+
+def test_given_unticked_checks_then_approval_is_409(client, outbox, fresh_day):
+    application_id, fields = proven(client, outbox)
+    desk = admin()
+    desk.client = client
+    base = f"/console/admin/applications/{application_id}"
+    desk.post(f"{base}/domain-check", {"how": "The ministry does not list this domain anywhere."})  # not ticked
+    desk.post(f"{base}/call-back", {"number": "+33 1 40 00 00 00", "source": "National directory",
+                                    "spoke_to": "The duty officer", "confirmed": "yes"})
+    response = desk.post(f"{base}/approve", {"agency_id": f"fr-unticked-{uuid.uuid4().hex[:6]}"})
+    assert response.status_code == 409 and "the domain check" in text(response)
+
+
+def test_given_a_refused_call_back_then_the_domain_box_does_not_come_back_ticked(client, outbox, fresh_day):
+    application_id, fields = proven(client, outbox)
+    desk = admin()
+    desk.client = client
+    refused = text(desk.post(f"/console/admin/applications/{application_id}/call-back", {
+        "number": fields["phone"], "source": "the application", "spoke_to": "Camille Martin", "confirmed": "yes"}))
+    domain_form = refused[refused.index('/domain-check"'):refused.index('/call-back"')]
+    call_form = refused[refused.index('/call-back"'):refused.index('/approve"')]
+    assert 'name="confirmed" value="yes" checked' not in domain_form
+    assert 'name="confirmed" value="yes" checked' in call_form
+
+
+def test_given_a_rejection_racing_an_approval_then_nothing_is_registered_and_no_account_made(client, outbox,
+                                                                                            fresh_day, monkeypatch):
+    from chalicelib.services import accounts
+    from chalicelib.services.applications import Applications
+    from chalicelib.store.agencies import AgencyRepository
+    from chalicelib.web import apply_pages
+
+    application_id, fields = proven(client, outbox)
+    desk = checked(client, application_id, fields)
+    agency_id = f"fr-race-{uuid.uuid4().hex[:6]}"
+    made: list[str] = []
+    monkeypatch.setattr(accounts, "create_officer", lambda *args: made.append(args))
+    original = AgencyRepository.get
+
+    def rejected_meanwhile(self, wanted):  # another admin rejects while this one approves
+        if wanted == agency_id and not made:
+            made.append("rejected first")
+            Applications().reject(admin().session.principal, application_id, Rejection(reason="Another admin said no."))
+        return original(self, wanted)
+
+    monkeypatch.setattr(AgencyRepository, "get", rejected_meanwhile)
+    from chalicelib.domain.applications import Rejection
+
+    response = desk.post(f"/console/admin/applications/{application_id}/approve", {"agency_id": agency_id})
+    assert response.status_code == 409 and "stale_version" in text(response)
+    assert original(AgencyRepository(), agency_id) is None and made == ["rejected first"]
+    assert apply_pages.applications.get(application_id).state == "rejected"
+
+
+def test_given_the_sign_in_service_down_then_the_approval_stands_and_finishing_later_makes_the_account(
+        client, outbox, fresh_day, monkeypatch):
+    from chalicelib.errors import DependencyUnavailable
+    from chalicelib.services import accounts
+    from chalicelib.services.applications import Applications
+
+    application_id, fields = proven(client, outbox)
+    desk = checked(client, application_id, fields)
+    agency_id = f"fr-later-{uuid.uuid4().hex[:6]}"
+    real = accounts.create_officer
+
+    def down(*args):
+        raise DependencyUnavailable("The sign-in service cannot be reached; try again later.",
+                                    code="accounts_unavailable")
+
+    monkeypatch.setattr(accounts, "create_officer", down)
+    response = desk.post(f"/console/admin/applications/{application_id}/approve", {"agency_id": agency_id})
+    assert response.status_code == 303 and "done=unfinished" in response.headers["Location"]
+    item = Applications().get(application_id)
+    assert item.state == "approved" and item.account is None and item.outcome_sent_at is None
+    page = text(desk.get(f"/console/admin/applications/{application_id}?done=unfinished"))
+    assert "Make the account and tell the applicant" in page
+    assert not [m for m in mail_to(outbox, fields["email"]) if "Your application" in m["Subject"]]
+    monkeypatch.setattr(accounts, "create_officer", real)
+    assert desk.post(f"/console/admin/applications/{application_id}/finish", {}).status_code == 303
+    item = Applications().get(application_id)
+    assert item.account == "local" and item.outcome_sent_at
+    events, verdict = Applications().trail(item)
+    assert verdict.verified and [e.kind for e in events][-3:] == ["approved", "account_made", "outcome_sent"]
+    assert desk.post(f"/console/admin/applications/{application_id}/finish", {}).status_code == 303
+    assert int(Applications().get(application_id).trail_seq) == len(events)  # nothing left: nothing written
 
 
 def test_given_review_pages_then_only_admins_see_them_and_posts_need_the_token(client, outbox, fresh_day):

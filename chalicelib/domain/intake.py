@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, WithJsonSchema
 
+from chalicelib.domain import certificates
 from chalicelib.domain.deadlines import RequestType
 from chalicelib.domain.schema import SingleLine, Strict, Text
 from chalicelib.errors import BadRequest
@@ -54,6 +55,10 @@ class Submission(Strict):
         description="BCP 47 language tag of the request, e.g. 'fr' or 'de-AT'.")
     data_categories: list[DataCategory] | None = Field(default=None, max_length=len(DataCategory))
     emergency: Emergency | None = None
+    certificate: Annotated[dict[str, Any] | None, WithJsonSchema(certificates.json_schema())] = Field(
+        default=None, description="The order as its official EU form, kept exactly as filed: EPOC (Regulation (EU) "
+        "2023/1543 Annex I), EPOC-PR (Annex II) or TCO-RO (Regulation (EU) 2021/784 Annex I), section by "
+        "section. An incomplete certificate is refused with 422 naming each missing section.")
 
 
 _REMOVAL_TARGETS = frozenset({TargetKind.MESSAGE_LINK, TargetKind.CHANNEL})
@@ -77,6 +82,9 @@ def check_type_rules(submission: Submission) -> None:
                          code="missing_field", field="data_categories")
     if submission.data_categories and len(set(submission.data_categories)) != len(submission.data_categories):
         raise BadRequest("'data_categories' lists a category twice.", code="invalid_field", field="data_categories")
+    if submission.certificate is not None:
+        certificates.check(submission.certificate)
+        certificates.check_type(submission.certificate, submission.type)
 
 
 def requirements(kind: RequestType) -> tuple[list[str], list[str]]:

@@ -109,6 +109,8 @@ class Intake:
             raise Forbidden("Your agency is not registered.", code="agency_unknown")
         received = self.clock.now()
         region, rule = config.routing_rules().region_for(agency.country, submission.type.value)
+        if submission.certificate is not None:
+            self._desk_reads(region, submission.language)
         deadlines = self.policy.deadlines(submission.type, received)
         now = isoformat(received)
         item = LegalRequest(
@@ -122,7 +124,7 @@ class Intake:
             targets=[TargetAttribute(kind=t.kind.value, value=t.value) for t in submission.targets],
             data_categories=[c.value for c in submission.data_categories] if submission.data_categories else None,
             emergency=submission.emergency.model_dump(mode="json") if submission.emergency else None,
-            body_sha256=body_sha256, idempotency_key=idempotency_key, updated_at=now, jurisdiction=agency.country,
+            certificate=submission.certificate, body_sha256=body_sha256, idempotency_key=idempotency_key, updated_at=now, jurisdiction=agency.country,
             tallied=True,
         )
         # Signed before anything is stored: if KMS is unavailable the submission fails whole (503) and is retried.
@@ -164,6 +166,20 @@ class Intake:
                 "Forged emergencies come from hijacked police mailboxes: verify it by calling the agency back on an "
                 "independently sourced number before anything is disclosed.")
         return item
+
+    @staticmethod
+    def _desk_reads(region: str, language: str) -> None:
+        """An EU order comes in a language the addressed desk accepts (e-Evidence Art. 4(5), TCO Art. 15(2): the
+        languages the provider declared, which the public directory publishes); 422 naming them otherwise."""
+        from chalicelib.services import directory
+
+        contact = directory.directory().entry(None, region, "").get("contact") or {}
+        accepted = [str(tag) for tag in (contact.get("languages") if isinstance(contact, dict)
+                                         else getattr(contact, "languages", [])) or []]
+        if accepted and language.split("-")[0].lower() not in {tag.split("-")[0].lower() for tag in accepted}:
+            raise Unprocessable(f"This desk accepts certificates in {', '.join(accepted)}, not '{language}': "
+                                "send it translated into one of them.", code="language_not_accepted",
+                                field="language")
 
     @staticmethod
     def _emergency_limits(agency_id: str, officer: str, received: datetime) -> tuple[list, int]:

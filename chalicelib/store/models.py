@@ -231,6 +231,7 @@ class LegalRequest(Model):
     targets = ListAttribute(of=TargetAttribute, default=list)
     data_categories = ListAttribute(of=UnicodeAttribute, null=True)
     emergency = JSONAttribute(null=True)
+    certificate = JSONAttribute(null=True)  # an EU order filed as its official form, exactly as filed
     routing_rule = UnicodeAttribute()
     body_sha256 = UnicodeAttribute()
     idempotency_key = UnicodeAttribute(null=True)

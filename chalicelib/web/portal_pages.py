@@ -40,7 +40,10 @@ LABELS = {"type": "Type", "legal_basis": "Legal basis", "reference": "Reference"
 # How each field of ``Submission`` is drawn by new_request.html; a field the schema gains without one here
 # stops the app at import (and its tests), rather than leaving the form silently short.
 DRAWN = frozenset(LABELS) - {"threat", "callback_number"}
-assert set(Submission.model_fields) <= DRAWN, set(Submission.model_fields) - DRAWN
+# Fields the form does not draw yet, each with where it is filed instead.
+NOT_DRAWN = {"certificate": "an EU order as its official form: through the API (POST /v1/requests), until the "
+                            "portal has its section-by-section form (issue 15, point 6)"}
+assert set(Submission.model_fields) <= DRAWN | set(NOT_DRAWN), set(Submission.model_fields) - DRAWN - set(NOT_DRAWN)
 _TARGET_FIELD = re.compile(r"^targets\.(\d{1,3})\.(kind|value)$")
 
 

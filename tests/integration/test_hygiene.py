@@ -180,6 +180,10 @@ NOT_YET_DECLARED = {"Decision.note", "Withdrawal.reason", "RequestQuery.cursor",
                     "TransparencyQuery.from_", "TransparencyQuery.to"}
 
 
+# Strings whose kind is decided by their own checker, field by field, with the same rules.
+CHECKED_ELSEWHERE = {"Submission.certificate": "chalicelib.domain.certificates: each field is a line or a text"}
+
+
 def test_given_every_input_schema_then_each_string_says_whether_it_is_one_line_or_text():
     undeclared = []
     for model in _input_schemas():
@@ -187,7 +191,8 @@ def test_given_every_input_schema_then_each_string_says_whether_it_is_one_line_o
             for metadata in _string_slots(spec.annotation, tuple(spec.metadata)):
                 if not {id(m) for m in metadata} & {id(schema.SingleLine), id(schema.Text)}:
                     undeclared.append(f"{model.__name__}.{name}")
-    assert sorted(set(undeclared) - NOT_YET_DECLARED) == [], sorted(set(undeclared) - NOT_YET_DECLARED)
+    left = set(undeclared) - NOT_YET_DECLARED - set(CHECKED_ELSEWHERE)
+    assert sorted(left) == [], sorted(left)
 
 
 # --- Point 11: the JSON body itself ----------------------------------------------------------------------------

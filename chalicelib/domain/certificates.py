@@ -1,0 +1,298 @@
+"""The EU's official order forms as data: what a certificate holds, section by section, and what must be there.
+
+An authority may file a request as the regulation's own certificate (``Submission.certificate``):
+
+- ``EPOC``: European Production Order Certificate, Regulation (EU) 2023/1543 Annex I → ``data_disclosure``, or
+  ``emergency_disclosure`` when it marks an emergency (Art. 10(4): 8 hours);
+- ``EPOC-PR``: European Preservation Order Certificate, Annex II → ``preservation``;
+- ``TCO-RO``: removal order, Regulation (EU) 2021/784 Annex I → ``terrorist_content_removal``.
+
+Each form is a table of sections (``FORMS``), each section a table of fields, written from the official text
+as far as it could be retrieved (the README's "EU orders" section gives the source of each). A section whose
+text was not retrieved is modelled as what it is: one free-text field, labelled so, never fields made up for
+it. The certificate is kept exactly as filed (the body as filed, in the evidence bucket, and on the request,
+bound by the audit trail); what is checked here is its shape: every section and field it names is one the form
+has, each value fits, and every mandatory section and field is there (422 naming each one missing).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.domain.deadlines import RequestType
+from chalicelib.domain.schema import _NOT_IN_LINE, _NOT_IN_TEXT
+from chalicelib.errors import BadRequest, Unprocessable
+
+MAX_TEXT = 20_000
+MAX_LINE = 500
+MAX_ITEMS = 100
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$")
+COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a section: ``kind`` is ``line`` (one line), ``text`` (paragraphs), ``date`` (ISO 8601),
+    ``country`` (ISO 3166-1 alpha-2, as the EU writes Member States), ``flag`` (a tick-box), ``choice`` (one
+    of ``choices``), ``choices`` (several), or ``lines`` (a list of lines)."""
+
+    name: str
+    label: str
+    kind: str = "line"
+    required: bool = False
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Section:
+    letter: str
+    title: str
+    fields: tuple[Field, ...]
+    mandatory: bool = False
+    retrieved: bool = True  # False: the official text was not retrieved; one free-text field stands for it
+
+
+@dataclass(frozen=True)
+class Form:
+    name: str
+    title: str
+    source: str  # the regulation and annex
+    types: tuple[RequestType, ...]  # what it may be filed as
+    sections: tuple[Section, ...] = field(default=())
+
+    def section(self, letter: str) -> Section | None:
+        return next((s for s in self.sections if s.letter == letter), None)
+
+
+def free_text(letter: str, title: str | None = None, *, mandatory: bool = False) -> Section:
+    """A section whose official field list was not retrieved: kept as the authority's text, labelled so. ``title``
+    None: not even its title was retrieved."""
+    shown = title or "title not retrieved"
+    return Section(letter, shown, (Field("text", f"Section {letter} as on the certificate (free text: the official "
+                                                 "field list was not retrieved)", "text", required=True),),
+                   mandatory=mandatory, retrieved=False)
+
+
+def rest_of(letter: str) -> Field:
+    """The part of a section after the fields that were retrieved, as the certificate words it."""
+    return Field("rest", f"The rest of section {letter} as on the certificate (free text: not retrieved)", "text")
+
+
+FORMS: dict[str, Form] = {
+    # Annex I: sections A and B as the adopted text words them (B only in part); the preamble names C (the
+    # deadlines), I and J (the issuing and validating authorities' details) and L (point (a): the authority the
+    # data go to); the other letters' titles and fields were not retrieved.
+    "EPOC": Form(
+        "EPOC", "European Production Order Certificate", "Regulation (EU) 2023/1543, Annex I",
+        (RequestType.DATA_DISCLOSURE, RequestType.EMERGENCY_DISCLOSURE), (
+            Section("A", "Issuing/validating authority", (
+                Field("issuing_state", "Issuing State", "country", required=True),
+                Field("issuing_authority", "Issuing authority", required=True),
+                Field("validating_authority", "Validating authority (where applicable)"),
+                Field("issuing_file_number", "File number of the issuing authority", required=True),
+                Field("validating_file_number", "File number of the validating authority"),
+            ), mandatory=True),
+            Section("B", "Addressee", (
+                Field("addressee", "Addressee", required=True),
+                Field("addressee_is", "The addressee is", "choice", required=True,
+                      choices=("designated_establishment", "legal_representative")),
+                Field("emergency_other_addressee", "This order is issued in an emergency case to the specified "
+                      "addressee because the designated establishment or the legal representative of a service "
+                      "provider did not react to the EPOC within the deadlines", "flag"),
+                rest_of("B"),
+            ), mandatory=True),
+            free_text("C", "Deadlines", mandatory=True),
+            free_text("D"), free_text("E"), free_text("F"), free_text("G"), free_text("H"),
+            free_text("I", "Details of the issuing authority", mandatory=True),
+            free_text("J", "Details of the validating authority"),
+            free_text("K"),
+            free_text("L", "Where the data are to be transferred (point (a): the competent authority)",
+                      mandatory=True),
+        )),
+    # Annex II: section A as far as it was retrieved; the letters after A are not known, so B to L are taken as
+    # free text, none required.
+    "EPOC-PR": Form(
+        "EPOC-PR", "European Preservation Order Certificate", "Regulation (EU) 2023/1543, Annex II",
+        (RequestType.PRESERVATION,), (
+            Section("A", "Issuing/validating authority", (
+                Field("issuing_state", "Issuing State", "country", required=True),
+                Field("issuing_authority", "Issuing authority", required=True),
+                Field("validating_authority", "Validating authority (where applicable)"),
+                rest_of("A"),
+            ), mandatory=True),
+            *(free_text(letter) for letter in "BCDEFGHIJKL"),
+        )),
+    # Annex I of the TCO Regulation: section A whole, B up to its first tick-box; A names E and F (the issuing
+    # competent authority's details); C and D were not retrieved.
+    "TCO-RO": Form(
+        "TCO-RO", "Removal order", "Regulation (EU) 2021/784, Annex I",
+        (RequestType.TERRORIST_CONTENT_REMOVAL,), (
+            Section("A", "The removal order", (
+                Field("issuing_state", "Member State of the issuing competent authority", "country", required=True),
+                Field("addressee", "Addressee and, where relevant, legal representative", required=True),
+                Field("contact_point", "Contact point"),
+                Field("main_establishment_state", "Member State where the hosting service provider has its main "
+                      "establishment or where its legal representative resides or is established", "country"),
+                Field("issued_at", "Time and date of issuing of the removal order", "date", required=True),
+                Field("reference", "Reference number of the removal order", required=True),
+            ), mandatory=True),
+            Section("B", "Terrorist content to be removed or access to which is to be disabled in all Member "
+                         "States as soon as possible and in any event within one hour of receipt of the removal "
+                         "order", (
+                Field("urls", "URL and any additional information enabling the identification and exact location "
+                      "of the terrorist content", "lines", required=True),
+                Field("reasons", "Reasons for considering the material to be terrorist content, in accordance with "
+                      "point (7) of Article 2 of the Regulation", "text", required=True),
+                Field("material", "The material (the boxes ticked, as worded on the form: the list was retrieved "
+                      "only up to its first box, 'incites others to commit terrorist offences')", "lines"),
+                rest_of("B"),
+            ), mandatory=True),
+            free_text("C"), free_text("D"),
+            free_text("E", "Details of the issuing competent authority", mandatory=True),
+            free_text("F", "Details of the issuing competent authority (continued)"),
+        )),
+}
+
+
+def _fits(spec: Field, value: Any, where: str) -> Any:
+    def refuse(why: str) -> BadRequest:
+        return BadRequest(f"Invalid field '{where}': {why}.", code="invalid_field", field=where)
+
+    def line(text: Any, limit: int = MAX_LINE) -> str:
+        if not isinstance(text, str) or not text.strip():
+            raise refuse("must be a non-empty string")
+        if len(text) > limit:
+            raise refuse(f"at most {limit} characters")
+        if (_NOT_IN_LINE if limit == MAX_LINE else _NOT_IN_TEXT).search(text):  # as SingleLine and Text say
+            raise refuse("must be a single line, without control, line-break or bidirectional formatting "
+                         "characters" if limit == MAX_LINE else "must not contain control characters other than "
+                         "tab and line breaks")
+        return text
+
+    if spec.kind == "flag":
+        if not isinstance(value, bool):
+            raise refuse("must be true or false")
+        return value
+    if spec.kind == "text":
+        return line(value, MAX_TEXT)
+    if spec.kind == "date":
+        if not isinstance(value, str) or not DATE.match(value):
+            raise refuse("must be an ISO 8601 date or date-time")
+        return value
+    if spec.kind == "country":
+        if not isinstance(value, str) or not COUNTRY.match(value):
+            raise refuse("must be an ISO 3166-1 alpha-2 code, e.g. FR")
+        return value
+    if spec.kind == "choice":
+        if value not in spec.choices:
+            raise refuse(f"must be one of {', '.join(spec.choices)}")
+        return value
+    if spec.kind in ("choices", "lines"):
+        if not isinstance(value, list) or not value or len(value) > MAX_ITEMS:
+            raise refuse(f"must be a list of 1 to {MAX_ITEMS} items")
+        if spec.kind == "choices":
+            if any(item not in spec.choices for item in value) or len(set(value)) != len(value):
+                raise refuse(f"each one of {', '.join(spec.choices)}, at most once")
+            return value
+        return [line(item) for item in value]
+    return line(value)
+
+
+def check(certificate: Any) -> dict[str, Any]:
+    """The certificate's shape (400 naming the first field that does not fit) and its completeness (422 naming
+    every mandatory section or field missing). Returns it unchanged: it is kept exactly as filed."""
+    if not isinstance(certificate, dict):
+        raise BadRequest("Invalid field 'certificate': must be an object.", code="invalid_field", field="certificate")
+    form = FORMS.get(certificate.get("form"))  # type: ignore[arg-type]
+    if form is None:
+        raise BadRequest(f"Invalid field 'certificate.form': must be one of {', '.join(FORMS)}.",
+                         code="invalid_field", field="certificate.form")
+    unknown = set(certificate) - {"form", "sections"}
+    if unknown:
+        name = sorted(unknown)[0]
+        raise BadRequest(f"Invalid field 'certificate.{name}': not part of a certificate.", code="invalid_field",
+                         field=f"certificate.{name}")
+    sections = certificate.get("sections", {})
+    if not isinstance(sections, dict):
+        raise BadRequest("Invalid field 'certificate.sections': must be an object keyed by section letter.",
+                         code="invalid_field", field="certificate.sections")
+    missing: list[str] = []
+    for letter, content in sections.items():
+        spec = form.section(letter)
+        where = f"certificate.sections.{letter}"
+        if spec is None:
+            raise BadRequest(f"Invalid field '{where}': {form.source} has no section {letter!r} (it has "
+                             f"{', '.join(s.letter for s in form.sections)}).", code="invalid_field", field=where)
+        if not isinstance(content, dict):
+            raise BadRequest(f"Invalid field '{where}': must be an object.", code="invalid_field", field=where)
+        for name, value in content.items():
+            field_spec = next((f for f in spec.fields if f.name == name), None)
+            if field_spec is None:
+                raise BadRequest(f"Invalid field '{where}.{name}': section {letter} has "
+                                 f"{', '.join(f.name for f in spec.fields)}.", code="invalid_field",
+                                 field=f"{where}.{name}")
+            _fits(field_spec, value, f"{where}.{name}")
+        missing += [f"{letter}.{f.name}" for f in spec.fields if f.required and f.name not in content]
+    missing = [s.letter for s in form.sections if s.mandatory and s.letter not in sections] + missing
+    if missing:
+        raise Unprocessable(f"The {form.name} certificate is incomplete: missing {', '.join(missing)} "
+                            f"({form.source}).", code="certificate_incomplete", field="certificate.sections")
+    return certificate
+
+
+def check_type(certificate: dict[str, Any], kind: RequestType) -> None:
+    """The request type the certificate may be filed as (422 when another one is claimed). An EPOC is a
+    ``data_disclosure``, or an ``emergency_disclosure`` when its section C marks an emergency (Art. 10(4)): the
+    type the authority files it as says which, since section C's wording was not retrieved."""
+    form = FORMS[certificate["form"]]
+    if kind not in form.types:
+        raise Unprocessable(f"An {form.name} certificate is filed as {' or '.join(t.value for t in form.types)}, "
+                            f"not '{kind.value}'.", code="certificate_type_mismatch", field="type")
+
+
+def requires_enforcing_authority(certificate: dict[str, Any] | None, data_categories: list[str] | None) -> bool:
+    """e-Evidence Art. 8(1): an EPOC for traffic data (other than data requested only to identify the user) or
+    for content data is notified to the enforcing authority. Liaison's data categories do not tell identification
+    data apart, so any traffic data counts: the wait is kept when in doubt."""
+    if not certificate or certificate.get("form") != "EPOC":
+        return False
+    return bool({str(c) for c in data_categories or ()} & {"traffic", "content"})
+
+
+def _field_schema(spec: Field) -> dict[str, Any]:
+    kinds: dict[str, dict[str, Any]] = {
+        "line": {"type": "string", "maxLength": MAX_LINE},
+        "text": {"type": "string", "maxLength": MAX_TEXT},
+        "date": {"type": "string", "pattern": DATE.pattern},
+        "country": {"type": "string", "pattern": COUNTRY.pattern},
+        "flag": {"type": "boolean"},
+        "choice": {"type": "string", "enum": list(spec.choices)},
+        "choices": {"type": "array", "items": {"type": "string", "enum": list(spec.choices)}, "uniqueItems": True,
+                    "minItems": 1, "maxItems": MAX_ITEMS},
+        "lines": {"type": "array", "items": {"type": "string", "maxLength": MAX_LINE}, "minItems": 1,
+                  "maxItems": MAX_ITEMS},
+    }
+    return {**kinds[spec.kind], "description": spec.label}
+
+
+def json_schema() -> dict[str, Any]:
+    """The certificate as the OpenAPI document describes it: one schema per form, from the same tables."""
+    forms = []
+    for form in FORMS.values():
+        sections = {
+            s.letter: {"type": "object", "title": f"Section {s.letter}: {s.title}", "additionalProperties": False,
+                       "properties": {f.name: _field_schema(f) for f in s.fields},
+                       "required": [f.name for f in s.fields if f.required],
+                       **({"description": "The official field list was not retrieved: the section as free text."}
+                          if not s.retrieved else {})}
+            for s in form.sections}
+        forms.append({
+            "title": f"{form.name}: {form.title}", "description": f"{form.source}; files as "
+            f"{' or '.join(t.value for t in form.types)}.", "type": "object", "additionalProperties": False,
+            "required": ["form", "sections"],
+            "properties": {"form": {"const": form.name}, "sections": {
+                "type": "object", "additionalProperties": False, "properties": sections,
+                "required": [s.letter for s in form.sections if s.mandatory]}}})
+    return {"oneOf": [*forms, {"type": "null"}]}

@@ -1,0 +1,161 @@
+"""Issue 15, point 1: EU orders filed as their official forms (EPOC, EPOC-PR, TCO-RO), as structured data.
+
+Given a certificate filed with POST /v1/requests, then it maps onto the request type its form stands for, is
+kept exactly as filed (on the request, bound by the audit trail's first event), and is refused with 422 naming
+each missing mandatory section or field, 422 when filed as another type, 422 naming the desk's languages when
+in a language the desk does not accept, and 400 naming a section or field the form does not have.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.clock import parse_instant
+from chalicelib.domain import certificates
+from tests.helpers import FR, admin, authority, post, submission
+
+
+def epoc(**sections) -> dict:
+    """An EPOC with every mandatory section, as a French prosecutor fills it (sections whose official wording was
+    not retrieved are free text)."""
+    filled = {
+        "A": {"issuing_state": "FR", "issuing_authority": "Parquet de Valmont, section cybercriminalité",
+              "issuing_file_number": "PV-2026-0042"},
+        "B": {"addressee": "Liaison Platform EU Legal Representative B.V.", "addressee_is": "legal_representative"},
+        "C": {"text": "Within 10 days of receipt."},
+        "I": {"text": "Parquet de Valmont, Mme A. Durand, procureure adjointe, 1 place de la Justice, Valmont; "
+                      "+33 1 00 00 00 00; cyber@parquet-valmont.justice.example"},
+        "L": {"text": "(a) Parquet de Valmont, through the decentralised IT system."},
+    }
+    filled.update(sections)
+    return {"form": "EPOC", "sections": filled}
+
+
+def epoc_pr() -> dict:
+    return {"form": "EPOC-PR", "sections": {
+        "A": {"issuing_state": "FR", "issuing_authority": "Parquet de Valmont", "rest": "File number PV-2026-7"},
+        "C": {"text": "Subscriber and traffic data of suspect_account_42, October 2026."}}}
+
+
+def tco_ro() -> dict:
+    return {"form": "TCO-RO", "sections": {
+        "A": {"issuing_state": "FR", "addressee": "Liaison Platform EU Legal Representative B.V.",
+              "issued_at": "2026-12-01T09:00:00Z", "reference": "TCO-FR-2026-001"},
+        "B": {"urls": ["https://platform.example/c/123/m/456"], "reasons": "A call to attack named places.",
+              "material": ["incites others to commit terrorist offences"]},
+        "E": {"text": "Office central de lutte contre la criminalité liée aux technologies (OCLCTIC)"}}}
+
+
+def filed(client, issuer, kind: str, certificate: dict, *, mfa: bool = False, **overrides):
+    return post(client, "/v1/requests", submission(kind, certificate=certificate, **overrides),
+                authority(issuer, FR, mfa=mfa))
+
+
+@pytest.mark.parametrize(("kind", "certificate", "resolve"), [
+    ("data_disclosure", epoc(), timedelta(days=10)),
+    ("emergency_disclosure", epoc(C={"text": "Emergency case: within 8 hours of receipt."}), timedelta(hours=8)),
+    ("preservation", epoc_pr(), None),
+    ("terrorist_content_removal", tco_ro(), timedelta(hours=1)),
+])
+def test_given_each_form_then_it_is_filed_as_its_type_and_kept_exactly_as_filed(client, issuer, kind, certificate,
+                                                                                 resolve):
+    created = filed(client, issuer, kind, certificate, mfa=True)
+    assert created.status_code == 201, created.body
+    stored = created.json_body
+    assert stored["type"] == kind and stored["certificate"] == certificate
+    if resolve is not None:
+        assert parse_instant(stored["due_at"]) - parse_instant(stored["received_at"]) == resolve
+    trail = client.http.get(f"/v1/requests/{stored['id']}/audit", headers=admin(issuer)).json_body
+    assert trail["verified"] is True, trail
+    assert trail["events"][0]["kind"] == "submitted"
+    detail = trail["events"][0]["detail"]
+    detail = json.loads(detail) if isinstance(detail, str) else detail
+    assert detail["set"]["certificate"] == certificate  # bound by the trail as filed
+
+
+@pytest.mark.parametrize(("certificate", "kind", "named"), [
+    ({"form": "EPOC", "sections": {}}, "data_disclosure", "missing A, B, C, I, L"),
+    (epoc(A={"issuing_authority": "Parquet de Valmont"}), "data_disclosure", "A.issuing_state, A.issuing_file_number"),
+    ({"form": "TCO-RO", "sections": {"A": tco_ro()["sections"]["A"]}}, "terrorist_content_removal", "missing B, E"),
+    ({"form": "EPOC-PR", "sections": {"C": {"text": "x"}}}, "preservation", "missing A"),
+    (epoc(D={}), "data_disclosure", "missing D.text"),
+])
+def test_given_a_missing_section_or_field_then_422_names_each(client, issuer, certificate, kind, named):
+    response = filed(client, issuer, kind, certificate)
+    assert response.status_code == 422, response.body
+    assert response.json_body["code"] == "certificate_incomplete" and named in response.json_body["message"]
+
+
+@pytest.mark.parametrize(("kind", "certificate"), [
+    ("preservation", epoc()),
+    ("terrorist_content_removal", epoc()),
+    ("data_disclosure", epoc_pr()),
+    ("data_disclosure", tco_ro()),
+])
+def test_given_a_certificate_filed_as_another_type_then_422(client, issuer, kind, certificate):
+    response = filed(client, issuer, kind, certificate, mfa=True)
+    assert response.status_code == 422 and response.json_body["code"] == "certificate_type_mismatch", response.body
+
+
+def test_given_a_language_the_desk_does_not_accept_then_422_names_the_accepted_ones(client, issuer):
+    response = filed(client, issuer, "data_disclosure", epoc(), language="pl")
+    assert response.status_code == 422 and response.json_body["code"] == "language_not_accepted"
+    assert "en, fr, de, es, nl, it" in response.json_body["message"]
+    assert filed(client, issuer, "data_disclosure", epoc(), language="fr-BE").status_code == 201
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    (lambda c: c["sections"].update(Z={"text": "x"}), "certificate.sections.Z"),
+    (lambda c: c["sections"]["A"].update(colour="red"), "certificate.sections.A.colour"),
+    (lambda c: c["sections"]["A"].update(issuing_state="France"), "certificate.sections.A.issuing_state"),
+    (lambda c: c["sections"]["B"].update(addressee_is="parent_company"), "certificate.sections.B.addressee_is"),
+    (lambda c: c["sections"]["B"].update(emergency_other_addressee="yes"),
+     "certificate.sections.B.emergency_other_addressee"),
+    (lambda c: c["sections"].update(M={"text": "x"}), "certificate.sections.M"),
+    (lambda c: c["sections"]["B"].update(addressee="line\nbreak"), "certificate.sections.B.addressee"),
+    (lambda c: c.update(form="EIO"), "certificate.form"),
+    (lambda c: c.update(signed=True), "certificate.signed"),
+])
+def test_given_a_section_or_field_the_form_does_not_have_then_400_names_it(client, issuer, change, field):
+    certificate = copy.deepcopy(epoc())
+    change(certificate)
+    response = filed(client, issuer, "data_disclosure", certificate)
+    assert response.status_code == 400 and response.json_body["field"] == field, response.body
+
+
+def test_given_the_api_description_then_it_documents_each_form_section_by_section(client):
+    schema = client.http.get("/openapi.json").json_body
+    text = str(schema)
+    for form in certificates.FORMS.values():
+        assert form.source in text and f"Section {form.sections[0].letter}: {form.sections[0].title}" in text
+
+
+def test_given_an_epoc_for_traffic_or_content_data_then_it_needs_the_enforcing_authority():
+    """e-Evidence Art. 8(1); Liaison cannot tell identification-only traffic data apart, so it keeps the wait."""
+    assert certificates.requires_enforcing_authority(epoc(), ["subscriber", "traffic"])
+    assert certificates.requires_enforcing_authority(epoc(), ["content"])
+    assert not certificates.requires_enforcing_authority(epoc(), ["subscriber"])
+    assert not certificates.requires_enforcing_authority(epoc_pr(), ["traffic"])
+    assert not certificates.requires_enforcing_authority(None, ["traffic"])
+
+
+def test_given_the_forms_then_sections_not_retrieved_are_free_text_only_and_say_so():
+    for form in certificates.FORMS.values():
+        for section in form.sections:
+            if not section.retrieved:
+                assert [f.name for f in section.fields] == ["text"] and "not retrieved" in section.fields[0].label
+
+
+@pytest.mark.parametrize(("where", "value"), [
+    ("addressee", "Liaison\u202eexe.pdf"), ("addressee", "two\nlines"), ("addressee", "nul\x00"),
+])
+def test_given_a_line_with_control_or_bidi_characters_then_400_as_everywhere(client, issuer, where, value):
+    certificate = epoc()
+    certificate["sections"]["B"][where] = value
+    response = filed(client, issuer, "data_disclosure", certificate)
+    assert response.status_code == 400 and response.json_body["field"] in (f"certificate.sections.B.{where}",
+                                                                           "certificate"), response.body

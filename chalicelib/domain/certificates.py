@@ -296,3 +296,32 @@ def json_schema() -> dict[str, Any]:
                 "type": "object", "additionalProperties": False, "properties": sections,
                 "required": [s.letter for s in form.sections if s.mandatory]}}})
     return {"oneOf": [*forms, {"type": "null"}]}
+
+
+def shown(certificate: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A stored certificate as a page shows it: the form, then each section filed, in the form's order, with its
+    fields' labels (lists one item per line, tick-boxes in words)."""
+    if not certificate or certificate.get("form") not in FORMS:
+        return None
+    form = FORMS[certificate["form"]]
+    filed = certificate.get("sections", {})
+    sections = []
+    for section in form.sections:
+        if section.letter not in filed:
+            continue
+        rows = []
+        for spec in section.fields:
+            if spec.name not in filed[section.letter]:
+                continue
+            value = filed[section.letter][spec.name]
+            if spec.kind == "flag":
+                value = "Yes" if value else "No"
+            elif spec.kind == "choice":
+                value = str(value).replace("_", " ").capitalize()
+            elif isinstance(value, list):
+                value = "\n".join(str(item) for item in value)
+            label = spec.label if section.retrieved else "As filed (free text: the official fields were not retrieved)"
+            rows.append({"label": label, "value": str(value), "text": spec.kind in ("text", "lines", "choices")})
+        sections.append({"letter": section.letter, "title": section.title, "retrieved": section.retrieved,
+                         "rows": rows})
+    return {"form": form.name, "title": form.title, "source": form.source, "sections": sections}

@@ -26,6 +26,7 @@ from chalicelib.api.representatives import VerificationClearance
 from chalicelib.api.views import AUTHORITY_KINDS, EventView, RequestView
 from chalicelib.auth.principal import Role
 from chalicelib.clock import parse_instant
+from chalicelib.domain import certificates
 from chalicelib.domain.decisions import Decision, Outcome, Reason
 from chalicelib.domain.deadlines import RequestType
 from chalicelib.domain.lifecycle import OPEN, Action, Status, allowed, next_deadline
@@ -145,6 +146,7 @@ def _request_context(visit: Visit, request_id: str) -> dict[str, Any]:
         "timeline": timeline, "messages": [e for e in timeline if e.kind in CONVERSATION],
         "earlier_events": earlier, "events_cursor": shown,
         "documents": documents.list(visit.principal, item.request_id, read=item),
+        "certificate": certificates.shown(item.certificate),
     }
     if chain is not None:
         events = chain  # the whole chain: its check needs every link

@@ -159,3 +159,17 @@ def test_given_a_line_with_control_or_bidi_characters_then_400_as_everywhere(cli
     response = filed(client, issuer, "data_disclosure", certificate)
     assert response.status_code == 400 and response.json_body["field"] in (f"certificate.sections.B.{where}",
                                                                            "certificate"), response.body
+
+
+def test_given_a_certificate_then_both_sides_see_it_section_by_section_escaped(client, issuer):
+    from tests.integration.test_console import Browser
+
+    certificate = epoc(D={"text": "<script>alert(1)</script> earlier EPOC PV-2026-0001"})
+    created = filed(client, issuer, "data_disclosure", certificate).json_body
+    for browser in (Browser(client, sub=created["assignee"]),
+                    Browser(client, "authority", "officer-fr-lefevre", agency_id=FR)):
+        page = browser.get(f"/console/requests/{created['id']}").body.decode()
+        assert "The certificate: EPOC" in page and "Section A: Issuing/validating authority" in page
+        assert "Section D: title not retrieved" in page and "PV-2026-0042" in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
+        assert page.index("Section A:") < page.index("Section B:") < page.index("Section D:") < page.index("Section L:")

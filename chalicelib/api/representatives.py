@@ -11,6 +11,7 @@ from chalicelib.services.desk import CONVERSATION
 from chalicelib.api.http import Call, Reply, Routes, Strict
 from chalicelib.api.views import AnchorView, AuditEventView, AuditTrail, EventView, RequestSummary, RequestView
 from chalicelib.auth.principal import Role
+from chalicelib.domain.certificates import EnforcingAnswer
 from chalicelib.domain.decisions import Decision
 from chalicelib.domain.safeguards import Verification
 from chalicelib.domain.schema import SingleLine, Text, View
@@ -89,6 +90,30 @@ def approve_decision(call: Call) -> RequestView:
                         "prior_verified_contact, liaison_network). A failed one alerts the region's lead.")
 def verify_request(call: Call) -> RequestView:
     return RequestView.of(desk.verify(call.caller, call.params["request_id"], call.body), routing=True)
+
+
+class EnforcingAuthorityAnswer(Strict):
+    """What the enforcing authority notified of an EPOC answered (e-Evidence Art. 8, 10 and 12)."""
+
+    answer: EnforcingAnswer = Field(description="no_ground: it raises no ground for refusal (the data may go at "
+                                    "once); ground_raised: it raises one (the request ends rejected, with the ground); "
+                                    "objection or conditions: in an emergency, within 96 hours of its notification.")
+    authority: Annotated[str, StringConstraints(min_length=2, max_length=300), SingleLine] = Field(
+        description="The enforcing authority, as it signed its answer.")
+    note: Annotated[str, StringConstraints(max_length=4000), Text] | None = Field(
+        default=None, description="The ground for refusal, or the conditions, in its words (required for "
+                                  "ground_raised).")
+
+
+@routes.private("/v1/requests/{request_id}/enforcing-authority", "POST", roles=REPRESENTATIVE,
+                body=EnforcingAuthorityAnswer, responses={200: RequestView},
+                summary="Record the notified enforcing authority's answer to an EPOC (e-Evidence Art. 8). Until it "
+                        "confirms it raises no ground, or the 10 days after receipt end, a fulfilment is refused (409 "
+                        "enforcing_authority_wait); a ground for refusal ends the request rejected with the ground; "
+                        "in an emergency an objection or conditions (within 96 hours) alert the region's lead.")
+def record_enforcing_answer(call: Call) -> RequestView:
+    return RequestView.of(desk.record_enforcing_answer(call.caller, call.params["request_id"], call.body.answer,
+                                                       call.body.authority, call.body.note), routing=True)
 
 
 class VerificationClearance(Strict):

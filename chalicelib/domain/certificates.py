@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from chalicelib.domain.deadlines import RequestType
 from chalicelib.domain.schema import _NOT_IN_LINE, _NOT_IN_TEXT
-from chalicelib.errors import BadRequest, Unprocessable
+from chalicelib.errors import BadRequest, Conflict, Unprocessable
 
 MAX_TEXT = 20_000
 MAX_LINE = 500
@@ -325,3 +327,68 @@ def shown(certificate: dict[str, Any] | None) -> dict[str, Any] | None:
         sections.append({"letter": section.letter, "title": section.title, "retrieved": section.retrieved,
                          "rows": rows})
     return {"form": form.name, "title": form.title, "source": form.source, "sections": sections}
+
+
+# --- e-Evidence Art. 8 and 10: the enforcing authority ----------------------------------------------------------
+
+ENFORCING_WAIT = timedelta(days=10)  # Art. 10(2): data go at the end of the 10 days, unless a ground is raised
+OBJECTION_WINDOW = timedelta(hours=96)  # Art. 10(4): in an emergency, the enforcing authority may object within
+
+
+class EnforcingAnswer(StrEnum):
+    NO_GROUND = "no_ground"  # it confirms it raises no ground for refusal (Art. 10(2)): the data may go at once
+    GROUND_RAISED = "ground_raised"  # it raises a ground for refusal (Art. 12): the request ends rejected
+    OBJECTION = "objection"  # emergency: it objects to the use of the data already produced (Art. 10(4))
+    CONDITIONS = "conditions"  # emergency: the data may be used only under the conditions it sets
+
+
+def enforcing_notice(received: datetime, emergency: bool) -> dict[str, Any]:
+    """What a request notified to the enforcing authority keeps (``LegalRequest.enforcing_authority``): until when
+    a fulfilment waits (not in an emergency), or until when an objection may come (in an emergency)."""
+    if emergency:
+        return {"notified": True, "objection_until": _iso(received + OBJECTION_WINDOW), "answers": []}
+    return {"notified": True, "wait_until": _iso(received + ENFORCING_WAIT), "answers": []}
+
+
+def check_enforcing_wait(notice: dict[str, Any] | None, fulfilment: bool, now: datetime) -> None:
+    """A fulfilment of a notified EPOC waits for the end of the 10 days unless the enforcing authority confirmed
+    earlier that it raises no ground (Art. 10(2)); 409 with the date otherwise."""
+    if not notice or not fulfilment or not notice.get("wait_until"):
+        return
+    answers = [a.get("answer") for a in notice.get("answers", [])]
+    if EnforcingAnswer.NO_GROUND in answers:
+        return
+    until = notice["wait_until"]
+    if now < _parse(until):
+        raise Conflict(f"The enforcing authority was notified of this EPOC (e-Evidence Art. 8): no data may be "
+                       f"produced before {until}, unless it confirms earlier that it raises no ground for refusal "
+                       "(record its answer).", code="enforcing_authority_wait")
+
+
+def check_enforcing_answer(notice: dict[str, Any] | None, answer: EnforcingAnswer, now: datetime) -> None:
+    """Whether this answer can be recorded now (409 naming why not)."""
+    if not notice:
+        raise Conflict("No enforcing authority was notified of this request (e-Evidence Art. 8 applies to an EPOC "
+                       "for traffic or content data).", code="enforcing_authority_not_notified")
+    emergency = "objection_until" in notice
+    if emergency and answer in (EnforcingAnswer.NO_GROUND, EnforcingAnswer.GROUND_RAISED):
+        raise Conflict("In an emergency the data go within 8 hours; the enforcing authority may then object or set "
+                       "conditions (Art. 10(4)).", code="invalid_enforcing_answer")
+    if not emergency and answer in (EnforcingAnswer.OBJECTION, EnforcingAnswer.CONDITIONS):
+        raise Conflict("An objection or conditions are the enforcing authority's answer to an emergency EPOC; here it "
+                       "raises a ground for refusal or confirms it raises none.", code="invalid_enforcing_answer")
+    if emergency and now >= _parse(notice["objection_until"]):
+        raise Conflict(f"The 96 hours for an objection ended at {notice['objection_until']} (Art. 10(4)).",
+                       code="objection_window_closed")
+
+
+def _iso(instant: datetime) -> str:
+    from chalicelib.clock import isoformat
+
+    return isoformat(instant)
+
+
+def _parse(text: str) -> datetime:
+    from chalicelib.clock import parse_instant
+
+    return parse_instant(text)

@@ -18,7 +18,8 @@ from chalicelib.auth.principal import Principal, Role
 from chalicelib.clock import Clock, app_clock, isoformat, parse_instant
 from chalicelib.domain.assignment import reassigned_chain, region_lead, scaled
 from chalicelib.domain.agencies import IDENTIFIER
-from chalicelib.domain.decisions import Decision, Outcome
+from chalicelib.domain import certificates
+from chalicelib.domain.decisions import Decision, Outcome, Reason
 from chalicelib.domain.deadlines import DeadlinePolicy, RequestType
 from chalicelib.domain.lifecycle import DECIDED as DECIDED_STATUSES, OPEN, Action, Status, allowed, next_status, \
     queue_key
@@ -159,6 +160,8 @@ class Desk:
             next_status(Status(item.status), Action.DECIDE, Status(decision.outcome.value))
             check_fulfilment(item.type, decision.outcome, self._history(item), (principal.subject,), self._people(),
                              failed_before=bool(item.verification_failed))
+            certificates.check_enforcing_wait(item.enforcing_authority, decision.outcome in FULFILMENTS,
+                                              self.clock.now())
             if item.pending_decision:
                 raise Conflict("A decision on this request is waiting for a second approval; approve or decline "
                                "it first.", code="approval_pending")
@@ -193,6 +196,8 @@ class Desk:
                                {"proposed_by": proposal["proposed_by"], **({"note": note} if note else {})}),
                         [LegalRequest.pending_decision.remove()], None)
             decision = Decision.model_validate({k: proposal[k] for k in ("outcome", "reason", "note") if k in proposal})
+            certificates.check_enforcing_wait(item.enforcing_authority, decision.outcome in FULFILMENTS,
+                                              self.clock.now())
             next_status(Status(item.status), Action.DECIDE, Status(decision.outcome.value))
             # Neither the proposer nor the approver may be the one who verified the call-back; a call-back that
             # failed since the proposal blocks it as it blocks a decision.
@@ -232,6 +237,48 @@ class Desk:
         return hold, [LegalRequest.hold_expires_at.set(hold["expires_at"]),
                       LegalRequest.hold_reminder_seconds.set(hold["reminder_seconds"]),
                       LegalRequest.hold_expiry_seconds.set(hold["expiry_seconds"])]
+
+    def record_enforcing_answer(self, principal: Principal, request_id: str, answer: certificates.EnforcingAnswer,
+                                authority: str, note: str | None) -> LegalRequest:
+        """The notified enforcing authority's answer to an EPOC (e-Evidence Art. 8, 10 and 12), as a representative
+        received it. No ground: the data may go at once. A ground for refusal: the request ends rejected, with the
+        ground stated, in the same change. In an emergency, an objection or conditions within 96 hours: the
+        region's lead is told to restrict the data already produced."""
+        kinds = certificates.EnforcingAnswer
+
+        def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
+            notice = item.enforcing_authority
+            certificates.check_enforcing_answer(notice, answer, self.clock.now())
+            if Status(item.status) not in OPEN and answer in (kinds.NO_GROUND, kinds.GROUND_RAISED):
+                raise Conflict(f"This request is {item.status}: the answer no longer changes anything. (In an "
+                               "emergency, an objection may still come after the data went.)",
+                               code="illegal_transition")
+            if answer is kinds.GROUND_RAISED and not note:
+                raise BadRequest("State the ground for refusal the enforcing authority raised.", code="missing_field",
+                                 field="note")
+            now = isoformat(self.clock.now())
+            recorded = {"answer": answer.value, "authority": authority, "by": principal.subject, "at": now,
+                        **({"note": note} if note else {})}
+            updated = {**notice, "answers": [*notice.get("answers", []), recorded]}
+            if answer is kinds.GROUND_RAISED:
+                decision = Decision(outcome=Outcome.REJECTED, reason=Reason.OTHER,
+                                    note=f"Ground for refusal raised by the enforcing authority ({authority}, "
+                                         f"e-Evidence Art. 12): {note}")
+                next_status(Status(item.status), Action.DECIDE, Status.REJECTED)
+                event, actions, reply = self._decided(item, decision, principal, now, {"enforcing_authority": recorded})
+                return event, [*actions, LegalRequest.enforcing_authority.set(updated)], reply
+            return (Change("enforcing_authority_answered", principal.role.value, principal.subject, now, recorded),
+                    [LegalRequest.enforcing_authority.set(updated)], None)
+
+        item = self._act(principal, request_id, change, "enforcing-authority")
+        if answer is kinds.GROUND_RAISED:
+            return self._tell_decided(item)
+        if answer in (kinds.OBJECTION, kinds.CONDITIONS):
+            what = "objects to the use of" if answer is kinds.OBJECTION else "set conditions on"
+            self._notify_region_lead(item, f"The enforcing authority ({authority}) {what} the data produced for "
+                                           f"emergency EPOC {item.request_id} (e-Evidence Art. 10(4)): tell the "
+                                           "issuing authority and restrict the data accordingly.")
+        return item
 
     def _tell_decided(self, item: LegalRequest) -> LegalRequest:
         decision = item.decision or {}

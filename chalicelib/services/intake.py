@@ -16,6 +16,7 @@ from chalicelib.domain.assignment import region_lead
 from chalicelib.domain.deadlines import DeadlinePolicy, RequestType
 from chalicelib.domain.intake import Submission, check_type_rules
 from chalicelib.domain.lifecycle import Status
+from chalicelib.domain import certificates
 from chalicelib.errors import DependencyUnavailable, Forbidden, TooManyRequests, Unprocessable
 from chalicelib.observability import metrics
 from chalicelib.services import config
@@ -124,7 +125,10 @@ class Intake:
             targets=[TargetAttribute(kind=t.kind.value, value=t.value) for t in submission.targets],
             data_categories=[c.value for c in submission.data_categories] if submission.data_categories else None,
             emergency=submission.emergency.model_dump(mode="json") if submission.emergency else None,
-            certificate=submission.certificate, body_sha256=body_sha256, idempotency_key=idempotency_key, updated_at=now, jurisdiction=agency.country,
+            certificate=submission.certificate, body_sha256=body_sha256,
+            enforcing_authority=certificates.enforcing_notice(
+                received, submission.type is RequestType.EMERGENCY_DISCLOSURE)
+            if certificates.requires_enforcing_authority(submission.certificate, submission.data_categories) else None, idempotency_key=idempotency_key, updated_at=now, jurisdiction=agency.country,
             tallied=True,
         )
         # Signed before anything is stored: if KMS is unavailable the submission fails whole (503) and is retried.

@@ -232,6 +232,7 @@ class LegalRequest(Model):
     data_categories = ListAttribute(of=UnicodeAttribute, null=True)
     emergency = JSONAttribute(null=True)
     certificate = JSONAttribute(null=True)  # an EU order filed as its official form, exactly as filed
+    enforcing_authority = JSONAttribute(null=True)  # e-Evidence Art. 8: the notified authority's wait and answers
     routing_rule = UnicodeAttribute()
     body_sha256 = UnicodeAttribute()
     idempotency_key = UnicodeAttribute(null=True)

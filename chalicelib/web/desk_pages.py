@@ -22,7 +22,7 @@ from chalicelib.api.documents import documents
 from chalicelib.api.http import validate
 from chalicelib.api.representatives import Acknowledgement, Approval, InformationRequest, MessageIn, \
     Reassignment
-from chalicelib.api.representatives import VerificationClearance
+from chalicelib.api.representatives import EnforcingAuthorityAnswer, VerificationClearance
 from chalicelib.api.views import AUTHORITY_KINDS, EventView, RequestView
 from chalicelib.auth.principal import Role
 from chalicelib.clock import parse_instant
@@ -56,6 +56,7 @@ DONE = {
                           "one deciding, is still needed before any fulfilment.",
     "reassign": "Reassigned.",
     "documents": "Document uploaded; its SHA-256 check is shown below.",
+    "enforcing-authority": "The enforcing authority's answer is recorded.",
 }
 # The same, for the officers' actions on their agency's request (``officer_pages``): never offered to the desk.
 OFFICER_DONE = {
@@ -243,6 +244,9 @@ def _act(action: str, visit: Visit) -> Any:
         return desk.reassign(visit.principal, request_id, _form(Reassignment, fields).rep_id)
     if action == "documents":
         return upload(visit, request_id)
+    if action == "enforcing-authority":
+        told = _form(EnforcingAuthorityAnswer, fields)
+        return desk.record_enforcing_answer(visit.principal, request_id, told.answer, told.authority, told.note)
     raise NotFound("No such action.")
 
 

@@ -173,3 +173,138 @@ def test_given_a_certificate_then_both_sides_see_it_section_by_section_escaped(c
         assert "Section D: title not retrieved" in page and "PV-2026-0042" in page
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
         assert page.index("Section A:") < page.index("Section B:") < page.index("Section D:") < page.index("Section L:")
+
+
+# --- e-Evidence Art. 8 and 10: the enforcing authority's wait --------------------------------------------------
+
+@pytest.fixture
+def clock():
+    from datetime import UTC, datetime
+
+    from chalicelib.clock import FixedClock, app_clock
+
+    previous, app_clock.source = app_clock.source, FixedClock(datetime.now(UTC))
+    try:
+        yield app_clock.source
+    finally:
+        app_clock.source = previous
+
+
+def rep_headers(issuer, sub: str, clock) -> dict:
+    from tests.helpers import bearer
+
+    return bearer(issuer.mint(role="representative", sub=sub, region="eu", mfa=True, now=clock.now().timestamp()))
+
+
+def officer_headers(issuer, clock, *, mfa: bool = True) -> dict:
+    from tests.helpers import bearer
+
+    return bearer(issuer.mint(role="authority", sub="officer-1", agency_id=FR, mfa=mfa, now=clock.now().timestamp()))
+
+
+def notified_epoc(client, issuer, clock, kind: str = "data_disclosure", categories=("subscriber", "traffic")) -> dict:
+    created = post(client, "/v1/requests", submission(kind, certificate=epoc(), data_categories=list(categories)),
+                   officer_headers(issuer, clock))
+    assert created.status_code == 201, created.body
+    return created.json_body
+
+
+def fulfil(client, issuer, clock, request_id: str, assignee: str):
+    return post(client, f"/v1/requests/{request_id}/decision", {"outcome": "fulfilled"},
+                rep_headers(issuer, assignee, clock))
+
+
+def answer(client, issuer, clock, request_id: str, assignee: str, kind: str, note: str | None = None):
+    body = {"answer": kind, "authority": "Procureur de la République, Amsterdam", **({"note": note} if note else {})}
+    return post(client, f"/v1/requests/{request_id}/enforcing-authority", body, rep_headers(issuer, assignee, clock))
+
+
+def test_given_an_epoc_for_traffic_data_then_no_fulfilment_before_ten_days_unless_no_ground(client, issuer, clock):
+    created = notified_epoc(client, issuer, clock)
+    rid, assignee = created["id"], created["assignee"]
+    waits = parse_instant(created["enforcing_authority"]["wait_until"]) - parse_instant(created["received_at"])
+    assert waits == timedelta(days=10) and created["enforcing_authority"]["answers"] == []
+    post(client, f"/v1/requests/{rid}/acknowledge", {}, rep_headers(issuer, assignee, clock))
+    refused = fulfil(client, issuer, clock, rid, assignee)
+    assert refused.status_code == 409 and refused.json_body["code"] == "enforcing_authority_wait", refused.body
+    assert "no data may be produced before" in refused.json_body["message"]
+    recorded = answer(client, issuer, clock, rid, assignee, "no_ground")
+    assert recorded.status_code == 200, recorded.body
+    assert fulfil(client, issuer, clock, rid, assignee).status_code == 200
+    trail = client.http.get(f"/v1/requests/{rid}/audit", headers=admin(issuer)).json_body
+    assert trail["verified"] is True and "enforcing_authority_answered" in [e["kind"] for e in trail["events"]]
+
+
+def test_given_ten_days_without_a_ground_then_the_data_may_go(client, issuer, clock):
+    created = notified_epoc(client, issuer, clock)
+    rid, assignee = created["id"], created["assignee"]
+    post(client, f"/v1/requests/{rid}/acknowledge", {}, rep_headers(issuer, assignee, clock))
+    clock.advance(timedelta(days=9, hours=23))
+    assert fulfil(client, issuer, clock, rid, assignee).status_code == 409
+    clock.advance(timedelta(hours=1))
+    assert fulfil(client, issuer, clock, rid, assignee).status_code == 200
+
+
+def test_given_a_ground_for_refusal_then_the_request_ends_rejected_with_the_ground(client, issuer, clock):
+    created = notified_epoc(client, issuer, clock)
+    rid, assignee = created["id"], created["assignee"]
+    post(client, f"/v1/requests/{rid}/acknowledge", {}, rep_headers(issuer, assignee, clock))
+    missing = answer(client, issuer, clock, rid, assignee, "ground_raised")
+    assert missing.status_code == 400 and missing.json_body["field"] == "note"
+    ended = answer(client, issuer, clock, rid, assignee, "ground_raised", "Art. 12(1)(a): immunity of the person.")
+    assert ended.status_code == 200, ended.body
+    assert ended.json_body["status"] == "rejected"
+    assert "immunity of the person" in ended.json_body["decision"]["note"]
+    assert answer(client, issuer, clock, rid, assignee, "no_ground").status_code == 409  # closed
+
+
+def test_given_subscriber_data_only_then_there_is_no_wait(client, issuer, clock):
+    created = notified_epoc(client, issuer, clock, categories=("subscriber",))
+    rid, assignee = created["id"], created["assignee"]
+    post(client, f"/v1/requests/{rid}/acknowledge", {}, rep_headers(issuer, assignee, clock))
+    assert fulfil(client, issuer, clock, rid, assignee).status_code == 200
+    late = answer(client, issuer, clock, created["id"], assignee, "no_ground")
+    assert late.status_code == 409 and late.json_body["code"] in ("enforcing_authority_not_notified", "illegal_transition")
+
+
+def test_given_an_emergency_epoc_then_an_objection_counts_within_96_hours_only(client, issuer, clock):
+    created = notified_epoc(client, issuer, clock, "emergency_disclosure")
+    rid, assignee = created["id"], created["assignee"]
+    window = parse_instant(created["enforcing_authority"]["objection_until"]) - parse_instant(created["received_at"])
+    assert window == timedelta(hours=96) and "wait_until" not in created["enforcing_authority"]
+    wrong = answer(client, issuer, clock, rid, assignee, "no_ground")
+    assert wrong.status_code == 409 and wrong.json_body["code"] == "invalid_enforcing_answer"
+    clock.advance(timedelta(hours=95))
+    assert answer(client, issuer, clock, rid, assignee, "objection", "Not for use in the trial.").status_code == 200
+    clock.advance(timedelta(hours=2))
+    closed = answer(client, issuer, clock, rid, assignee, "conditions", "Only for locating the victim.")
+    assert closed.status_code == 409 and closed.json_body["code"] == "objection_window_closed"
+
+
+def test_given_an_officer_then_they_cannot_record_the_enforcing_authority_s_answer(client, issuer, clock):
+    created = notified_epoc(client, issuer, clock)
+    response = post(client, f"/v1/requests/{created['id']}/enforcing-authority",
+                    {"answer": "no_ground", "authority": "Me"}, officer_headers(issuer, clock))
+    assert response.status_code == 403
+
+
+def test_given_the_console_then_the_desk_sees_the_wait_and_records_the_answer_by_form(client, issuer, clock):
+    from tests.integration.test_console import Browser
+
+    created = notified_epoc(client, issuer, clock)
+    desk = Browser(client, sub=created["assignee"])
+    page = desk.get(f"/console/requests/{created['id']}").body.decode()
+    assert "Enforcing authority (e-Evidence Art. 8)" in page and "No data may be produced before" in page
+    assert desk.post(f"/console/requests/{created['id']}/enforcing-authority",
+                     {"answer": "no_ground", "authority": "OM Amsterdam"}, csrf=None).status_code == 403
+    refused = desk.post(f"/console/requests/{created['id']}/enforcing-authority",
+                        {"answer": "ground_raised", "authority": "OM Amsterdam"})
+    assert refused.status_code == 400 and "OM Amsterdam" in refused.body.decode()  # beside the form, kept
+    done = desk.post(f"/console/requests/{created['id']}/enforcing-authority",
+                     {"answer": "no_ground", "authority": "OM Amsterdam"})
+    assert done.status_code == 303
+    page = desk.get(f"/console/requests/{created['id']}?done=enforcing-authority").body.decode()
+    assert "No ground" in page and "OM Amsterdam" in page
+    officer = Browser(client, "authority", "officer-fr-lefevre", agency_id=FR)
+    seen = officer.get(f"/console/requests/{created['id']}").body.decode()
+    assert "No data may be produced before" in seen and "Record the enforcing authority" not in seen

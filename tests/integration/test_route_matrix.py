@@ -41,6 +41,7 @@ INTENDED = {
     ("GET", "/v1/requests/{request_id}/documents"): {AUTHORITY, REPRESENTATIVE},
     ("GET", "/v1/requests/{request_id}/documents/{document_id}"): {AUTHORITY, REPRESENTATIVE},
     ("GET", "/v1/requests/{request_id}/events"): {AUTHORITY, REPRESENTATIVE},
+    ("POST", "/v1/requests/{request_id}/enforcing-authority"): {REPRESENTATIVE},
     ("POST", "/v1/requests/{request_id}/extend"): {AUTHORITY},
     ("POST", "/v1/requests/{request_id}/messages"): {AUTHORITY, REPRESENTATIVE},
     ("GET", "/v1/requests/{request_id}/messages"): {AUTHORITY, REPRESENTATIVE},

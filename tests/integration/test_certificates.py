@@ -264,7 +264,7 @@ def test_given_subscriber_data_only_then_there_is_no_wait(client, issuer, clock)
     post(client, f"/v1/requests/{rid}/acknowledge", {}, rep_headers(issuer, assignee, clock))
     assert fulfil(client, issuer, clock, rid, assignee).status_code == 200
     late = answer(client, issuer, clock, created["id"], assignee, "no_ground")
-    assert late.status_code == 409 and late.json_body["code"] in ("enforcing_authority_not_notified", "illegal_transition")
+    assert late.status_code == 409 and late.json_body["code"] == "enforcing_authority_not_notified"
 
 
 def test_given_an_emergency_epoc_then_an_objection_counts_within_96_hours_only(client, issuer, clock):

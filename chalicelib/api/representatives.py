@@ -11,7 +11,8 @@ from chalicelib.services.desk import CONVERSATION
 from chalicelib.api.http import Call, Reply, Routes, Strict
 from chalicelib.api.views import AnchorView, AuditEventView, AuditTrail, EventView, RequestSummary, RequestView
 from chalicelib.auth.principal import Role
-from chalicelib.domain.certificates import EnforcingAnswer
+from chalicelib.errors import BadRequest
+from chalicelib.domain.certificates import EnforcingAnswer, ImpossibilityReason
 from chalicelib.domain.decisions import Decision
 from chalicelib.domain.safeguards import Verification
 from chalicelib.domain.schema import SingleLine, Text, View
@@ -114,6 +115,29 @@ class EnforcingAuthorityAnswer(Strict):
 def record_enforcing_answer(call: Call) -> RequestView:
     return RequestView.of(desk.record_enforcing_answer(call.caller, call.params["request_id"], call.body.answer,
                                                        call.body.authority, call.body.note), routing=True)
+
+
+class AnnexIII(Strict):
+    """e-Evidence Annex III: why an EPOC or EPOC-PR cannot be executed (or not in time)."""
+
+    reasons: list[ImpossibilityReason] = Field(min_length=1, max_length=len(ImpossibilityReason), description=(
+        "incomplete, manifest_errors, insufficient_information (these alone ask the issuing authority to clarify: "
+        "the request waits, clock stopped), data_not_stored, de_facto_impossibility, other (the request ends "
+        "rejected)."))
+    explanation: Annotated[str, StringConstraints(min_length=1, max_length=3000), Text] = Field(
+        description="Explain further, and name any other reason in the form's words.")
+
+
+@routes.private("/v1/requests/{request_id}/impossibility", "POST", roles=REPRESENTATIVE, body=AnnexIII,
+                responses={200: RequestView},
+                summary="Answer an EPOC or EPOC-PR with e-Evidence Annex III (information on the impossibility to "
+                        "execute it). Kept on the request as sent (official_answers); the agency is told. Another "
+                        "request: 409 not_an_eevidence_order.")
+def answer_impossibility(call: Call) -> RequestView:
+    if len(set(call.body.reasons)) != len(call.body.reasons):
+        raise BadRequest("'reasons' lists a reason twice.", code="invalid_field", field="reasons")
+    return RequestView.of(desk.impossibility(call.caller, call.params["request_id"], call.body.reasons,
+                                             call.body.explanation), routing=True)
 
 
 class VerificationClearance(Strict):

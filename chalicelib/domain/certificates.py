@@ -392,3 +392,32 @@ def _parse(text: str) -> datetime:
     from chalicelib.clock import parse_instant
 
     return parse_instant(text)
+
+
+# --- Annex III of e-Evidence: information on the impossibility to execute an EPOC or EPOC-PR --------------------
+
+class ImpossibilityReason(StrEnum):
+    """The reasons of Annex III as far as they were read (the official German text, rendered in English); the
+    form's later boxes were not retrieved: ``other``, worded in the explanation."""
+
+    INCOMPLETE = "incomplete"  # "it is incomplete"
+    MANIFEST_ERRORS = "manifest_errors"  # "it contains manifest errors"
+    INSUFFICIENT_INFORMATION = "insufficient_information"  # "it does not contain sufficient information"
+    DATA_NOT_STORED = "data_not_stored"  # "not data stored by or on behalf of the provider at the time of receipt"
+    DE_FACTO_IMPOSSIBILITY = "de_facto_impossibility"  # "other de facto impossibility not attributable to ..."
+    OTHER = "other"  # a reason of the form's later boxes (not retrieved), in the explanation's words
+
+
+# Reasons the issuing authority can cure by clarifying (the form is also how clarification is asked for): with
+# only these, the request waits for the authority's answer, clock stopped; with any other, it ends rejected.
+CLARIFIABLE = frozenset({ImpossibilityReason.INCOMPLETE, ImpossibilityReason.MANIFEST_ERRORS,
+                         ImpossibilityReason.INSUFFICIENT_INFORMATION})
+
+
+def check_annex_iii(certificate: dict[str, Any] | None) -> str:
+    """The certificate Annex III answers (its section A: EPOC or EPOC-PR); 409 for any other request."""
+    form = (certificate or {}).get("form")
+    if form not in ("EPOC", "EPOC-PR"):
+        raise Conflict("Annex III answers an EPOC or an EPOC-PR; this request was not filed as one.",
+                       code="not_an_eevidence_order")
+    return str(form)

@@ -55,6 +55,13 @@ CONVERSATION = frozenset({"information_requested", "message"})
 ATTEMPTS = 4  # a change that meets a concurrent one (the workflow's token write, a refusal) is retried
 
 
+def _annex_iii_text(sent: dict[str, object]) -> str:
+    """The Annex III answer in words, for the thread and the agency's notice."""
+    reasons = ", ".join(str(r).replace("_", " ") for r in sent["reasons"])  # type: ignore[union-attr]
+    return (f"Annex III (e-Evidence Regulation), {sent['certificate']}: the order cannot be executed, or not within "
+            f"the deadline, for these reasons: {reasons}. {sent['explanation']}")
+
+
 class Desk:
     def __init__(self, *, requests: RequestRepository | None = None, workflow: Workflow | None = None,
                  publisher: Publisher | None = None, representatives: RepresentativeRepository | None = None,
@@ -279,6 +286,41 @@ class Desk:
                                            f"emergency EPOC {item.request_id} (e-Evidence Art. 10(4)): tell the "
                                            "issuing authority and restrict the data accordingly.")
         return item
+
+    def impossibility(self, principal: Principal, request_id: str, reasons: list[certificates.ImpossibilityReason],
+                      explanation: str) -> LegalRequest:
+        """Answer an EPOC or EPOC-PR with Annex III (information on the impossibility to execute it). With only
+        reasons the issuing authority can cure (incomplete, manifest errors, insufficient information) it asks for
+        clarification: the request awaits the authority's answer, its clock stopped, as a question does. With any
+        other reason the request ends rejected, the form in its decision. Either way the form, as sent, is kept on
+        the request (``official_answers``) in the same change, and the agency is told."""
+        clarify = set(reasons) <= certificates.CLARIFIABLE
+
+        def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
+            form = certificates.check_annex_iii(item.certificate)
+            now = isoformat(self.clock.now())
+            sent = {"form": "e-Evidence Annex III", "certificate": form, "reasons": [r.value for r in reasons],
+                    "explanation": explanation, "by": principal.subject, "at": now,
+                    "effect": "clarification_requested" if clarify else "not_executed"}
+            kept = LegalRequest.official_answers.set([*(item.official_answers or []), sent])
+            if clarify:
+                next_status(Status(item.status), Action.REQUEST_INFORMATION)
+                return (Change("information_requested", principal.role.value, principal.subject, now,
+                               {"body": _annex_iii_text(sent), "annex_iii": sent}),
+                        [LegalRequest.status.set(Status.AWAITING_INFORMATION.value), LegalRequest.paused_at.set(now),
+                         LegalRequest.queue_due.set(queue_key(Status.AWAITING_INFORMATION, item.ack_due_at,
+                                                              item.due_at)), kept],
+                        {"event": "paused"})
+            next_status(Status(item.status), Action.DECIDE, Status.REJECTED)
+            reason = Reason.NO_DATA if certificates.ImpossibilityReason.DATA_NOT_STORED in reasons else Reason.OTHER
+            decision = Decision(outcome=Outcome.REJECTED, reason=reason, note=_annex_iii_text(sent)[:4000])
+            event, actions, reply = self._decided(item, decision, principal, now, {"annex_iii": sent})
+            return event, [*actions, kept], reply
+
+        item = self._act(principal, request_id, change, "impossibility")
+        if clarify:
+            return self._tell_agency(item, "information_requested", question=_annex_iii_text(item.official_answers[-1]))
+        return self._tell_decided(item)
 
     def _tell_decided(self, item: LegalRequest) -> LegalRequest:
         decision = item.decision or {}

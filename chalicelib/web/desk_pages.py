@@ -22,7 +22,7 @@ from chalicelib.api.documents import documents
 from chalicelib.api.http import validate
 from chalicelib.api.representatives import Acknowledgement, Approval, InformationRequest, MessageIn, \
     Reassignment
-from chalicelib.api.representatives import EnforcingAuthorityAnswer, VerificationClearance
+from chalicelib.api.representatives import AnnexIII, EnforcingAuthorityAnswer, VerificationClearance
 from chalicelib.api.views import AUTHORITY_KINDS, EventView, RequestView
 from chalicelib.auth.principal import Role
 from chalicelib.clock import parse_instant
@@ -57,6 +57,7 @@ DONE = {
     "reassign": "Reassigned.",
     "documents": "Document uploaded; its SHA-256 check is shown below.",
     "enforcing-authority": "The enforcing authority's answer is recorded.",
+    "impossibility": "Annex III sent to the issuing authority; it is kept on the request as sent.",
 }
 # The same, for the officers' actions on their agency's request (``officer_pages``): never offered to the desk.
 OFFICER_DONE = {
@@ -148,6 +149,7 @@ def _request_context(visit: Visit, request_id: str) -> dict[str, Any]:
         "earlier_events": earlier, "events_cursor": shown,
         "documents": documents.list(visit.principal, item.request_id, read=item),
         "certificate": certificates.shown(item.certificate),
+        "impossibility_reasons": list(certificates.ImpossibilityReason),
     }
     if chain is not None:
         events = chain  # the whole chain: its check needs every link
@@ -244,6 +246,12 @@ def _act(action: str, visit: Visit) -> Any:
         return desk.reassign(visit.principal, request_id, _form(Reassignment, fields).rep_id)
     if action == "documents":
         return upload(visit, request_id)
+    if action == "impossibility":
+        chosen = [name.removeprefix("reason.") for name in fields if name.startswith("reason.")]
+        told = _form(AnnexIII, {"reasons": chosen, "explanation": fields.get("explanation", "")})
+        if len(set(told.reasons)) != len(told.reasons):
+            raise BadRequest("A reason is ticked twice.", code="invalid_field", field="reasons")
+        return desk.impossibility(visit.principal, request_id, told.reasons, told.explanation)
     if action == "enforcing-authority":
         told = _form(EnforcingAuthorityAnswer, fields)
         return desk.record_enforcing_answer(visit.principal, request_id, told.answer, told.authority, told.note)

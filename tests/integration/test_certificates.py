@@ -308,3 +308,91 @@ def test_given_the_console_then_the_desk_sees_the_wait_and_records_the_answer_by
     officer = Browser(client, "authority", "officer-fr-lefevre", agency_id=FR)
     seen = officer.get(f"/console/requests/{created['id']}").body.decode()
     assert "No data may be produced before" in seen and "Record the enforcing authority" not in seen
+
+
+# --- Annex III: the platform's answer when an EPOC or EPOC-PR cannot be executed ----------------------------------
+
+def annex_iii(client, issuer, clock, request_id: str, assignee: str, reasons: list[str], explanation: str = "x"):
+    return post(client, f"/v1/requests/{request_id}/impossibility", {"reasons": reasons, "explanation": explanation},
+                rep_headers(issuer, assignee, clock))
+
+
+def acknowledged_epoc(client, issuer, clock, certificate=None, kind="data_disclosure", categories=("subscriber",)):
+    created = post(client, "/v1/requests", submission(kind, certificate=certificate or epoc(),
+                                                      data_categories=list(categories)),
+                   officer_headers(issuer, clock)).json_body
+    post(client, f"/v1/requests/{created['id']}/acknowledge", {}, rep_headers(issuer, created["assignee"], clock))
+    return created
+
+
+def test_given_only_curable_reasons_then_annex_iii_asks_to_clarify_and_stops_the_clock(client, issuer, clock):
+    created = acknowledged_epoc(client, issuer, clock)
+    answered = annex_iii(client, issuer, clock, created["id"], created["assignee"], [
+        "incomplete", "insufficient_information"], "Section L names no authority to receive the data.")
+    assert answered.status_code == 200, answered.body
+    stored = answered.json_body
+    assert stored["status"] == "awaiting_information"
+    (form,) = stored["official_answers"]
+    assert form["form"] == "e-Evidence Annex III" and form["certificate"] == "EPOC"
+    assert form["reasons"] == ["incomplete", "insufficient_information"] and form["effect"] == "clarification_requested"
+    clock.advance(timedelta(hours=5))
+    post(client, f"/v1/requests/{created['id']}/messages", {"body": "Section L: Parquet de Valmont."},
+         officer_headers(issuer, clock))
+    resumed = client.http.get(f"/v1/requests/{created['id']}", headers=officer_headers(issuer, clock)).json_body
+    assert resumed["status"] == "acknowledged"
+    assert parse_instant(resumed["due_at"]) - parse_instant(created["due_at"]) == timedelta(hours=5)
+    trail = client.http.get(f"/v1/requests/{created['id']}/audit", headers=admin(issuer)).json_body
+    assert trail["verified"] is True
+
+
+def test_given_data_not_stored_then_annex_iii_ends_the_request_rejected_with_the_form(client, issuer, clock):
+    created = acknowledged_epoc(client, issuer, clock, epoc_pr(), "preservation")
+    answered = annex_iii(client, issuer, clock, created["id"], created["assignee"],
+                         ["data_not_stored", "incomplete"], "The account was deleted in 2024.")
+    assert answered.status_code == 200, answered.body
+    stored = answered.json_body
+    assert stored["status"] == "rejected" and stored["decision"]["reason"] == "no_data"
+    assert "Annex III" in stored["decision"]["note"] and "deleted in 2024" in stored["decision"]["note"]
+    assert stored["official_answers"][0]["certificate"] == "EPOC-PR"
+    assert stored["official_answers"][0]["effect"] == "not_executed"
+    seen = client.http.get(f"/v1/requests/{created['id']}", headers=officer_headers(issuer, clock)).json_body
+    assert seen["official_answers"] == stored["official_answers"]  # the authority gets it as data
+
+
+@pytest.mark.parametrize(("reasons", "status", "code"), [
+    (["incomplete", "incomplete"], 400, "invalid_field"),
+    ([], 400, "invalid_field"),
+    (["not_a_reason"], 400, "invalid_field"),
+])
+def test_given_bad_annex_iii_reasons_then_400_and_nothing_changes(client, issuer, clock, reasons, status, code):
+    created = acknowledged_epoc(client, issuer, clock)
+    response = annex_iii(client, issuer, clock, created["id"], created["assignee"], reasons)
+    assert (response.status_code, response.json_body["code"]) == (status, code)
+    after = client.http.get(f"/v1/requests/{created['id']}", headers=officer_headers(issuer, clock)).json_body
+    assert after["status"] == "acknowledged" and after.get("official_answers") is None
+
+
+def test_given_a_request_not_filed_as_an_eevidence_order_then_annex_iii_is_409(client, issuer, clock):
+    plain = post(client, "/v1/requests", submission(), officer_headers(issuer, clock)).json_body
+    post(client, f"/v1/requests/{plain['id']}/acknowledge", {}, rep_headers(issuer, plain["assignee"], clock))
+    response = annex_iii(client, issuer, clock, plain["id"], plain["assignee"], ["de_facto_impossibility"])
+    assert response.status_code == 409 and response.json_body["code"] == "not_an_eevidence_order"
+    officer = post(client, f"/v1/requests/{plain['id']}/impossibility", {"reasons": ["other"], "explanation": "x"},
+                   officer_headers(issuer, clock))
+    assert officer.status_code == 403
+
+
+def test_given_the_console_then_the_desk_answers_with_annex_iii_by_form(client, issuer, clock):
+    from tests.integration.test_console import Browser
+
+    created = acknowledged_epoc(client, issuer, clock)
+    desk = Browser(client, sub=created["assignee"])
+    page = desk.get(f"/console/requests/{created['id']}").body.decode()
+    assert "Answer with Annex III" in page and 'name="reason.data_not_stored"' in page
+    empty = desk.post(f"/console/requests/{created['id']}/impossibility", {"explanation": "Deleted in 2024."})
+    assert empty.status_code == 400 and "Deleted in 2024." in empty.body.decode()
+    sent = desk.post(f"/console/requests/{created['id']}/impossibility",
+                     {"reason.data_not_stored": "1", "explanation": "Deleted in 2024."})
+    assert sent.status_code == 303
+    page = desk.get(f"/console/requests/{created['id']}?done=impossibility").body.decode()
+    assert "e-Evidence Annex III" in page and "Data not stored" in page and "Answer with Annex III" not in page

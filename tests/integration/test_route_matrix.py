@@ -43,6 +43,7 @@ INTENDED = {
     ("GET", "/v1/requests/{request_id}/events"): {AUTHORITY, REPRESENTATIVE},
     ("POST", "/v1/requests/{request_id}/enforcing-authority"): {REPRESENTATIVE},
     ("POST", "/v1/requests/{request_id}/extend"): {AUTHORITY},
+    ("POST", "/v1/requests/{request_id}/impossibility"): {REPRESENTATIVE},
     ("POST", "/v1/requests/{request_id}/messages"): {AUTHORITY, REPRESENTATIVE},
     ("GET", "/v1/requests/{request_id}/messages"): {AUTHORITY, REPRESENTATIVE},
     ("POST", "/v1/requests/{request_id}/reassign"): {REPRESENTATIVE},

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, StrictBool, StringConstraints
+from pydantic import Field, StrictBool, StringConstraints, field_validator
 
 from chalicelib.api.authorities import desk
 from chalicelib.services.desk import CONVERSATION
 from chalicelib.api.http import Call, Reply, Routes, Strict
 from chalicelib.api.views import AnchorView, AuditEventView, AuditTrail, EventView, RequestSummary, RequestView
 from chalicelib.auth.principal import Role
-from chalicelib.errors import BadRequest
 from chalicelib.domain.certificates import EnforcingAnswer, ImpossibilityReason
 from chalicelib.domain.decisions import Decision
 from chalicelib.domain.safeguards import Verification
@@ -127,6 +126,13 @@ class AnnexIII(Strict):
     explanation: Annotated[str, StringConstraints(min_length=1, max_length=3000), Text] = Field(
         description="Explain further, and name any other reason in the form's words.")
 
+    @field_validator("reasons")
+    @classmethod
+    def _each_once(cls, value: list[ImpossibilityReason]) -> list[ImpossibilityReason]:
+        if len(set(value)) != len(value):
+            raise ValueError("lists a reason twice")
+        return value
+
 
 @routes.private("/v1/requests/{request_id}/impossibility", "POST", roles=REPRESENTATIVE, body=AnnexIII,
                 responses={200: RequestView},
@@ -134,8 +140,6 @@ class AnnexIII(Strict):
                         "execute it). Kept on the request as sent (official_answers); the agency is told. Another "
                         "request: 409 not_an_eevidence_order.")
 def answer_impossibility(call: Call) -> RequestView:
-    if len(set(call.body.reasons)) != len(call.body.reasons):
-        raise BadRequest("'reasons' lists a reason twice.", code="invalid_field", field="reasons")
     return RequestView.of(desk.impossibility(call.caller, call.params["request_id"], call.body.reasons,
                                              call.body.explanation), routing=True)
 

@@ -249,8 +249,6 @@ def _act(action: str, visit: Visit) -> Any:
     if action == "impossibility":
         chosen = [name.removeprefix("reason.") for name in fields if name.startswith("reason.")]
         told = _form(AnnexIII, {"reasons": chosen, "explanation": fields.get("explanation", "")})
-        if len(set(told.reasons)) != len(told.reasons):
-            raise BadRequest("A reason is ticked twice.", code="invalid_field", field="reasons")
         return desk.impossibility(visit.principal, request_id, told.reasons, told.explanation)
     if action == "enforcing-authority":
         told = _form(EnforcingAuthorityAnswer, fields)

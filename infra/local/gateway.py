@@ -69,7 +69,10 @@ def render(responses: dict[str, dict[str, Any]], status: int, headers: dict[str,
     if declared is None:
         return status, headers, body or b""
     rendered = declared["ResponseTemplates"]["application/json"]
-    return (int(declared.get("StatusCode", status)), {**headers, "Content-Type": "application/json"},
+    # Static header values are quoted in the template ('nosniff'), as API Gateway wants them.
+    added = {name: value.strip("'") for name, value in
+             declared.get("ResponseParameters", {}).get("Headers", {}).items()}
+    return (int(declared.get("StatusCode", status)), {**headers, **added, "Content-Type": "application/json"},
             rendered.encode())
 
 

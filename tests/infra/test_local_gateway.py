@@ -28,6 +28,7 @@ def test_given_a_gateway_error_then_it_is_rendered_from_the_template(status, err
     assert sent_status == expected_status
     assert headers["Content-Type"] == "application/json"
     assert json.loads(sent)["code"] == expected_code
+    assert (headers["X-Content-Type-Options"], headers["Content-Security-Policy"]) == ("nosniff", "sandbox")
 
 
 def test_given_the_template_then_every_gateway_response_is_json_with_a_code_and_message():

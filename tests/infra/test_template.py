@@ -304,6 +304,11 @@ def test_given_the_packaged_api_then_it_is_throttled_and_gateway_errors_are_json
     for kind, response in api["GatewayResponses"].items():
         body = json.loads(response["ResponseTemplates"]["application/json"])
         assert set(body) == {"code", "message"}, kind
+        # An answer of the gateway's own (an unknown /console/ path, a body too large) carries the pages' safety
+        # headers too: nothing in it may run, be framed or sniffed into HTML.
+        assert response["ResponseParameters"]["Headers"] == {
+            "X-Content-Type-Options": "'nosniff'", "X-Frame-Options": "'DENY'", "Referrer-Policy": "'no-referrer'",
+            "Cache-Control": "'no-store'", "Content-Security-Policy": "'sandbox'"}, kind
 
 
 def test_given_the_packaged_template_then_cfn_lint_reports_no_errors(packaged, tmp_path):

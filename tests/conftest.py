@@ -99,12 +99,20 @@ def client():
 @pytest.fixture
 def fixed_clock() -> Iterator[object]:
     """Freeze the application clock at a known instant for the test."""
+    yield from _frozen(datetime(2026, 11, 28, 3, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def clock_from_now() -> Iterator[object]:
+    """The application's clock frozen at the real time (tokens minted now stay valid), for the test to move."""
+    yield from _frozen(datetime.now(UTC))
+
+
+def _frozen(at: datetime) -> Iterator[object]:
     from chalicelib.clock import FixedClock, app_clock
 
-    previous = app_clock.source
-    clock = FixedClock(datetime(2026, 11, 28, 3, 0, tzinfo=UTC))
-    app_clock.source = clock
+    previous, app_clock.source = app_clock.source, FixedClock(at)
     try:
-        yield clock
+        yield app_clock.source
     finally:
         app_clock.source = previous

@@ -82,6 +82,11 @@ def rest_of(letter: str) -> Field:
     return Field("rest", f"The rest of section {letter} as on the certificate (free text: not retrieved)", "text")
 
 
+# The first lines of section A of both e-Evidence certificates (Annexes I and II word them alike).
+_ISSUING = (Field("issuing_state", "Issuing State", "country", required=True),
+            Field("issuing_authority", "Issuing authority", required=True),
+            Field("validating_authority", "Validating authority (where applicable)"))
+
 FORMS: dict[str, Form] = {
     # Annex I: sections A and B as the adopted text words them (B only in part); the preamble names C (the
     # deadlines), I and J (the issuing and validating authorities' details) and L (point (a): the authority the
@@ -90,9 +95,7 @@ FORMS: dict[str, Form] = {
         "EPOC", "European Production Order Certificate", "Regulation (EU) 2023/1543, Annex I",
         (RequestType.DATA_DISCLOSURE, RequestType.EMERGENCY_DISCLOSURE), (
             Section("A", "Issuing/validating authority", (
-                Field("issuing_state", "Issuing State", "country", required=True),
-                Field("issuing_authority", "Issuing authority", required=True),
-                Field("validating_authority", "Validating authority (where applicable)"),
+                *_ISSUING,
                 Field("issuing_file_number", "File number of the issuing authority", required=True),
                 Field("validating_file_number", "File number of the validating authority"),
             ), mandatory=True),
@@ -119,9 +122,7 @@ FORMS: dict[str, Form] = {
         "EPOC-PR", "European Preservation Order Certificate", "Regulation (EU) 2023/1543, Annex II",
         (RequestType.PRESERVATION,), (
             Section("A", "Issuing/validating authority", (
-                Field("issuing_state", "Issuing State", "country", required=True),
-                Field("issuing_authority", "Issuing authority", required=True),
-                Field("validating_authority", "Validating authority (where applicable)"),
+                *_ISSUING,
                 rest_of("A"),
             ), mandatory=True),
             *(free_text(letter) for letter in "BCDEFGHIJKL"),
@@ -322,7 +323,7 @@ def shown(certificate: dict[str, Any] | None) -> dict[str, Any] | None:
                 value = str(value).replace("_", " ").capitalize()
             elif isinstance(value, list):
                 value = "\n".join(str(item) for item in value)
-            label = spec.label if section.retrieved else "As filed (free text: the official fields were not retrieved)"
+            label = spec.label if section.retrieved else "As filed (free text)"
             rows.append({"label": label, "value": str(value), "text": spec.kind in ("text", "lines", "choices")})
         sections.append({"letter": section.letter, "title": section.title, "retrieved": section.retrieved,
                          "rows": rows})

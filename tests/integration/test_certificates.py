@@ -178,16 +178,8 @@ def test_given_a_certificate_then_both_sides_see_it_section_by_section_escaped(c
 # --- e-Evidence Art. 8 and 10: the enforcing authority's wait --------------------------------------------------
 
 @pytest.fixture
-def clock():
-    from datetime import UTC, datetime
-
-    from chalicelib.clock import FixedClock, app_clock
-
-    previous, app_clock.source = app_clock.source, FixedClock(datetime.now(UTC))
-    try:
-        yield app_clock.source
-    finally:
-        app_clock.source = previous
+def clock(clock_from_now):
+    return clock_from_now
 
 
 def rep_headers(issuer, sub: str, clock) -> dict:

@@ -50,20 +50,6 @@ def upload(client, browser: Browser, path: str, filename: str, content_type: str
     return client.http.post(path, body=body, headers={**browser.headers, "content-type": kind})
 
 
-@pytest.fixture
-def clock_from_now():
-    """The application's clock frozen at the real time (tokens minted now stay valid), for the test to move."""
-    from datetime import UTC, datetime
-
-    from chalicelib.clock import FixedClock, app_clock
-
-    previous, app_clock.source = app_clock.source, FixedClock(datetime.now(UTC))
-    try:
-        yield app_clock.source
-    finally:
-        app_clock.source = previous
-
-
 def awaiting_information(client, issuer, question: str = "Which time zone are the timestamps in?") -> dict:
     """A request of FR its representative acknowledged, then asked a question about."""
     created = filed(client, issuer)

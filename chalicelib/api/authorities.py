@@ -16,7 +16,7 @@ from chalicelib.auth.principal import Principal, Role
 from chalicelib.domain.deadlines import RequestType
 from chalicelib.domain.intake import Submission
 from chalicelib.domain.lifecycle import Status
-from chalicelib.domain.schema import SingleLine
+from chalicelib.domain.schema import SingleLine, Text
 from chalicelib.errors import BadRequest, Conflict, DependencyUnavailable, Unprocessable
 from chalicelib.services.desk import Desk
 from chalicelib.services.intake import Intake
@@ -184,3 +184,37 @@ class Extension(Strict):
                         "(EU 2023/1543: +30 days; 18 USC 2703(f): +90 days).")
 def extend_hold(call: Call) -> RequestView:
     return RequestView.of(desk.extend(call.caller, call.params["request_id"]))
+
+
+class AnnexV(Strict):
+    """e-Evidence Annex V: the issuing authority confirms that a request for production follows its EPOC-PR."""
+
+    production_reference: Annotated[str, StringConstraints(min_length=1, max_length=300), SingleLine] = Field(
+        description="The file number or reference of the production order (EPOC, or a request under national law or "
+                    "mutual legal assistance) that follows.")
+    note: Annotated[str, StringConstraints(max_length=3000), Text] | None = None
+
+
+@routes.private("/v1/requests/{request_id}/production-follows", "POST", roles=AUTHORITY, body=AnnexV,
+                responses={200: RequestView},
+                summary="Confirm with e-Evidence Annex V that a request for production follows your EPOC-PR: the data "
+                        "are then kept until it is served, with no end date (Art. 11(1)). Only on an EPOC-PR whose "
+                        "preservation runs (409 not_an_epoc_pr, hold_not_active).")
+def confirm_production_follows(call: Call) -> RequestView:
+    return RequestView.of(desk.production_follows(call.caller, call.params["request_id"],
+                                                  call.body.production_reference, call.body.note))
+
+
+class HoldRelease(Strict):
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000), Text] = Field(
+        description="Why the data need no longer be kept: e.g. the production request was served (its reference), "
+                    "or the investigation no longer needs them.")
+
+
+@routes.private("/v1/requests/{request_id}/release-hold", "POST", roles={Role.AUTHORITY, Role.REPRESENTATIVE},
+                body=HoldRelease, responses={200: RequestView},
+                summary="End a preservation hold before its time (e-Evidence Art. 11): the issuing authority no "
+                        "longer needs the data, or the production request that Annex V announced was served. The "
+                        "other side is told.")
+def release_hold(call: Call) -> RequestView:
+    return RequestView.of(desk.release_hold(call.caller, call.params["request_id"], call.body.reason))

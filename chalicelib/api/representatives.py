@@ -11,7 +11,7 @@ from chalicelib.services.desk import CONVERSATION
 from chalicelib.api.http import Call, Reply, Routes, Strict
 from chalicelib.api.views import AnchorView, AuditEventView, AuditTrail, EventView, RequestSummary, RequestView
 from chalicelib.auth.principal import Role
-from chalicelib.domain.certificates import EnforcingAnswer, ImpossibilityReason
+from chalicelib.domain.certificates import EnforcingAnswer, ImpossibilityReason, TcoImpossibilityReason
 from chalicelib.domain.decisions import Decision
 from chalicelib.domain.safeguards import Verification
 from chalicelib.domain.schema import SingleLine, Text, View
@@ -142,6 +142,46 @@ class AnnexIII(Strict):
 def answer_impossibility(call: Call) -> RequestView:
     return RequestView.of(desk.impossibility(call.caller, call.params["request_id"], call.body.reasons,
                                              call.body.explanation), routing=True)
+
+
+class TcoAnnexIII(Strict):
+    """TCO Regulation Annex III: why a removal order cannot be executed within the hour (Art. 3(7) and 3(8))."""
+
+    reasons: list[TcoImpossibilityReason] = Field(min_length=1, max_length=len(TcoImpossibilityReason), description=(
+        "force_majeure, de_facto_impossibility (the hour runs again, a full hour, once you record that the obstacle "
+        "ended), manifest_errors, insufficient_information (once the authority clarifies)."))
+    explanation: Annotated[str, StringConstraints(min_length=1, max_length=3000), Text] = Field(
+        description="What stands in the way, or what needs clarifying.")
+
+    @field_validator("reasons")
+    @classmethod
+    def _each_once(cls, value: list[TcoImpossibilityReason]) -> list[TcoImpossibilityReason]:
+        if len(set(value)) != len(value):
+            raise ValueError("lists a reason twice")
+        return value
+
+
+@routes.private("/v1/requests/{request_id}/removal-impossibility", "POST", roles=REPRESENTATIVE, body=TcoAnnexIII,
+                responses={200: RequestView},
+                summary="Answer a TCO removal order (TCO-RO) with its Annex III: it cannot be executed within the hour. "
+                        "The hour stops until the obstacle ends (POST .../obstacle-ended) or the authority clarifies "
+                        "(its answer on the request); it then runs again from the start (TCO Art. 3(7)-(8)). Another "
+                        "request: 409 not_a_removal_order.")
+def answer_removal_impossibility(call: Call) -> RequestView:
+    return RequestView.of(desk.tco_impossibility(call.caller, call.params["request_id"], call.body.reasons,
+                                                 call.body.explanation), routing=True)
+
+
+class ObstacleEnded(Strict):
+    note: Annotated[str, StringConstraints(max_length=2000), Text] | None = None
+
+
+@routes.private("/v1/requests/{request_id}/obstacle-ended", "POST", roles=REPRESENTATIVE, body=ObstacleEnded,
+                responses={200: RequestView},
+                summary="Record that the force majeure or de facto impossibility a TCO Annex III named has ceased: the "
+                        "removal order's hour runs again from now (TCO Art. 3(7)); the authority is told.")
+def record_obstacle_ended(call: Call) -> RequestView:
+    return RequestView.of(desk.obstacle_ended(call.caller, call.params["request_id"], call.body.note), routing=True)
 
 
 class VerificationClearance(Strict):

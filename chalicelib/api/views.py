@@ -153,7 +153,8 @@ INTERNAL_DETAIL = frozenset({"escalation_chain", "notified", "rule", "routing_ru
 AUTHORITY_KINDS = frozenset({
     "submitted", "assigned", "reassigned", "acknowledged", "information_requested", "message", "escalated",
     "sla_breached", "decided", "withdrawn", "document_declared", "document_stored", "document_rejected",
-    "document_downloaded", "hold_extended", "hold_expired",
+    "document_downloaded", "hold_extended", "hold_expired", "hold_released", "production_follows", "obstacle_ended",
+    "enforcing_authority_answered", "enforcing_wait_ended",
 })
 
 

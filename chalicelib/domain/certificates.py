@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import Any
 
 from chalicelib.domain.deadlines import RequestType
+from chalicelib.domain.decisions import Decision, Outcome
 from chalicelib.domain.schema import _NOT_IN_LINE, _NOT_IN_TEXT
 from chalicelib.errors import BadRequest, Conflict, Unprocessable
 
@@ -351,19 +352,16 @@ def enforcing_notice(received: datetime, emergency: bool) -> dict[str, Any]:
     return {"notified": True, "wait_until": _iso(received + ENFORCING_WAIT), "answers": []}
 
 
-def check_enforcing_wait(notice: dict[str, Any] | None, fulfilment: bool, now: datetime) -> None:
+def check_enforcing_wait(notice: dict[str, Any] | None, fulfilment: bool, now: datetime, *,
+                         ended: bool = False) -> None:
     """A fulfilment of a notified EPOC waits for the end of the 10 days unless the enforcing authority confirmed
-    earlier that it raises no ground (Art. 10(2)); 409 with the date otherwise."""
-    if not notice or not fulfilment or not notice.get("wait_until"):
+    earlier that it raises no ground (Art. 10); 409 with the date otherwise."""
+    if not fulfilment or enforcing_wait_open(notice, now, ended=ended):
         return
-    answers = [a.get("answer") for a in notice.get("answers", [])]
-    if EnforcingAnswer.NO_GROUND in answers:
-        return
-    until = notice["wait_until"]
-    if now < _parse(until):
-        raise Conflict(f"The enforcing authority was notified of this EPOC (e-Evidence Art. 8): no data may be "
-                       f"produced before {until}, unless it confirms earlier that it raises no ground for refusal "
-                       "(record its answer).", code="enforcing_authority_wait")
+    until = notice["wait_until"]  # type: ignore[index]
+    raise Conflict(f"The enforcing authority was notified of this EPOC (e-Evidence Art. 8): no data may be "
+                   f"produced before {until}, unless it confirms earlier that it raises no ground for refusal "
+                   "(record its answer).", code="enforcing_authority_wait")
 
 
 def check_enforcing_answer(notice: dict[str, Any] | None, answer: EnforcingAnswer, now: datetime) -> None:
@@ -387,6 +385,13 @@ def _iso(instant: datetime) -> str:
     from chalicelib.clock import isoformat
 
     return isoformat(instant)
+
+
+def _given(text: str) -> datetime:
+    """An ISO 8601 instant with its offset, as a client writes it (``Z`` or ``+02:00``, seconds optional)."""
+    from datetime import UTC
+
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
 def _parse(text: str) -> datetime:
@@ -422,3 +427,94 @@ def check_annex_iii(certificate: dict[str, Any] | None) -> str:
         raise Conflict("Annex III answers an EPOC or an EPOC-PR; this request was not filed as one.",
                        code="not_an_eevidence_order")
     return str(form)
+
+
+def check_epoc_pr(certificate: dict[str, Any] | None) -> None:
+    """Annexes V and VI follow an EPOC-PR; 409 for any other request."""
+    if (certificate or {}).get("form") != "EPOC-PR":
+        raise Conflict("Annexes V and VI of the e-Evidence Regulation follow an EPOC-PR; this request was not filed "
+                       "as one (extend an ordinary preservation hold with POST /v1/requests/<id>/extend).",
+                       code="not_an_epoc_pr")
+
+
+# --- TCO Regulation (EU) 2021/784, Art. 3 and Annexes II and III: a removal order's answers ----------------------
+
+class TcoImpossibilityReason(StrEnum):
+    """Why a removal order cannot be executed within the hour, as TCO Art. 3(7) and 3(8) name the grounds (Annex
+    III's own field list was not retrieved)."""
+
+    FORCE_MAJEURE = "force_majeure"  # Art. 3(7)
+    DE_FACTO_IMPOSSIBILITY = "de_facto_impossibility"  # Art. 3(7): not attributable to the hosting provider
+    MANIFEST_ERRORS = "manifest_errors"  # Art. 3(8)
+    INSUFFICIENT_INFORMATION = "insufficient_information"  # Art. 3(8)
+
+
+# Art. 3(7): with force majeure or de facto impossibility, the hour runs from when the grounds cease (the desk says
+# when: "obstacle ended"); Art. 3(8): with manifest errors or insufficient information, from the clarification.
+OBSTACLES = frozenset({TcoImpossibilityReason.FORCE_MAJEURE, TcoImpossibilityReason.DE_FACTO_IMPOSSIBILITY})
+
+
+def check_removal_order(certificate: dict[str, Any] | None) -> None:
+    """Annexes II and III of the TCO Regulation answer a removal order; 409 for any other request."""
+    if (certificate or {}).get("form") != "TCO-RO":
+        raise Conflict("This answer is for a removal order filed as the TCO Regulation's form (TCO-RO); this request "
+                       "was not filed as one.", code="not_a_removal_order")
+
+
+def waiting_on_obstacle(answers: list[dict[str, Any]] | None) -> bool:
+    """Whether the latest TCO Annex III sent named force majeure or a de facto impossibility (the desk then says
+    when it ends)."""
+    latest = next((a for a in reversed(answers or []) if a.get("form") == "TCO Annex III"), None)
+    return bool(latest) and bool(OBSTACLES & set(latest.get("reasons", [])))
+
+
+def enforcing_wait_open(notice: dict[str, Any] | None, now: datetime, *, ended: bool = False) -> bool:
+    """Whether a fulfilment may go now: no wait applies, the enforcing authority confirmed it raises no ground, the
+    workflow recorded the end of the 10 days (``ended``), or they have passed."""
+    if not notice or not notice.get("wait_until"):
+        return True
+    if any(a.get("answer") == EnforcingAnswer.NO_GROUND for a in notice.get("answers", [])):
+        return True
+    return ended or now >= _parse(notice["wait_until"])
+
+
+# Art. 10: with the enforcing authority notified, the data go "at the end of" the 10 days, not before. Liaison reads
+# that as due on the day the wait ends: the decision is due 24 hours after it (a reading to confirm with counsel,
+# written in the README), so the desk is not in breach at the very instant it becomes allowed to send.
+ENFORCING_SEND_WINDOW = timedelta(hours=24)
+
+
+def check_fulfilment_form(certificate: dict[str, Any] | None, decision: Decision, received: datetime,
+                          now: datetime) -> None:
+    """A fulfilled TCO removal order says what was done and when (its Annex II feedback); nothing else takes it."""
+    removal_order = (certificate or {}).get("form") == "TCO-RO"
+    fulfilment = decision.outcome in (Outcome.FULFILLED, Outcome.PARTIALLY_FULFILLED)
+    if decision.removal is None:
+        if removal_order and fulfilment:
+            raise Unprocessable("A fulfilled removal order is answered with its feedback form (TCO Regulation Annex "
+                                "II): say whether the content was removed or access to it disabled, and when "
+                                "(removal.action, removal.done_at).", code="removal_feedback_required",
+                                field="removal")
+        return
+    if not (removal_order and fulfilment):
+        raise Unprocessable("removal is the feedback of a fulfilled TCO removal order (Annex II); this decision takes "
+                            "none.", code="removal_not_applicable", field="removal")
+    done = _given(decision.removal.done_at)
+    if not received <= done <= now:
+        raise Unprocessable(f"removal.done_at must fall between the order's receipt ({_iso(received)}) and now.",
+                            code="invalid_field", field="removal.done_at")
+
+
+def fulfilment_form(certificate: dict[str, Any] | None, decision: Decision, by: str, at: str) -> dict[str, Any] | None:
+    """The answer a fulfilment of a certificate sends, as kept in ``official_answers``: a TCO removal order's Annex II
+    feedback, or the fulfilment of an EPOC or EPOC-PR. None for a rejection (Annex III says why) or a request not
+    filed as a certificate."""
+    form = (certificate or {}).get("form")
+    if form not in FORMS or decision.outcome not in (Outcome.FULFILLED, Outcome.PARTIALLY_FULFILLED):
+        return None
+    note = {"note": decision.note} if decision.note else {}
+    if form == "TCO-RO" and decision.removal is not None:
+        return {"form": "TCO Annex II", "certificate": form, "action": decision.removal.action.value,
+                "done_at": _iso(_given(decision.removal.done_at)), "outcome": decision.outcome.value, **note,
+                "by": by, "at": at}
+    return {"form": "fulfilment", "certificate": form, "outcome": decision.outcome.value, **note, "by": by, "at": at}

@@ -5,9 +5,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
 
-from chalicelib.domain.schema import Strict
+from chalicelib.domain.schema import SingleLine, Strict
+
+INSTANT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$"
 
 
 class Outcome(StrEnum):
@@ -25,9 +27,24 @@ class Reason(StrEnum):
     OTHER = "other"
 
 
+class RemovalAction(StrEnum):
+    REMOVED = "removed"
+    DISABLED = "disabled"  # access disabled in all Member States
+
+
+class Removal(Strict):
+    """What a fulfilled TCO removal order did, for its feedback form (TCO Regulation Annex II)."""
+
+    action: RemovalAction = Field(description="removed, or access disabled in all Member States.")
+    done_at: Annotated[str, StringConstraints(pattern=INSTANT), SingleLine] = Field(
+        description="When, as an ISO 8601 instant with its offset (e.g. 2026-12-01T09:12:00Z).")
+
+
 class Decision(Strict):
-    """A decision on an acknowledged request. ``reason`` is required unless fulfilled in full."""
+    """A decision on an acknowledged request. ``reason`` is required unless fulfilled in full. ``removal``: the
+    feedback of a fulfilled TCO removal order (Annex II), required there and nowhere else."""
 
     outcome: Outcome
     reason: Reason | None = None
     note: Annotated[str, StringConstraints(max_length=4000)] | None = None
+    removal: Removal | None = None

@@ -15,6 +15,8 @@ SUBJECTS = {
     "acknowledged": "Your request {id} was acknowledged",
     "information_requested": "Information needed on your request {id}",
     "decided": "Decision on your request {id}",
+    "obstacle_ended": "The hour runs again on your removal order {id}",
+    "hold_released": "Preservation ended on your request {id}",
 }
 
 
@@ -26,7 +28,7 @@ class Notice:
 
 def agency_notice(kind: str, *, request_id: str, request_type: str, region: str, reference: str, due_at: str,
                   link: str, outcome: str | None = None, reason: str | None = None,
-                  question: str | None = None) -> Notice:
+                  question: str | None = None, form: str | None = None) -> Notice:
     lines = [
         f"Request: {request_id} (your reference {reference})",
         f"Type: {request_type.replace('_', ' ')}",
@@ -42,7 +44,15 @@ def agency_notice(kind: str, *, request_id: str, request_type: str, region: str,
     elif kind == "decided":
         lines.insert(0, f"The platform has decided your request: {outcome}"
                         + (f" (reason: {reason})." if reason else "."))
+    elif kind == "obstacle_ended":
+        lines.insert(0, "The obstacle the platform reported (TCO Annex III) has ended: the one hour to remove the "
+                        "content runs again from now (TCO Regulation Art. 3(7)).")
+    elif kind == "hold_released":
+        lines.insert(0, "The platform ended the preservation of the data for this request: the production request "
+                        "was served, or the hold is no longer needed.")
     else:
         raise ValueError(f"no agency notice for {kind!r}")
+    if form:
+        lines.append(f"Answered with: {form} (as structured data on the request, official_answers)")
     lines.append(f"Details: {link}")
     return Notice(SUBJECTS[kind].format(id=request_id), "\n".join(lines))

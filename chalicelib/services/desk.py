@@ -50,6 +50,7 @@ EVENT_KEYS = ("request_id", "seq")
 # Lambda's proxy response, stays under twice that, a third of Lambda's 6 MB limit, however long the messages.
 TIMELINE_PAGE_BYTES = 1_000_000
 WITHDRAW: dict[str, object] = {"event": "withdrawn"}  # sent as a task failure, not an output
+ENFORCING_WAIT = "enforcing_authority"  # what the workflow waits for during e-Evidence Art. 8's 10 days
 REPRESENTATIVE_ID = re.compile(IDENTIFIER)
 CONVERSATION = frozenset({"information_requested", "message"})
 ATTEMPTS = 4  # a change that meets a concurrent one (the workflow's token write, a refusal) is retried
@@ -60,6 +61,13 @@ def _annex_iii_text(sent: dict[str, object]) -> str:
     reasons = ", ".join(str(r).replace("_", " ") for r in sent["reasons"])  # type: ignore[union-attr]
     return (f"Annex III (e-Evidence Regulation), {sent['certificate']}: the order cannot be executed, or not within "
             f"the deadline, for these reasons: {reasons}. {sent['explanation']}")
+
+
+def _tco_annex_iii_text(sent: dict[str, object]) -> str:
+    """The TCO Annex III answer in words, for the thread and the agency's notice."""
+    reasons = ", ".join(str(r).replace("_", " ") for r in sent["reasons"])  # type: ignore[union-attr]
+    return (f"Annex III (TCO Regulation), removal order: it cannot be executed within the hour, for these reasons: "
+            f"{reasons}. {sent['explanation']} The hour stops until the grounds cease or you clarify (Art. 3(7)-(8)).")
 
 
 class Desk:
@@ -151,7 +159,7 @@ class Desk:
                      LegalRequest.acknowledged_at.set(isoformat(now)),
                      LegalRequest.resolve_timer_seconds.set(seconds),
                      LegalRequest.queue_due.set(queue_key(Status.ACKNOWLEDGED, item.ack_due_at, item.due_at))],
-                    {"event": "acknowledged", "resolve_seconds": seconds})
+                    {"event": "acknowledged", "resolve_seconds": seconds, **self._enforcing_wait(item, now)})
 
         return self._tell_agency(self._act(principal, request_id, change, "acknowledge"), "acknowledged")
 
@@ -168,7 +176,9 @@ class Desk:
             check_fulfilment(item.type, decision.outcome, self._history(item), (principal.subject,), self._people(),
                              failed_before=bool(item.verification_failed))
             certificates.check_enforcing_wait(item.enforcing_authority, decision.outcome in FULFILMENTS,
-                                              self.clock.now())
+                                              self.clock.now(), ended=bool(item.enforcing_wait_over))
+            certificates.check_fulfilment_form(item.certificate, decision, parse_instant(item.received_at),
+                                               self.clock.now())
             if item.pending_decision:
                 raise Conflict("A decision on this request is waiting for a second approval; approve or decline "
                                "it first.", code="approval_pending")
@@ -202,9 +212,10 @@ class Desk:
                 return (Change("decision_declined", principal.role.value, principal.subject, now,
                                {"proposed_by": proposal["proposed_by"], **({"note": note} if note else {})}),
                         [LegalRequest.pending_decision.remove()], None)
-            decision = Decision.model_validate({k: proposal[k] for k in ("outcome", "reason", "note") if k in proposal})
+            decision = Decision.model_validate({k: proposal[k] for k in ("outcome", "reason", "note", "removal")
+                                                if k in proposal})
             certificates.check_enforcing_wait(item.enforcing_authority, decision.outcome in FULFILMENTS,
-                                              self.clock.now())
+                                              self.clock.now(), ended=bool(item.enforcing_wait_over))
             next_status(Status(item.status), Action.DECIDE, Status(decision.outcome.value))
             # Neither the proposer nor the approver may be the one who verified the call-back; a call-back that
             # failed since the proposal blocks it as it blocks a decision.
@@ -228,6 +239,10 @@ class Desk:
                    LegalRequest.closed_at.set(now), LegalRequest.decision.set(decision.model_dump(mode="json")),
                    LegalRequest.queue_region.remove()]
         answer: dict[str, object] = {"event": "decided", "outcome": outcome.value}
+        sent = certificates.fulfilment_form(item.certificate, decision, principal.subject, now)
+        if sent is not None:
+            detail["official_answer"] = sent
+            actions.append(LegalRequest.official_answers.set([*(item.official_answers or []), sent]))
         if item.type == RequestType.PRESERVATION and decision.outcome in FULFILMENTS:
             rule = hold_rule(self._jurisdiction(item))
             hold, timers = self._hold(parse_instant(now), parse_instant(now) + timedelta(days=rule.days))
@@ -235,6 +250,17 @@ class Desk:
             detail["hold"] = {"expires_at": hold["expires_at"], "basis": rule.basis}
             answer["hold"] = hold
         return Change("decided", principal.role.value, principal.subject, now, detail), actions, answer
+
+    def _enforcing_wait(self, item: LegalRequest, now) -> dict[str, object]:
+        """For the workflow, when a decision clock starts: how long the enforcing authority's 10 days still run
+        (e-Evidence Art. 8 and 10). It waits that long before it waits for the decision, and records the end."""
+        notice = item.enforcing_authority
+        if certificates.enforcing_wait_open(notice, now, ended=bool(item.enforcing_wait_over)):
+            return {}
+        until, scale = parse_instant(notice["wait_until"]), get_settings().sla_time_scale
+        return {"enforcing": {"wait_seconds": scaled(until - now, scale), "wait_until": notice["wait_until"],
+                              # the decision clock once the wait is over: what is left to due_at then
+                              "then_seconds": scaled(max(parse_instant(item.due_at) - until, timedelta(0)), scale)}}
 
     def _hold(self, now, expires_at) -> tuple[dict[str, object], list]:
         times = hold_times(now, expires_at)
@@ -274,8 +300,12 @@ class Desk:
                 next_status(Status(item.status), Action.DECIDE, Status.REJECTED)
                 event, actions, reply = self._decided(item, decision, principal, now, {"enforcing_authority": recorded})
                 return event, [*actions, LegalRequest.enforcing_authority.set(updated)], reply
+            resume = None
+            if answer is kinds.NO_GROUND and item.waiting_for == ENFORCING_WAIT:  # the workflow waits on the 10 days
+                left = max(parse_instant(item.due_at) - self.clock.now(), timedelta(0))
+                resume = {"event": "enforcing_cleared", "resolve_seconds": scaled(left, get_settings().sla_time_scale)}
             return (Change("enforcing_authority_answered", principal.role.value, principal.subject, now, recorded),
-                    [LegalRequest.enforcing_authority.set(updated)], None)
+                    [LegalRequest.enforcing_authority.set(updated)], resume)
 
         item = self._act(principal, request_id, change, "enforcing-authority")
         if answer is kinds.GROUND_RAISED:
@@ -322,15 +352,116 @@ class Desk:
             return self._tell_agency(item, "information_requested", question=_annex_iii_text(item.official_answers[-1]))
         return self._tell_decided(item)
 
+    def tco_impossibility(self, principal: Principal, request_id: str,
+                          reasons: list[certificates.TcoImpossibilityReason], explanation: str) -> LegalRequest:
+        """Answer a TCO removal order with its Annex III: the hour stops (TCO Art. 3(7) and 3(8)). With force majeure
+        or a de facto impossibility it runs again, a full hour, once the desk records that the obstacle ended; with
+        manifest errors or insufficient information, once the authority clarifies (its answer on the request). The
+        form as sent is kept on the request and the agency is told."""
+        def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
+            certificates.check_removal_order(item.certificate)
+            next_status(Status(item.status), Action.REQUEST_INFORMATION)
+            now = isoformat(self.clock.now())
+            sent = {"form": "TCO Annex III", "certificate": "TCO-RO", "reasons": [r.value for r in reasons],
+                    "explanation": explanation, "effect": "clock_stopped", "by": principal.subject, "at": now}
+            return (Change("information_requested", principal.role.value, principal.subject, now,
+                           {"body": _tco_annex_iii_text(sent), "tco_annex_iii": sent}),
+                    [LegalRequest.status.set(Status.AWAITING_INFORMATION.value), LegalRequest.paused_at.set(now),
+                     LegalRequest.queue_due.set(queue_key(Status.AWAITING_INFORMATION, item.ack_due_at, item.due_at)),
+                     LegalRequest.official_answers.set([*(item.official_answers or []), sent])],
+                    {"event": "paused"})
+
+        item = self._act(principal, request_id, change, "tco-impossibility")
+        return self._tell_agency(item, "information_requested",
+                                 question=_tco_annex_iii_text(item.official_answers[-1]))
+
+    def obstacle_ended(self, principal: Principal, request_id: str, note: str | None) -> LegalRequest:
+        """The force majeure or de facto impossibility a TCO Annex III named has ceased: the hour starts again from
+        now (TCO Art. 3(7)), and the agency is told."""
+        def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
+            certificates.check_removal_order(item.certificate)
+            if item.status != Status.AWAITING_INFORMATION or not certificates.waiting_on_obstacle(
+                    item.official_answers):
+                raise Conflict("This removal order is not stopped on force majeure or a de facto impossibility "
+                               "(send its Annex III first).", code="no_obstacle")
+            next_status(Status(item.status), Action.ANSWER)
+            now = self.clock.now()
+            due_after = now + self.policy.clocks[RequestType.TERRORIST_CONTENT_REMOVAL].resolve
+            seconds = scaled(due_after - now, get_settings().sla_time_scale)
+            detail = {"due_at_before": item.due_at, "due_at_after": isoformat(due_after),
+                      "paused_at": item.paused_at, "resumed_at": isoformat(now),
+                      "rule": "restarted: EU 2021/784 Art. 3(7) counts one hour from when the grounds ceased",
+                      **({"note": note} if note else {})}
+            return (Change("obstacle_ended", principal.role.value, principal.subject, isoformat(now), detail),
+                    [LegalRequest.status.set(Status.ACKNOWLEDGED.value), LegalRequest.due_at.set(isoformat(due_after)),
+                     LegalRequest.paused_at.remove(), LegalRequest.resolve_timer_seconds.set(seconds),
+                     LegalRequest.queue_due.set(queue_key(Status.ACKNOWLEDGED, item.ack_due_at, isoformat(due_after)))],
+                    {"event": "resumed", "resolve_seconds": seconds})
+
+        return self._tell_agency(self._act(principal, request_id, change, "obstacle-ended"), "obstacle_ended")
+
+    def production_follows(self, principal: Principal, request_id: str, production_reference: str,
+                           note: str | None) -> LegalRequest:
+        """The issuing authority confirms with Annex V that a request for production follows its EPOC-PR: the data
+        are kept, with no end date, until that request is served (e-Evidence Art. 11(1)); the hold's timers stop."""
+        def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
+            certificates.check_epoc_pr(item.certificate)
+            if item.hold_state == "until_production":
+                raise Conflict("Annex V was already received: the data are kept until the production request.",
+                               code="hold_until_production")
+            now = self.clock.now()
+            if item.hold_state != "active" or now >= parse_instant(item.hold_expires_at):
+                raise Conflict("There is no active preservation on this request (not executed yet, or it has ended): "
+                               "Annex V confirms a preservation that still runs.", code="hold_not_active")
+            sent = {"form": "e-Evidence Annex V", "certificate": "EPOC-PR", "production_reference": production_reference,
+                    **({"note": note} if note else {}), "by": principal.subject, "at": isoformat(now)}
+            return (Change("production_follows", principal.role.value, principal.subject, isoformat(now),
+                           {"expires_at_before": item.hold_expires_at, "official_answer": sent}),
+                    [LegalRequest.hold_state.set("until_production"), LegalRequest.hold_expires_at.remove(),
+                     LegalRequest.hold_reminder_seconds.remove(), LegalRequest.hold_expiry_seconds.remove(),
+                     LegalRequest.official_answers.set([*(item.official_answers or []), sent])],
+                    {"event": "production_follows"})
+
+        item = self._act(principal, request_id, change, "production-follows")
+        self._notify_region_lead(item, f"Preservation {item.request_id}: the issuing authority confirmed (e-Evidence "
+                                       f"Annex V) that a production request follows ({production_reference}). Keep "
+                                       "the data until it is served; the hold no longer ends by itself.")
+        return item
+
+    def release_hold(self, principal: Principal, request_id: str, reason: str) -> LegalRequest:
+        """End a preservation hold before its time: the issuing authority says the data are no longer needed, or,
+        once kept until production, the production request was served (e-Evidence Art. 11). Either side may end
+        it, with the reason in the trail; the other is told."""
+        def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
+            if item.hold_state not in ("active", "until_production"):
+                raise Conflict("There is no preservation hold running on this request.", code="hold_not_active")
+            now = isoformat(self.clock.now())
+            return (Change("hold_released", principal.role.value, principal.subject, now,
+                           {"hold_state_before": item.hold_state, "reason": reason}),
+                    [LegalRequest.hold_state.set("released")], {"event": "released"})
+
+        item = self._act(principal, request_id, change, "release-hold")
+        if principal.role is Role.AUTHORITY:
+            self._notify_region_lead(item, f"Preservation {item.request_id}: the issuing authority ended the hold "
+                                           f"({reason}). The data need no longer be kept for this request.")
+            return item
+        return self._tell_agency(item, "hold_released")
+
     def _tell_decided(self, item: LegalRequest) -> LegalRequest:
         decision = item.decision or {}
-        return self._tell_agency(item, "decided", outcome=decision.get("outcome"), reason=decision.get("reason"))
+        answers = item.official_answers or []
+        form = answers[-1]["form"] if answers and answers[-1].get("at") == item.decided_at else None
+        return self._tell_agency(item, "decided", outcome=decision.get("outcome"), reason=decision.get("reason"),
+                                 form=form)
 
     def extend(self, principal: Principal, request_id: str) -> LegalRequest:
         """The authority extends a preservation hold, once (EU +30 days, US +90), before it ends."""
         def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
             if item.type != RequestType.PRESERVATION:
                 raise Conflict("Only a preservation request has a hold to extend.", code="not_a_preservation")
+            if item.hold_state == "until_production":
+                raise Conflict("The data are kept until the production request arrives (Annex V): there is no end "
+                               "to extend.", code="hold_until_production")
             if item.hold_state != "active":
                 raise Conflict("There is no active hold on this request (not fulfilled yet, or it has ended).",
                                code="hold_not_active")
@@ -343,9 +474,14 @@ class Desk:
             if now >= before:
                 raise Conflict("The hold has ended; send a new preservation request.", code="hold_not_active")
             hold, timers = self._hold(now, before + timedelta(days=rule.extension_days))
-            return (Change("hold_extended", principal.role.value, principal.subject, isoformat(now),
-                           {"expires_at_before": item.hold_expires_at, "expires_at_after": hold["expires_at"],
-                            "basis": rule.basis}),
+            detail: dict[str, object] = {"expires_at_before": item.hold_expires_at,
+                                         "expires_at_after": hold["expires_at"], "basis": rule.basis}
+            if (item.certificate or {}).get("form") == "EPOC-PR":  # the extension is the certificate's Annex VI
+                sent = {"form": "e-Evidence Annex VI", "certificate": "EPOC-PR", **detail,
+                        "by": principal.subject, "at": isoformat(now)}
+                detail["official_answer"] = sent
+                timers.append(LegalRequest.official_answers.set([*(item.official_answers or []), sent]))
+            return (Change("hold_extended", principal.role.value, principal.subject, isoformat(now), detail),
                     [LegalRequest.hold_extended.set(True), *timers], {"event": "extended", "hold": hold})
 
         return self._act(principal, request_id, change, "extend")
@@ -496,7 +632,7 @@ class Desk:
                      LegalRequest.paused_at.remove(), LegalRequest.resolve_timer_seconds.set(seconds),
                      LegalRequest.queue_due.set(queue_key(Status.ACKNOWLEDGED, item.ack_due_at, isoformat(due_after))),
                      counted],
-                    {"event": "resumed", "resolve_seconds": seconds})
+                    {"event": "resumed", "resolve_seconds": seconds, **self._enforcing_wait(item, now)})
 
         return self._act(principal, request_id, change, "message",
                          limit=self._message_rate(principal, request_id, settings.messages_per_minute))

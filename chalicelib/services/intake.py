@@ -13,7 +13,7 @@ from chalicelib.auth.principal import Principal
 from chalicelib.aws import client
 from chalicelib.clock import Clock, app_clock, isoformat
 from chalicelib.domain.assignment import region_lead
-from chalicelib.domain.deadlines import DeadlinePolicy, RequestType
+from chalicelib.domain.deadlines import DeadlinePolicy, Deadlines, RequestType
 from chalicelib.domain.intake import Submission, check_type_rules
 from chalicelib.domain.lifecycle import Status
 from chalicelib.domain import certificates
@@ -113,6 +113,11 @@ class Intake:
         if submission.certificate is not None:
             self._desk_reads(region, submission.language)
         deadlines = self.policy.deadlines(submission.type, received)
+        notice = certificates.enforcing_notice(received, submission.type is RequestType.EMERGENCY_DISCLOSURE) \
+            if certificates.requires_enforcing_authority(submission.certificate, submission.data_categories) else None
+        if notice and notice.get("wait_until"):  # the data go when the enforcing authority's 10 days end, not before
+            deadlines = Deadlines(deadlines.ack_due_at, received + certificates.ENFORCING_WAIT
+                                  + certificates.ENFORCING_SEND_WINDOW)
         now = isoformat(received)
         item = LegalRequest(
             request_id,
@@ -126,9 +131,7 @@ class Intake:
             data_categories=[c.value for c in submission.data_categories] if submission.data_categories else None,
             emergency=submission.emergency.model_dump(mode="json") if submission.emergency else None,
             certificate=submission.certificate, body_sha256=body_sha256,
-            enforcing_authority=certificates.enforcing_notice(
-                received, submission.type is RequestType.EMERGENCY_DISCLOSURE)
-            if certificates.requires_enforcing_authority(submission.certificate, submission.data_categories) else None, idempotency_key=idempotency_key, updated_at=now, jurisdiction=agency.country,
+            enforcing_authority=notice, idempotency_key=idempotency_key, updated_at=now, jurisdiction=agency.country,
             tallied=True,
         )
         # Signed before anything is stored: if KMS is unavailable the submission fails whole (503) and is retried.

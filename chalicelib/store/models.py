@@ -233,7 +233,8 @@ class LegalRequest(Model):
     emergency = JSONAttribute(null=True)
     certificate = JSONAttribute(null=True)  # an EU order filed as its official form, exactly as filed
     enforcing_authority = JSONAttribute(null=True)  # e-Evidence Art. 8: the notified authority's wait and answers
-    official_answers = JSONAttribute(null=True)  # the forms the platform answered with (Annex III ...), as sent
+    official_answers = JSONAttribute(null=True)  # the official forms exchanged after filing (Annex III ...), as sent
+    enforcing_wait_over = BooleanAttribute(null=True)  # set by the workflow when the Art. 8 wait's 10 days end
     routing_rule = UnicodeAttribute()
     body_sha256 = UnicodeAttribute()
     idempotency_key = UnicodeAttribute(null=True)

@@ -253,15 +253,39 @@ states.update(notify("NotifyEscalation", "$.escalation.notified",
 states["AfterAnswer"] = {
     "Type": "Choice",
     "Choices": [
-        {"Variable": "$.answer.event", "StringEquals": "acknowledged", "Next": "AwaitDecision"},
+        {"Variable": "$.answer.event", "StringEquals": "acknowledged", "Next": "EnforcingGate"},
         {"Variable": "$.answer.event", "StringEquals": "paused", "Next": "AwaitResume"},
-        {"Variable": "$.answer.event", "StringEquals": "resumed", "Next": "AwaitDecision"},
+        {"Variable": "$.answer.event", "StringEquals": "resumed", "Next": "EnforcingGate"},
+        {"Variable": "$.answer.event", "StringEquals": "enforcing_cleared", "Next": "AwaitDecision"},
         {"Variable": "$.answer.event", "StringEquals": "decided", "Next": "Decided"},
     ],
     "Default": "AlertOperators",
 }
+# e-Evidence Art. 8 and 10: an EPOC notified to the enforcing authority is not produced before its 10 days end,
+# unless it confirms earlier that it raises no ground. The API sends how long they still run when the decision
+# clock starts; the workflow waits that long (the API refuses a fulfilment meanwhile), records the end in the
+# trail (the request's enforcing_wait_over) and tells the assignee to produce, then waits for the decision.
+states["EnforcingGate"] = {"Type": "Choice", "Choices": [{"Variable": "$.answer.enforcing", "IsPresent": True,
+                                                          "Next": "AwaitEnforcingAuthority"}],
+                           "Default": "AwaitDecision"}
 states.update(await_token("AwaitDecision", "decision", "#status = :acknowledged", "$.answer.resolve_seconds",
                           "Breach", "AfterAnswer", {":acknowledged": {"S": "acknowledged"}}))
+states.update(await_token("AwaitEnforcingAuthority", "enforcing_authority", "#status = :acknowledged",
+                          "$.answer.enforcing.wait_seconds", "EnforcingWaitOver", "AfterAnswer",
+                          {":acknowledged": {"S": "acknowledged"}}))
+states["EnforcingWaitOver"] = {"Type": "Pass", "Parameters": {"wait_until.$": "$.answer.enforcing.wait_until",
+                                                              "set": {"enforcing_wait_over": True}},
+                               "ResultPath": "$.enforcing_over", "Next": "RecordEnforcingWaitOver"}
+states.update(record("RecordEnforcingWaitOver", "enforcing_wait_over = :true", {":true": {"BOOL": True}},
+                     "enforcing_wait_ended", "$.enforcing_over", "NotifyEnforcingWaitOver",
+                     ("#status = :acknowledged", {":acknowledged": {"S": "acknowledged"}}), _either(("acknowledged",))))
+states.update(notify("NotifyEnforcingWaitOver", "$.assignee",
+                     "States.Format('EPOC {}: the 10 days of the enforcing authority ended ({}) without a ground for "
+                     "refusal recorded (e-Evidence Art. 10). Produce the data now: decide by {}. " + PAGE + "', "
+                     "$.request_id, $.answer.enforcing.wait_until, $.due_at, $.request_id)", "AfterEnforcingWait"))
+states["AfterEnforcingWait"] = {"Type": "Pass", "Parameters": {"event": "enforcing_over",
+                                                               "resolve_seconds.$": "$.answer.enforcing.then_seconds"},
+                                "ResultPath": "$.answer", "Next": "AwaitDecision"}
 states.update(await_token("AwaitResume", "information", "#status = :awaiting", None, None, "AfterAnswer",
                           {":awaiting": {"S": "awaiting_information"}}))
 states["Breach"] = {"Type": "Pass", "Parameters": {"due_at.$": "$.due_at", "escalation_level.$": "$.escalation.level",
@@ -317,6 +341,10 @@ states["WhereItStands"] = {
          "Next": "ResumeHold"},
         {"Or": [{"Variable": "$.current.status", "StringEquals": s} for s in ("fulfilled", "partially_fulfilled", "rejected")],
          "Next": "Closed"},
+        {"And": [{"Or": [{"Variable": "$.current.status", "StringEquals": s} for s in ("fulfilled", "partially_fulfilled")]},
+                 {"Variable": "$.current.item.hold_state.S", "IsPresent": True},
+                 {"Variable": "$.current.item.hold_state.S", "StringEquals": "until_production"}],
+         "Next": "AwaitProduction"},
         {"Variable": "$.current.status", "StringEquals": "withdrawn", "Next": "Withdrawn"},
         {"Variable": "$.current.status", "StringEquals": "awaiting_information", "Next": "AwaitResume"},
         {"And": [{"Variable": "$.current.status", "StringEquals": "acknowledged"},
@@ -350,9 +378,16 @@ states.update(await_token("AwaitHoldExpiry", "hold", HOLDING, "$.answer.hold.exp
                           "AfterHoldAnswer", FULFILLED))
 states["AfterHoldAnswer"] = {
     "Type": "Choice",
-    "Choices": [{"Variable": "$.answer.event", "StringEquals": "extended", "Next": "AwaitHoldReminder"}],
+    "Choices": [{"Variable": "$.answer.event", "StringEquals": "extended", "Next": "AwaitHoldReminder"},
+                {"Variable": "$.answer.event", "StringEquals": "production_follows", "Next": "AwaitProduction"},
+                {"Variable": "$.answer.event", "StringEquals": "released", "Next": "Closed"}],
     "Default": "AlertOperators",
 }
+# e-Evidence Annex V: a production request follows the preservation, so the data are kept with no end date until
+# one side ends the hold (POST /release-hold: it was served, or is no longer needed).
+states.update(await_token("AwaitProduction", "production", "#status IN (:f, :p) AND hold_state = :until", None, None,
+                          "AfterHoldAnswer", {":f": {"S": "fulfilled"}, ":p": {"S": "partially_fulfilled"},
+                                              ":until": {"S": "until_production"}}))
 states["HoldExpiry"] = {"Type": "Pass", "Parameters": {"expires_at.$": "$.answer.hold.expires_at",
                                                        "set": {"hold_state": "expired"}},
                         "ResultPath": "$.hold_expiry", "Next": "HoldExpires"}

@@ -56,7 +56,8 @@ def filed(client, issuer, kind: str, certificate: dict, *, mfa: bool = False, **
 
 
 @pytest.mark.parametrize(("kind", "certificate", "resolve"), [
-    ("data_disclosure", epoc(), timedelta(days=10)),
+    # subscriber and traffic data (the default submission): the enforcing authority's 10 days, then a day to send
+    ("data_disclosure", epoc(), timedelta(days=11)),
     ("emergency_disclosure", epoc(C={"text": "Emergency case: within 8 hours of receipt."}), timedelta(hours=8)),
     ("preservation", epoc_pr(), None),
     ("terrorist_content_removal", tco_ro(), timedelta(hours=1)),

@@ -163,8 +163,8 @@ class TcoAnnexIII(Strict):
 
 @routes.private("/v1/requests/{request_id}/removal-impossibility", "POST", roles=REPRESENTATIVE, body=TcoAnnexIII,
                 responses={200: RequestView},
-                summary="Answer a TCO removal order (TCO-RO) with its Annex III: it cannot be executed within the hour. "
-                        "The hour stops until the obstacle ends (POST .../obstacle-ended) or the authority clarifies "
+                summary="Answer a TCO removal order (TCO-RO) with its Annex III: it cannot be executed within the "
+                        "hour. The hour stops until the obstacle ends (POST .../obstacle-ended) or the authority clarifies "
                         "(its answer on the request); it then runs again from the start (TCO Art. 3(7)-(8)). Another "
                         "request: 409 not_a_removal_order.")
 def answer_removal_impossibility(call: Call) -> RequestView:

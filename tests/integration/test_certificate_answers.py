@@ -47,7 +47,8 @@ def acknowledged(client, issuer, clock, kind: str, certificate: dict | None, **o
     created = post(client, "/v1/requests", body, officer_headers(issuer, clock))
     assert created.status_code == 201, created.body
     request = created.json_body
-    acked = post(client, f"/v1/requests/{request['id']}/acknowledge", {}, rep_headers(issuer, request["assignee"], clock))
+    acked = post(client, f"/v1/requests/{request['id']}/acknowledge", {},
+                 rep_headers(issuer, request["assignee"], clock))
     assert acked.status_code == 200, acked.body
     return request
 

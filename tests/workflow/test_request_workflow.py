@@ -475,3 +475,117 @@ def test_given_other_requests_then_there_is_no_hold_to_extend(client, issuer, aw
     response = post(client, f"/v1/requests/{created['id']}/extend", {}, authority(issuer))
     assert (response.status_code, response.json_body["code"]) == (409, "not_a_preservation")
     assert client.http.get(f"/v1/requests/{created['id']}", headers=authority(issuer)).json_body.get("hold") is None
+
+
+# --- Issue 15: the EU orders' clocks, run by the state machine ----------------------------------------------------
+
+def certificate_filed(client, issuer, kind, certificate, **overrides):
+    response = post(client, "/v1/requests", submission(kind, certificate=certificate, **overrides),
+                    authority(issuer, FR, mfa=True))
+    assert response.status_code == 201, response.body
+    created = response.json_body
+    waiting_for(client, issuer, created["id"], "acknowledgement")
+    assignee = rep(issuer, created["assignee"])
+    assert post(client, f"/v1/requests/{created['id']}/acknowledge", {}, assignee).status_code == 200
+    return created, assignee
+
+
+def entered(aws, request_id):
+    arn = aws["machine"].replace(":stateMachine:", ":execution:") + f":{request_id}"
+    history = aws["sfn"].get_execution_history(executionArn=arn)["events"]
+    return [e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e]
+
+
+@pytest.mark.sla_scale(432_000.0)  # the enforcing authority's 10 days last 2 s; the day after them, 1 s
+def test_given_an_epoc_notified_to_the_enforcing_authority_then_the_workflow_waits_out_its_ten_days(
+        client, issuer, aws):
+    from tests.integration.test_certificates import epoc
+
+    created, assignee = certificate_filed(client, issuer, "data_disclosure", epoc(),
+                                          data_categories=["subscriber", "traffic"])
+    request_id = created["id"]
+    waiting_for(client, issuer, request_id, "enforcing_authority")
+    early = post(client, f"/v1/requests/{request_id}/decision", {"outcome": "fulfilled"}, assignee)
+    assert (early.status_code, early.json_body["code"]) == (409, "enforcing_authority_wait")
+    ended = wait_until(lambda: [d for k, a, d in events(client, issuer, request_id) if k == "enforcing_wait_ended"])
+    assert ended[0]["wait_until"] == created["enforcing_authority"]["wait_until"]
+    assert [a for k, a, _ in events(client, issuer, request_id) if k == "enforcing_wait_ended"] == ["workflow"]
+    told = []
+    wait_until(lambda: told.extend(notifications(aws, "RepresentativesTopic", request_id)) or
+               any("Produce the data now" in m for _, m in told))
+    assert any(r == created["assignee"] and "10 days of the enforcing authority ended" in m for r, m in told)
+    # The API's clock is the real one, days before the legal end: the workflow's record is what opens the gate.
+    waiting_for(client, issuer, request_id, "decision")
+    assert post(client, f"/v1/requests/{request_id}/decision", {"outcome": "fulfilled"}, assignee).status_code == 200
+    assert wait_until(lambda: execution(aws, request_id)["status"] == "SUCCEEDED")
+    assert "AwaitEnforcingAuthority" in entered(aws, request_id)
+    trail = client.http.get(f"/v1/requests/{request_id}/audit", headers=assignee).json_body
+    assert trail["verified"] is True, trail
+    seen = client.http.get(f"/v1/requests/{request_id}/events", headers=authority(issuer)).json_body["events"]
+    assert "enforcing_wait_ended" in [e["kind"] for e in seen]  # the authority's timeline shows it too
+
+
+@pytest.mark.sla_scale(43_200.0)  # the 10 days last 20 s: the confirmation comes well inside them
+def test_given_the_enforcing_authority_confirms_no_ground_then_the_wait_ends_at_once(client, issuer, aws):
+    from tests.integration.test_certificates import epoc
+
+    created, assignee = certificate_filed(client, issuer, "data_disclosure", epoc(),
+                                          data_categories=["content"])
+    request_id = created["id"]
+    waiting_for(client, issuer, request_id, "enforcing_authority")
+    confirmed = post(client, f"/v1/requests/{request_id}/enforcing-authority",
+                     {"answer": "no_ground", "authority": "Procureur de Luxembourg"}, assignee)
+    assert confirmed.status_code == 200, confirmed.body
+    waiting_for(client, issuer, request_id, "decision")
+    assert post(client, f"/v1/requests/{request_id}/decision", {"outcome": "fulfilled"}, assignee).status_code == 200
+    assert wait_until(lambda: execution(aws, request_id)["status"] == "SUCCEEDED")
+    kinds = [k for k, _, _ in events(client, issuer, request_id)]
+    assert "enforcing_authority_answered" in kinds and "enforcing_wait_ended" not in kinds
+
+
+@pytest.mark.sla_scale(1_800.0)  # a removal order's hour lasts 2 s
+def test_given_tco_annex_iii_then_the_hour_stops_and_restarts_in_full_when_the_obstacle_ends(client, issuer, aws):
+    from tests.integration.test_certificates import tco_ro
+
+    created, assignee = certificate_filed(client, issuer, "terrorist_content_removal", tco_ro())
+    request_id = created["id"]
+    waiting_for(client, issuer, request_id, "decision")
+    stopped = post(client, f"/v1/requests/{request_id}/removal-impossibility",
+                   {"reasons": ["de_facto_impossibility"], "explanation": "The content sits on a frozen shard."},
+                   assignee)
+    assert stopped.status_code == 200, stopped.body
+    waiting_for(client, issuer, request_id, "information")
+    time.sleep(4.5)  # more than twice the order's (scaled) hour: nothing breaches while it is stopped
+    assert "sla_breached" not in [k for k, _, _ in events(client, issuer, request_id)]
+    restarted = post(client, f"/v1/requests/{request_id}/obstacle-ended", {"note": "Shard restored."}, assignee)
+    assert restarted.status_code == 200, restarted.body
+    resumed_at = time.monotonic()
+    breach = wait_until(lambda: [d for k, _, d in events(client, issuer, request_id) if k == "sla_breached"],
+                        limit=30)
+    assert time.monotonic() - resumed_at >= 1.5  # a full (scaled) hour from the restart, not what was left
+    assert breach and "AwaitResume" in entered(aws, request_id)
+    view = client.http.get(f"/v1/requests/{request_id}", headers=authority(issuer)).json_body
+    assert view["sla_breached"] is True and view["due_at"] == restarted.json_body["due_at"]
+    post(client, f"/v1/requests/{request_id}/withdraw", {}, authority(issuer))
+
+
+def test_given_annex_v_then_the_hold_waits_for_production_past_its_end_until_released(client, issuer, aws):
+    from tests.integration.test_certificates import epoc_pr
+
+    created, assignee = certificate_filed(client, issuer, "preservation", epoc_pr())
+    request_id = created["id"]
+    waiting_for(client, issuer, request_id, "decision")
+    assert post(client, f"/v1/requests/{request_id}/decision", {"outcome": "fulfilled"}, assignee).status_code == 200
+    waiting_for(client, issuer, request_id, "hold")
+    confirmed = post(client, f"/v1/requests/{request_id}/production-follows",
+                     {"production_reference": "EPOC PV-2026-0042"}, authority(issuer))
+    assert confirmed.status_code == 200, confirmed.body
+    waiting_for(client, issuer, request_id, "production")
+    time.sleep(7)  # past the hold's 60 days at this scale (53 to the reminder, 7 to the end): it does not end
+    kinds = [k for k, _, _ in events(client, issuer, request_id)]
+    assert "hold_expired" not in kinds and execution(aws, request_id)["status"] == "RUNNING"
+    released = post(client, f"/v1/requests/{request_id}/release-hold",
+                    {"reason": "Production order executed."}, authority(issuer))
+    assert released.status_code == 200, released.body
+    assert wait_until(lambda: execution(aws, request_id)["status"] == "SUCCEEDED")
+    assert [k for k, _, _ in events(client, issuer, request_id)][-2:] == ["production_follows", "hold_released"]

@@ -18,6 +18,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from chalicelib.domain import certificates
 from chalicelib.domain.deadlines import RequestType
 from chalicelib.settings import get_settings
 
@@ -31,6 +32,19 @@ STACK = [kind.value for kind in RequestType]  # bottom to top, and the legend's 
 ESTABLISHMENT_KINDS = {
     "legal_representative": "Legal representative", "designated_establishment": "Designated establishment",
     "point_of_contact": "Point of contact",
+}
+# The report's forms and reasons in words. Annex III's reasons as the forms word them (e-Evidence: the official German
+# text, rendered in English; TCO: Art. 3(7) and 3(8)).
+ANNEXES = {"e-Evidence Annex III": "e-Evidence Regulation, Annex III (EPOC, EPOC-PR)",
+           "TCO Annex III": "TCO Regulation, Annex III (removal orders)"}
+REASONS = {
+    "incomplete": "The order is incomplete",
+    "manifest_errors": "The order contains manifest errors",
+    "insufficient_information": "The order does not contain sufficient information",
+    "data_not_stored": "The data were not stored at the time of receipt",
+    "de_facto_impossibility": "De facto impossibility, not attributable to the platform",
+    "force_majeure": "Force majeure",
+    "other": "Another reason of the form, stated in the answer",
 }
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 STYLESHEET = Path(__file__).with_name("page.css")
@@ -268,6 +282,64 @@ def chart(monthly: list[dict[str, Any]]) -> str:
             f"<details><summary>The chart's figures as a table</summary>{table}</details>")
 
 
+# --- orders filed as EU official forms, and the answers of impossibility ---------------------------------
+
+
+def _form(name: str) -> str:
+    """A form as words: EPOC → European Production Order Certificate (EPOC) (escaped)."""
+    form = certificates.FORMS.get(name)
+    return escape(f"{form.title} ({name})" if form else name)
+
+
+TIMING_HEADS = ("Received", "Decided", "Decided within deadline", "Median to acknowledge", "Median to decide")
+
+
+def _timing_cells(t: dict[str, Any]) -> str:
+    """A row's received, decided, share decided within the deadline and two medians (``TIMING_HEADS``)."""
+    return (_cell(t["received"], True) + _cell(t["decided"], True)
+            + _cell(None if t["share_decided_within_deadline"] is None
+                    else f"{t['share_decided_within_deadline']:.1%}", True)
+            + _cell(_duration(t["median_seconds_to_acknowledge"]), True)
+            + _cell(_duration(t["median_seconds_to_decide"]), True))
+
+
+def _answers(annex: str, counts: list[dict[str, Any]]) -> str:
+    """One form's Annex III answers, a row per reason, in words (e-Evidence Annex III → e-evidence-annex-iii-table)."""
+    rows = "".join(f'<tr><th scope="row">{escape(REASONS.get(a["reason"], _words(a["reason"])))}</th>'
+                   f'{_cell(a["answers"], True)}</tr>' for a in counts)
+    return _scrolling(f"{re.sub(r'[^a-z0-9]+', '-', annex.lower())}-table",
+                      f"{escape(ANNEXES.get(annex, annex))}: answers by reason",
+                      _heads("Reason", "Answers", numeric_from=1), rows)
+
+
+def official_forms(report: dict[str, Any], data: str) -> str:
+    """The orders filed as EU official forms (by form, then by form and issuing Member State) and the Annex III
+    answers by reason; ``data`` is the report's query string, already escaped, for the CSV links."""
+    by_form = "".join(f'<tr><th scope="row">{_form(t["form"])}</th>{_timing_cells(t)}</tr>'
+                      for t in report["by_form"])
+    by_state = "".join(f'<tr><th scope="row">{escape(t["form"])}</th>{_cell(t["issuing_state"])}{_timing_cells(t)}'
+                       "</tr>" for t in report["by_form_and_state"])
+    annexes = dict.fromkeys(a["form"] for a in report["annex_iii"])
+    answers = "".join(_answers(annex, [a for a in report["annex_iii"] if a["form"] == annex]) for annex in annexes)
+    return f"""<h3 id="official-forms" class="part">Orders filed as EU official forms</h3>
+<p class="note">Orders an authority filed as the regulation's own form: the European Production Order Certificate
+(EPOC) and Preservation Order Certificate (EPOC-PR) of Regulation (EU) 2023/1543, and the removal order (TCO-RO) of
+Regulation (EU) 2021/784, counted per form and per Member State that issued them (section A of the form). Requests
+filed otherwise are not in these tables. Times and bands as above.
+Data: <a href="public/transparency?{data}&amp;format=csv&amp;table=forms">CSV</a>.</p>
+{_scrolling("forms-table", "Orders filed as EU official forms, by form",
+            _heads("Form", *TIMING_HEADS, numeric_from=1), by_form)}
+{_scrolling("forms-states-table", "Orders filed as EU official forms, by form and issuing Member State",
+            _heads("Form", "Issuing Member State", *TIMING_HEADS, numeric_from=2),
+            by_state or '<tr><td colspan="7">No orders filed as EU official forms in this period.</td></tr>')}
+<h3 id="impossibility" class="part">Answers of impossibility (Annex III) by reason</h3>
+<p class="note">When an order cannot be executed, or not in time, the platform answers with the regulation's Annex
+III form and names its reasons. An answer naming several reasons counts once for each, and a request answered
+twice counts twice; counted by the day the order was received.
+Data: <a href="public/transparency?{data}&amp;format=csv&amp;table=annex_iii">CSV</a>.</p>
+<div class="tables">{answers}</div>"""
+
+
 # --- the page --------------------------------------------------------------------------------------------
 
 
@@ -276,13 +348,8 @@ def render(contacts: dict[str, Any], report: dict[str, Any], policies: dict[str,
         f'<tr><th scope="row">{_text(r["country"])}</th>' + _cell(_words(r["type"])) + "".join(
             _cell(r[k], True) for k in ("fulfilled", "partially_fulfilled", "rejected", "withdrawn", "open", "total"))
         + "</tr>" for r in report["rows"])
-    timing_rows = "".join(
-        f'<tr><th scope="row">{_label(t["type"])}</th>' + _cell(t["received"], True) + _cell(t["decided"], True)
-        + _cell(None if t["share_decided_within_deadline"] is None
-                else f"{t['share_decided_within_deadline']:.1%}", True)
-        + _cell(_duration(t["median_seconds_to_acknowledge"]), True)
-        + _cell(_duration(t["median_seconds_to_decide"]), True) + "</tr>"
-        for t in report["by_type"])
+    timing_rows = "".join(f'<tr><th scope="row">{_label(t["type"])}</th>{_timing_cells(t)}</tr>'
+                          for t in report["by_type"])
     policy_rows = "".join(
         f'<tr><th scope="row">{_label(p["type"])}<br><code>{escape(p["type"])}</code></th>'
         f'<td data-label="Legal bases">{"<br>".join(escape(basis) for basis in p["legal_bases"]) or "—"}</td>'
@@ -338,12 +405,11 @@ too few requests make it. Medians: {escape(report['median_method'])}.
 Data: <a href="public/transparency?from={start}&amp;to={end}">JSON</a>,
 <a href="public/transparency?from={start}&amp;to={end}&amp;format=csv">CSV</a>.</p>
 {chart(report['monthly'])}
-{_scrolling("timing-table", "Time to answer, by type",
-            _heads("Type", "Received", "Decided", "Decided within deadline", "Median to acknowledge",
-                   "Median to decide", numeric_from=1), timing_rows)}
+{_scrolling("timing-table", "Time to answer, by type", _heads("Type", *TIMING_HEADS, numeric_from=1), timing_rows)}
 <p id="emergency">Emergency disclosure requests: {escape(str(report['emergency']['requests']))}; whose call-back
 verification failed: {escape(str(report['emergency']['failed_verification']))}.</p>
 {counts_table}
+{official_forms(report, f"from={start}&amp;to={end}")}
 </section>
 </main>
 <footer>

@@ -16,7 +16,7 @@ from chalicelib.domain.deadlines import DeadlinePolicy, RequestType
 from chalicelib.domain.directory import RegionContact
 from chalicelib.domain.intake import requirements
 from chalicelib.errors import BadRequest
-from chalicelib.domain.transparency import to_csv
+from chalicelib.domain.transparency import ANNEX_III_CSV_COLUMNS, FORM_CSV_COLUMNS, form_rows, to_csv
 from chalicelib.services import directory, transparency
 from chalicelib.services.receipts import ReceiptSigner
 from chalicelib.settings import get_settings
@@ -179,6 +179,9 @@ class PageQuery(Strict):
 
 class TransparencyQuery(PageQuery):
     format: Literal["json", "csv"] = "json"
+    # The JSON holds every table; a CSV holds one: the count rows, the orders filed as EU official forms (by form
+    # and issuing Member State, then each form's totals as State "all"), or the Annex III answers by reason.
+    table: Literal["counts", "forms", "annex_iii"] = "counts"
 
 
 # A published count: exact, or a band. "<5" (below the threshold, zero included: 0 to 4) for a small count;
@@ -227,11 +230,35 @@ class MonthCount(View):
     received: Count
 
 
+class FormTiming(Timing):
+    """Requests filed as an EU official form (certificate)."""
+
+    form: Literal["EPOC", "EPOC-PR", "TCO-RO"]
+
+
+class FormStateTiming(FormTiming):
+    issuing_state: str = Field(description="The issuing Member State (section A of the form; ISO 3166-1 alpha-2, "
+                                           "ZZ when not given).")
+
+
+class ImpossibilityCount(View):
+    """Annex III answers (information on the impossibility to execute an order) naming a reason: an answer with
+    several reasons counts once for each, and a request answered twice counts twice."""
+
+    form: Literal["e-Evidence Annex III", "TCO Annex III"]
+    reason: str = Field(description="e-Evidence: incomplete, manifest_errors, insufficient_information, "
+                                    "data_not_stored, de_facto_impossibility, other; TCO: force_majeure, "
+                                    "de_facto_impossibility, manifest_errors, insufficient_information.")
+    answers: Count
+
+
 class TransparencyReport(View):
     """Requests received in [from, to] (UTC days, closed days only: ``to`` is at most the last reportable day):
     counts by country × type × outcome, median times, the share decided within the deadline, emergencies (DSA
-    Art. 15). Kept as requests change; medians per ``median_method``. Counts below ``small_count_threshold`` are
-    bands, and totals never let a band be recovered by subtraction (README, "The public side")."""
+    Art. 15); the orders filed as EU official forms by form and issuing Member State, with the same medians, and
+    the Annex III answers by reason. Kept as requests change; medians per ``median_method``. Counts below
+    ``small_count_threshold`` are bands, and totals never let a band be recovered by subtraction (README, "The public
+    side")."""
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -244,6 +271,11 @@ class TransparencyReport(View):
     overall: Timing
     emergency: EmergencyFigures
     monthly: list[MonthCount]
+    by_form: list[FormTiming] = Field(description="Orders filed as EU official forms, per form: counts, the share "
+                                                  "decided within the deadline and the DSA Art. 15(1)(a) medians.")
+    by_form_and_state: list[FormStateTiming] = Field(description="The same per form and issuing Member State.")
+    annex_iii: list[ImpossibilityCount] = Field(description="Answers of impossibility (Annex III), per form and "
+                                                            "reason.")
 
 
 def transparency_report(start: str | None, end: str | None) -> TransparencyReport:
@@ -259,15 +291,23 @@ def transparency_report(start: str | None, end: str | None) -> TransparencyRepor
                summary="The transparency report of requests received from..to (YYYY-MM-DD, at most 366 days; "
                        "default: this year so far), closed days only (to is capped at the last reportable day, "
                        "yesterday UTC by default; a later from is 400 period_not_closed), as JSON or ?format=csv "
-                       "(the count rows). Small counts are bands: \"<5\", or \"5+\" where one is withheld to "
-                       "cover a small one.")
+                       "(one table: &table=counts, the count rows, by default; forms, the orders filed as EU "
+                       "official forms; annex_iii, the Annex III answers by reason). Small counts are bands: "
+                       "\"<5\", or \"5+\" where one is withheld to cover a small one.")
 def get_transparency(call: Call) -> Response:
     query: TransparencyQuery = call.query
     report = transparency_report(query.from_, query.to)
     if query.format == "csv":
-        return Response(body=to_csv(r.model_dump() for r in report.rows), status_code=200, headers={
+        if query.table == "forms":
+            body = to_csv(form_rows(report.model_dump()), FORM_CSV_COLUMNS)
+        elif query.table == "annex_iii":
+            body = to_csv((r.model_dump() for r in report.annex_iii), ANNEX_III_CSV_COLUMNS)
+        else:
+            body = to_csv(r.model_dump() for r in report.rows)
+        name = "" if query.table == "counts" else f"-{query.table.replace('_', '-')}"
+        return Response(body=body, status_code=200, headers={
             **PUBLIC_CACHE, "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="liaison-transparency-{report.from_}-{report.to}.csv"'})
+            "Content-Disposition": f'attachment; filename="liaison-transparency{name}-{report.from_}-{report.to}.csv"'})
     return Response(body=report.model_dump(mode="json", by_alias=True, exclude_none=False), status_code=200,
                     headers={**PUBLIC_CACHE, "Content-Type": "application/json"})
 

@@ -108,7 +108,8 @@ class RequestView(RequestSummary):
     emergency: Emergency | None = None
     certificate: dict[str, Any] | None = None
     enforcing_authority: dict[str, Any] | None = None  # e-Evidence Art. 8: the wait, or the objection window
-    official_answers: list[dict[str, Any]] | None = None  # the forms the platform answered with, as sent
+    official_answers: list[dict[str, Any]] | None = None  # the forms exchanged after filing, as sent
+    official_form_pdfs: list[dict[str, Any]] | None = None  # each form's PDF among the documents: id and SHA-256
     decision: dict[str, Any] | None = None
     routing: Routing | None = None
     safeguards: Safeguards
@@ -127,7 +128,8 @@ class RequestView(RequestSummary):
             data_categories=list(item.data_categories) if item.data_categories else None,
             emergency=Emergency(**item.emergency) if item.emergency else None,
             certificate=item.certificate, enforcing_authority=item.enforcing_authority,
-            official_answers=item.official_answers, decision=item.decision,
+            official_answers=item.official_answers, official_form_pdfs=item.official_form_pdfs,
+            decision=item.decision,
             routing=Routing(routing_rule=item.routing_rule, assignment_rule=item.assignment_rule,
                             escalation_chain=list(item.escalation_chain or [])) if routing else None,
             safeguards=Safeguards.of(item, internal=routing),

@@ -96,7 +96,7 @@ STATE_KEY = "set"
 BOUND_FIELDS = (
     "agency_id", "submitted_by", "type", "region", "routing_rule", "jurisdiction", "received_at", "body_sha256",
     "legal_basis", "reference", "description", "language", "targets", "data_categories", "emergency", "certificate",
-    "enforcing_authority", "official_answers", "enforcing_wait_over",
+    "enforcing_authority", "official_answers", "enforcing_wait_over", "official_form_pdfs",
     "status", "assignee", "escalation_chain", "assignment_rule", "ack_due_at", "due_at", "acknowledged_at",
     "paused_at", "decided_at", "closed_at", "decision", "pending_decision", "risk_tier", "verification",
     "verifications", "hold_state", "hold_expires_at", "hold_extended", "escalation_level", "sla_breached",

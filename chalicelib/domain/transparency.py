@@ -5,7 +5,11 @@ Counters are named strings, so they can be added to inside any DynamoDB transact
 - ``n|<country>|<type>|<outcome>``: requests received that day, by their current outcome
   (``open`` until decided or withdrawn; a decision moves one from ``open`` to its outcome);
 - ``ack|<type>|<bucket>`` and ``dec|<type>|<bucket>``: how long acknowledging and deciding took;
-- ``ontime|<type>``: decisions made by ``due_at``; ``vfail|<country>``: requests whose call-back failed.
+- ``ontime|<type>``: decisions made by ``due_at``; ``vfail|<country>``: requests whose call-back failed;
+- for a request filed as an EU official certificate (issue 15), by its form and issuing Member State (section A's
+  ``issuing_state``): ``f|<form>|<state>|received``, ``f|<form>|<state>|decided``, ``f|<form>|<state>|ontime``,
+  and the times ``fack|<form>|<state>|<bucket>`` and ``fdec|<form>|<state>|<bucket>``, bucketed as above;
+- ``a3|<annex>|<reason>``: the Annex III answers (impossibility to execute) sent, once per reason they name.
 
 Times go into fixed logarithmic buckets, four per doubling: bucket ``k ≥ 1`` holds durations in
 ``[2^((k-1)/4), 2^(k/4))`` seconds, bucket 0 those under a second. A median is reported as the geometric middle
@@ -29,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
 
+from chalicelib.domain import certificates
 from chalicelib.domain.deadlines import RequestType
 
 OUTCOMES = ("fulfilled", "partially_fulfilled", "rejected", "withdrawn", "open")
@@ -39,6 +44,15 @@ MEDIAN_METHOD = (f"lower median (the ceil(n/2)-th value) from logarithmic bucket
                  f"within {MEDIAN_RELATIVE_ERROR:.1%} of the exact value, or under 1 s below one second")
 MAX_DAYS = 366
 UNKNOWN_COUNTRY = "ZZ"  # requests filed before their jurisdiction was recorded
+
+# The EU official forms an order may be filed as, in the report's order, and the forms of impossibility (Annex III)
+# the platform answers them with, each with the reasons it can name (a reason counts only if its form has it).
+FORMS = tuple(certificates.FORMS)
+ANNEX_III: dict[str, tuple[str, ...]] = {
+    "e-Evidence Annex III": tuple(reason.value for reason in certificates.ImpossibilityReason),
+    "TCO Annex III": tuple(reason.value for reason in certificates.TcoImpossibilityReason),
+}
+FORM_FIGURES = ("received", "decided", "ontime")
 
 
 def bucket(seconds: float) -> int:
@@ -129,9 +143,10 @@ def protect(values: Mapping[K, int], groups: Sequence[tuple[K, Sequence[K]]], th
        its figures is withheld as ``"T+"``: its first exact member of at least T in the group's order, or, when
        there is none, its total. The choice is by place, not by size: were it the smallest, "5+" would also say
        "no more than the exact members beside it", and with two equal ones (a band of 4, then 5 and 5, total 14:
-       x + b = 9, 5 ≤ x ≤ 5) that alone would pin the band. Only a figure of at least T is ever withheld so (a small figure in ``known``
-       stays exact), so ``"T+"`` is always true. Each step withholds one more figure, so this ends; a group with
-       no band is never touched, so large figures stay exact unless a small one beside them needs cover.
+       x + b = 9, 5 ≤ x ≤ 5) that alone would pin the band. Only a figure of at least T is ever withheld so (a
+       small figure in ``known`` stays exact), so ``"T+"`` is always true. Each step withholds one more figure,
+       so this ends; a group with no band is never touched, so large figures stay exact unless a small one beside
+       them needs cover.
 
     With T ≥ 3 and every band starting at 0, a group whose figures are all bands (or known) never pins one, so
     a group can always be covered. The caller must therefore publish no lower bound beside a band: a listed
@@ -168,6 +183,33 @@ def protect(values: Mapping[K, int], groups: Sequence[tuple[K, Sequence[K]]], th
 
 def counter(*parts: str | int) -> str:
     return "|".join(str(part) for part in parts)
+
+
+def filed_as(certificate: Mapping[str, object] | None) -> tuple[str, str] | None:
+    """The form and issuing Member State a request was filed as (``("EPOC", "FR")``), or None when it was not
+    filed as a certificate. All three forms name the State in section A (``issuing_state``, ISO alpha-2)."""
+    if not isinstance(certificate, Mapping) or certificate.get("form") not in FORMS:
+        return None
+    sections = certificate.get("sections")
+    first = sections.get("A") if isinstance(sections, Mapping) else None
+    state = first.get("issuing_state") if isinstance(first, Mapping) else None
+    valid = isinstance(state, str) and certificates.COUNTRY.match(state)
+    return str(certificate["form"]), str(state) if valid else UNKNOWN_COUNTRY
+
+
+def answer_counters(detail: Mapping[str, object]) -> dict[str, int]:
+    """The ``a3`` counters of the Annex III answers a change sends: the form as sent travels in the change's detail
+    (``annex_iii``, ``tco_annex_iii``), whatever its key. Each answer counts once per reason it names."""
+    counts: Counter = Counter()
+    for sent in detail.values():
+        if not isinstance(sent, Mapping) or sent.get("form") not in ANNEX_III:
+            continue
+        form = str(sent["form"])
+        reasons = sent.get("reasons")
+        for reason in dict.fromkeys(reasons if isinstance(reasons, list) else []):
+            if reason in ANNEX_III[form]:
+                counts[counter("a3", form, reason)] += 1
+    return dict(counts)
 
 
 @dataclass
@@ -213,6 +255,8 @@ class Report:
     monthly: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
     emergency_failed_verification: int = 0
     threshold: int = 5  # counts below it are banded in view()
+    forms: dict[tuple[str, str], Totals] = field(default_factory=lambda: defaultdict(Totals))  # (form, state)
+    annex_iii: Counter = field(default_factory=Counter)  # (annex, reason) → answers naming it
 
     def add_day(self, day: str, counters: Mapping[str, int]) -> None:
         """Fold one stored tally (any shard of ``day``) into the report."""
@@ -233,6 +277,19 @@ class Report:
                 self.by_type[parts[1]].decided_within_deadline += value
             elif kind == "vfail" and len(parts) == 2:
                 self.emergency_failed_verification += value
+            elif kind == "f" and len(parts) == 4 and parts[3] in FORM_FIGURES:
+                totals = self.forms[(parts[1], parts[2])]
+                if parts[3] == "received":
+                    totals.received += value
+                elif parts[3] == "decided":
+                    totals.decided += value
+                else:
+                    totals.decided_within_deadline += value
+            elif kind in {"fack", "fdec"} and len(parts) == 4:
+                totals = self.forms[(parts[1], parts[2])]
+                (totals.acknowledge if kind == "fack" else totals.decide)[int(parts[3])] += value
+            elif kind == "a3" and len(parts) == 3:
+                self.annex_iii[(parts[1], parts[2])] += value
 
     def rows(self) -> list[dict[str, object]]:
         """The exact count rows (never published as they are: :meth:`view` protects them)."""
@@ -262,7 +319,11 @@ class Report:
         A listed row or month would be known to hold at least one request, and that lower bound can undo a band
         (four rows "<5" under a total "<5" are 1 each). So once a type has a request, it gets a row for every
         listed country and an entry for every month of the period, zeros included (banded like any small count);
-        a type with no request at all is listed nowhere and its figures are known to be 0."""
+        a type with no request at all is listed nowhere and its figures are known to be 0.
+
+        Requests filed as certificates are also counted by form and issuing Member State (:meth:`_forms`), with the
+        same medians and share as the types (:meth:`Totals.view`), and the Annex III answers by form and reason
+        (:meth:`_answers`); requests not filed as a certificate are in neither."""
         threshold = self.threshold
         exact_rows = {(r["country"], r["type"]): r for r in self.rows()}
         types = [t.value for t in RequestType]
@@ -304,7 +365,13 @@ class Report:
             known += [("overall", "received"), ("overall", "decided"), ("overall", "ontime")]
         if RequestType.EMERGENCY_DISCLOSURE.value not in present:
             known.append(("vfail",))
+        forms, states, form_totals = self._forms(values, groups, known)
+        self._answers(values, known)
         shown = protect(values, groups, threshold, known)
+
+        def figures(totals: Totals, key: tuple) -> dict[str, object]:
+            return totals.view({"received": shown[(*key, "received")], "decided": shown[(*key, "decided")],
+                                "decided_within_deadline": shown[(*key, "ontime")]}, threshold)
 
         def timing(totals: Totals, kind: str) -> dict[str, object]:
             return totals.view({"received": shown[("received", kind) if kind != "overall" else ("overall", "received")],
@@ -324,16 +391,80 @@ class Report:
                           "failed_verification": shown[("vfail",)]},
             "monthly": [{"month": month, "type": type_, "received": shown[("month", month, type_)]}
                         for (month, type_) in months],
+            "by_form": [{"form": form, **figures(form_totals[form], ("form", form))} for form in FORMS],
+            "by_form_and_state": [
+                {"form": form, "issuing_state": state,
+                 **figures(self.forms.get((form, state)) or Totals(), ("form_state", form, state))}
+                for form in forms for state in states],
+            "annex_iii": [{"form": annex, "reason": reason, "answers": shown[("answers", annex, reason)]}
+                          for annex, reasons in ANNEX_III.items() for reason in reasons],
         }
+
+    def _forms(self, values: dict[tuple, int], groups: list[tuple[tuple, list[tuple]]],
+               known: list[tuple]) -> tuple[list[str], list[str], dict[str, Totals]]:
+        """The figures of the requests filed as certificates, added to ``values``, ``groups`` and ``known`` as the
+        count rows are: each form's received, decided and decided-within-deadline over its issuing States. Once a
+        form has a request, it gets a row for every State listed under any form, zeros included; a form with none
+        is listed nowhere and its figures are known to be 0. Returns the forms listed, the States and each form's
+        totals (their histograms too, for its medians)."""
+        def counted(totals: Totals) -> bool:
+            return bool(totals.received or totals.decided or sum(totals.acknowledge.values())
+                        or sum(totals.decide.values()))
+
+        filed = [key for key, totals in self.forms.items() if key[0] in FORMS and counted(totals)]
+        forms = [form for form in FORMS if any(key[0] == form for key in filed)]
+        states = sorted({state for _, state in filed})
+        form_totals = {form: Totals() for form in FORMS}
+        for form in forms:
+            for state in states:
+                row = self.forms.get((form, state)) or Totals()
+                form_totals[form].add(row)
+                values.update({("form_state", form, state, "received"): row.received,
+                               ("form_state", form, state, "decided"): row.decided,
+                               ("form_state", form, state, "ontime"): row.decided_within_deadline})
+        for form in FORMS:
+            totals = form_totals[form]
+            values.update({("form", form, "received"): totals.received, ("form", form, "decided"): totals.decided,
+                           ("form", form, "ontime"): totals.decided_within_deadline})
+            for name in FORM_FIGURES:
+                if form in forms:
+                    groups.append((("form", form, name), [("form_state", form, state, name) for state in states]))
+                else:
+                    known.append(("form", form, name))
+        return forms, states, form_totals
+
+    def _answers(self, values: dict[tuple, int], known: list[tuple]) -> None:
+        """The Annex III answers per form and reason, added to ``values``: no sum of them is published (an answer
+        may name several reasons), so each is only banded when small. Every reason of every form is listed, zeros
+        included; a form that answered nothing in the period has its zeros known."""
+        for annex, reasons in ANNEX_III.items():
+            answered = any(self.annex_iii.get((annex, reason), 0) for reason in reasons)
+            for reason in reasons:
+                values[("answers", annex, reason)] = self.annex_iii.get((annex, reason), 0)
+                if not answered:
+                    known.append(("answers", annex, reason))
 
 
 CSV_COLUMNS = ("country", "type", *OUTCOMES, "total")
+TIMING_COLUMNS = ("received", "decided", "decided_within_deadline", "share_decided_within_deadline",
+                  "median_seconds_to_acknowledge", "median_seconds_to_decide")
+FORM_CSV_COLUMNS = ("form", "issuing_state", *TIMING_COLUMNS)
+ALL_STATES = "all"  # the issuing_state of a form's totals in the forms' CSV
+ANNEX_III_CSV_COLUMNS = ("form", "reason", "answers")
 
 
-def to_csv(rows: Iterable[Mapping[str, object]]) -> str:
+def form_rows(view: Mapping[str, object]) -> list[dict[str, object]]:
+    """The forms' table as one sheet: a row per form and issuing State, then each form's totals (State "all")."""
+    by_state = [dict(row) for row in view["by_form_and_state"]]  # type: ignore[attr-defined]
+    totals = [{**row, "issuing_state": ALL_STATES} for row in view["by_form"]]  # type: ignore[attr-defined]
+    return [*by_state, *totals]
+
+
+def to_csv(rows: Iterable[Mapping[str, object]], columns: Sequence[str] = CSV_COLUMNS) -> str:
+    """``rows`` as CSV with ``columns`` (the count rows by default); a null (a withheld median) is an empty cell."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({column: row[column] for column in CSV_COLUMNS})
+        writer.writerow({column: row[column] for column in columns})
     return out.getvalue()

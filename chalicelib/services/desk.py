@@ -34,6 +34,7 @@ from chalicelib.notify.notices import agency_notice
 from chalicelib.notify.publisher import Publisher, request_page
 from chalicelib.observability import logger, metrics
 from chalicelib.services.access import record_refusal, visible
+from chalicelib.services.official_forms import OfficialForms
 from chalicelib.settings import get_settings
 from chalicelib.store.agencies import AgencyRepository
 from chalicelib.store.models import Event, LegalRequest
@@ -757,6 +758,8 @@ class Desk:
                 continue
             if answer is not None:
                 self._answer(updated, token, answer)
+            if updated.certificate:  # an answer just sent (or a PDF that failed before) is drawn and kept
+                updated = OfficialForms(requests=self.requests, clock=self.clock).render_missing(updated)
             return updated
         raise AssertionError("unreachable")
 

@@ -27,6 +27,7 @@ from chalicelib.store.models import Agency, LegalRequest, TargetAttribute
 from chalicelib.store import ratelimits
 from chalicelib.store.requests import Change, Refused, RequestRepository, bound_state
 from chalicelib.services.dispatch import Dispatch
+from chalicelib.services.official_forms import OfficialForms
 from chalicelib.services import transparency
 from chalicelib.services.receipts import ReceiptSigner
 from chalicelib.workflow.client import Workflow
@@ -166,6 +167,8 @@ class Intake:
                                                     {"reason": "first_emergency_from_agency"}),
                                        [LegalRequest.first_emergency.set(True)])
         item = self.dispatch.dispatch(item, assignment_tried=True)
+        if item.certificate:  # its PDF, laid out like the annex, in the evidence bucket and the trail
+            item = OfficialForms(requests=self.requests, clock=self.clock).render_missing(item)
         if item.first_emergency:
             self.dispatch.publisher.tell_lead(  # the registry's lead (operators if none), never the chain's last
                 item.region, region_lead(self.dispatch.representatives.candidates(item.region)), item.request_id,

@@ -3,7 +3,9 @@ from them.
 
 A report reads the tallies of its days, never the requests: one Query over at most
 ``MAX_DAYS × SHARDS`` small items, whatever the number of requests. Tallies are sharded (by request id)
-so concurrent changes of one day's requests rarely meet on one item.
+so concurrent changes of one day's requests rarely meet on one item. What a figure needs of a request (its
+certificate's form and issuing State, the Annex III answer a change sends) is taken from the request and the
+change in hand when the tally is written, so the report needs no projection of the requests at all.
 """
 
 from __future__ import annotations
@@ -48,7 +50,11 @@ def _seconds(since: str, until: str) -> float:
 
 
 def on_submit(item: LegalRequest) -> list[Operation]:
-    return _adding(item, {rules.counter("n", _country(item), item.type, "open"): 1})
+    counts = {rules.counter("n", _country(item), item.type, "open"): 1}
+    filed = rules.filed_as(item.certificate)
+    if filed is not None:
+        counts[rules.counter("f", *filed, "received")] = 1
+    return _adding(item, counts)
 
 
 def on_change(item: LegalRequest, change: Change) -> list[Operation]:
@@ -58,22 +64,35 @@ def on_change(item: LegalRequest, change: Change) -> list[Operation]:
     if not item.tallied:
         return []
     country, type_ = _country(item), item.type
+    filed = rules.filed_as(item.certificate)  # (form, issuing State), or None: not filed as a certificate
     counts: dict[str, int] = {}
     if change.kind == "decided":
         outcome = str(change.detail["outcome"])
+        took = rules.bucket(_seconds(item.received_at, change.at))
+        ontime = parse_instant(change.at) <= parse_instant(item.due_at)
         counts[rules.counter("n", country, type_, "open")] = -1
         counts[rules.counter("n", country, type_, outcome)] = 1
-        counts[rules.counter("dec", type_, rules.bucket(_seconds(item.received_at, change.at)))] = 1
-        if parse_instant(change.at) <= parse_instant(item.due_at):
+        counts[rules.counter("dec", type_, took)] = 1
+        if ontime:
             counts[rules.counter("ontime", type_)] = 1
+        if filed is not None:
+            counts[rules.counter("f", *filed, "decided")] = 1
+            counts[rules.counter("fdec", *filed, took)] = 1
+            if ontime:
+                counts[rules.counter("f", *filed, "ontime")] = 1
     elif change.kind == "withdrawn":
         counts[rules.counter("n", country, type_, "open")] = -1
         counts[rules.counter("n", country, type_, "withdrawn")] = 1
     elif change.kind == "acknowledged":
-        counts[rules.counter("ack", type_, rules.bucket(_seconds(item.received_at, change.at)))] = 1
+        took = rules.bucket(_seconds(item.received_at, change.at))
+        counts[rules.counter("ack", type_, took)] = 1
+        if filed is not None:
+            counts[rules.counter("fack", *filed, took)] = 1
     elif (change.kind == "verification_recorded" and change.detail.get("outcome") == "failed"
           and not item.verification_failed and item.type == RequestType.EMERGENCY_DISCLOSURE):
         counts[rules.counter("vfail", country)] = 1
+    if filed is not None:  # an Annex III answer asks for clarification or ends the request: any kind of change
+        counts.update(rules.answer_counters(change.detail))
     return _adding(item, counts)
 
 

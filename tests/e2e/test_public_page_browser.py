@@ -9,12 +9,14 @@ Screenshots of both widths are left in the test's tmp_path.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
+import boto3
 import pytest
 import requests
 
 from tests.e2e.browser import chromium, require_browser
-from tests.e2e.test_local_stack import ready, seed_closed_day
+from tests.e2e.test_local_stack import Running, ready, seed_closed_day
 from tests.helpers import submission
 
 pytestmark = pytest.mark.e2e
@@ -34,10 +36,29 @@ def stack(tmp_path_factory):
         assert created.status_code == 201, created.text
         # The report covers closed days only: six requests received yesterday, banded "5+" in the chart.
         seed_closed_day(running)
+        seed_official_forms(running)
         yield running
     finally:
         if running.process.poll() is None:
             running.interrupt()
+
+
+def seed_official_forms(running: Running) -> None:
+    """Yesterday's tallies of orders filed as EU official forms and of Annex III answers, so the page's tables of
+    them have rows (exact, banded and withheld) when axe looks at them."""
+    counters = {"f|EPOC|FR|received": 6, "f|EPOC|FR|decided": 6, "f|EPOC|FR|ontime": 6, "fack|EPOC|FR|34": 6,
+                "fdec|EPOC|FR|50": 6, "f|EPOC|DE|received": 1, "f|TCO-RO|DE|received": 2,
+                "a3|e-Evidence Annex III|incomplete": 5, "a3|e-Evidence Annex III|data_not_stored": 1}
+    dynamodb = boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{running.moto_port}", region_name="eu-west-1",
+                            aws_access_key_id="local", aws_secret_access_key="local")
+    [table] = [name for name in dynamodb.list_tables()["TableNames"] if "report" in name.lower()]
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    names = {f"#c{index}": name for index, name in enumerate(counters)}
+    dynamodb.update_item(TableName=table, Key={"period": {"S": "day"}, "slot": {"S": f"{yesterday}#1"}},
+                         UpdateExpression="ADD " + ", ".join(f"#c{index} :c{index}" for index in range(len(counters))),
+                         ExpressionAttributeNames=names,
+                         ExpressionAttributeValues={f":c{index}": {"N": str(value)}
+                                                    for index, value in enumerate(counters.values())})
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +90,10 @@ def test_given_the_public_page_at_a_phones_and_a_desks_width_then_it_fits_loads_
         assert (len(columns.split()) == 1) == (width == 390), columns
         assert page.locator(".desk").count() == 3  # the seeded desks: EU (default), MENA, US, each once
         assert page.locator("#monthly-chart rect.bar").count() >= 1
+        # The orders filed as EU official forms (a row per form with orders, EPOC and TCO-RO, and State, DE and FR),
+        # and the Annex III answers in words.
+        assert page.locator("#forms-states-table tbody tr").count() == 4
+        assert page.locator("#e-evidence-annex-iii-table").get_by_text("The order is incomplete").count() == 1
         assert not [line for line in console if line.startswith("error")], console  # no CSP refusal, no 404
 
         result = Axe().run(page)

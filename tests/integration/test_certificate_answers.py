@@ -12,11 +12,13 @@ Each answer is structured data on the request (``official_answers``), bound by t
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 
 from chalicelib.clock import isoformat, parse_instant
+from chalicelib.services.official_forms import RENDERED
 from tests.helpers import post, submission
 from tests.integration.test_certificates import epoc, epoc_pr, officer_headers, rep_headers, tco_ro
 
@@ -75,6 +77,11 @@ def trail_verified(client, issuer, request_id: str, clock) -> list[str]:
     return [event["kind"] for event in trail["events"]]
 
 
+def last_kind(client, issuer, request_id: str, clock) -> str:
+    """The kind of the latest event, past the PDF of the form the change sent (``official_form_rendered``)."""
+    return [k for k in trail_verified(client, issuer, request_id, clock) if k != RENDERED][-1]
+
+
 # --- TCO Annex II: the feedback of a fulfilled removal order ------------------------------------------------------
 
 def test_given_a_removal_order_fulfilled_then_its_annex_ii_feedback_is_kept_and_sent(client, issuer, clock, told):
@@ -91,7 +98,7 @@ def test_given_a_removal_order_fulfilled_then_its_annex_ii_feedback_is_kept_and_
     seen = client.http.get(f"/v1/requests/{request['id']}", headers=officer_headers(issuer, clock)).json_body
     assert seen["official_answers"] == [form]  # the authority has it as structured data
     assert any(kind == "decided" and "Answered with: TCO Annex II" in text for kind, text in told)
-    assert trail_verified(client, issuer, request["id"], clock)[-1] == "decided"
+    assert last_kind(client, issuer, request["id"], clock) == "decided"
 
 
 @pytest.mark.parametrize(("removal", "code"), [
@@ -140,6 +147,11 @@ def test_given_a_request_not_filed_as_a_certificate_then_a_decision_keeps_no_for
     request = acknowledged(client, issuer, clock, "terrorist_content_removal", None)
     decided = act(client, issuer, clock, request, "decision", {"outcome": "fulfilled"})
     assert decided.status_code == 200 and not decided.json_body.get("official_answers")
+
+
+def last_kind(client, issuer, request_id: str, clock) -> str:
+    """The kind of the latest event, past the PDF of the form the change sent (``official_form_rendered``)."""
+    return [k for k in trail_verified(client, issuer, request_id, clock) if k != RENDERED][-1]
 
 
 # --- TCO Annex III: the hour stops, and runs again ----------------------------------------------------------------
@@ -235,7 +247,7 @@ def test_given_annex_v_then_the_data_are_kept_until_production_with_no_end(clien
                    {"reason": "Production order EPOC PV-2026-0042 executed (request LR-...)."})
     assert released.status_code == 200, released.body
     assert released.json_body["hold"]["state"] == "released"
-    kinds = [k for k in trail_verified(client, issuer, request["id"], clock) if k != "refused"]
+    kinds = [k for k in trail_verified(client, issuer, request["id"], clock) if k not in {"refused", RENDERED}]
     assert kinds[-2:] == ["production_follows", "hold_released"]
 
 
@@ -258,7 +270,7 @@ def test_given_annex_vi_on_an_epoc_pr_then_the_extension_is_kept_as_the_form(cli
     assert annex_vi["form"] == "e-Evidence Annex VI"
     assert parse_instant(annex_vi["expires_at_after"]) - parse_instant(annex_vi["expires_at_before"]) == \
         timedelta(days=30)
-    assert trail_verified(client, issuer, request["id"], clock)[-1] == "hold_extended"
+    assert last_kind(client, issuer, request["id"], clock) == "hold_extended"
 
 
 def test_given_a_preservation_not_filed_as_an_epoc_pr_then_annex_v_is_409(client, issuer, clock):
@@ -276,3 +288,87 @@ def test_given_no_hold_then_release_is_409_and_another_agency_gets_404(client, i
     assert (refused.status_code, refused.json_body["code"]) == (409, "hold_not_active")
     other = post(client, f"/v1/requests/{request['id']}/release-hold", {"reason": "x"}, authority(issuer, DE))
     assert other.status_code == 404
+
+
+# --- Point 5: each certificate and answer as a PDF, in the evidence bucket, downloadable, hashed in the trail -------
+
+def pdf_text(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def downloaded(client, headers: dict, request_id: str, document_id: str) -> bytes:
+    import requests as http
+
+    got = client.http.get(f"/v1/requests/{request_id}/documents/{document_id}", headers=headers)
+    assert got.status_code == 200, got.body
+    return http.get(got.json_body["download"]["url"], timeout=10).content
+
+
+def test_given_a_certificate_and_its_answers_then_each_is_a_pdf_both_sides_download_with_its_hash_in_the_trail(
+        client, issuer, clock):
+    import hashlib
+
+    request = acknowledged(client, issuer, clock, "terrorist_content_removal", tco_ro())
+    stopped = act(client, issuer, clock, request, "removal-impossibility", {
+        "reasons": ["force_majeure"], "explanation": "Power cut in the Frankfurt region."})
+    act(client, issuer, clock, request, "obstacle-ended", {})
+    clock.advance(timedelta(minutes=10))
+    done = isoformat(clock.now() - timedelta(minutes=1))
+    decided = act(client, issuer, clock, request, "decision", {
+        "outcome": "fulfilled", "removal": {"action": "disabled", "done_at": done}})
+    assert stopped.status_code == decided.status_code == 200, decided.body
+    pdfs = {entry["form_index"]: entry for entry in decided.json_body["official_form_pdfs"]}
+    assert set(pdfs) == {-1, 0, 1}  # the certificate, Annex III, Annex II
+    assert [pdfs[0]["form"], pdfs[1]["form"]] == ["TCO Annex III", "TCO Annex II"]
+    details = [json.loads(e["detail"]) if isinstance(e["detail"], str) else e["detail"]
+               for e in _trail(client, issuer, request["id"], clock) if e["kind"] == RENDERED]
+    trail = {detail["form_index"]: detail for detail in details}
+    officer, desk = officer_headers(issuer, clock), rep_headers(issuer, request["assignee"], clock)
+    expected = {
+        -1: ["TCO-FR-2026-001", "https://platform.example/c/123/m/456", "A call to attack named places."],
+        0: ["Power cut in the Frankfurt region.", "Annex III"],
+        1: ["Annex II", done[:10]],
+    }
+    for index, entry in pdfs.items():
+        assert trail[index]["sha256"] == entry["sha256"]  # the trail binds the PDF's hash
+        for headers in (officer, desk):
+            data = downloaded(client, headers, request["id"], entry["document_id"])
+            assert hashlib.sha256(data).hexdigest() == entry["sha256"] and data.startswith(b"%PDF-")
+        text = pdf_text(data)
+        for value in expected[index]:
+            assert value in text, (index, value)
+    listed = client.http.get(f"/v1/requests/{request['id']}/documents", headers=officer).json_body
+    names = {d["document_id"]: d["filename"] for d in listed["items"]}
+    assert names[pdfs[-1]["document_id"]] == f"{request['id']}-TCO-RO.pdf"
+    kinds = [e["kind"] for e in _trail(client, issuer, request["id"], clock)]
+    assert kinds.count("document_downloaded") == 6  # every download is audited
+
+
+def test_given_the_pdf_cannot_be_stored_then_the_filing_stands_and_the_next_change_draws_it(
+        client, issuer, clock, monkeypatch):
+    from chalicelib.services import official_forms
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the evidence bucket refused the PDF")
+
+    monkeypatch.setattr(official_forms.OfficialForms, "_keep", broken)
+    request = acknowledged(client, issuer, clock, "preservation", epoc_pr())
+    seen = client.http.get(f"/v1/requests/{request['id']}", headers=officer_headers(issuer, clock)).json_body
+    assert seen["certificate"] == epoc_pr() and not seen.get("official_form_pdfs")
+    monkeypatch.undo()
+    decided = act(client, issuer, clock, request, "decision", {"outcome": "fulfilled"})
+    assert decided.status_code == 200, decided.body
+    assert [e["form_index"] for e in decided.json_body["official_form_pdfs"]] == [-1, 0]
+
+
+def _trail(client, issuer, request_id: str, clock) -> list[dict]:
+    from tests.helpers import bearer
+
+    auditor = bearer(issuer.mint(role="admin", sub="admin-1", mfa=True, now=clock.now().timestamp()))
+    trail = client.http.get(f"/v1/requests/{request_id}/audit", headers=auditor).json_body
+    assert trail["verified"] is True, trail
+    return trail["events"]

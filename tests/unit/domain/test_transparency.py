@@ -176,3 +176,132 @@ def test_given_another_threshold_then_bands_and_medians_follow_it(threshold):
         assert preservation["median_seconds_to_decide"] is None  # 6 decisions: fewer than 10
     assert f"<{threshold}" in rules.to_csv(view["rows"])
     assert "<5" not in rules.to_csv(view["rows"])  # no band of the default threshold
+
+
+# --- issue 15: orders filed as EU official forms, and the answers of impossibility (Annex III) -------------------
+
+EPOC = {"form": "EPOC", "sections": {"A": {"issuing_state": "LU", "issuing_authority": "Parquet"}, "C": {"text": "x"}}}
+
+
+@pytest.mark.parametrize(("certificate", "expected"), [
+    (EPOC, ("EPOC", "LU")),
+    ({"form": "EPOC-PR", "sections": {"A": {"issuing_state": "MT"}}}, ("EPOC-PR", "MT")),
+    ({"form": "TCO-RO", "sections": {"A": {"issuing_state": "CY", "reference": "r"}}}, ("TCO-RO", "CY")),
+    ({"form": "TCO-RO", "sections": {"B": {}}}, ("TCO-RO", rules.UNKNOWN_COUNTRY)),  # no State: counted as ZZ
+    ({"form": "EPOC", "sections": {"A": {"issuing_state": "F|R"}}}, ("EPOC", rules.UNKNOWN_COUNTRY)),
+    ({"form": "EPOC", "sections": "A"}, ("EPOC", rules.UNKNOWN_COUNTRY)),
+    ({"form": "SOMETHING", "sections": {"A": {"issuing_state": "FR"}}}, None),
+    (None, None), ("EPOC", None),
+])
+def test_given_a_certificate_then_it_is_counted_under_its_form_and_issuing_state(certificate, expected):
+    assert rules.filed_as(certificate) == expected
+
+
+def test_given_a_changes_detail_then_each_annex_iii_answer_counts_once_per_reason_and_nothing_else_counts():
+    detail = {"body": "x", "annex_iii": {"form": "e-Evidence Annex III", "reasons": ["incomplete", "other",
+                                                                                   "incomplete"]}}
+    assert rules.answer_counters(detail) == {"a3|e-Evidence Annex III|incomplete": 1,
+                                             "a3|e-Evidence Annex III|other": 1}
+    tco = {"tco_annex_iii": {"form": "TCO Annex III", "reasons": ["force_majeure", "incomplete"]}}
+    assert rules.answer_counters(tco) == {"a3|TCO Annex III|force_majeure": 1}  # not a TCO reason: not counted
+    for other in ("TCO Annex II", "e-Evidence Annex V", "e-Evidence Annex VI", "fulfilment"):
+        assert rules.answer_counters({"official_answer": {"form": other, "reasons": ["incomplete"]}}) == {}
+    assert rules.answer_counters({"outcome": "rejected", "annex_iii": {"form": "e-Evidence Annex III"}}) == {}
+
+
+def _forms_report(threshold: int = 5) -> Report:
+    report = Report(date(2033, 1, 1), date(2033, 1, 31), threshold=threshold)
+    report.add_day("2033-01-05", {
+        "n|FR|data_disclosure|fulfilled": 8,
+        "f|EPOC|LU|received": 6, "f|EPOC|LU|decided": 5, "f|EPOC|LU|ontime": 5,
+        "fack|EPOC|LU|30": 3, "fack|EPOC|LU|34": 3, "fdec|EPOC|LU|50": 5,
+        # EE's decision keeps LU's exact: with none beside it, EE's and LV's banded zeros would be pinned.
+        "f|EPOC|EE|received": 1, "f|EPOC|EE|decided": 1, "f|EPOC|EE|ontime": 1, "fdec|EPOC|EE|50": 1,
+        "f|EPOC|LV|received": 1,
+        "ack|data_disclosure|30": 3, "ack|data_disclosure|34": 3, "dec|data_disclosure|50": 6,
+        "a3|e-Evidence Annex III|incomplete": 4})
+    report.add_day("2033-01-20", {"f|EPOC|LU|received": 1, "fack|EPOC|LU|30": 1,
+                                  "a3|e-Evidence Annex III|incomplete": 2, "a3|e-Evidence Annex III|other": 1})
+    return report
+
+
+def test_given_forms_tallies_then_each_form_and_state_gets_the_medians_the_types_get():
+    view = _forms_report().view()
+    rows = {(r["form"], r["issuing_state"]): r for r in view["by_form_and_state"]}
+    lu = rules.Totals(received=7, decided=5, decided_within_deadline=5)
+    lu.acknowledge.update({30: 4, 34: 3})
+    lu.decide.update({50: 5})
+    # The same Totals.view as the types: shares and medians computed by the same functions.
+    assert rows[("EPOC", "LU")] == {"form": "EPOC", "issuing_state": "LU", **lu.view(
+        {"received": 7, "decided": 5, "decided_within_deadline": 5}, 5)}
+    assert rows[("EPOC", "LU")]["median_seconds_to_acknowledge"] == round(rules.bucket_value(30), 1)
+    assert rows[("EPOC", "LU")]["median_seconds_to_decide"] == round(rules.bucket_value(50), 1)
+    assert rows[("EPOC", "EE")]["received"] == rows[("EPOC", "LV")]["received"] == "<5"
+    assert rows[("EPOC", "EE")]["median_seconds_to_acknowledge"] is None
+    [epoc, epoc_pr, tco_ro] = view["by_form"]
+    assert (epoc["form"], epoc["received"], epoc["decided"], epoc["share_decided_within_deadline"]) == (
+        "EPOC", 9, 6, 1.0)
+    assert epoc["median_seconds_to_decide"] == {t["type"]: t for t in view["by_type"]}["data_disclosure"][
+        "median_seconds_to_decide"]
+    # A form with no request is listed nowhere and its figures are known to be none.
+    assert (epoc_pr["received"], tco_ro["decided"], epoc_pr["median_seconds_to_acknowledge"]) == (0, 0, None)
+    assert {form for form, _ in rows} == {"EPOC"}
+
+
+def test_given_annex_iii_tallies_then_every_reason_of_every_form_is_listed_small_ones_banded():
+    view = _forms_report().view()
+    answers = {(a["form"], a["reason"]): a["answers"] for a in view["annex_iii"]}
+    assert list(answers) == [(form, reason) for form, reasons in rules.ANNEX_III.items() for reason in reasons]
+    assert answers[("e-Evidence Annex III", "incomplete")] == 6
+    assert answers[("e-Evidence Annex III", "other")] == answers[("e-Evidence Annex III", "data_not_stored")] == "<5"
+    assert {answers[("TCO Annex III", reason)] for reason in rules.ANNEX_III["TCO Annex III"]} == {0}  # none sent
+    assert rules.ANNEX_III["TCO Annex III"] == ("force_majeure", "de_facto_impossibility", "manifest_errors",
+                                                "insufficient_information")
+
+
+def test_given_a_request_not_filed_as_a_certificate_then_the_form_tables_are_empty():
+    report = Report(date(2033, 1, 1), date(2033, 1, 31))
+    report.add_day("2033-01-05", {"n|FR|data_disclosure|fulfilled": 30, "dec|data_disclosure|50": 30})
+    view = report.view()
+    assert view["by_form_and_state"] == []
+    assert {(f["received"], f["decided"], f["median_seconds_to_decide"]) for f in view["by_form"]} == {(0, 0, None)}
+    assert {a["answers"] for a in view["annex_iii"]} == {0}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.tuples(st.sampled_from(rules.FORMS), st.sampled_from(["CY", "EE", "FR", "LU"])),
+                       st.tuples(st.integers(0, 12), st.integers(0, 12), st.integers(0, 12)), min_size=1),
+       st.sampled_from([3, 5]))
+def test_given_any_forms_table_then_no_band_is_pinned_by_a_forms_total(cells, threshold):
+    report = Report(date(2033, 1, 1), date(2033, 1, 31), threshold=threshold)
+    counters = {}
+    for (form, state), (received, decided, ontime) in cells.items():
+        decided = min(decided, received)
+        counters.update({f"f|{form}|{state}|received": received, f"f|{form}|{state}|decided": decided,
+                         f"f|{form}|{state}|ontime": min(ontime, decided)})
+    report.add_day("2033-01-05", counters)
+    view = report.view()
+    values, shown, groups = {}, {}, []
+    for name in ("received", "decided", "decided_within_deadline"):
+        for total in view["by_form"]:
+            form = total["form"]
+            members = [r for r in view["by_form_and_state"] if r["form"] == form]
+            if not members:
+                continue
+            for r in members:
+                key = (name, form, r["issuing_state"])
+                exact = report.forms.get((form, r["issuing_state"]), rules.Totals())
+                values[key], shown[key] = getattr(exact, name), r[name]  # Totals' fields are named as published
+            values[(name, form)] = sum(values[(name, form, r["issuing_state"])] for r in members)
+            shown[(name, form)] = total[name]
+            groups.append(((name, form), [(name, form, r["issuing_state"]) for r in members]))
+    _check(values, groups, shown, threshold)
+
+
+def test_given_the_forms_then_their_csv_has_a_row_per_form_and_state_then_each_forms_totals():
+    view = _forms_report().view()
+    sheet = rules.to_csv(rules.form_rows(view), rules.FORM_CSV_COLUMNS).splitlines()
+    assert sheet[0] == ",".join(rules.FORM_CSV_COLUMNS)
+    assert sheet[1] == "EPOC,EE,<5,<5,<5,,,"  # a withheld share or median is an empty cell
+    assert sheet[-3:] == [f"EPOC,all,9,6,6,1.0,{round(rules.bucket_value(30), 1)},{round(rules.bucket_value(50), 1)}",
+                          "EPOC-PR,all,0,0,0,,,", "TCO-RO,all,0,0,0,,,"]

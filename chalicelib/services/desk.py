@@ -237,7 +237,9 @@ class Desk:
         outcome = Status(decision.outcome.value)
         detail: dict[str, object] = {**decision.model_dump(mode="json", exclude_none=True), **extra}
         actions = [LegalRequest.status.set(outcome.value), LegalRequest.decided_at.set(now),
-                   LegalRequest.closed_at.set(now), LegalRequest.decision.set(decision.model_dump(mode="json")),
+                   LegalRequest.closed_at.set(now),
+                   LegalRequest.decision.set(decision.model_dump(mode="json", exclude={"removal"} if decision.removal
+                                                                 is None else None)),
                    LegalRequest.queue_region.remove()]
         answer: dict[str, object] = {"event": "decided", "outcome": outcome.value}
         sent = certificates.fulfilment_form(item.certificate, decision, principal.subject, now)

@@ -576,3 +576,14 @@ def test_given_a_time_scale_then_an_unacknowledged_removal_order_escalates_and_b
     finally:
         if running.process.poll() is None:
             running.interrupt()
+
+
+def test_given_the_eu_order_walkthrough_then_an_epoc_is_filed_answered_with_annex_iii_and_its_pdf_matches(stack):
+    lines = readme_block(stack, "File an EPOC with curl and answer it with Annex III")
+    created, acknowledged, answered = (json.loads(line) for line in lines[:3])
+    assert created["certificate"]["form"] == "EPOC" and acknowledged["status"] == "acknowledged"
+    assert (answered["status"], answered["decision"]["reason"]) == ("rejected", "no_data")
+    assert [a["form"] for a in answered["official_answers"]] == ["e-Evidence Annex III"]
+    pdfs = answered["official_form_pdfs"]
+    assert [p["form_index"] for p in pdfs] == [-1, 0]
+    assert lines[3].split()[0] == pdfs[-1]["sha256"]  # the bytes downloaded are the ones the trail binds

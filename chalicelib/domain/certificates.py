@@ -461,11 +461,12 @@ def check_removal_order(certificate: dict[str, Any] | None) -> None:
                        "was not filed as one.", code="not_a_removal_order")
 
 
-def waiting_on_obstacle(answers: list[dict[str, Any]] | None) -> bool:
-    """Whether the latest TCO Annex III sent named force majeure or a de facto impossibility (the desk then says
-    when it ends)."""
+def waiting_on_obstacle(answers: list[dict[str, Any]] | None, paused_at: str | None) -> bool:
+    """Whether the request's clock is stopped by a TCO Annex III that named force majeure or a de facto impossibility
+    (the desk then says when it ends): the pause began when that form was sent (``paused_at``), not with a later
+    question."""
     latest = next((a for a in reversed(answers or []) if a.get("form") == "TCO Annex III"), None)
-    return bool(latest) and bool(OBSTACLES & set(latest.get("reasons", [])))
+    return bool(latest) and bool(OBSTACLES & set(latest.get("reasons", []))) and latest.get("at") == paused_at
 
 
 def enforcing_wait_open(notice: dict[str, Any] | None, now: datetime, *, ended: bool = False) -> bool:

@@ -16,6 +16,7 @@ SUBJECTS = {
     "information_requested": "Information needed on your request {id}",
     "decided": "Decision on your request {id}",
     "obstacle_ended": "The hour runs again on your removal order {id}",
+    "removal_stopped": "Your removal order {id} cannot be executed within the hour",
     "hold_released": "Preservation ended on your request {id}",
 }
 
@@ -44,6 +45,10 @@ def agency_notice(kind: str, *, request_id: str, request_type: str, region: str,
     elif kind == "decided":
         lines.insert(0, f"The platform has decided your request: {outcome}"
                         + (f" (reason: {reason})." if reason else "."))
+    elif kind == "removal_stopped":
+        lines.insert(0, "The platform answered your removal order with TCO Annex III: it cannot be executed within "
+                        "the hour. Nothing is asked of you; you will be told when the hour runs again.")
+        lines.append(f"The form: {question}")
     elif kind == "obstacle_ended":
         lines.insert(0, "The obstacle the platform reported (TCO Annex III) has ended: the one hour to remove the "
                         "content runs again from now (TCO Regulation Art. 3(7)).")

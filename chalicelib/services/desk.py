@@ -67,8 +67,11 @@ def _annex_iii_text(sent: dict[str, object]) -> str:
 def _tco_annex_iii_text(sent: dict[str, object]) -> str:
     """The TCO Annex III answer in words, for the thread and the agency's notice."""
     reasons = ", ".join(str(r).replace("_", " ") for r in sent["reasons"])  # type: ignore[union-attr]
+    until = ("the platform records that the obstacle has ended (Art. 3(7))"
+             if certificates.OBSTACLES & set(sent["reasons"])  # type: ignore[arg-type]
+             else "you clarify, with your answer on the request (Art. 3(8))")
     return (f"Annex III (TCO Regulation), removal order: it cannot be executed within the hour, for these reasons: "
-            f"{reasons}. {sent['explanation']} The hour stops until the grounds cease or you clarify (Art. 3(7)-(8)).")
+            f"{reasons}. {sent['explanation']} The hour is stopped until {until}; it then runs again in full.")
 
 
 class Desk:
@@ -375,8 +378,10 @@ class Desk:
                     {"event": "paused"})
 
         item = self._act(principal, request_id, change, "tco-impossibility")
-        return self._tell_agency(item, "information_requested",
-                                 question=_tco_annex_iii_text(item.official_answers[-1]))
+        sent = next(a for a in reversed(item.official_answers) if a["form"] == "TCO Annex III")
+        obstacle = bool(certificates.OBSTACLES & set(sent["reasons"]))
+        return self._tell_agency(item, "removal_stopped" if obstacle else "information_requested",
+                                 question=_tco_annex_iii_text(sent))
 
     def obstacle_ended(self, principal: Principal, request_id: str, note: str | None) -> LegalRequest:
         """The force majeure or de facto impossibility a TCO Annex III named has ceased: the hour starts again from
@@ -384,7 +389,7 @@ class Desk:
         def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
             certificates.check_removal_order(item.certificate)
             if item.status != Status.AWAITING_INFORMATION or not certificates.waiting_on_obstacle(
-                    item.official_answers):
+                    item.official_answers, item.paused_at):
                 raise Conflict("This removal order is not stopped on force majeure or a de facto impossibility "
                                "(send its Annex III first).", code="no_obstacle")
             next_status(Status(item.status), Action.ANSWER)
@@ -436,7 +441,8 @@ class Desk:
         once kept until production, the production request was served (e-Evidence Art. 11). Either side may end
         it, with the reason in the trail; the other is told."""
         def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
-            if item.hold_state not in ("active", "until_production"):
+            ended = item.hold_state == "active" and self.clock.now() >= parse_instant(item.hold_expires_at)
+            if item.hold_state not in ("active", "until_production") or ended:
                 raise Conflict("There is no preservation hold running on this request.", code="hold_not_active")
             now = isoformat(self.clock.now())
             return (Change("hold_released", principal.role.value, principal.subject, now,
@@ -615,7 +621,10 @@ class Desk:
                 raise Conflict(f"This request has taken the {cap} messages a request may take; write to the "
                                "platform's legal contact instead.", code="message_cap_reached")
             counted = LegalRequest.messages_count.add(1)
-            resumes = principal.role is Role.AUTHORITY and item.status == Status.AWAITING_INFORMATION
+            # An authority's message answers the question it was asked; a removal order stopped on force majeure
+            # or a de facto impossibility runs again only when the desk records that it ended (TCO Art. 3(7)).
+            resumes = principal.role is Role.AUTHORITY and item.status == Status.AWAITING_INFORMATION and \
+                not certificates.waiting_on_obstacle(item.official_answers, item.paused_at)
             if not resumes:
                 return (Change("message", principal.role.value, principal.subject, isoformat(now), {"body": body}),
                         [counted], None)

@@ -8,7 +8,8 @@ API's own message when the service refuses. After a change the browser is sent b
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalice import Response
@@ -22,7 +23,8 @@ from chalicelib.api.documents import documents
 from chalicelib.api.http import validate
 from chalicelib.api.representatives import Acknowledgement, Approval, InformationRequest, MessageIn, \
     Reassignment
-from chalicelib.api.representatives import AnnexIII, EnforcingAuthorityAnswer, VerificationClearance
+from chalicelib.api.representatives import AnnexIII, EnforcingAuthorityAnswer, ObstacleEnded, TcoAnnexIII, \
+    VerificationClearance
 from chalicelib.api.views import AUTHORITY_KINDS, EventView, RequestView
 from chalicelib.auth.principal import Role
 from chalicelib.clock import parse_instant
@@ -58,6 +60,11 @@ DONE = {
     "documents": "Document uploaded; its SHA-256 check is shown below.",
     "enforcing-authority": "The enforcing authority's answer is recorded.",
     "impossibility": "Annex III sent to the issuing authority; it is kept on the request as sent.",
+    "removal-impossibility": "TCO Annex III sent to the issuing authority: the removal order's hour is stopped "
+                             "until the obstacle ends or the authority clarifies.",
+    "obstacle-ended": "Obstacle ended: the removal order's hour runs again, a full hour from now. The issuing "
+                      "authority is told.",
+    "release-hold": "Preservation hold ended; the issuing authority is told.",
 }
 # The same, for the officers' actions on their agency's request (``officer_pages``): never offered to the desk.
 OFFICER_DONE = {
@@ -65,8 +72,13 @@ OFFICER_DONE = {
     "message": "Message sent.",
     "attach": "Document attached; its SHA-256 check is shown under Documents.",
     "withdraw": "Request withdrawn: the platform stops working on it.",
-    "extend": "Preservation hold extended; its new end is shown above.",
+    "extend": "Preservation hold extended; its new end is shown below.",
+    "production-follows": "Annex V sent: the platform keeps the data until the production request is served.",
+    "release-hold": "Preservation hold ended; the platform is told.",
 }
+# The form's datetime-local value (no offset: the page says it is UTC), as the API's ISO 8601 instant.
+LOCAL_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$")
+HOLD_RUNNING = ("active", "until_production")
 
 
 def marks(item: Any) -> list[tuple[str, str]]:
@@ -150,6 +162,8 @@ def _request_context(visit: Visit, request_id: str) -> dict[str, Any]:
         "documents": documents.list(visit.principal, item.request_id, read=item),
         "certificate": certificates.shown(item.certificate),
         "impossibility_reasons": list(certificates.ImpossibilityReason),
+        **official_forms(item), **hold_context(item, visit.now, timeline),
+        "obstacle": stopped_on_obstacle(item),
     }
     if chain is not None:
         events = chain  # the whole chain: its check needs every link
@@ -166,20 +180,72 @@ def _request_context(visit: Visit, request_id: str) -> dict[str, Any]:
         context["outcomes"], context["reasons"] = list(Outcome), list(Reason)
         context["sources"] = INDEPENDENT_SOURCES
         context["can_clear"] = desk.can_clear_verification(visit.principal, item)
+        context.update(removal_order_context(item, visit.now))
     if visit.principal.role is Role.AUTHORITY:  # visible: an officer of the request's agency
-        context["officer"] = officer_offers(item)
+        context["officer"] = officer_offers(item, visit.now)
     context["upload"] = upload_limits()
     return context
 
 
-def officer_offers(item: Any) -> dict[str, bool]:
+def officer_offers(item: Any, now: datetime) -> dict[str, bool]:
     """What an officer's page offers on their agency's request now (each service still decides for itself, and
     its refusal is shown beside the form): answering while the platform awaits information, a message while the
-    request is open, attaching legal process until it is withdrawn, withdrawing while it is open."""
+    request is open, attaching legal process until it is withdrawn, withdrawing while it is open; on a running
+    preservation hold, extending it once, confirming with Annex V that production follows (an EPOC-PR), ending it."""
     status = Status(item.status)
+    running = hold_running(item, now)
+    active = running and item.hold_state == "active"
     return {"answer": allowed(status, Action.ANSWER), "message": status in OPEN,
             "attach": status != Status.WITHDRAWN, "withdraw": allowed(status, Action.WITHDRAW),
-            "extend": item.type == RequestType.PRESERVATION and item.hold_state == "active" and not item.hold_extended}
+            "extend": active and not item.hold_extended,
+            "production_follows": active and (item.certificate or {}).get("form") == "EPOC-PR",
+            "release_hold": running}
+
+
+def hold_running(item: Any, now: datetime) -> bool:
+    """Whether a preservation hold runs: active and not past its end (the workflow marks it expired at its timer),
+    or kept until production (no end)."""
+    if item.type != RequestType.PRESERVATION or item.hold_state not in HOLD_RUNNING:
+        return False
+    return item.hold_state == "until_production" or not item.hold_expires_at or \
+        parse_instant(item.hold_expires_at) > now
+
+
+def hold_context(item: Any, now: datetime, timeline: list[Any]) -> dict[str, Any]:
+    """The hold's state as the page words it: whether it runs, and the release shown in the timeline (who, why)."""
+    released = next((e for e in reversed(timeline) if e.kind == "hold_released"), None)
+    return {"hold_running": hold_running(item, now), "hold_released": released,
+            "epoc_pr": (item.certificate or {}).get("form") == "EPOC-PR"}
+
+
+def official_forms(item: Any) -> dict[str, Any]:
+    """Each official form's PDF, when one was drawn (``official_form_pdfs``): the certificate's (form_index -1)
+    and each answer's, by its index in ``official_answers``."""
+    pdfs = {}
+    for pdf in item.official_form_pdfs or []:
+        if isinstance(pdf, dict) and pdf.get("document_id"):
+            index = pdf.get("form_index")
+            pdfs[-1 if index is None else int(index)] = pdf
+    return {"certificate_pdf": pdfs.pop(-1, None), "form_pdfs": pdfs}
+
+
+def stopped_on_obstacle(item: Any) -> bool:
+    """Whether a TCO removal order's hour is stopped on an obstacle its latest Annex III named (force majeure, a de
+    facto impossibility): the desk says when it ends."""
+    return (item.certificate or {}).get("form") == "TCO-RO" and item.status == Status.AWAITING_INFORMATION \
+        and certificates.waiting_on_obstacle(item.official_answers, item.paused_at)
+
+
+def removal_order_context(item: Any, now: datetime) -> dict[str, Any]:
+    """A representative's forms on a TCO removal order: its Annex III reasons, and the Annex II time filled in
+    (now, to the second, in UTC; never before the order's receipt, which the API would refuse)."""
+    if (item.certificate or {}).get("form") != "TCO-RO":
+        return {"removal_order": False}
+    received = parse_instant(item.received_at)
+    ceiling = received.replace(microsecond=0) + (timedelta(seconds=1) if received.microsecond else timedelta(0))
+    return {"removal_order": True, "tco_reasons": list(certificates.TcoImpossibilityReason),
+            "obstacles": {r.value for r in certificates.OBSTACLES},
+            "removal_default": max(now.replace(microsecond=0), ceiling).strftime("%Y-%m-%dT%H:%M:%S")}
 
 
 def upload_limits() -> dict[str, Any]:
@@ -231,7 +297,7 @@ def _act(action: str, visit: Visit) -> Any:
     if action == "message":
         return desk.message(visit.principal, request_id, _form(MessageIn, fields).body)
     if action == "decision":
-        return desk.decide(visit.principal, request_id, _form(Decision, fields))
+        return desk.decide(visit.principal, request_id, _decision(fields))
     if action == "approval":
         approve = fields.pop("approve", "")
         if approve not in ("yes", "no"):
@@ -253,7 +319,31 @@ def _act(action: str, visit: Visit) -> Any:
     if action == "enforcing-authority":
         told = _form(EnforcingAuthorityAnswer, fields)
         return desk.record_enforcing_answer(visit.principal, request_id, told.answer, told.authority, told.note)
+    if action == "removal-impossibility":
+        chosen = [name.removeprefix("reason.") for name in fields if name.startswith("reason.")]
+        tco = _form(TcoAnnexIII, {"reasons": chosen, "explanation": fields.get("explanation", "")})
+        return desk.tco_impossibility(visit.principal, request_id, tco.reasons, tco.explanation)
+    if action == "obstacle-ended":
+        return desk.obstacle_ended(visit.principal, request_id, _form(ObstacleEnded, fields).note)
     raise NotFound("No such action.")
+
+
+def _decision(fields: dict[str, str]) -> Decision:
+    """The decision form as the API's ``Decision``. A removal order's Annex II feedback (``removal.action``, and
+    ``removal.done_at`` as a datetime-local value in UTC) goes in only when what was done is chosen: the time is
+    filled in on every removal order's form, and a rejection takes none."""
+    fields = dict(fields)
+    action, done_at = fields.pop("removal.action", ""), fields.pop("removal.done_at", "")
+    data: dict[str, Any] = {k: v for k, v in fields.items() if v not in ("", None)}
+    if action:
+        data["removal"] = {"action": action, **({"done_at": _utc(done_at)} if done_at else {})}
+    return validate(Decision, data, "form")  # type: ignore[return-value]
+
+
+def _utc(local: str) -> str:
+    """A datetime-local value the page states is UTC, as an ISO 8601 instant (``Z``); anything else as typed, for
+    the API's schema to refuse with its own message."""
+    return f"{local}Z" if LOCAL_INSTANT.match(local) else local
 
 
 def upload(visit: Visit, request_id: str) -> Any:

@@ -1,5 +1,9 @@
 """The officers' portal on a request's page (issue 14, points 7 and 4): answer the platform, attach legal
-process, withdraw, extend a preservation hold (``POST /v1/requests/{id}/extend``, ``Desk.extend``).
+process, withdraw, extend a preservation hold (``POST /v1/requests/{id}/extend``, ``Desk.extend``; on an EPOC-PR
+that is its Annex VI), confirm with e-Evidence Annex V that a production request follows an EPOC-PR
+(``POST /v1/requests/{id}/production-follows``, ``Desk.production_follows``), and end a preservation hold
+(``POST /v1/requests/{id}/release-hold``, ``Desk.release_hold``: that route is open to both sides, and so is its
+form here, the representatives' included: a literal segment takes the path from the desk's actions for everyone).
 
 Each form does what one route of the API does, through the service that route calls, and takes that route's
 roles (``like=``): answering is ``POST /v1/requests/{id}/messages`` (``Desk.message``: an answer to an information
@@ -19,7 +23,7 @@ from chalice import Response
 
 from chalicelib.api import authorities as api_authorities, documents as api_documents, \
     representatives as api_representatives
-from chalicelib.api.authorities import Extension, Withdrawal, desk
+from chalicelib.api.authorities import AnnexV, Extension, HoldRelease, Withdrawal, desk
 from chalicelib.api.representatives import MessageIn
 from chalicelib.auth.principal import Role
 from chalicelib.domain.lifecycle import Status
@@ -29,7 +33,8 @@ from chalicelib.web.console import FORM_TYPES, UPLOAD_TYPES, Visit, pages
 from chalicelib.web.desk_pages import _form, refused_page, upload
 
 # Where the browser lands after each action, on the request's page.
-LANDING = {"answer": "top", "message": "h-messages", "attach": "h-documents", "withdraw": "top", "extend": "top"}
+LANDING = {"answer": "top", "message": "h-messages", "attach": "h-documents", "withdraw": "top", "extend": "top",
+           "production-follows": "top", "release-hold": "top"}
 
 
 def _officer(visit: Visit) -> None:
@@ -93,3 +98,28 @@ def extend(visit: Visit) -> Response:
     except LiaisonError as refusal:
         return refused_page(visit, "extend", refusal)
     return _done(visit, "extend")
+
+
+@pages.page("/console/requests/{request_id}/production-follows", ("POST",),
+            like=api_authorities.confirm_production_follows)
+def production_follows(visit: Visit) -> Response:
+    """e-Evidence Annex V: a production request follows this EPOC-PR, so the data are kept until it is served, with
+    no end date (the API's ``AnnexV``)."""
+    _officer(visit)
+    try:
+        told = _form(AnnexV, _fields(visit))
+        desk.production_follows(visit.principal, visit.params["request_id"], told.production_reference, told.note)
+    except LiaisonError as refusal:
+        return refused_page(visit, "production-follows", refusal)
+    return _done(visit, "production-follows")
+
+
+@pages.page("/console/requests/{request_id}/release-hold", ("POST",), like=api_authorities.release_hold)
+def release_hold(visit: Visit) -> Response:
+    """End a preservation hold before its time, with the reason (the API's ``HoldRelease``): the issuing authority
+    no longer needs the data, or the production request was served. Either side; the other is told."""
+    try:
+        desk.release_hold(visit.principal, visit.params["request_id"], _form(HoldRelease, _fields(visit)).reason)
+    except LiaisonError as refusal:
+        return refused_page(visit, "release-hold", refusal)
+    return _done(visit, "release-hold")

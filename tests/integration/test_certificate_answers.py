@@ -166,7 +166,8 @@ def test_given_force_majeure_then_the_hour_stops_and_runs_again_in_full_when_the
     assert stopped.json_body["status"] == "awaiting_information"
     (form,) = stopped.json_body["official_answers"]
     assert (form["form"], form["reasons"], form["effect"]) == ("TCO Annex III", ["force_majeure"], "clock_stopped")
-    assert any(kind == "information_requested" and "Annex III (TCO Regulation)" in text for kind, text in told)
+    assert any(kind == "removal_stopped" and "Annex III (TCO Regulation)" in text and "Nothing is asked of you" in text
+               for kind, text in told)
     clock.advance(timedelta(hours=3))  # the outage lasts three hours; the order's hour does not run meanwhile
     ended = act(client, issuer, clock, request, "obstacle-ended", {"note": "Power restored at 04:10."})
     assert ended.status_code == 200, ended.body
@@ -181,11 +182,12 @@ def test_given_force_majeure_then_the_hour_stops_and_runs_again_in_full_when_the
     assert trail_verified(client, issuer, request["id"], clock)
 
 
-def test_given_manifest_errors_then_the_authority_s_clarification_restarts_the_hour(client, issuer, clock):
+def test_given_manifest_errors_then_the_authority_s_clarification_restarts_the_hour(client, issuer, clock, told):
     request = acknowledged(client, issuer, clock, "terrorist_content_removal", tco_ro())
     stopped = act(client, issuer, clock, request, "removal-impossibility", {
         "reasons": ["manifest_errors"], "explanation": "The URL in section B points to a deleted page."})
     assert stopped.status_code == 200
+    assert any(kind == "information_requested" and "until you clarify" in text for kind, text in told)
     not_an_obstacle = act(client, issuer, clock, request, "obstacle-ended", {})
     assert (not_an_obstacle.status_code, not_an_obstacle.json_body["code"]) == (409, "no_obstacle")
     clock.advance(timedelta(hours=2))
@@ -194,6 +196,40 @@ def test_given_manifest_errors_then_the_authority_s_clarification_restarts_the_h
     seen = client.http.get(f"/v1/requests/{request['id']}", headers=officer_headers(issuer, clock)).json_body
     assert seen["status"] == "acknowledged"
     assert parse_instant(seen["due_at"]) == now(clock) + timedelta(hours=1)
+
+
+def test_given_force_majeure_then_an_officer_s_message_does_not_restart_the_hour(client, issuer, clock):
+    request = acknowledged(client, issuer, clock, "terrorist_content_removal", tco_ro())
+    act(client, issuer, clock, request, "removal-impossibility", {"reasons": ["force_majeure"],
+                                                                  "explanation": "Data centre flooded."})
+    said = post(client, f"/v1/requests/{request['id']}/messages", {"body": "Please hurry."},
+                officer_headers(issuer, clock))
+    assert said.status_code == 200, said.body
+    seen = client.http.get(f"/v1/requests/{request['id']}", headers=officer_headers(issuer, clock)).json_body
+    assert seen["status"] == "awaiting_information"  # Art. 3(7): the hour waits for the obstacle's end
+    assert act(client, issuer, clock, request, "obstacle-ended", {}).status_code == 200
+
+
+def test_given_the_obstacle_ended_then_a_later_question_is_answered_as_any_other(client, issuer, clock):
+    request = acknowledged(client, issuer, clock, "terrorist_content_removal", tco_ro())
+    act(client, issuer, clock, request, "removal-impossibility", {"reasons": ["force_majeure"], "explanation": "x"})
+    clock.advance(timedelta(minutes=5))
+    act(client, issuer, clock, request, "obstacle-ended", {})
+    clock.advance(timedelta(minutes=5))
+    asked = act(client, issuer, clock, request, "request-information", {"question": "Which of the two URLs?"})
+    assert asked.status_code == 200, asked.body
+    early = act(client, issuer, clock, request, "obstacle-ended", {})
+    assert (early.status_code, early.json_body["code"]) == (409, "no_obstacle")  # this pause is a question
+    post(client, f"/v1/requests/{request['id']}/messages", {"body": "Both."}, officer_headers(issuer, clock))
+    seen = client.http.get(f"/v1/requests/{request['id']}", headers=officer_headers(issuer, clock)).json_body
+    assert seen["status"] == "acknowledged"
+
+
+def test_given_a_hold_past_its_end_then_it_cannot_be_released(client, issuer, clock):
+    request = preserved(client, issuer, clock)
+    clock.advance(timedelta(days=61))
+    refused = act(client, issuer, clock, request, "release-hold", {"reason": "Executed."})
+    assert (refused.status_code, refused.json_body["code"]) == (409, "hold_not_active")
 
 
 @pytest.mark.parametrize(("kind", "certificate"), [

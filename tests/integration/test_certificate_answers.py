@@ -149,11 +149,6 @@ def test_given_a_request_not_filed_as_a_certificate_then_a_decision_keeps_no_for
     assert decided.status_code == 200 and not decided.json_body.get("official_answers")
 
 
-def last_kind(client, issuer, request_id: str, clock) -> str:
-    """The kind of the latest event, past the PDF of the form the change sent (``official_form_rendered``)."""
-    return [k for k in trail_verified(client, issuer, request_id, clock) if k != RENDERED][-1]
-
-
 # --- TCO Annex III: the hour stops, and runs again ----------------------------------------------------------------
 
 def test_given_force_majeure_then_the_hour_stops_and_runs_again_in_full_when_the_obstacle_ends(

@@ -487,9 +487,15 @@ ENFORCING_SEND_WINDOW = timedelta(hours=24)
 
 def check_fulfilment_form(certificate: dict[str, Any] | None, decision: Decision, received: datetime,
                           now: datetime) -> None:
-    """A fulfilled TCO removal order says what was done and when (its Annex II feedback); nothing else takes it."""
+    """A fulfilled TCO removal order says what was done and when (its Annex II feedback); nothing else takes it.
+    An EPOC or EPOC-PR is not simply rejected: the regulation's answer for that is Annex III, with its reasons
+    (422 naming the route)."""
     removal_order = (certificate or {}).get("form") == "TCO-RO"
     fulfilment = decision.outcome in (Outcome.FULFILLED, Outcome.PARTIALLY_FULFILLED)
+    if (certificate or {}).get("form") in ("EPOC", "EPOC-PR") and not fulfilment:
+        raise Unprocessable("An EPOC or EPOC-PR that is not executed is answered with Annex III, which states why: "
+                            "POST /v1/requests/<id>/impossibility (in the console, Answer with Annex III).",
+                            code="annex_iii_required", field="outcome")
     if decision.removal is None:
         if removal_order and fulfilment:
             raise Unprocessable("A fulfilled removal order is answered with its feedback form (TCO Regulation Annex "

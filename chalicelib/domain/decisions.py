@@ -5,7 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from datetime import datetime
+
+from pydantic import Field, StringConstraints, field_validator
 
 from chalicelib.domain.schema import SingleLine, Strict
 
@@ -38,6 +40,12 @@ class Removal(Strict):
     action: RemovalAction = Field(description="removed, or access disabled in all Member States.")
     done_at: Annotated[str, StringConstraints(pattern=INSTANT), SingleLine] = Field(
         description="When, as an ISO 8601 instant with its offset (e.g. 2026-12-01T09:12:00Z).")
+
+    @field_validator("done_at")
+    @classmethod
+    def _a_real_instant(cls, value: str) -> str:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))  # 2026-13-45 has the shape but is no date: 400
+        return value
 
 
 class Decision(Strict):

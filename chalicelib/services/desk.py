@@ -29,7 +29,7 @@ from chalicelib.domain.safeguards import CLEARED, FAILED, People, Person, canoni
     uncleared_failure, verification_history
 from chalicelib.errors import Forbidden
 from chalicelib.services import checkpoints, config, evidence, transparency
-from chalicelib.errors import BadRequest, Conflict, LiaisonError, TooManyRequests
+from chalicelib.errors import BadRequest, Conflict, LiaisonError, TooManyRequests, Unprocessable
 from chalicelib.notify.notices import agency_notice
 from chalicelib.notify.publisher import Publisher, request_page
 from chalicelib.observability import logger, metrics
@@ -157,13 +157,14 @@ class Desk:
             next_status(Status(item.status), Action.ACKNOWLEDGE)
             now = self.clock.now()
             seconds = scaled(max(parse_instant(item.due_at) - now, timedelta(0)), get_settings().sla_time_scale)
+            waiting, timer = self._enforcing_wait(item, now, item.due_at)
             return (Change("acknowledged", principal.role.value, principal.subject, isoformat(now),
                            {"note": note} if note else {}),
                     [LegalRequest.status.set(Status.ACKNOWLEDGED.value),
                      LegalRequest.acknowledged_at.set(isoformat(now)),
-                     LegalRequest.resolve_timer_seconds.set(seconds),
+                     LegalRequest.resolve_timer_seconds.set(seconds), *timer,
                      LegalRequest.queue_due.set(queue_key(Status.ACKNOWLEDGED, item.ack_due_at, item.due_at))],
-                    {"event": "acknowledged", "resolve_seconds": seconds, **self._enforcing_wait(item, now)})
+                    {"event": "acknowledged", "resolve_seconds": seconds, **waiting})
 
         return self._tell_agency(self._act(principal, request_id, change, "acknowledge"), "acknowledged")
 
@@ -257,16 +258,22 @@ class Desk:
             answer["hold"] = hold
         return Change("decided", principal.role.value, principal.subject, now, detail), actions, answer
 
-    def _enforcing_wait(self, item: LegalRequest, now) -> dict[str, object]:
-        """For the workflow, when a decision clock starts: how long the enforcing authority's 10 days still run
-        (e-Evidence Art. 8 and 10). It waits that long before it waits for the decision, and records the end."""
+    def _enforcing_wait(self, item: LegalRequest, now, due_at: str) -> tuple[dict[str, object], list]:
+        """For the workflow, when a decision clock starts (with ``due_at`` as it will then stand): how long the
+        enforcing authority's 10 days still run (e-Evidence Art. 8 and 10). It waits that long (a second if they
+        already ran out while the request was paused or unacknowledged) before it waits for the decision, and
+        records their end. Kept on the request too (``enforcing_timer``), for a workflow that resyncs. Nothing
+        once the end is recorded or the enforcing authority confirmed it raises no ground."""
         notice = item.enforcing_authority
-        if certificates.enforcing_wait_open(notice, now, ended=bool(item.enforcing_wait_over)):
-            return {}
+        if not notice or not notice.get("wait_until") or item.enforcing_wait_over or any(
+                a.get("answer") == certificates.EnforcingAnswer.NO_GROUND for a in notice.get("answers", [])):
+            return {}, []
         until, scale = parse_instant(notice["wait_until"]), get_settings().sla_time_scale
-        return {"enforcing": {"wait_seconds": scaled(until - now, scale), "wait_until": notice["wait_until"],
-                              # the decision clock once the wait is over: what is left to due_at then
-                              "then_seconds": scaled(max(parse_instant(item.due_at) - until, timedelta(0)), scale)}}
+        timer = {"wait_seconds": scaled(max(until - now, timedelta(0)), scale), "wait_until": notice["wait_until"],
+                 "due_at": due_at,
+                 # the decision clock once the wait is over: what is left to due_at then
+                 "then_seconds": scaled(max(parse_instant(due_at) - max(until, now), timedelta(0)), scale)}
+        return {"enforcing": timer}, [LegalRequest.enforcing_timer.set(timer)]
 
     def _hold(self, now, expires_at) -> tuple[dict[str, object], list]:
         times = hold_times(now, expires_at)
@@ -306,12 +313,14 @@ class Desk:
                 next_status(Status(item.status), Action.DECIDE, Status.REJECTED)
                 event, actions, reply = self._decided(item, decision, principal, now, {"enforcing_authority": recorded})
                 return event, [*actions, LegalRequest.enforcing_authority.set(updated)], reply
-            resume = None
+            resume, timer = None, []
+            if answer is kinds.NO_GROUND:
+                timer = [LegalRequest.enforcing_timer.remove()]
             if answer is kinds.NO_GROUND and item.waiting_for == ENFORCING_WAIT:  # the workflow waits on the 10 days
                 left = max(parse_instant(item.due_at) - self.clock.now(), timedelta(0))
                 resume = {"event": "enforcing_cleared", "resolve_seconds": scaled(left, get_settings().sla_time_scale)}
             return (Change("enforcing_authority_answered", principal.role.value, principal.subject, now, recorded),
-                    [LegalRequest.enforcing_authority.set(updated)], resume)
+                    [LegalRequest.enforcing_authority.set(updated), *timer], resume)
 
         item = self._act(principal, request_id, change, "enforcing-authority")
         if answer is kinds.GROUND_RAISED:
@@ -364,6 +373,12 @@ class Desk:
         or a de facto impossibility it runs again, a full hour, once the desk records that the obstacle ended; with
         manifest errors or insufficient information, once the authority clarifies (its answer on the request). The
         form as sent is kept on the request and the agency is told."""
+        kinds = {reason in certificates.OBSTACLES for reason in reasons}
+        if len(kinds) > 1:
+            raise Unprocessable("Send one Annex III for an obstacle (force majeure, de facto impossibility) and, once "
+                                "it has ended, another to ask for clarification: the hour restarts on different "
+                                "events (TCO Art. 3(7) and 3(8)).", code="tco_reasons_mixed", field="reasons")
+
         def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
             certificates.check_removal_order(item.certificate)
             next_status(Status(item.status), Action.REQUEST_INFORMATION)
@@ -444,6 +459,10 @@ class Desk:
             ended = item.hold_state == "active" and self.clock.now() >= parse_instant(item.hold_expires_at)
             if item.hold_state not in ("active", "until_production") or ended:
                 raise Conflict("There is no preservation hold running on this request.", code="hold_not_active")
+            if principal.role is Role.REPRESENTATIVE and item.hold_state != "until_production":
+                raise Conflict("Only the issuing authority ends a preservation before its time (e-Evidence Art. 11); "
+                               "the desk ends a hold kept until production once that request was served.",
+                               code="hold_release_by_authority")
             now = isoformat(self.clock.now())
             return (Change("hold_released", principal.role.value, principal.subject, now,
                            {"hold_state_before": item.hold_state, "reason": reason}),
@@ -639,12 +658,13 @@ class Desk:
             seconds = scaled(max(due_after - now, timedelta(0)), get_settings().sla_time_scale)
             detail = {"body": body, "due_at_before": item.due_at, "due_at_after": isoformat(due_after),
                       "paused_at": item.paused_at, "resumed_at": isoformat(now), "rule": rule}
+            waiting, timer = self._enforcing_wait(item, now, isoformat(due_after))
             return (Change("message", principal.role.value, principal.subject, isoformat(now), detail),
                     [LegalRequest.status.set(Status.ACKNOWLEDGED.value), LegalRequest.due_at.set(isoformat(due_after)),
-                     LegalRequest.paused_at.remove(), LegalRequest.resolve_timer_seconds.set(seconds),
+                     LegalRequest.paused_at.remove(), LegalRequest.resolve_timer_seconds.set(seconds), *timer,
                      LegalRequest.queue_due.set(queue_key(Status.ACKNOWLEDGED, item.ack_due_at, isoformat(due_after))),
                      counted],
-                    {"event": "resumed", "resolve_seconds": seconds, **self._enforcing_wait(item, now)})
+                    {"event": "resumed", "resolve_seconds": seconds, **waiting})
 
         return self._act(principal, request_id, change, "message",
                          limit=self._message_rate(principal, request_id, settings.messages_per_minute))

@@ -78,7 +78,9 @@ class OfficialForms:
         digest = hashlib.sha256(data)
         sha256 = digest.hexdigest()
         name = filename(item.request_id, form, index)
-        document_id = "DOC-" + base64.b32encode(digest.digest()[:10]).decode()  # the same bytes, the same id
+        # The same form drawn again gets the same id (a retry stores nothing twice); two forms never share one.
+        slot = hashlib.sha256(f"{item.request_id}|{index}|{sha256}".encode()).digest()
+        document_id = "DOC-" + base64.b32encode(slot[:10]).decode()
         key = f"requests/{item.request_id}/{document_id}"
         try:
             stored = client("s3").put_object(

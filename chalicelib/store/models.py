@@ -235,6 +235,7 @@ class LegalRequest(Model):
     enforcing_authority = JSONAttribute(null=True)  # e-Evidence Art. 8: the notified authority's wait and answers
     official_answers = JSONAttribute(null=True)  # the official forms exchanged after filing (Annex III ...), as sent
     enforcing_wait_over = BooleanAttribute(null=True)  # set by the workflow when the Art. 8 wait's 10 days end
+    enforcing_timer = JSONAttribute(null=True)  # the Art. 8 wait as the workflow was last given it, for its Resync
     official_form_pdfs = JSONAttribute(null=True)  # the certificate's and each answer's PDF: document id, SHA-256
     routing_rule = UnicodeAttribute()
     body_sha256 = UnicodeAttribute()

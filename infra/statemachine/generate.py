@@ -282,7 +282,8 @@ states.update(record("RecordEnforcingWaitOver", "enforcing_wait_over = :true", {
 states.update(notify("NotifyEnforcingWaitOver", "$.assignee",
                      "States.Format('EPOC {}: the 10 days of the enforcing authority ended ({}) without a ground for "
                      "refusal recorded (e-Evidence Art. 10). Produce the data now: decide by {}. " + PAGE + "', "
-                     "$.request_id, $.answer.enforcing.wait_until, $.due_at, $.request_id)", "AfterEnforcingWait"))
+                     "$.request_id, $.answer.enforcing.wait_until, $.answer.enforcing.due_at, $.request_id)",
+                     "AfterEnforcingWait"))
 states["AfterEnforcingWait"] = {"Type": "Pass", "Parameters": {"event": "enforcing_over",
                                                                "resolve_seconds.$": "$.answer.enforcing.then_seconds"},
                                 "ResultPath": "$.answer", "Next": "AwaitDecision"}
@@ -325,7 +326,8 @@ states["Resync"] = {
     "Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
     "Parameters": {"TableName": TABLE, "Key": KEY, "ConsistentRead": True,
                    "ProjectionExpression": "#status, sla_breached, resolve_timer_seconds, hold_state, "
-                                           "hold_expires_at, hold_reminder_seconds, hold_expiry_seconds",
+                                           "hold_expires_at, hold_reminder_seconds, hold_expiry_seconds, "
+                                           "enforcing_timer, enforcing_wait_over",
                    "ExpressionAttributeNames": {"#status": "status"}},
     "ResultSelector": {"status.$": "$.Item.status.S", "item.$": "$.Item"},
     "ResultPath": "$.current", "Retry": retry_except(),
@@ -339,19 +341,34 @@ states["WhereItStands"] = {
                  {"Variable": "$.current.item.hold_state.S", "IsPresent": True},
                  {"Variable": "$.current.item.hold_state.S", "StringEquals": "active"}],
          "Next": "ResumeHold"},
-        {"Or": [{"Variable": "$.current.status", "StringEquals": s} for s in ("fulfilled", "partially_fulfilled", "rejected")],
-         "Next": "Closed"},
-        {"And": [{"Or": [{"Variable": "$.current.status", "StringEquals": s} for s in ("fulfilled", "partially_fulfilled")]},
+        # Annex V: kept until production, whatever the hold's timers said (before Closed, which would end it)
+        {"And": [{"Or": [{"Variable": "$.current.status", "StringEquals": s}
+                         for s in ("fulfilled", "partially_fulfilled")]},
                  {"Variable": "$.current.item.hold_state.S", "IsPresent": True},
                  {"Variable": "$.current.item.hold_state.S", "StringEquals": "until_production"}],
          "Next": "AwaitProduction"},
+        {"Or": [{"Variable": "$.current.status", "StringEquals": s} for s in ("fulfilled", "partially_fulfilled", "rejected")],
+         "Next": "Closed"},
         {"Variable": "$.current.status", "StringEquals": "withdrawn", "Next": "Withdrawn"},
         {"Variable": "$.current.status", "StringEquals": "awaiting_information", "Next": "AwaitResume"},
+        # the enforcing authority's 10 days still to wait out (and record) before the decision
+        {"And": [{"Variable": "$.current.status", "StringEquals": "acknowledged"},
+                 {"Variable": "$.current.item.resolve_timer_seconds.N", "IsPresent": True},
+                 {"Variable": "$.current.item.enforcing_timer.S", "IsPresent": True},
+                 {"Not": {"Variable": "$.current.item.enforcing_wait_over.BOOL", "IsPresent": True}}],
+         "Next": "ResumeEnforcingWait"},
         {"And": [{"Variable": "$.current.status", "StringEquals": "acknowledged"},
                  {"Variable": "$.current.item.resolve_timer_seconds.N", "IsPresent": True}],
          "Next": "ResumeDecisionTimer"},
     ],
     "Default": "AlertOperators",
+}
+states["ResumeEnforcingWait"] = {
+    "Type": "Pass",
+    "Parameters": {"event": "acknowledged",
+                   "resolve_seconds.$": "States.StringToJson($.current.item.resolve_timer_seconds.N)",
+                   "enforcing.$": "States.StringToJson($.current.item.enforcing_timer.S)"},
+    "ResultPath": "$.answer", "Next": "AwaitEnforcingAuthority",
 }
 states["ResumeDecisionTimer"] = {
     "Type": "Pass",

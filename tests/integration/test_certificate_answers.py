@@ -117,6 +117,9 @@ def test_given_a_removal_order_fulfilled_without_true_feedback_then_422_and_noth
 
 
 @pytest.mark.parametrize("body", [
+    {"outcome": "fulfilled", "removal": {"action": "removed", "done_at": "2026-13-45T09:00:00Z"}},  # no such day
+    {"outcome": "fulfilled", "removal": {"action": "removed", "done_at": "2026-12-01T25:61:00Z"}},
+    {"outcome": "fulfilled", "removal": {"action": "removed", "done_at": "2026-12-01T09:00:00+99:99"}},
     {"outcome": "fulfilled", "removal": {"action": "shredded", "done_at": "2026-12-01T09:00:00Z"}},
     {"outcome": "fulfilled", "removal": {"action": "removed", "done_at": "yesterday"}},
     {"outcome": "fulfilled", "removal": {"action": "removed"}},
@@ -403,3 +406,82 @@ def _trail(client, issuer, request_id: str, clock) -> list[dict]:
     trail = client.http.get(f"/v1/requests/{request_id}/audit", headers=auditor).json_body
     assert trail["verified"] is True, trail
     return trail["events"]
+
+
+# --- What a review found ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("certificate", [epoc(), epoc_pr()])
+def test_given_an_eevidence_order_then_it_is_not_simply_rejected_but_answered_with_annex_iii(
+        client, issuer, clock, certificate):
+    kind = "preservation" if certificate["form"] == "EPOC-PR" else "data_disclosure"
+    request = acknowledged(client, issuer, clock, kind, certificate, data_categories=["subscriber"])
+    refused = act(client, issuer, clock, request, "decision", {"outcome": "rejected", "reason": "no_data"})
+    assert (refused.status_code, refused.json_body["code"]) == (422, "annex_iii_required")
+    assert "/impossibility" in refused.json_body["message"]
+
+
+def test_given_a_tco_annex_iii_mixing_an_obstacle_and_a_question_then_422(client, issuer, clock):
+    request = acknowledged(client, issuer, clock, "terrorist_content_removal", tco_ro())
+    refused = act(client, issuer, clock, request, "removal-impossibility", {
+        "reasons": ["force_majeure", "manifest_errors"], "explanation": "x"})
+    assert (refused.status_code, refused.json_body["code"]) == (422, "tco_reasons_mixed")
+
+
+def test_given_a_running_hold_then_the_desk_cannot_end_it_early(client, issuer, clock):
+    request = preserved(client, issuer, clock)
+    refused = act(client, issuer, clock, request, "release-hold", {"reason": "Case closed."})
+    assert (refused.status_code, refused.json_body["code"]) == (409, "hold_release_by_authority")
+    assert by_authority(client, issuer, clock, request, "release-hold", {"reason": "Case closed."}).status_code == 200
+
+
+def test_given_two_answers_drawn_alike_then_each_has_its_own_pdf(client, issuer, clock):
+    request = acknowledged(client, issuer, clock, "terrorist_content_removal", tco_ro())
+    same = {"reasons": ["force_majeure"], "explanation": "Flood."}
+    act(client, issuer, clock, request, "removal-impossibility", same)
+    act(client, issuer, clock, request, "obstacle-ended", {})
+    again = act(client, issuer, clock, request, "removal-impossibility", same)  # the same instant, the same bytes
+    pdfs = again.json_body["official_form_pdfs"]
+    assert [p["form_index"] for p in pdfs] == [-1, 0, 1]
+    assert pdfs[1]["sha256"] == pdfs[2]["sha256"] and pdfs[1]["document_id"] != pdfs[2]["document_id"]
+
+
+def stored(request_id: str):
+    from chalicelib.store.models import LegalRequest
+
+    return LegalRequest.get(request_id, consistent_read=True)
+
+
+def test_given_a_pause_during_the_enforcing_wait_then_the_workflow_gets_the_moved_due_date(client, issuer, clock):
+    from chalicelib.settings import get_settings
+
+    request = acknowledged(client, issuer, clock, "data_disclosure", epoc(), data_categories=["traffic"])
+    timer = stored(request["id"]).enforcing_timer
+    assert timer["due_at"] == request["due_at"] and timer["wait_until"] == request["enforcing_authority"]["wait_until"]
+    clock.advance(timedelta(days=1))
+    act(client, issuer, clock, request, "request-information", {"question": "Which account exactly?"})
+    clock.advance(timedelta(days=3))
+    post(client, f"/v1/requests/{request['id']}/messages", {"body": "suspect_account_42"}, officer_headers(issuer, clock))
+    item = stored(request["id"])
+    assert parse_instant(item.due_at) - parse_instant(request["due_at"]) == timedelta(days=3)
+    timer = item.enforcing_timer
+    assert timer["due_at"] == item.due_at  # the decision clock after the wait runs to the moved due date
+    scale = get_settings().sla_time_scale
+    assert timer["then_seconds"] == max(1, -(-(parse_instant(item.due_at) - parse_instant(timer["wait_until"]))
+                                              .total_seconds() // scale))
+
+
+def test_given_the_wait_ran_out_while_paused_then_the_workflow_still_records_its_end(client, issuer, clock):
+    request = acknowledged(client, issuer, clock, "data_disclosure", epoc(), data_categories=["content"])
+    act(client, issuer, clock, request, "request-information", {"question": "Which period?"})
+    clock.advance(timedelta(days=12))
+    post(client, f"/v1/requests/{request['id']}/messages", {"body": "October."}, officer_headers(issuer, clock))
+    timer = stored(request["id"]).enforcing_timer
+    assert timer is not None and timer["wait_seconds"] == 1  # a second: then the end is recorded, and told
+
+
+def test_given_no_ground_then_the_workflow_s_timer_is_dropped(client, issuer, clock):
+    request = acknowledged(client, issuer, clock, "data_disclosure", epoc(), data_categories=["content"])
+    assert stored(request["id"]).enforcing_timer is not None
+    post(client, f"/v1/requests/{request['id']}/enforcing-authority",
+         {"answer": "no_ground", "authority": "Parquet de Luxembourg"}, rep_headers(issuer, request["assignee"], clock))
+    assert stored(request["id"]).enforcing_timer is None

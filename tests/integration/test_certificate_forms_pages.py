@@ -279,7 +279,8 @@ def test_given_a_fulfilled_epoc_pr_then_the_officer_confirms_annex_v_and_ends_th
     assert ANNEX_V_FORM in hold and "Extend the preservation by 30 days (Annex VI)</button>" in hold
     assert RELEASE_FORM in hold and "Extend hold</button>" not in hold
     desks = page_of(desk(client, request), request)
-    assert RELEASE_FORM in desks and ANNEX_V_FORM not in desks and "(Annex VI)</button>" not in desks
+    # the desk may not end a running hold early (only the authority may, e-Evidence Art. 11)
+    assert RELEASE_FORM not in desks and ANNEX_V_FORM not in desks and "(Annex VI)</button>" not in desks
 
     # No reference: the API's 400 beside the form, the note kept.
     missing = browser.post(f"/console/requests/{rid}/production-follows", {"production_reference": "",
@@ -316,23 +317,29 @@ def test_given_a_fulfilled_epoc_pr_then_the_officer_confirms_annex_v_and_ends_th
     assert "Again.</textarea>" in text(again)
 
 
-def test_given_a_running_hold_then_the_representative_ends_it_with_a_reason(client, issuer, clock):
-    request = preserved(client, issuer, clock, certificate={})  # an ordinary preservation, no certificate
+def test_given_a_running_hold_then_only_the_authority_ends_it_early_and_the_desk_ends_it_after_production(
+        client, issuer, clock):
+    request = preserved(client, issuer, clock)
     rid, rep = request["id"], desk(client, request)
     page = page_of(rep, request)
-    assert RELEASE_FORM in page and "The issuing authority may extend it once" in page
-    officers = page_of(officer(client), request)
-    assert "Extend hold</button>" in officers and ANNEX_V_FORM not in officers  # not an EPOC-PR
+    assert RELEASE_FORM not in page and "The issuing authority may extend it once" in page
+    early = rep.post(f"/console/requests/{rid}/release-hold", {"reason": "The agency says the case is closed."})
+    assert early.status_code == 409 and "Only the issuing authority" in refusal(text(early), "release-hold")
+    assert seen(client, issuer, clock, request)["hold"]["state"] == "active"
+    assert officer(client).post(f"/console/requests/{rid}/production-follows",
+                                {"production_reference": "EPOC PV-2026-0042"}).status_code == 303
+    page = page_of(rep, request)
+    assert RELEASE_FORM in page
     empty = rep.post(f"/console/requests/{rid}/release-hold", {"reason": ""})
     assert empty.status_code == 400 and "reason" in refusal(text(empty), "release-hold")
-    assert seen(client, issuer, clock, request)["hold"]["state"] == "active"
-    ended = rep.post(f"/console/requests/{rid}/release-hold", {"reason": "The agency says the case is closed."})
+    ended = rep.post(f"/console/requests/{rid}/release-hold", {"reason": "Production order PV-2026-0042 executed."})
     assert ended.status_code == 303
     assert seen(client, issuer, clock, request)["hold"]["state"] == "released"
     assert "Preservation hold ended; the issuing authority is told." in page_of(rep, request, "?done=release-hold")
     officers = page_of(officer(client), request)
-    assert "The agency says the case is closed." in officers and "Released: the data need no longer be kept" in officers
-    assert RELEASE_FORM not in officers and "Extend hold</button>" not in officers
+    assert "Production order PV-2026-0042 executed." in officers
+    assert "Released: the data need no longer be kept" in officers
+    assert RELEASE_FORM not in officers and "Extend" not in officers.split('id="h-hold"')[-1].split("</section>")[0]
 
 
 def test_given_annex_vi_then_both_sides_read_the_extension_in_words(client, issuer, clock):

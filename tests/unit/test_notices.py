@@ -102,3 +102,16 @@ def test_given_the_workflow_then_every_message_it_publishes_links_to_the_console
         assert arguments.endswith("$.request_id)"), name  # the last {} is the request's id
         assert template.count("{}") == len(re.findall(r"\$\.[a-z_.]+|States\.\w+\(", arguments)), name
         assert "$.link" not in message, name
+
+
+def test_given_a_resync_then_it_reaches_the_annex_v_hold_and_the_enforcing_wait_before_closing():
+    """Where the workflow goes after reading the request: a hold kept until production is not a closed request, and
+    an acknowledged EPOC still in the enforcing authority's 10 days waits them out (and records their end)."""
+    from infra.statemachine import generate
+
+    rules = [choice["Next"] for choice in generate.states["WhereItStands"]["Choices"]]
+    assert rules.index("AwaitProduction") < rules.index("Closed")
+    assert rules.index("ResumeEnforcingWait") < rules.index("ResumeDecisionTimer")
+    assert generate.states["ResumeEnforcingWait"]["Next"] == "AwaitEnforcingAuthority"
+    projected = generate.states["Resync"]["Parameters"]["ProjectionExpression"]
+    assert "enforcing_timer" in projected and "enforcing_wait_over" in projected

@@ -18,7 +18,8 @@ under a second off, below one second). The median is the lower one: the ⌈n/2�
 
 Privacy (issue 13, point 6): a report covers closed days only (the service caps it at the last reportable day), and
 every figure goes through :func:`protect` before it is published: small counts are banded and totals are checked so
-that no band can be undone by subtraction. Medians and shares are withheld (null) when fewer than the threshold of
+that no band can be undone by subtraction, nor by what a form's orders or the Annex III answers that end an order
+are part of (:meth:`Report._parts`). Medians and shares are withheld (null) when fewer than the threshold of
 values make them, or when their numerator or denominator is not published exactly.
 """
 
@@ -28,10 +29,10 @@ import csv
 import io
 import math
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from chalicelib.domain import certificates
 from chalicelib.domain.deadlines import RequestType
@@ -53,6 +54,15 @@ ANNEX_III: dict[str, tuple[str, ...]] = {
     "TCO Annex III": tuple(reason.value for reason in certificates.TcoImpossibilityReason),
 }
 FORM_FIGURES = ("received", "decided", "ontime")
+# The e-Evidence Annex III answers an EPOC or an EPOC-PR (certificates.check_annex_iii); naming any reason the issuing
+# authority cannot cure by clarifying (not in certificates.CLARIFIABLE), it ends the order rejected. A TCO Annex III
+# only stops the clock.
+E_EVIDENCE_ANNEX, E_EVIDENCE_FORMS = "e-Evidence Annex III", ("EPOC", "EPOC-PR")
+ENDING = tuple(reason.value for reason in certificates.ImpossibilityReason if reason not in certificates.CLARIFIABLE)
+# A population's figures, each at least the next: received ≥ decided ≥ decided within the deadline (≥ 0). The parts
+# of it the report's figures can bound, as spans (i, j) of that chain, x_i − x_j with x_3 = 0: received, decided,
+# within the deadline, undecided (open or withdrawn), late, and not within the deadline.
+SPANS = ((0, 3), (1, 3), (2, 3), (0, 1), (1, 2), (0, 2))
 
 
 def bucket(seconds: float) -> int:
@@ -128,8 +138,23 @@ def _determined(values: Mapping[K, int], shown: Mapping[K, Figure], total: K, me
     return False
 
 
+Interval = Callable[[Any], tuple[float, float]]  # a figure's published range: [lo, hi], hi possibly infinite
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A relation readers know that is no published sum: some requests are part of others, so the part is at most
+    the whole. Each side reads a lower bound from the figures' published ranges: ``smaller``, of the part, no less
+    than the best a reader can tell (the part as some values the published figures allow have it); ``larger``, of
+    the whole, a true one. ``victims``: the part's figures, in the order they may be withheld."""
+
+    smaller: Callable[[Interval], float]
+    larger: Callable[[Interval], float]
+    victims: tuple
+
+
 def protect(values: Mapping[K, int], groups: Sequence[tuple[K, Sequence[K]]], threshold: int,
-            known: Iterable[K] = ()) -> dict[K, Figure]:
+            known: Iterable[K] = (), bounds: Sequence[Bound] = ()) -> dict[K, Figure]:
     """What may be published of ``values``, whose ``groups`` are published sums (``total = sum(members)``).
 
     The rule (statistical disclosure control: primary and complementary cell suppression):
@@ -147,6 +172,14 @@ def protect(values: Mapping[K, int], groups: Sequence[tuple[K, Sequence[K]]], th
        small figure in ``known`` stays exact), so ``"T+"`` is always true. Each step withholds one more figure,
        so this ends; a group with no band is never touched, so large figures stay exact unless a small one beside
        them needs cover.
+    3. *Bounds*: a part is at most its whole (:class:`Bound`), so what a reader can tell of the part is a lower
+       bound of the whole, beside its bands (8 Annex III answers that end an order, beside the two rejected cells
+       "<5" they are part of: 4 each). While the part's figures let a reader tell more of it than the whole's own
+       published figures say the whole holds, one more of them of at least T is withheld as ``"T+"`` (the first
+       that lowers it, else the first). Once they do not, the relation rules out no value the whole's figures
+       allow (values the part's figures allow fit under each), so it tells nothing of the whole, alone or beside
+       the groups. When nothing exact is left, the part's bands still say what they say (one Annex III count
+       "5+": the two cells "<5" hold at least 5 together, each still 1 to 4).
 
     With T ≥ 3 and every band starting at 0, a group whose figures are all bands (or known) never pins one, so
     a group can always be covered. The caller must therefore publish no lower bound beside a band: a listed
@@ -155,13 +188,18 @@ def protect(values: Mapping[K, int], groups: Sequence[tuple[K, Sequence[K]]], th
     ``values`` maps every figure (members and totals) to its exact count; ``known`` names figures published exactly
     whatever their size because they are known anyway (a type with no request at all has received 0). The
     guarantee is per group (a row or a column of the table, by subtraction); combining several groups' equations
-    is not ruled out.
+    is not ruled out. A bound guards its whole only: what the whole's figures say of the part (no more than them)
+    is left to the part's own groups.
     """
     if threshold < 3:
         raise ValueError("the threshold is at least 3: below it a band of a group's total could be undone")
     known = set(known)
     shown: dict[K, Figure] = {key: (below(threshold) if value < threshold and key not in known else value)
                               for key, value in values.items()}
+
+    def interval(key: K) -> tuple[float, float]:
+        return _bounds(values[key], shown[key], threshold)
+
     changed = True
     while changed:
         changed = False
@@ -178,7 +216,54 @@ def protect(values: Mapping[K, int], groups: Sequence[tuple[K, Sequence[K]]], th
                     raise AssertionError("a group of bands and known figures cannot pin one down")
                 shown[victim] = at_least(threshold)
                 changed = True
+        for bound in bounds:
+            while bound.smaller(interval) > bound.larger(interval):
+                exact = [key for key in bound.victims if shown[key] == values[key] and values[key] >= threshold]
+                if not exact:  # only bands are left: see the docstring
+                    break
+                victim = next((key for key in exact if _lowers(shown, key, bound, interval, threshold)), exact[0])
+                shown[victim] = at_least(threshold)
+                changed = True
     return shown
+
+
+def _lowers(shown: dict, key: Hashable, bound: Bound, interval: Interval, threshold: int) -> bool:
+    """Whether withholding ``key`` lowers what ``bound`` reads of its part."""
+    before, published = bound.smaller(interval), shown[key]
+    shown[key] = at_least(threshold)
+    after = bound.smaller(interval)
+    shown[key] = published
+    return after < before
+
+
+def _span(lows: Sequence[float], highs: Sequence[float], span: tuple[int, int]) -> float:
+    """The least x_i − x_j, for x_0 ≥ x_1 ≥ x_2 ≥ x_3 = 0 each in [lows, highs]: x_i ≥ x_k for k ≥ i and
+    x_j ≤ x_m for m ≤ j."""
+    i, j = span
+    lows, highs = [*lows, 0], [*highs, 0]
+    return max(0, *(lows[k] - highs[m] for k in range(i, 4) for m in range(j + 1)))
+
+
+def _least_chain(true: Sequence[int], ranges: Sequence[tuple[float, float]], span: tuple[int, int],
+                 keep_first: bool) -> list[float]:
+    """Values x_0 ≥ x_1 ≥ x_2 ≥ 0 in ``ranges`` (which hold ``true``) whose x_i − x_j is the least :func:`_span`
+    allows, each otherwise as near its true value as it may be; at that least, x_i is kept (``keep_first``) or
+    x_j is."""
+    i, j = span
+    lows, highs, true = [*(lo for lo, _ in ranges), 0], [*(hi for _, hi in ranges), 0], [*true, 0]
+    at_least_ = [max(lows[n:]) for n in range(4)]  # x_n ≥ x_k ≥ lo_k
+    at_most = [min(highs[:n + 1]) for n in range(4)]  # x_n ≤ x_m ≤ hi_m
+    if at_least_[i] <= at_most[j]:
+        first = last = min(max(true[i] if keep_first else true[j], at_least_[i]), at_most[j])
+    else:
+        first, last = at_least_[i], at_most[j]
+    chain = []
+    for n in range(3):
+        low, high = ((max(at_least_[n], first), at_most[n]) if n < i else (first, first) if n == i else
+                     (max(at_least_[n], last), min(at_most[n], first)) if n < j else (last, last) if n == j else
+                     (at_least_[n], min(at_most[n], last)))
+        chain.append(min(max(true[n], low), high))
+    return chain
 
 
 def counter(*parts: str | int) -> str:
@@ -323,7 +408,8 @@ class Report:
 
         Requests filed as certificates are also counted by form and issuing Member State (:meth:`_forms`), with the
         same medians and share as the types (:meth:`Totals.view`), and the Annex III answers by form and reason
-        (:meth:`_answers`); requests not filed as a certificate are in neither."""
+        (:meth:`_answers`); requests not filed as a certificate are in neither. Neither table says more of the
+        requests its figures are part of than the count rows and types do (:meth:`_parts`)."""
         threshold = self.threshold
         exact_rows = {(r["country"], r["type"]): r for r in self.rows()}
         types = [t.value for t in RequestType]
@@ -367,7 +453,8 @@ class Report:
             known.append(("vfail",))
         forms, states, form_totals = self._forms(values, groups, known)
         self._answers(values, known)
-        shown = protect(values, groups, threshold, known)
+        parts = self._parts(values, rows, months, forms, states)
+        shown = protect(values, groups, threshold, known, parts)
 
         def figures(totals: Totals, key: tuple) -> dict[str, object]:
             return totals.view({"received": shown[(*key, "received")], "decided": shown[(*key, "decided")],
@@ -433,10 +520,93 @@ class Report:
                     known.append(("form", form, name))
         return forms, states, form_totals
 
+    @staticmethod
+    def _parts(values: Mapping[tuple, int], rows: Sequence[Mapping[str, object]],
+               months: Sequence[tuple[str, str]], forms: Sequence[str], states: Sequence[str]) -> list[Bound]:
+        """What the forms and the Annex III answers are part of (:class:`Bound`), for :func:`protect`:
+
+        - a form's orders are requests of the types it is filed as, so each span of its chain (:data:`SPANS`: its
+          received, its undecided, ...) is at most the same span of its types' requests; a form that says more
+          of them than the types' own figures do is published in bands;
+        - an e-Evidence Annex III naming a reason in :data:`ENDING` ends its EPOC or EPOC-PR rejected, once: each
+          such reason counts at most the rejected requests of the EPOC types (data and emergency disclosure) that
+          are decided EPOCs, plus those of preservation that are decided EPOC-PRs. Its count is exact only when
+          those rejected cells and those forms' decisions already say as much, else banded. The other reasons
+          bound nothing: one that the authority can cure may be asked again and again, and a TCO Annex III only
+          stops the clock (the request may then end any way, or stay open), so each says no more than that some
+          request of its form was answered, which no published count bounds beyond its form being listed."""
+        def low(interval: Interval, keys: Iterable[tuple]) -> float:
+            return sum(interval(key)[0] for key in keys)
+
+        def high(interval: Interval, keys: Iterable[tuple]) -> float:
+            return sum(interval(key)[1] for key in keys)
+
+        def cells(type_: str, outcomes: Iterable[str]) -> list[tuple]:
+            return [("cell", r["country"], type_, outcome) for r in rows if r["type"] == type_ for outcome in outcomes]
+
+        def type_span(interval: Interval, type_: str, span: tuple[int, int]) -> float:
+            """A true lower bound of a span of ``type_``'s requests, from its totals and what they are sums of."""
+            sums = {"received": ([("row", r["country"], type_) for r in rows if r["type"] == type_],
+                                 [("month", m, t) for m, t in months if t == type_]),
+                    "decided": (cells(type_, DECIDED),), "ontime": ()}
+            ranges = []
+            for name in FORM_FIGURES:
+                lo, hi = interval((name, type_))
+                for members in sums[name]:
+                    lo, hi = max(lo, low(interval, members)), min(hi, high(interval, members))
+                ranges.append((lo, hi))
+            bound = _span([lo for lo, _ in ranges], [hi for _, hi in ranges], span)
+            if span == (0, 1):
+                bound = max(bound, low(interval, cells(type_, ("open", "withdrawn"))))
+            return bound
+
+        def decided(interval: Interval, form: str) -> float:
+            listed = states if form in forms else ()  # a form listed nowhere has decided none, known
+            return max(interval(("form", form, "decided"))[0],
+                       low(interval, [("form_state", form, state, "decided") for state in listed]))
+
+        def rejected(interval: Interval, form: str) -> float:
+            return low(interval, [cell for type_ in certificates.FORMS[form].types
+                                  for cell in cells(type_.value, ("rejected",))])
+
+        def form_span(interval: Interval, form: str, span: tuple[int, int]) -> float:
+            """No less than the least span of ``form``'s orders a reader can tell: the span of values its published
+            figures allow, found State by State (each State's figures as low or as high as their ranges let them,
+            but those under a total published exactly as they are), or else of the exact ones."""
+            true = [[values[("form_state", form, state, name)] for name in FORM_FIGURES] for state in states]
+            totals = [interval(("form", form, name)) for name in FORM_FIGURES]
+            least = sum(chain[span[0]] - [*chain, 0][span[1]] for chain in true)
+            for keep_first in (True, False):
+                chains = [_least_chain(chain, [(value, value) if totals[n][0] == totals[n][1] else
+                                               interval(("form_state", form, state, name))
+                                               for n, (name, value) in enumerate(zip(FORM_FIGURES, chain))],
+                                       span, keep_first) for state, chain in zip(states, true)]
+                if all(lo <= sum(chain[n] for chain in chains) <= hi for n, (lo, hi) in enumerate(totals)):
+                    least = min(least, sum(chain[span[0]] - [*chain, 0][span[1]] for chain in chains))
+            return least
+
+        parts = []
+        for form in forms:
+            figures = tuple(("form", form, name) for name in FORM_FIGURES) + tuple(
+                ("form_state", form, state, name) for state in states for name in FORM_FIGURES)
+            for span in SPANS:
+                parts.append(Bound(
+                    lambda interval, form=form, span=span: form_span(interval, form, span),
+                    lambda interval, form=form, span=span: sum(type_span(interval, type_.value, span)
+                                                               for type_ in certificates.FORMS[form].types),
+                    figures))
+        for reason in ENDING:
+            count = ("answers", E_EVIDENCE_ANNEX, reason)
+            parts.append(Bound(lambda interval, count=count: interval(count)[0],
+                               lambda interval: sum(min(rejected(interval, form), decided(interval, form))
+                                                    for form in E_EVIDENCE_FORMS), (count,)))
+        return parts
+
     def _answers(self, values: dict[tuple, int], known: list[tuple]) -> None:
         """The Annex III answers per form and reason, added to ``values``: no sum of them is published (an answer
-        may name several reasons), so each is only banded when small. Every reason of every form is listed, zeros
-        included; a form that answered nothing in the period has its zeros known."""
+        may name several reasons), so each is banded when small, or when it would say more of the rejections it is
+        part of than they do (:meth:`_parts`). Every reason of every form is listed, zeros included; a form that
+        answered nothing in the period has its zeros known."""
         for annex, reasons in ANNEX_III.items():
             answered = any(self.annex_iii.get((annex, reason), 0) for reason in reasons)
             for reason in reasons:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, StrictBool, StringConstraints, field_validator
+from pydantic import AfterValidator, Field, StrictBool, StringConstraints
 
 from chalicelib.api.authorities import desk
 from chalicelib.services.desk import CONVERSATION
@@ -116,22 +116,25 @@ def record_enforcing_answer(call: Call) -> RequestView:
                                                        call.body.authority, call.body.note), routing=True)
 
 
+def _each_once(value: list) -> list:
+    if len(set(value)) != len(value):
+        raise ValueError("lists a reason twice")
+    return value
+
+
+EACH_ONCE = AfterValidator(_each_once)  # a form's boxes are ticked, not counted
+
+
 class AnnexIII(Strict):
     """e-Evidence Annex III: why an EPOC or EPOC-PR cannot be executed (or not in time)."""
 
-    reasons: list[ImpossibilityReason] = Field(min_length=1, max_length=len(ImpossibilityReason), description=(
+    reasons: Annotated[list[ImpossibilityReason], EACH_ONCE] = Field(
+        min_length=1, max_length=len(ImpossibilityReason), description=(
         "incomplete, manifest_errors, insufficient_information (these alone ask the issuing authority to clarify: "
         "the request waits, clock stopped), data_not_stored, de_facto_impossibility, other (the request ends "
         "rejected)."))
     explanation: Annotated[str, StringConstraints(min_length=1, max_length=3000), Text] = Field(
         description="Explain further, and name any other reason in the form's words.")
-
-    @field_validator("reasons")
-    @classmethod
-    def _each_once(cls, value: list[ImpossibilityReason]) -> list[ImpossibilityReason]:
-        if len(set(value)) != len(value):
-            raise ValueError("lists a reason twice")
-        return value
 
 
 @routes.private("/v1/requests/{request_id}/impossibility", "POST", roles=REPRESENTATIVE, body=AnnexIII,
@@ -147,26 +150,20 @@ def answer_impossibility(call: Call) -> RequestView:
 class TcoAnnexIII(Strict):
     """TCO Regulation Annex III: why a removal order cannot be executed within the hour (Art. 3(7) and 3(8))."""
 
-    reasons: list[TcoImpossibilityReason] = Field(min_length=1, max_length=len(TcoImpossibilityReason), description=(
+    reasons: Annotated[list[TcoImpossibilityReason], EACH_ONCE] = Field(
+        min_length=1, max_length=len(TcoImpossibilityReason), description=(
         "force_majeure, de_facto_impossibility (the hour runs again, a full hour, once you record that the obstacle "
         "ended), manifest_errors, insufficient_information (once the authority clarifies)."))
     explanation: Annotated[str, StringConstraints(min_length=1, max_length=3000), Text] = Field(
         description="What stands in the way, or what needs clarifying.")
 
-    @field_validator("reasons")
-    @classmethod
-    def _each_once(cls, value: list[TcoImpossibilityReason]) -> list[TcoImpossibilityReason]:
-        if len(set(value)) != len(value):
-            raise ValueError("lists a reason twice")
-        return value
-
 
 @routes.private("/v1/requests/{request_id}/removal-impossibility", "POST", roles=REPRESENTATIVE, body=TcoAnnexIII,
                 responses={200: RequestView},
                 summary="Answer a TCO removal order (TCO-RO) with its Annex III: it cannot be executed within the "
-                        "hour. The hour stops until the obstacle ends (POST .../obstacle-ended) or the authority clarifies "
-                        "(its answer on the request); it then runs again from the start (TCO Art. 3(7)-(8)). Another "
-                        "request: 409 not_a_removal_order.")
+                        "hour. The hour stops until the obstacle ends (POST .../obstacle-ended) or the authority "
+                        "clarifies (its answer on the request); it then runs again from the start (TCO Art. 3(7)-(8)). "
+                        "Another request: 409 not_a_removal_order.")
 def answer_removal_impossibility(call: Call) -> RequestView:
     return RequestView.of(desk.tco_impossibility(call.caller, call.params["request_id"], call.body.reasons,
                                                  call.body.explanation), routing=True)

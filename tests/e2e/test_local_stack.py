@@ -369,6 +369,17 @@ def make_in(stack, target: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
+def test_given_the_eu_order_walkthrough_then_an_epoc_is_filed_answered_with_annex_iii_and_its_pdf_matches(stack):
+    lines = readme_block(stack, "File an EPOC with curl and answer it with Annex III")
+    created, acknowledged, answered = (json.loads(line) for line in lines[:3])
+    assert created["certificate"]["form"] == "EPOC" and acknowledged["status"] == "acknowledged"
+    assert (answered["status"], answered["decision"]["reason"]) == ("rejected", "no_data")
+    assert [a["form"] for a in answered["official_answers"]] == ["e-Evidence Annex III"]
+    pdfs = answered["official_form_pdfs"]
+    assert [p["form_index"] for p in pdfs] == [-1, 0]
+    assert lines[3].split()[0] == pdfs[-1]["sha256"]  # the bytes downloaded are the ones the trail binds
+
+
 def test_given_tampering_with_moto_s_tables_then_audit_and_verify_audit_report_it(stack):
     """Issue 13's proof over the real stack: a request changed in the table is named by its field; a chain
     rewritten consistently after `make checkpoint` is caught; a deactivated representative is refused."""
@@ -577,13 +588,3 @@ def test_given_a_time_scale_then_an_unacknowledged_removal_order_escalates_and_b
         if running.process.poll() is None:
             running.interrupt()
 
-
-def test_given_the_eu_order_walkthrough_then_an_epoc_is_filed_answered_with_annex_iii_and_its_pdf_matches(stack):
-    lines = readme_block(stack, "File an EPOC with curl and answer it with Annex III")
-    created, acknowledged, answered = (json.loads(line) for line in lines[:3])
-    assert created["certificate"]["form"] == "EPOC" and acknowledged["status"] == "acknowledged"
-    assert (answered["status"], answered["decision"]["reason"]) == ("rejected", "no_data")
-    assert [a["form"] for a in answered["official_answers"]] == ["e-Evidence Annex III"]
-    pdfs = answered["official_form_pdfs"]
-    assert [p["form_index"] for p in pdfs] == [-1, 0]
-    assert lines[3].split()[0] == pdfs[-1]["sha256"]  # the bytes downloaded are the ones the trail binds

@@ -20,6 +20,7 @@ from chalicelib.domain.certificates import FORMS
 from tests.helpers import FR, authority
 from tests.integration.test_console import Browser, text
 from tests.integration.test_portal_new_request import NEW, Officer, api_list, api_request, fields_for, key_of
+from tests.integration.test_certificates import epoc_pr
 
 FORM_URL = NEW + "?form={}"
 
@@ -43,12 +44,6 @@ def epoc() -> dict:
         "J": {"text": "TJ Valmont, M. B. Martin"},
         "L": {"text": "(a) Parquet de Valmont, through the decentralised IT system."},
     }}
-
-
-def epoc_pr() -> dict:
-    return {"form": "EPOC-PR", "sections": {
-        "A": {"issuing_state": "FR", "issuing_authority": "Parquet de Valmont", "rest": "File number PV-2026-7"},
-        "C": {"text": "Subscriber and traffic data of suspect_account_42, October 2026."}}}
 
 
 def tco_ro() -> dict:

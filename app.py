@@ -2,7 +2,7 @@
 
 from chalice import Chalice, ConvertToMiddleware
 
-from chalicelib.api import admin, authorities, documents, identity, public, representatives
+from chalicelib.api import admin, authorities, documents, identity, notices, public, representatives
 from chalicelib import events, schedules
 from chalicelib.api.middleware import correlate
 from chalicelib.auth.authorizer import auth
@@ -25,6 +25,7 @@ app.register_blueprint(identity.routes.blueprint)
 app.register_blueprint(authorities.routes.blueprint)
 app.register_blueprint(representatives.routes.blueprint)
 app.register_blueprint(documents.routes.blueprint)
+app.register_blueprint(notices.routes.blueprint)
 app.register_blueprint(admin.routes.blueprint)
 app.register_blueprint(console.blueprint)
 app.register_blueprint(events.blueprint)  # queue consumers: their own functions, not routes

@@ -95,6 +95,41 @@ class Safeguards(View):
                    first_emergency=bool(item.first_emergency))
 
 
+class UserNoticeView(View):
+    """Whether and when the user is told (``domain/user_notice.py``): the state in words, the rule applied, a
+    declared non-disclosure order and its challenges, when the notice falls due and by when it is to be recorded,
+    and the notice given (its text for representatives only), or why none is given."""
+
+    state: str
+    words: str
+    basis: str | None = None
+    prohibition: dict[str, Any] | None = None
+    earlier_prohibitions: list[dict[str, Any]] | None = None
+    challenges: list[dict[str, Any]] | None = None
+    due_at: str | None = None
+    deadline: str | None = None
+    overdue: bool | None = None
+    notified: dict[str, Any] | None = None
+    reason: str | None = None
+
+    @classmethod
+    def of(cls, item: LegalRequest, *, internal: bool) -> "UserNoticeView | None":
+        from chalicelib.domain.user_notice import words
+
+        if not item.notice_state:
+            return None
+        notice = item.user_notice or {}
+        notified = notice.get("notified")
+        if notified and not internal:
+            notified = {k: v for k, v in notified.items() if k in ("at", "channel")}
+        return cls(state=item.notice_state, words=words(item.notice_state, notice),
+                   basis=notice.get("rule", {}).get("basis"), prohibition=notice.get("prohibition"),
+                   earlier_prohibitions=notice.get("earlier") or None, challenges=notice.get("challenges"),
+                   due_at=notice.get("due_at"), deadline=notice.get("deadline"),
+                   overdue=bool(item.notice_overdue) if internal else None, notified=notified,
+                   reason=notice.get("reason"))
+
+
 class RequestView(RequestSummary):
     """A legal request: what was asked, its deadlines and where it stands."""
 
@@ -114,6 +149,7 @@ class RequestView(RequestSummary):
     routing: Routing | None = None
     safeguards: Safeguards
     hold: Hold | None = None
+    user_notice: UserNoticeView | None = None
     receipt: str | None = None
     updated_at: str
     version: int
@@ -135,6 +171,7 @@ class RequestView(RequestSummary):
             safeguards=Safeguards.of(item, internal=routing),
             hold=Hold(state=item.hold_state, expires_at=item.hold_expires_at, extended=bool(item.hold_extended))
             if item.hold_state and item.hold_state != "none" else None,
+            user_notice=UserNoticeView.of(item, internal=routing),
             receipt=item.receipt, updated_at=item.updated_at, version=int(item.version),
         )
 
@@ -157,6 +194,7 @@ AUTHORITY_KINDS = frozenset({
     "sla_breached", "decided", "withdrawn", "document_declared", "document_stored", "document_rejected",
     "document_downloaded", "hold_extended", "hold_expired", "hold_released", "production_follows", "obstacle_ended",
     "enforcing_authority_answered", "enforcing_wait_ended",
+    "non_disclosure_declared", "non_disclosure_ended", "non_disclosure_challenged", "non_disclosure_review_due",
 })
 
 

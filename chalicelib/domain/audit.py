@@ -100,7 +100,7 @@ BOUND_FIELDS = (
     "status", "assignee", "escalation_chain", "assignment_rule", "ack_due_at", "due_at", "acknowledged_at",
     "paused_at", "decided_at", "closed_at", "decision", "pending_decision", "risk_tier", "verification",
     "verifications", "hold_state", "hold_expires_at", "hold_extended", "escalation_level", "sla_breached",
-    "first_emergency",
+    "first_emergency", "notice_state", "user_notice",
 )
 
 

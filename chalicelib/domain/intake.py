@@ -10,6 +10,7 @@ from pydantic import Field, StringConstraints, WithJsonSchema
 from chalicelib.domain import certificates
 from chalicelib.domain.deadlines import RequestType
 from chalicelib.domain.schema import SingleLine, Strict, Text
+from chalicelib.domain.user_notice import NonDisclosure
 from chalicelib.errors import BadRequest
 
 MAX_TARGETS = 100
@@ -59,6 +60,10 @@ class Submission(Strict):
         default=None, description="The order as its official EU form, kept exactly as filed: EPOC (Regulation (EU) "
         "2023/1543 Annex I), EPOC-PR (Annex II) or TCO-RO (Regulation (EU) 2021/784 Annex I), section by "
         "section. An incomplete certificate is refused with 422 naming each missing section.")
+    non_disclosure: NonDisclosure | None = Field(
+        default=None, description="A non-disclosure order that forbids telling the user (18 USC 2705(b), a court's "
+        "order ...): its legal basis, and the last day it applies or, indefinite, its review day. Upload the order "
+        "once the request is filed, then declare it again with its document_id (POST .../non-disclosure).")
 
 
 _REMOVAL_TARGETS = frozenset({TargetKind.MESSAGE_LINK, TargetKind.CHANNEL})
@@ -82,6 +87,10 @@ def check_type_rules(submission: Submission) -> None:
                          code="missing_field", field="data_categories")
     if submission.data_categories and len(set(submission.data_categories)) != len(submission.data_categories):
         raise BadRequest("'data_categories' lists a category twice.", code="invalid_field", field="data_categories")
+    if submission.non_disclosure is not None and submission.non_disclosure.document_id is not None:
+        raise BadRequest("The order's document can only be attached once the request exists: leave out "
+                         "'non_disclosure.document_id', upload the order, then declare it with its id.",
+                         code="invalid_field", field="non_disclosure.document_id")
     if submission.certificate is not None:
         certificates.check(submission.certificate)
         certificates.check_type(submission.certificate, submission.type)

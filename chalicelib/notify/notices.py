@@ -18,6 +18,7 @@ SUBJECTS = {
     "obstacle_ended": "The hour runs again on your removal order {id}",
     "removal_stopped": "Your removal order {id} cannot be executed within the hour",
     "hold_released": "Preservation ended on your request {id}",
+    "non_disclosure_challenged": "The platform challenges the non-disclosure order on your request {id}",
 }
 
 
@@ -55,6 +56,12 @@ def agency_notice(kind: str, *, request_id: str, request_type: str, region: str,
     elif kind == "hold_released":
         lines.insert(0, "The platform ended the preservation of the data for this request: the production request "
                         "was served, or the hold is no longer needed.")
+    elif kind == "non_disclosure_challenged":
+        lines.insert(0, "The platform challenges the non-disclosure order you declared on this request: it is "
+                        "indefinite, or longer than its policy allows. The order is still respected: the user is not "
+                        "told while it runs. Answer on the request's page: end the order, or declare it again with "
+                        "its end or review day.")
+        lines.append(f"Grounds: {question}")
     else:
         raise ValueError(f"no agency notice for {kind!r}")
     if form:

@@ -9,6 +9,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.domain.routing import RoutingDocument, RoutingRules
 from chalicelib.domain.safeguards import RiskTiers
+from chalicelib.domain.user_notice import NoticePolicy
 from chalicelib.observability import logger
 from chalicelib.store.models import ConfigEntry
 
@@ -58,4 +59,16 @@ def risk_tiers() -> RiskTiers:
 
 def store_risk_tiers(tiers: RiskTiers, *, now: str, actor: str) -> None:
     ConfigEntry("risk_tiers", document=tiers.model_dump(mode="json"), updated_at=now, updated_by=actor).save()
+    forget()
+
+
+def notice_policy() -> NoticePolicy:
+    """The user-notice rule per request type and jurisdiction (``domain/user_notice.py``); none stored: the
+    defaults."""
+    return NoticePolicy.model_validate(document("notice_policy", NoticePolicy().model_dump(mode="json"),
+                                                optional=True))
+
+
+def store_notice_policy(policy: NoticePolicy, *, now: str, actor: str) -> None:
+    ConfigEntry("notice_policy", document=policy.model_dump(mode="json"), updated_at=now, updated_by=actor).save()
     forget()

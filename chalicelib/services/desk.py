@@ -35,6 +35,7 @@ from chalicelib.notify.publisher import Publisher, request_page
 from chalicelib.observability import logger, metrics
 from chalicelib.services.access import record_refusal, visible
 from chalicelib.services.official_forms import OfficialForms
+from chalicelib.services import user_notice
 from chalicelib.settings import get_settings
 from chalicelib.store.agencies import AgencyRepository
 from chalicelib.store.models import Event, LegalRequest
@@ -190,6 +191,7 @@ class Desk:
             tier = config.risk_tiers().tier(self._jurisdiction(item))
             now = isoformat(self.clock.now())
             if needs_second_approval(tier, decision.outcome):
+                user_notice.check_before_fulfilment(item, self.clock.now())
                 proposal = {**decision.model_dump(mode="json", exclude_none=True), "proposed_by": principal.subject,
                             "proposed_at": now, "risk_tier": tier.value}
                 return (Change("decision_proposed", principal.role.value, principal.subject, now, proposal),
@@ -250,6 +252,11 @@ class Desk:
         if sent is not None:
             detail["official_answer"] = sent
             actions.append(LegalRequest.official_answers.set([*(item.official_answers or []), sent]))
+        noticed, notice_actions, notice_timer = user_notice.on_decided(item, outcome, parse_instant(now))
+        detail.update(noticed)
+        actions += notice_actions
+        if notice_timer is not None:
+            answer["notice"] = notice_timer
         if item.type == RequestType.PRESERVATION and decision.outcome in FULFILMENTS:
             rule = hold_rule(self._jurisdiction(item))
             hold, timers = self._hold(parse_instant(now), parse_instant(now) + timedelta(days=rule.days))
@@ -753,7 +760,7 @@ class Desk:
                            {"reason": reason} if reason else {}),
                     [LegalRequest.status.set(status.value), LegalRequest.closed_at.set(now),
                      LegalRequest.queue_region.remove(),  # leaves the open-requests index
-                     LegalRequest.pending_decision.remove()],
+                     LegalRequest.pending_decision.remove(), *user_notice.on_withdrawn(item)],
                     WITHDRAW)
 
         return self._act(principal, request_id, change, "withdraw")

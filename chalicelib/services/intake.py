@@ -28,7 +28,7 @@ from chalicelib.store import ratelimits
 from chalicelib.store.requests import Change, Refused, RequestRepository, bound_state
 from chalicelib.services.dispatch import Dispatch
 from chalicelib.services.official_forms import OfficialForms
-from chalicelib.services import transparency
+from chalicelib.services import transparency, user_notice
 from chalicelib.services.receipts import ReceiptSigner
 from chalicelib.workflow.client import Workflow
 
@@ -120,6 +120,8 @@ class Intake:
             deadlines = Deadlines(deadlines.ack_due_at, received + certificates.ENFORCING_WAIT
                                   + certificates.ENFORCING_SEND_WINDOW)
         now = isoformat(received)
+        notice_state, particulars = user_notice.at_filing(submission.type, agency.country, submission.certificate,
+                                                     submission.non_disclosure, principal.subject, received)
         item = LegalRequest(
             request_id,
             agency_id=agency_id, submitted_by=principal.subject, type=submission.type.value,
@@ -133,7 +135,7 @@ class Intake:
             emergency=submission.emergency.model_dump(mode="json") if submission.emergency else None,
             certificate=submission.certificate, body_sha256=body_sha256,
             enforcing_authority=notice, idempotency_key=idempotency_key, updated_at=now, jurisdiction=agency.country,
-            tallied=True,
+            tallied=True, notice_state=notice_state.value, user_notice=particulars,
         )
         # Signed before anything is stored: if KMS is unavailable the submission fails whole (503) and is retried.
         item.receipt = self.receipts.sign({"request_id": request_id, "agency_id": agency_id, "received_at": now,

@@ -91,6 +91,13 @@ def replace_risk_tiers(tiers: RiskTiers, admin: Principal) -> Stamp:
     return now
 
 
+def replace_notice_policy(policy, admin: Principal) -> Stamp:
+    """The user-notice policy (``domain.user_notice.NoticePolicy``), replaced whole."""
+    now = stamp(admin)
+    config.store_notice_policy(policy, now=now.at, actor=now.by)
+    return now
+
+
 @functools.cache
 def _region_id() -> TypeAdapter:
     return TypeAdapter(RegionId)

@@ -200,6 +200,18 @@ class ChainsChangedInHour(GlobalSecondaryIndex["LegalRequest"]):
     request_id = UnicodeAttribute(range_key=True)
 
 
+class NoticeTasksByDue(GlobalSecondaryIndex["LegalRequest"]):
+    """A desk's user-notice tasks, soonest deadline first. Sparse: ``notice_task_region`` is set while a notice is
+    due, or an indefinite non-disclosure order's review day has come (``services/user_notice.py``)."""
+
+    class Meta:
+        index_name = "notice-task-index"
+        projection = AllProjection()
+
+    notice_task_region = UnicodeAttribute(hash_key=True)
+    notice_task_due = UnicodeAttribute(range_key=True)
+
+
 class RequestMeta(_Meta):
     setting = "requests_table"
 
@@ -274,6 +286,15 @@ class LegalRequest(Model):
     hold_extended = BooleanAttribute(default=False)
     hold_reminder_seconds = NumberAttribute(null=True)  # pre-scaled timers, for the workflow's Resync
     hold_expiry_seconds = NumberAttribute(null=True)
+    # User notice (domain/user_notice.py): the state (a scalar, so the workflow can read and set it) and its
+    # particulars (the rule applied, a non-disclosure order, the notice given ...).
+    notice_state = UnicodeAttribute(null=True)
+    user_notice = JSONAttribute(null=True)
+    notice_timer = JSONAttribute(null=True)  # the notice's timer as the workflow was last given it, for its Resync
+    notice_due_at = UnicodeAttribute(null=True)  # when the running timer fires: the workflow checks it is current
+    notice_task_region = UnicodeAttribute(null=True)  # on the desk's notice tasks (sparse index) while set
+    notice_task_due = UnicodeAttribute(null=True)
+    notice_overdue = BooleanAttribute(null=True)  # the lead was told the notice was not recorded in time
     updated_at = UnicodeAttribute()
     closed_at = UnicodeAttribute(null=True)
     last_event_seq = NumberAttribute(default=0)
@@ -283,6 +304,7 @@ class LegalRequest(Model):
     by_agency = RequestsByAgency()
     open_by_deadline = OpenRequestsByDeadline()
     by_chain_hour = ChainsChangedInHour()
+    notice_tasks = NoticeTasksByDue()
 
 
 class EventMeta(_Meta):

@@ -51,7 +51,7 @@ LABELS = {"type": "Type", "legal_basis": "Legal basis", "reference": "Reference"
 DRAWN = frozenset(LABELS) - {"threat", "callback_number"}
 # Fields the form does not draw yet, each with where it is filed instead. ``certificate`` is drawn on the form
 # of an EU order (``?form=``), section by section (``web.certificate_forms``).
-NOT_DRAWN: dict[str, str] = {}
+NOT_DRAWN: dict[str, str] = {"non_disclosure": "declared on the request page, once the order is uploaded"}
 assert set(Submission.model_fields) <= DRAWN | set(NOT_DRAWN), set(Submission.model_fields) - DRAWN - set(NOT_DRAWN)
 _TARGET_FIELD = re.compile(r"^targets\.(\d{1,3})\.(kind|value)$")
 

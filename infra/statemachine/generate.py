@@ -66,6 +66,11 @@ def notify(name, recipient_path, message, nxt):
     }
 
 
+def _current_either(statuses):
+    """A Choice rule: the request read into $.current (Resync) has one of ``statuses``."""
+    return {"Or": [{"Variable": "$.current.status", "StringEquals": status} for status in statuses]}
+
+
 def _either(statuses):
     """A Choice rule: the request read into $.head has one of ``statuses``."""
     return {"Or": [{"Variable": "$.head.item.status.S", "StringEquals": status} for status in statuses]}
@@ -90,7 +95,7 @@ def record(name, update, values, kind, detail_path, nxt, condition, check):
             "Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
             "Parameters": {"TableName": TABLE, "Key": KEY, "ConsistentRead": True,
                            "ProjectionExpression": "#status, last_event_seq, last_event_hash, hold_state, "
-                                                   "hold_expires_at",
+                                                   "hold_expires_at, notice_state, notice_due_at",
                            "ExpressionAttributeNames": {"#status": "status"}},
             "ResultSelector": {"seq.$": "$.Item.last_event_seq.N", "hash.$": "$.Item.last_event_hash.S",
                                "item.$": "$.Item"},
@@ -327,7 +332,7 @@ states["Resync"] = {
     "Parameters": {"TableName": TABLE, "Key": KEY, "ConsistentRead": True,
                    "ProjectionExpression": "#status, sla_breached, resolve_timer_seconds, hold_state, "
                                            "hold_expires_at, hold_reminder_seconds, hold_expiry_seconds, "
-                                           "enforcing_timer, enforcing_wait_over",
+                                           "enforcing_timer, enforcing_wait_over, notice_state, notice_timer",
                    "ExpressionAttributeNames": {"#status": "status"}},
     "ResultSelector": {"status.$": "$.Item.status.S", "item.$": "$.Item"},
     "ResultPath": "$.current", "Retry": retry_except(),
@@ -347,6 +352,18 @@ states["WhereItStands"] = {
                  {"Variable": "$.current.item.hold_state.S", "IsPresent": True},
                  {"Variable": "$.current.item.hold_state.S", "StringEquals": "until_production"}],
          "Next": "AwaitProduction"},
+        # the user notice's timers, once the data went or the content was acted on (before Closed)
+        {"And": [_current_either(("fulfilled", "partially_fulfilled")),
+                 {"Variable": "$.current.item.notice_timer.S", "IsPresent": True},
+                 {"Variable": "$.current.item.notice_state.S", "IsPresent": True},
+                 {"Variable": "$.current.item.notice_state.S", "StringEquals": "due"}],
+         "Next": "ResumeNoticeRecorded"},
+        {"And": [_current_either(("fulfilled", "partially_fulfilled")),
+                 {"Variable": "$.current.item.notice_timer.S", "IsPresent": True},
+                 {"Variable": "$.current.item.notice_state.S", "IsPresent": True},
+                 {"Or": [{"Variable": "$.current.item.notice_state.S", "StringEquals": "prohibited"},
+                         {"Variable": "$.current.item.notice_state.S", "StringEquals": "delayed"}]}],
+         "Next": "ResumeNoticeTimer"},
         {"Or": [{"Variable": "$.current.status", "StringEquals": s} for s in ("fulfilled", "partially_fulfilled", "rejected")],
          "Next": "Closed"},
         {"Variable": "$.current.status", "StringEquals": "withdrawn", "Next": "Withdrawn"},
@@ -378,7 +395,9 @@ states["ResumeDecisionTimer"] = {
 # A fulfilled preservation request holds the data until its hold expires: a reminder to the authority first,
 # then the expiry. An extension (POST /extend) answers either wait with new timers and starts over.
 states["Decided"] = {"Type": "Choice", "Choices": [{"Variable": "$.answer.hold", "IsPresent": True,
-                                                    "Next": "AwaitHoldReminder"}],
+                                                    "Next": "AwaitHoldReminder"},
+                                                   {"Variable": "$.answer.notice", "IsPresent": True,
+                                                    "Next": "NoticeGate"}],
                      "Default": "Closed"}
 FULFILLED = {":f": {"S": "fulfilled"}, ":p": {"S": "partially_fulfilled"}, ":active": {"S": "active"}}
 HOLDING = "#status IN (:f, :p) AND hold_state = :active"
@@ -430,6 +449,91 @@ states["ResumeHold"] = {
         "expires_at.$": "$.current.item.hold_expires_at.S"}},
     "ResultPath": "$.answer", "Next": "AwaitHoldReminder",
 }
+# User notice (chalicelib/domain/user_notice.py), once the data went or the content was acted on. The API hands the
+# timer over with the decision, and a new one whenever the authority declares, replaces or ends a non-disclosure
+# order: "due" and "review" wait until the order ends (or the emergency has passed) or its review day, "due_now"
+# was made due by the API itself. Once due, the assignee is told, then the lead if nobody records the notice by
+# its deadline; recording it (or why none is given) answers "notice_closed".
+NOTICE_DUE = {":f": {"S": "fulfilled"}, ":p": {"S": "partially_fulfilled"}, ":due": {"S": "due"}}
+states["NoticeGate"] = {"Type": "Choice", "Choices": [
+    {"Variable": "$.answer.notice.kind", "StringEquals": "due_now", "Next": "NotifyNoticeDue"},
+    {"Variable": "$.answer.notice.kind", "StringEquals": "recorded", "Next": "AwaitNoticeRecorded"},
+], "Default": "AwaitNoticeDue"}
+states.update(await_token("AwaitNoticeDue", "notice", "#status IN (:f, :p) AND notice_state IN (:prohibited, :delayed)",
+                          "$.answer.notice.due_seconds", "NoticeTimerFired", "AfterNoticeAnswer",
+                          {":f": {"S": "fulfilled"}, ":p": {"S": "partially_fulfilled"},
+                           ":prohibited": {"S": "prohibited"}, ":delayed": {"S": "delayed"}}))
+states["NoticeTimerFired"] = {"Type": "Choice", "Choices": [
+    {"Variable": "$.answer.notice.kind", "StringEquals": "review", "Next": "ReviewDue"}], "Default": "NoticeDue"}
+NOTICE_TIMER_CURRENT = {"And": [_either(("fulfilled", "partially_fulfilled")),
+                                {"Variable": "$.head.item.notice_due_at.S", "IsPresent": True},
+                                {"Variable": "$.head.item.notice_due_at.S", "StringEqualsPath": "$.answer.notice.due_at"}]}
+states["NoticeDue"] = {"Type": "Pass", "Parameters": {"due_at.$": "$.answer.notice.due_at",
+                                                      "deadline.$": "$.answer.notice.deadline",
+                                                      "set": {"notice_state": "due"}},
+                       "ResultPath": "$.notice_due", "Next": "RecordNoticeDue"}
+states.update(record("RecordNoticeDue", "notice_state = :due, notice_task_region = :region, notice_task_due = :deadline",
+                     {":due": {"S": "due"}, ":region": {"S.$": "$.region"}, ":deadline": {"S.$": "$.answer.notice.deadline"}},
+                     "user_notice_due", "$.notice_due", "NotifyNoticeDue",
+                     ("#status IN (:f, :p) AND notice_state IN (:prohibited, :delayed) AND notice_due_at = :due_at",
+                      {":f": {"S": "fulfilled"}, ":p": {"S": "partially_fulfilled"}, ":prohibited": {"S": "prohibited"},
+                       ":delayed": {"S": "delayed"}, ":due_at": {"S.$": "$.answer.notice.due_at"}}),
+                     {"And": [NOTICE_TIMER_CURRENT, {"Or": [
+                         {"Variable": "$.head.item.notice_state.S", "StringEquals": "prohibited"},
+                         {"Variable": "$.head.item.notice_state.S", "StringEquals": "delayed"}]}]}))
+states.update(notify("NotifyNoticeDue", "$.assignee",
+                     "States.Format('USER NOTICE DUE on {} request {}: the non-disclosure order ended, the emergency "
+                     "passed or the content was acted on. Tell the user and record the notice by {}. " + PAGE + "', "
+                     "$.type, $.request_id, $.answer.notice.deadline, $.request_id)", "AwaitNoticeRecorded"))
+states.update(await_token("AwaitNoticeRecorded", "notice", "#status IN (:f, :p) AND notice_state = :due",
+                          "$.answer.notice.deadline_seconds", "NoticeOverdue", "AfterNoticeAnswer", NOTICE_DUE))
+states["NoticeOverdue"] = {"Type": "Pass", "Parameters": {"deadline.$": "$.answer.notice.deadline"},
+                           "ResultPath": "$.notice_overdue", "Next": "RecordNoticeOverdue"}
+states.update(record("RecordNoticeOverdue", "notice_overdue = :true", {":true": {"BOOL": True}},
+                     "user_notice_overdue", "$.notice_overdue", "NotifyNoticeOverdue",
+                     ("#status IN (:f, :p) AND notice_state = :due", NOTICE_DUE),
+                     {"And": [_either(("fulfilled", "partially_fulfilled")),
+                              {"Variable": "$.head.item.notice_state.S", "IsPresent": True},
+                              {"Variable": "$.head.item.notice_state.S", "StringEquals": "due"}]}))
+states.update(notify("NotifyNoticeOverdue", "$.lead",
+                     "States.Format('USER NOTICE OVERDUE: {} request {} (region {}): the notice to the user was to be "
+                     "recorded by {} and is not. " + PAGE + "', $.type, $.request_id, $.region, "
+                     "$.answer.notice.deadline, $.request_id)", "AwaitNoticeAfterOverdue"))
+states.update(await_token("AwaitNoticeAfterOverdue", "notice", "#status IN (:f, :p) AND notice_state = :due", None,
+                          None, "AfterNoticeAnswer", NOTICE_DUE))
+states["ReviewDue"] = {"Type": "Pass", "Parameters": {"review_at.$": "$.answer.notice.due_at"},
+                       "ResultPath": "$.review_due", "Next": "RecordReviewDue"}
+states.update(record("RecordReviewDue", "notice_task_region = :region, notice_task_due = :review",
+                     {":region": {"S.$": "$.region"}, ":review": {"S.$": "$.answer.notice.due_at"}},
+                     "non_disclosure_review_due", "$.review_due", "NotifyReviewDue",
+                     ("#status IN (:f, :p) AND notice_state = :prohibited AND notice_due_at = :due_at",
+                      {":f": {"S": "fulfilled"}, ":p": {"S": "partially_fulfilled"}, ":prohibited": {"S": "prohibited"},
+                       ":due_at": {"S.$": "$.answer.notice.due_at"}}),
+                     {"And": [NOTICE_TIMER_CURRENT, {"Variable": "$.head.item.notice_state.S",
+                                                     "StringEquals": "prohibited"}]}))
+states.update(notify("NotifyReviewDue", "$.assignee",
+                     "States.Format('REVIEW DUE: the indefinite non-disclosure order on {} request {} reached its "
+                     "review day ({}). The authority was asked whether it still stands; until it answers, do not tell "
+                     "the user. " + PAGE + "', $.type, $.request_id, $.answer.notice.due_at, $.request_id)",
+                     "NotifyAgencyReviewDue"))
+states.update(agency_notice(
+    "NotifyAgencyReviewDue", "States.Format('Review the non-disclosure order on your request {}', $.request_id)",
+    "States.Format('The review day ({}) of the indefinite non-disclosure order you declared on your request {} (your "
+    "reference {}) has come. The order is still respected. On the request page, declare it again with its next "
+    "review day or its end, or end it. " + PAGE + "', $.answer.notice.due_at, $.request_id, $.reference, "
+    "$.request_id)", "non_disclosure_review_due", "AwaitNoticeAfterReview"))
+states.update(await_token("AwaitNoticeAfterReview", "notice", "#status IN (:f, :p) AND notice_state = :prohibited",
+                          None, None, "AfterNoticeAnswer", {":f": {"S": "fulfilled"}, ":p": {"S": "partially_fulfilled"},
+                                                            ":prohibited": {"S": "prohibited"}}))
+states["AfterNoticeAnswer"] = {"Type": "Choice", "Choices": [
+    {"Variable": "$.answer.event", "StringEquals": "notice", "Next": "NoticeGate"},
+    {"Variable": "$.answer.event", "StringEquals": "notice_closed", "Next": "Closed"}], "Default": "AlertOperators"}
+states["ResumeNoticeRecorded"] = {
+    "Type": "Pass", "Parameters": {"event": "notice", "notice.$": "States.StringToJson($.current.item.notice_timer.S)"},
+    "ResultPath": "$.answer", "Next": "AwaitNoticeRecorded"}
+states["ResumeNoticeTimer"] = {
+    "Type": "Pass", "Parameters": {"event": "notice", "notice.$": "States.StringToJson($.current.item.notice_timer.S)"},
+    "ResultPath": "$.answer", "Next": "AwaitNoticeDue"}
 states["Closed"] = {"Type": "Succeed"}
 states["Withdrawn"] = {"Type": "Succeed"}
 states["AlertOperators"] = {

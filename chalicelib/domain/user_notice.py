@@ -146,7 +146,7 @@ class Channel(StrEnum):
     OTHER = "other"
 
 
-DOCUMENT_ID = r"^[A-Za-z0-9_-]{1,64}$"
+DOCUMENT_ID = r"^DOC-[A-Z2-7]{16}$"  # services.documents issues them so
 
 
 class NonDisclosure(Strict):

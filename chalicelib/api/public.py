@@ -17,7 +17,8 @@ from chalicelib.domain.directory import RegionContact
 from chalicelib.domain.intake import requirements
 from chalicelib.errors import BadRequest
 from chalicelib.domain.transparency import ANNEX_III_CSV_COLUMNS, FORM_CSV_COLUMNS, form_rows, to_csv
-from chalicelib.services import directory, transparency
+from chalicelib.domain.user_notice import NoticeRule
+from chalicelib.services import config, directory, transparency
 from chalicelib.services.receipts import ReceiptSigner
 from chalicelib.settings import get_settings
 from chalicelib.domain.schema import View
@@ -141,6 +142,10 @@ class TypePolicy(View):
     rules: list[str]
     acknowledge_seconds: int
     resolve_seconds: int
+    user_notice: NoticeRule = Field(description="Whether and when the person concerned is told (notify, delay, "
+                                    "not_applicable), and on what basis.")
+    user_notice_by_jurisdiction: dict[str, NoticeRule] = Field(
+        default_factory=dict, description="Jurisdictions (ISO country codes) where the notice rule differs.")
 
 
 class Policies(View):
@@ -151,13 +156,17 @@ class Policies(View):
 
 def policies() -> Policies:
     clocks = DeadlinePolicy(get_settings().deadlines).clocks
+    notice = config.notice_policy()
     types = []
     for kind, clock in clocks.items():
         required, rules = requirements(kind)
         types.append(TypePolicy(type=kind, legal_bases=[b.strip() for b in clock.basis.split(";")],
                                 required_fields=required, rules=rules,
                                 acknowledge_seconds=int(clock.acknowledge.total_seconds()),
-                                resolve_seconds=int(clock.resolve.total_seconds())))
+                                resolve_seconds=int(clock.resolve.total_seconds()),
+                                user_notice=notice.types[kind],
+                                user_notice_by_jurisdiction={country: rules[kind] for country, rules
+                                                             in sorted(notice.jurisdictions.items()) if kind in rules}))
     return Policies(types=types)
 
 

@@ -29,6 +29,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
+from chalicelib.clock import isoformat, parse_instant
 from chalicelib.domain.countries import iso_keys
 from chalicelib.domain.deadlines import RequestType
 from chalicelib.domain.schema import SingleLine, Strict, Text
@@ -207,18 +208,18 @@ def prohibition_of(order: NonDisclosure, by: str, at: str) -> dict[str, Any]:
                             "indefinite": order.indefinite}
     if order.until is not None:
         kept["until"] = order.until.isoformat()
-        kept["ends_at"] = day_end(order.until).isoformat().replace("+00:00", "Z")
+        kept["ends_at"] = isoformat(day_end(order.until))
     else:
         assert order.review_on is not None
         kept["review_on"] = order.review_on.isoformat()
-        kept["review_at"] = day_start(order.review_on).isoformat().replace("+00:00", "Z")
+        kept["review_at"] = isoformat(day_start(order.review_on))
     if order.document_id is not None:
         kept["document_id"] = order.document_id
     return kept
 
 
 def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return parse_instant(text)
 
 
 def prohibition_runs(notice: dict[str, Any] | None, now: datetime) -> bool:

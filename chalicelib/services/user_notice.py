@@ -177,11 +177,12 @@ class UserNotices:
                       "earlier": [*notice.get("earlier", []), earlier] if earlier else notice.get("earlier", [])}
             notice.pop("due_at", None)  # the order decides when the notice falls due now
             notice.pop("deadline", None)
-            actions = [LegalRequest.notice_state.set(NoticeState.PROHIBITED.value), *NO_TASK]
-            timer = None
-            if Status(item.status) in FULFILLED:
+            actions, timer = [LegalRequest.notice_state.set(NoticeState.PROHIBITED.value)], None
+            if Status(item.status) in FULFILLED:  # the workflow waits for the order's end (or review day) instead
                 _, notice, more, timer = timed(item, NoticeState.PROHIBITED, notice, now)
                 actions += [*more, LegalRequest.notice_timer.set(timer)] if timer else more
+            else:
+                actions += NO_TASK
             detail = {"prohibition": prohibition, "replaces": earlier} if earlier else {"prohibition": prohibition}
             return (Change("non_disclosure_declared", principal.role.value, principal.subject, isoformat(now),
                            detail), [*actions, LegalRequest.user_notice.set(notice)], self._answer(item, timer))

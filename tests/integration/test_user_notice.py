@@ -338,3 +338,19 @@ def test_given_an_indefinite_order_then_the_desk_challenges_it_and_the_authority
     by_officer = post(client, f"/v1/requests/{request['id']}/non-disclosure/challenge", {"grounds": "x"},
                       officer(issuer, clock))
     assert by_officer.status_code == 403
+
+
+def test_given_a_notice_due_when_the_authority_then_declares_an_order_then_the_task_waits_for_its_end(
+        client, issuer, clock):
+    request = acknowledged(client, issuer, clock, "content_removal")
+    rid = request["id"]
+    assert decide(client, issuer, clock, rid).json_body["user_notice"]["state"] == "due"
+    assert rid in tasks(client, issuer, clock)
+    declared = declare(client, issuer, clock, rid, order(clock, days=10,
+                                                         document_id=stored_document(client, issuer, clock, rid)))
+    assert declared.status_code == 200, declared.body
+    notice = declared.json_body["user_notice"]
+    assert notice["state"] == "prohibited" and notice["due_at"] == notice["prohibition"]["ends_at"]
+    assert rid not in tasks(client, issuer, clock)
+    assert give(client, issuer, clock, rid).json_body["code"] == "notice_prohibited"
+    trail(client, issuer, clock, rid)

@@ -380,6 +380,16 @@ def test_given_the_eu_order_walkthrough_then_an_epoc_is_filed_answered_with_anne
     assert lines[3].split()[0] == pdfs[-1]["sha256"]  # the bytes downloaded are the ones the trail binds
 
 
+def test_given_the_user_notice_walkthrough_then_the_notice_waits_for_the_order_and_is_given_once_it_ends(stack):
+    lines = readme_block(stack, "Declare an order, see the notice refused while it runs")
+    assert lines[0] == "prohibited" and lines[1].startswith("DOC-"), lines
+    refused = json.loads(lines[2])
+    assert refused["code"] == "notice_prohibited", lines
+    state, due_at = lines[3].split()
+    assert state == "prohibited" and due_at.endswith("T00:00:00.000Z"), lines
+    assert lines[4:] == ["due", "True", "notified"], lines
+
+
 def test_given_tampering_with_moto_s_tables_then_audit_and_verify_audit_report_it(stack):
     """Issue 13's proof over the real stack: a request changed in the table is named by its field; a chain
     rewritten consistently after `make checkpoint` is caught; a deactivated representative is refused."""

@@ -29,6 +29,8 @@ from chalicelib.store.requests import Change
 WAITING = "notice"  # what the workflow waits for once a decided request's notice timers run
 FULFILLED = frozenset({Status.FULFILLED, Status.PARTIALLY_FULFILLED})
 NOTHING_DISCLOSED = "The request was rejected: nothing was disclosed or acted on."
+# Each declaration and challenge is kept on the request (its item stays far below DynamoDB's 400 KB): capped.
+MAX_DECLARATIONS, MAX_CHALLENGES = 20, 10
 WITHDRAWN = "The authority withdrew the request: nothing was disclosed or acted on."
 
 
@@ -172,6 +174,9 @@ class UserNotices:
                                     "document_id.", code="missing_field", field="document_id")
             self._check_document(item, order.document_id)
             earlier = notice.get("prohibition")
+            if len(notice.get("earlier", [])) >= MAX_DECLARATIONS - 1 and earlier:
+                raise Conflict(f"This request has taken the {MAX_DECLARATIONS} declarations it may take; write to the "
+                               "platform's legal contact.", code="declaration_cap_reached")
             prohibition = rules.prohibition_of(order, principal.subject, isoformat(now))
             notice = {**notice, "prohibition": prohibition,
                       "earlier": [*notice.get("earlier", []), earlier] if earlier else notice.get("earlier", [])}
@@ -266,6 +271,9 @@ class UserNotices:
                 days = notice.get("rule", {}).get("max_prohibition_days")
                 raise Conflict(f"The order ends within the {days} days the policy accepts: it is neither indefinite "
                                "nor overlong.", code="prohibition_within_policy")
+            if len(notice.get("challenges", [])) >= MAX_CHALLENGES:
+                raise Conflict(f"This order was challenged {MAX_CHALLENGES} times already; take it up with the "
+                               "authority directly.", code="challenge_cap_reached")
             entry = {"grounds": grounds, "by": principal.subject, "at": isoformat(now),
                      "prohibition_declared_at": notice["prohibition"]["declared_at"]}
             notice["challenges"] = [*notice.get("challenges", []), entry]

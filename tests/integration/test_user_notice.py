@@ -354,3 +354,23 @@ def test_given_a_notice_due_when_the_authority_then_declares_an_order_then_the_t
     assert rid not in tasks(client, issuer, clock)
     assert give(client, issuer, clock, rid).json_body["code"] == "notice_prohibited"
     trail(client, issuer, clock, rid)
+
+
+def test_given_declarations_and_challenges_without_end_then_each_is_capped(client, issuer, clock, monkeypatch):
+    from chalicelib.services import user_notice as service
+
+    monkeypatch.setattr(service, "MAX_DECLARATIONS", 2)
+    monkeypatch.setattr(service, "MAX_CHALLENGES", 1)
+    review = (clock.now() + timedelta(days=180)).date().isoformat()
+    indefinite = {"legal_basis": "Court order 26-114", "indefinite": True, "review_on": review}
+    request = acknowledged(client, issuer, clock, non_disclosure=indefinite)
+    rid = request["id"]
+    document = stored_document(client, issuer, clock, rid)
+    assert declare(client, issuer, clock, rid, {**indefinite, "document_id": document}).status_code == 200
+    capped = declare(client, issuer, clock, rid, {**indefinite, "document_id": document})
+    assert (capped.status_code, capped.json_body["code"]) == (409, "declaration_cap_reached")
+    path = f"/v1/requests/{rid}/non-disclosure/challenge"
+    assert post(client, path, {"grounds": "No end date."}, rep(issuer, clock)).status_code == 200
+    again = post(client, path, {"grounds": "Still no end date."}, rep(issuer, clock))
+    assert (again.status_code, again.json_body["code"]) == (409, "challenge_cap_reached")
+    assert len(seen(client, issuer, clock, rid)["user_notice"]["challenges"]) == 1

@@ -1,7 +1,7 @@
 """Writes request-workflow.asl.json, the state machine of a legal request.
 
 The ASL file is what deploys and what moto runs; it is generated from this
-script because its 28 states repeat a few shapes (notify with a failure
+script because its states (110 now) repeat a few shapes (notify with a failure
 alert, record a change with its event, wait on a task token). Edit here, run
 `python -m infra.statemachine.generate`, commit both; a test checks they agree.
 """

@@ -79,3 +79,14 @@ def record_notices(monkeypatch):
                  call["Message"]) for call in recording.published]
 
     return published
+
+
+def give_notice(client, request_id: str, headers: dict[str, str]) -> dict[str, Any]:
+    """Record the notice the desk gave the user (a data disclosure waits for it under the default notice policy:
+    409 user_notice_first otherwise); ``headers``: a representative of the request's region. The request's view."""
+    given = post(client, f"/v1/requests/{request_id}/user-notice",
+                 {"channel": "email", "text": "A law-enforcement request for your account's data is about to be "
+                                              "answered."}, headers)
+    assert given.status_code == 200, given.body
+    assert given.json_body["user_notice"]["state"] == "notified"
+    return given.json_body

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.helpers import DE, FR, US, admin, authority, post, submission
+from tests.helpers import DE, FR, US, admin, authority, bearer, give_notice, post, submission
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -428,6 +428,8 @@ def test_given_a_high_risk_jurisdiction_then_a_fulfilment_is_proposed_and_a_seco
         created = filed(client, issuer, agency=DE)
         rid, first, second = created["id"], Browser(client), Browser(client, sub="rep-eu-okafor")
         assert first.post(f"/console/requests/{rid}/acknowledge", {}).status_code == 303
+        give_notice(client, rid, bearer(issuer.mint(role="representative", sub="rep-eu-lindqvist", region="eu",
+                                                    mfa=True)))
         proposed = first.post(f"/console/requests/{rid}/decision", {"outcome": "fulfilled"})
         assert proposed.headers["Location"].endswith("done=proposed#top")
         page = text(second.get(f"/console/requests/{rid}"))

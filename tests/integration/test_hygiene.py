@@ -27,7 +27,7 @@ from chalicelib.services import directory as directory_service
 from chalicelib.store.models import LegalRequest
 from chalicelib.store.requests import RequestRepository
 from infra.local.refusals import RefusalPump
-from tests.helpers import DE, FR, admin, authority, bearer, post, submission
+from tests.helpers import DE, FR, admin, authority, bearer, give_notice, post, submission
 
 def rep(issuer, sub="rep-eu-okafor", region="eu"):
     return bearer(issuer.mint(role="representative", sub=sub, region=region, mfa=True))
@@ -297,6 +297,7 @@ def test_given_a_proposal_waiting_for_approval_when_withdrawn_then_no_decision_i
     request_id = created(client, issuer, DE)
     base = f"/v1/requests/{request_id}"
     assert post(client, f"{base}/acknowledge", {}, rep(issuer)).status_code == 200
+    give_notice(client, request_id, rep(issuer))
     proposed = post(client, f"{base}/decision", {"outcome": "fulfilled"}, rep(issuer))
     assert proposed.status_code == 202 and proposed.json_body["safeguards"]["pending_decision"]
     withdrawn = post(client, f"{base}/withdraw", {"reason": "Case closed."}, authority(issuer, DE))

@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from chalicelib.services import config
-from tests.helpers import FR, admin, authority, bearer, post, record_notices, submission
+from tests.helpers import FR, admin, authority, bearer, give_notice, post, record_notices, submission
 
 ES = "es-castavel-fiscalia"  # seeded, verified, ES → region eu
 LEAD, OKAFOR, LINDQVIST = "lead-eu-rossi", "rep-eu-okafor", "rep-eu-lindqvist"
@@ -99,6 +99,7 @@ def test_given_a_reassignment_to_the_lead_and_back_then_a_high_risk_proposal_is_
     reassign(client, issuer, request_id, LEAD)
     assert reassign(client, issuer, request_id, OKAFOR)[-1] == LEAD
     assert post(client, f"/v1/requests/{request_id}/acknowledge", {}, rep(issuer)).status_code == 200
+    give_notice(client, request_id, rep(issuer))
     proposed = post(client, f"/v1/requests/{request_id}/decision", {"outcome": "fulfilled"}, rep(issuer))
     assert proposed.status_code == 202, proposed.body
     assert [(topic, recipient) for topic, recipient, _ in flags(request_id, "waits for a second")] == [

@@ -22,7 +22,7 @@ from chalicelib.store import representatives
 from chalicelib.store.models import LegalRequest, Representative
 from tests.integration.test_safeguards import ES, VERIFIED, acknowledged, acknowledged_emergency, rep
 from tests.integration.test_safeguards import high_risk_es  # noqa: F401 - a fixture
-from tests.helpers import post
+from tests.helpers import give_notice, post
 
 OKAFOR, LINDQVIST, LEAD = "rep-eu-okafor", "rep-eu-lindqvist", "lead-eu-rossi"
 
@@ -73,6 +73,7 @@ def test_given_a_second_registry_entry_of_the_proposer_then_it_cannot_approve_no
         client, issuer, high_risk_es, okafor_alias):
     request_id = acknowledged(client, issuer, ES)
     base = f"/v1/requests/{request_id}"
+    give_notice(client, request_id, rep(issuer, OKAFOR))
     assert post(client, f"{base}/decision", {"outcome": "fulfilled"}, rep(issuer, OKAFOR)).status_code == 202
     for approve in (True, False):
         same = post(client, f"{base}/decision/approval", {"approve": approve}, rep(issuer, okafor_alias))
@@ -107,6 +108,7 @@ def test_given_a_proposal_stored_under_a_variant_of_the_approvers_id_then_they_c
         client, issuer, high_risk_es):
     request_id = acknowledged(client, issuer, ES)
     base = f"/v1/requests/{request_id}"
+    give_notice(client, request_id, rep(issuer, LINDQVIST))
     assert post(client, f"{base}/decision", {"outcome": "fulfilled"}, rep(issuer, LINDQVIST)).status_code == 202
     proposal = LegalRequest.get(request_id, consistent_read=True).pending_decision
     plant(request_id, pending_decision={**proposal, "proposed_by": "REP-EU-OKAFOR "})
@@ -128,6 +130,7 @@ def test_given_a_proposal_by_someone_not_in_the_registry_then_nobody_can_approve
         client, issuer, high_risk_es):
     request_id = acknowledged(client, issuer, ES)
     base = f"/v1/requests/{request_id}"
+    give_notice(client, request_id, rep(issuer, LINDQVIST))
     assert post(client, f"{base}/decision", {"outcome": "fulfilled"}, rep(issuer, LINDQVIST)).status_code == 202
     proposal = LegalRequest.get(request_id, consistent_read=True).pending_decision
     plant(request_id, pending_decision={**proposal, "proposed_by": "ghost-rep"})

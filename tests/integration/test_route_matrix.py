@@ -26,9 +26,12 @@ INTENDED = {
     ("POST", "/v1/admin/representatives/{rep_id}/reactivate"): {ADMIN},
     ("GET", "/v1/admin/risk-tiers"): {ADMIN},
     ("PUT", "/v1/admin/risk-tiers"): {ADMIN},
+    ("GET", "/v1/admin/notice-policy"): {ADMIN},
+    ("PUT", "/v1/admin/notice-policy"): {ADMIN},
     ("GET", "/v1/admin/routing"): {ADMIN},
     ("PUT", "/v1/admin/routing"): {ADMIN},
     ("GET", "/v1/me"): {ADMIN, AUTHORITY, REPRESENTATIVE},
+    ("GET", "/v1/notice-tasks"): {REPRESENTATIVE},
     ("GET", "/v1/queue"): {REPRESENTATIVE},
     ("POST", "/v1/requests"): {AUTHORITY},
     ("GET", "/v1/requests"): {AUTHORITY},
@@ -48,10 +51,15 @@ INTENDED = {
     ("POST", "/v1/requests/{request_id}/obstacle-ended"): {REPRESENTATIVE},
     ("POST", "/v1/requests/{request_id}/production-follows"): {AUTHORITY},
     ("POST", "/v1/requests/{request_id}/release-hold"): {AUTHORITY, REPRESENTATIVE},
+    ("POST", "/v1/requests/{request_id}/non-disclosure"): {AUTHORITY},
+    ("POST", "/v1/requests/{request_id}/non-disclosure/end"): {AUTHORITY},
+    ("POST", "/v1/requests/{request_id}/non-disclosure/challenge"): {REPRESENTATIVE},
     ("POST", "/v1/requests/{request_id}/messages"): {AUTHORITY, REPRESENTATIVE},
     ("GET", "/v1/requests/{request_id}/messages"): {AUTHORITY, REPRESENTATIVE},
     ("POST", "/v1/requests/{request_id}/reassign"): {REPRESENTATIVE},
     ("POST", "/v1/requests/{request_id}/request-information"): {REPRESENTATIVE},
+    ("POST", "/v1/requests/{request_id}/user-notice"): {REPRESENTATIVE},
+    ("POST", "/v1/requests/{request_id}/user-notice/waive"): {REPRESENTATIVE},
     ("POST", "/v1/requests/{request_id}/verification"): {REPRESENTATIVE},
     ("POST", "/v1/requests/{request_id}/verification/clear"): {REPRESENTATIVE},
     ("POST", "/v1/requests/{request_id}/withdraw"): {AUTHORITY},
@@ -73,7 +81,10 @@ def test_given_the_app_then_every_private_route_is_in_the_intended_table():
 
 def call(client, method, path, headers):
     url = path.format(**PARAMETERS)
-    body = json.dumps({"jurisdictions": {}, "default": "standard"} if path == "/v1/admin/risk-tiers" else {})
+    # The notice policy's fields all have defaults: "{}" would be a whole policy and replace the stored one; a
+    # policy missing its rules is refused (400) after the guard, and changes nothing.
+    body = json.dumps({"jurisdictions": {}, "default": "standard"} if path == "/v1/admin/risk-tiers"
+                      else {"types": {}} if path == "/v1/admin/notice-policy" else {})
     return client.http.request(method, url, body=body.encode() if method in {"POST", "PUT"} else b"",
                                headers=headers)
 

@@ -13,7 +13,7 @@ from chalicelib.api import authorities
 from chalicelib.services import config
 from chalicelib.services import intake as intake_module
 from chalicelib.services.intake import request_id_for
-from tests.helpers import FR, admin, authority, bearer, post, submission
+from tests.helpers import FR, admin, authority, bearer, give_notice, post, submission
 
 ES = "es-castavel-fiscalia"
 VERIFIED = {"method": "phone_callback", "number_source": "official_directory", "outcome": "confirmed",
@@ -182,6 +182,7 @@ def test_given_a_high_risk_jurisdiction_then_a_fulfilment_needs_a_second_represe
     base = f"/v1/requests/{request_id}"
     view = client.http.get(base, headers=rep(issuer)).json_body["safeguards"]
     assert (view["risk_tier"], view["second_approval_required"]) == ("high", True)
+    give_notice(client, request_id, rep(issuer))
     proposed = post(client, f"{base}/decision", {"outcome": "fulfilled"}, rep(issuer))
     assert proposed.status_code == 202 and proposed.json_body["status"] == "acknowledged"
     assert proposed.json_body["safeguards"]["pending_decision"]["proposed_by"] == "rep-eu-okafor"
@@ -202,6 +203,7 @@ def test_given_a_high_risk_jurisdiction_then_a_fulfilment_needs_a_second_represe
 def test_given_a_declined_proposal_then_the_request_stays_open_for_another_decision(client, issuer, high_risk_es):
     request_id = acknowledged(client, issuer, ES)
     base = f"/v1/requests/{request_id}"
+    give_notice(client, request_id, rep(issuer))
     post(client, f"{base}/decision", {"outcome": "partially_fulfilled", "reason": "overbroad"}, rep(issuer))
     declined = post(client, f"{base}/decision/approval", {"approve": False}, rep(issuer, "rep-eu-lindqvist"))
     assert declined.status_code == 200 and declined.json_body["status"] == "acknowledged"
@@ -215,6 +217,7 @@ def test_given_a_declined_proposal_then_the_request_stays_open_for_another_decis
 def test_given_other_tiers_then_fulfilment_is_immediate(client, issuer, high_risk_es):
     for agency in ("de-nordmark-lka", FR):
         request_id = acknowledged(client, issuer, agency)
+        give_notice(client, request_id, rep(issuer))
         decided = post(client, f"/v1/requests/{request_id}/decision", {"outcome": "fulfilled"}, rep(issuer))
         assert (decided.status_code, decided.json_body["status"]) == (200, "fulfilled")
 
@@ -254,7 +257,10 @@ def test_given_safeguard_steps_then_the_authority_timeline_does_not_show_them(cl
     kinds = [e["kind"] for e in seen]
     assert not {"verification_recorded", "verification_cleared", "flagged", "decision_proposed", "refused"} & set(kinds)
     decided = next(e for e in seen if e["kind"] == "decided")
-    assert set(decided["detail"]) == {"outcome"}
+    # The outcome, and where the user's notice stands after it (as the request's view shows the authority): no more.
+    assert set(decided["detail"]) == {"outcome", "user_notice"}
+    assert set(decided["detail"]["user_notice"]) == {"state", "due_at"}
+    assert decided["detail"]["user_notice"]["state"] == "delayed"
     assert "forged" not in json.dumps(seen) and "official_directory" not in json.dumps(seen)
 
 

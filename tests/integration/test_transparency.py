@@ -23,7 +23,7 @@ from chalicelib.domain.deadlines import DEFAULT_CLOCKS, RequestType
 from chalicelib.services import transparency
 from chalicelib.store.models import LegalRequest
 from chalicelib.store.requests import Change, connection
-from tests.helpers import FR, bearer, post, submission
+from tests.helpers import FR, bearer, give_notice, post, submission
 
 START = datetime(2031, 1, 1, tzinfo=UTC)  # a year no other test files requests in
 COUNTRIES = ("FR", "DE", "ES", "US", "AE", "NL")
@@ -231,6 +231,7 @@ def test_given_requests_through_the_api_then_they_are_counted_as_they_change(cli
     assert count("open") == before_open + 1
     rep = bearer(issuer.mint(role="representative", sub="rep-eu-okafor", region="eu", mfa=True, now=now))
     assert post(client, f"/v1/requests/{created['id']}/acknowledge", {}, rep).status_code == 200
+    give_notice(client, created["id"], rep)
     assert post(client, f"/v1/requests/{created['id']}/decision", {"outcome": "fulfilled"}, rep).status_code == 200
     assert (count("open"), count("fulfilled")) == (before_open, before_done + 1)
 
@@ -340,6 +341,7 @@ def test_given_a_request_filed_today_then_no_report_shows_it_until_the_day_is_cl
     created = post(client, "/v1/requests", submission(), officer).json_body
     rep = bearer(issuer.mint(role="representative", sub="rep-eu-okafor", region="eu", mfa=True, now=now))
     assert post(client, f"/v1/requests/{created['id']}/acknowledge", {}, rep).status_code == 200
+    give_notice(client, created["id"], rep)
     assert post(client, f"/v1/requests/{created['id']}/decision", {"outcome": "fulfilled"}, rep).status_code == 200
     as_json, as_csv, as_page = _report_of(client, day)
     # Today is not closed: the period is refused, in every form; nothing of today is shown.

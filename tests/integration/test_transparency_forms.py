@@ -24,7 +24,7 @@ from chalicelib.clock import FixedClock, app_clock, isoformat
 from chalicelib.domain import transparency as rules
 from chalicelib.services import transparency
 from chalicelib.store.requests import Change
-from tests.helpers import FR, bearer, post, submission
+from tests.helpers import FR, bearer, give_notice, post, submission
 from tests.integration.test_certificates import epoc, epoc_pr, tco_ro
 from tests.integration.test_transparency import History, _request, holds, read_calls
 
@@ -90,6 +90,8 @@ class Desk:
     def fulfil(self, request: dict) -> None:
         removal = {"removal": {"action": "removed", "done_at": isoformat(self.clock.now())}} \
             if request["type"] == "terrorist_content_removal" else {}
+        if (request.get("user_notice") or {}).get("state") == "notify_before_disclosure":
+            give_notice(self.client, request["id"], self.rep(request["assignee"]))  # a plain data disclosure
         self.act(request, "decision", {"outcome": "fulfilled", **removal})
 
     def annex_iii(self, request: dict, reasons: list[str]) -> dict:

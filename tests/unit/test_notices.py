@@ -92,9 +92,10 @@ def test_given_the_workflow_then_every_message_it_publishes_links_to_the_console
 
     published = {name: state["Parameters"]["Message.$"] for name, state in generate.states.items()
                  if state.get("Resource") == "arn:aws:states:::sns:publish"}
-    # Four notices to representatives with their failure alerts (assignment, escalation, breach, the end of the
-    # enforcing authority's wait), two operator alerts, three agency notices.
-    assert len(published) == 13
+    # Seven notices to representatives with their failure alerts (assignment, escalation, breach, the end of the
+    # enforcing authority's wait, a user notice due, a user notice overdue, a non-disclosure order's review day), two
+    # operator alerts, four agency notices (breach, hold reminder, hold expired, the order's review day).
+    assert len(published) == 20
     for name, message in published.items():
         assert message.startswith("States.Format('"), name
         template, arguments = message[len("States.Format('"):].split("', ", 1)

@@ -21,7 +21,7 @@ import pytest
 from chalicelib.clock import parse_instant
 from chalicelib.services import dispatch as dispatch_module
 from infra.local.refusals import RefusalPump
-from tests.helpers import DE, FR, US, authority, bearer, post, submission
+from tests.helpers import DE, FR, US, authority, bearer, give_notice, post, submission
 
 REGION = "eu-west-1"
 POLL = 0.1
@@ -144,6 +144,7 @@ def test_given_an_acknowledgement_in_time_and_a_decision_then_no_escalation_and_
     acked = post(client, f"/v1/requests/{created['id']}/acknowledge", {}, rep(issuer, assignee))
     assert acked.status_code == 200 and acked.json_body["status"] == "acknowledged"
     waiting_for(client, issuer, created["id"], "decision")
+    give_notice(client, created["id"], rep(issuer, assignee))
     decided = post(client, f"/v1/requests/{created['id']}/decision",
                    {"outcome": "fulfilled", "note": "Data package delivered."}, rep(issuer, assignee))
     assert decided.status_code == 200
@@ -153,7 +154,7 @@ def test_given_an_acknowledgement_in_time_and_a_decision_then_no_escalation_and_
     assert (view["status"], view["escalation_level"], view["sla_breached"]) == ("fulfilled", 0, False)
     assert view["acknowledged_at"] and view["decided_at"]
     kinds = [kind for kind, _, _ in events(client, issuer, created["id"])]
-    assert kinds == ["submitted", "assigned", "acknowledged", "decided"]
+    assert kinds == ["submitted", "assigned", "acknowledged", "user_notice_recorded", "decided"]
     assert [r for r, _ in notifications(aws, "RepresentativesTopic", created["id"])] == [assignee]
     told = notifications(aws, "AgencyNotificationsTopic", created["id"])
     assert [recipient for recipient, _ in told] == [FR, FR]
@@ -329,6 +330,7 @@ def test_given_an_information_request_then_the_clock_pauses_and_due_at_moves_by_
     assert parse_instant(detail["due_at_after"]) - parse_instant(detail["due_at_before"]) == paused
     assert answered.json_body["due_at"] == detail["due_at_after"] and detail["due_at_before"] == created["due_at"]
     waiting_for(client, issuer, request_id, "decision")
+    give_notice(client, request_id, assignee)
     assert post(client, f"/v1/requests/{request_id}/decision", {"outcome": "fulfilled"}, assignee).status_code == 200
     assert wait_until(lambda: execution(aws, request_id)["status"] == "SUCCEEDED")
     conversation = client.http.get(f"/v1/requests/{request_id}/messages", headers=authority(issuer)).json_body
@@ -361,6 +363,7 @@ def test_given_messages_then_only_the_two_sides_see_them_and_a_closed_request_ta
         assert post(client, f"/v1/requests/{created['id']}/messages", {"body": "x"}, outsider).status_code == 404
     info_while_waiting = post(client, f"/v1/requests/{created['id']}/messages", {"body": "FYI"}, authority(issuer))
     assert info_while_waiting.json_body["status"] == "acknowledged"  # a plain message does not touch the clock
+    give_notice(client, created["id"], assignee)
     post(client, f"/v1/requests/{created['id']}/decision", {"outcome": "fulfilled"}, assignee)
     late = post(client, f"/v1/requests/{created['id']}/messages", {"body": "Thanks"}, authority(issuer))
     assert (late.status_code, late.json_body["code"]) == (409, "illegal_transition")
@@ -378,6 +381,7 @@ def test_given_an_acknowledged_request_without_a_decision_then_it_breaches_at_du
     assert kinds[:2] == ["submitted", "assigned"] and kinds[kinds.index("acknowledged"):] == [
         "acknowledged", "sla_breached"]
     settled_after_breach(aws, created["id"])
+    give_notice(client, created["id"], assignee)
     assert post(client, f"/v1/requests/{created['id']}/decision", {"outcome": "fulfilled"}, assignee
                 ).status_code == 200
     assert wait_until(lambda: execution(aws, created["id"])["status"] == "SUCCEEDED")
@@ -471,7 +475,8 @@ def test_given_an_extension_then_the_hold_lasts_30_more_days_and_only_once(clien
 
 def test_given_other_requests_then_there_is_no_hold_to_extend(client, issuer, aws):
     created, assignee = acknowledged(client, issuer)
-    post(client, f"/v1/requests/{created['id']}/decision", {"outcome": "fulfilled"}, assignee)
+    give_notice(client, created["id"], assignee)
+    assert post(client, f"/v1/requests/{created['id']}/decision", {"outcome": "fulfilled"}, assignee).status_code == 200
     response = post(client, f"/v1/requests/{created['id']}/extend", {}, authority(issuer))
     assert (response.status_code, response.json_body["code"]) == (409, "not_a_preservation")
     assert client.http.get(f"/v1/requests/{created['id']}", headers=authority(issuer)).json_body.get("hold") is None

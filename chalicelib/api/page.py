@@ -340,6 +340,52 @@ Data: <a href="public/transparency?{data}&amp;format=csv&amp;table=annex_iii">CS
 <div class="tables">{answers}</div>"""
 
 
+# --- user notice ----------------------------------------------------------------------------------------
+
+
+def _count_words(count: Any) -> str:
+    """A published count in words: "<5" → fewer than 5, "5+" → 5 or more (escaped)."""
+    text = str(count)
+    if text.startswith("<"):
+        return f"fewer than {escape(text[1:])}"
+    if text.endswith("+"):
+        return f"{escape(text[:-1])} or more"
+    return escape(text)
+
+
+def _requests_words(count: Any) -> str:
+    """A published count of requests in words: "no request", "1 request", "fewer than 5 requests"."""
+    text = _count_words(count)
+    return {"0": "no request", "1": "1 request"}.get(text, f"{text} requests")
+
+
+NOTICE_HEADS = {"notices_given": "Person told", "withheld_under_prohibition": "Withheld under a non-disclosure order",
+                "notice_delayed": "Delayed until the emergency passed"}
+
+
+def user_notices(report: dict[str, Any], data: str) -> str:
+    """User notice: per type and over all types, the notices given, those withheld under a non-disclosure order
+    and those delayed, as a sentence and a table; ``data`` is the report's query string, already escaped."""
+    total = report["user_notices_total"]
+    rows = "".join(f'<tr><th scope="row">{_label(t["type"])}</th>'
+                   + "".join(_cell(t[figure], True) for figure in NOTICE_HEADS) + "</tr>"
+                   for t in report["user_notices"])
+    rows += ('<tr class="total"><th scope="row">All types</th>'
+             + "".join(_cell(total[figure], True) for figure in NOTICE_HEADS) + "</tr>")
+    return f"""<h3 id="user-notice" class="part">Telling the people concerned</h3>
+<p class="note">When we hand over someone's data or act on their content at an authority's request, we tell them,
+unless the law says not to, or not yet: an authority's non-disclosure order withholds the notice while it runs, and
+after an emergency disclosure the person is told once the emergency has passed. Requests are counted by the day
+they were received, and a request whose order was renewed or replaced is counted once. Bands as above.
+Data: <a href="public/transparency?{data}&amp;format=csv&amp;table=user_notices">CSV</a>.</p>
+<p id="user-notice-summary">Of the requests received in this period, the person concerned was told for
+{_requests_words(total["notices_given"])}; a non-disclosure order withheld the notice for
+{_requests_words(total["withheld_under_prohibition"])}; and for {_requests_words(total["notice_delayed"])} the data
+were disclosed with the notice delayed until the emergency had passed.</p>
+{_scrolling("user-notice-table", "Notices to the people concerned, by type of request",
+            _heads("Type", *NOTICE_HEADS.values(), numeric_from=1), rows)}"""
+
+
 # --- the page --------------------------------------------------------------------------------------------
 
 
@@ -410,6 +456,7 @@ Data: <a href="public/transparency?from={start}&amp;to={end}">JSON</a>,
 verification failed: {escape(str(report['emergency']['failed_verification']))}.</p>
 {counts_table}
 {official_forms(report, f"from={start}&amp;to={end}")}
+{user_notices(report, f"from={start}&amp;to={end}")}
 </section>
 </main>
 <footer>

@@ -16,7 +16,8 @@ from chalicelib.domain.deadlines import DeadlinePolicy, RequestType
 from chalicelib.domain.directory import RegionContact
 from chalicelib.domain.intake import requirements
 from chalicelib.errors import BadRequest
-from chalicelib.domain.transparency import ANNEX_III_CSV_COLUMNS, FORM_CSV_COLUMNS, form_rows, to_csv
+from chalicelib.domain.transparency import (ANNEX_III_CSV_COLUMNS, FORM_CSV_COLUMNS, NOTICE_CSV_COLUMNS, form_rows,
+                                            notice_rows, to_csv)
 from chalicelib.domain.user_notice import NoticeRule
 from chalicelib.services import config, directory, transparency
 from chalicelib.services.receipts import ReceiptSigner
@@ -189,8 +190,9 @@ class PageQuery(Strict):
 class TransparencyQuery(PageQuery):
     format: Literal["json", "csv"] = "json"
     # The JSON holds every table; a CSV holds one: the count rows, the orders filed as EU official forms (by form
-    # and issuing Member State, then each form's totals as State "all"), or the Annex III answers by reason.
-    table: Literal["counts", "forms", "annex_iii"] = "counts"
+    # and issuing Member State, then each form's totals as State "all"), the Annex III answers by reason, or the
+    # user notices by type (then their totals as type "all").
+    table: Literal["counts", "forms", "annex_iii", "user_notices"] = "counts"
 
 
 # A published count: exact, or a band. "<5" (below the threshold, zero included: 0 to 4) for a small count;
@@ -261,13 +263,28 @@ class ImpossibilityCount(View):
     answers: Count
 
 
+class NoticeFigures(View):
+    """User notice (issue 16): requests received in the period, by what happened to the notice owed to the person
+    concerned."""
+
+    notices_given: Count = Field(description="Requests on which the person concerned was told (a notice recorded).")
+    withheld_under_prohibition: Count = Field(description="Requests on which a non-disclosure order of the authority "
+                                                          "withheld the notice, each once however often renewed.")
+    notice_delayed: Count = Field(description="Disclosures fulfilled with the notice delayed until the emergency "
+                                              "has passed.")
+
+
+class TypeNotices(NoticeFigures):
+    type: str
+
+
 class TransparencyReport(View):
     """Requests received in [from, to] (UTC days, closed days only: ``to`` is at most the last reportable day):
     counts by country × type × outcome, median times, the share decided within the deadline, emergencies (DSA
     Art. 15); the orders filed as EU official forms by form and issuing Member State, with the same medians, and
-    the Annex III answers by reason. Kept as requests change; medians per ``median_method``. Counts below
-    ``small_count_threshold`` are bands, and totals never let a band be recovered by subtraction (README, "The public
-    side")."""
+    the Annex III answers by reason; the user notices given, withheld and delayed, by type. Kept as requests
+    change; medians per ``median_method``. Counts below ``small_count_threshold`` are bands, and totals never let a
+    band be recovered by subtraction (README, "The public side")."""
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -285,6 +302,9 @@ class TransparencyReport(View):
     by_form_and_state: list[FormStateTiming] = Field(description="The same per form and issuing Member State.")
     annex_iii: list[ImpossibilityCount] = Field(description="Answers of impossibility (Annex III), per form and "
                                                             "reason.")
+    user_notices: list[TypeNotices] = Field(description="User notice per request type: notices given, notices "
+                                                        "withheld under a non-disclosure order, notices delayed.")
+    user_notices_total: NoticeFigures = Field(description="The same over every type.")
 
 
 def transparency_report(start: str | None, end: str | None) -> TransparencyReport:
@@ -301,7 +321,8 @@ def transparency_report(start: str | None, end: str | None) -> TransparencyRepor
                        "default: this year so far), closed days only (to is capped at the last reportable day, "
                        "yesterday UTC by default; a later from is 400 period_not_closed), as JSON or ?format=csv "
                        "(one table: &table=counts, the count rows, by default; forms, the orders filed as EU "
-                       "official forms; annex_iii, the Annex III answers by reason). Small counts are bands: "
+                       "official forms; annex_iii, the Annex III answers by reason; user_notices, the notices "
+                       "given, withheld under a non-disclosure order and delayed, by type). Small counts are bands: "
                        "\"<5\", or \"5+\" where one is withheld to cover a small one.")
 def get_transparency(call: Call) -> Response:
     query: TransparencyQuery = call.query
@@ -311,6 +332,8 @@ def get_transparency(call: Call) -> Response:
             body = to_csv(form_rows(report.model_dump()), FORM_CSV_COLUMNS)
         elif query.table == "annex_iii":
             body = to_csv((r.model_dump() for r in report.annex_iii), ANNEX_III_CSV_COLUMNS)
+        elif query.table == "user_notices":
+            body = to_csv(notice_rows(report.model_dump()), NOTICE_CSV_COLUMNS)
         else:
             body = to_csv(r.model_dump() for r in report.rows)
         name = "" if query.table == "counts" else f"-{query.table.replace('_', '-')}"

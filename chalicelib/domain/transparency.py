@@ -9,7 +9,11 @@ Counters are named strings, so they can be added to inside any DynamoDB transact
 - for a request filed as an EU official certificate (issue 15), by its form and issuing Member State (section A's
   ``issuing_state``): ``f|<form>|<state>|received``, ``f|<form>|<state>|decided``, ``f|<form>|<state>|ontime``,
   and the times ``fack|<form>|<state>|<bucket>`` and ``fdec|<form>|<state>|<bucket>``, bucketed as above;
-- ``a3|<annex>|<reason>``: the Annex III answers (impossibility to execute) sent, once per reason they name.
+- ``a3|<annex>|<reason>``: the Annex III answers (impossibility to execute) sent, once per reason they name;
+- user notice (issue 16), by type: ``u|<type>|given``, notices given to the user (recorded); ``u|<type>|prohibited``,
+  requests whose notice a non-disclosure order withheld, once each (the first order, declared at filing or later;
+  a renewal or replacement is not counted again); ``u|<type>|delayed``, disclosures fulfilled with the notice
+  delayed until the emergency has passed.
 
 Times go into fixed logarithmic buckets, four per doubling: bucket ``k ≥ 1`` holds durations in
 ``[2^((k-1)/4), 2^(k/4))`` seconds, bucket 0 those under a second. A median is reported as the geometric middle
@@ -63,6 +67,13 @@ ENDING = tuple(reason.value for reason in certificates.ImpossibilityReason if re
 # of it the report's figures can bound, as spans (i, j) of that chain, x_i − x_j with x_3 = 0: received, decided,
 # within the deadline, undecided (open or withdrawn), late, and not within the deadline.
 SPANS = ((0, 3), (1, 3), (2, 3), (0, 1), (1, 2), (0, 2))
+# User notice (issue 16): the tallies' names of its figures, and the names the report publishes them under.
+NOTICE_FIGURES = {"given": "notices_given", "prohibited": "withheld_under_prohibition", "delayed": "notice_delayed"}
+# Figures a type can never have, which readers know are 0 (the notice policy allows no other): a preservation
+# discloses nothing, so no notice, no order withholding one; only a disclosure's notice may be delayed.
+NOTICE_NEVER = frozenset({(RequestType.PRESERVATION.value, figure) for figure in NOTICE_FIGURES}
+                         | {(kind.value, "delayed") for kind in RequestType
+                            if kind not in (RequestType.DATA_DISCLOSURE, RequestType.EMERGENCY_DISCLOSURE)})
 
 
 def bucket(seconds: float) -> int:
@@ -342,6 +353,7 @@ class Report:
     threshold: int = 5  # counts below it are banded in view()
     forms: dict[tuple[str, str], Totals] = field(default_factory=lambda: defaultdict(Totals))  # (form, state)
     annex_iii: Counter = field(default_factory=Counter)  # (annex, reason) → answers naming it
+    notices: Counter = field(default_factory=Counter)  # (type, figure of NOTICE_FIGURES) → requests
 
     def add_day(self, day: str, counters: Mapping[str, int]) -> None:
         """Fold one stored tally (any shard of ``day``) into the report."""
@@ -375,6 +387,8 @@ class Report:
                 (totals.acknowledge if kind == "fack" else totals.decide)[int(parts[3])] += value
             elif kind == "a3" and len(parts) == 3:
                 self.annex_iii[(parts[1], parts[2])] += value
+            elif kind == "u" and len(parts) == 3 and parts[2] in NOTICE_FIGURES:
+                self.notices[(parts[1], parts[2])] += value
 
     def rows(self) -> list[dict[str, object]]:
         """The exact count rows (never published as they are: :meth:`view` protects them)."""
@@ -409,7 +423,11 @@ class Report:
         Requests filed as certificates are also counted by form and issuing Member State (:meth:`_forms`), with the
         same medians and share as the types (:meth:`Totals.view`), and the Annex III answers by form and reason
         (:meth:`_answers`); requests not filed as a certificate are in neither. Neither table says more of the
-        requests its figures are part of than the count rows and types do (:meth:`_parts`)."""
+        requests its figures are part of than the count rows and types do (:meth:`_parts`).
+
+        User notice (:meth:`_notices`): per type and over all types, the notices given, the requests whose notice
+        a non-disclosure order withheld and those whose notice was delayed, each part of its type's requests
+        (:meth:`_parts`)."""
         threshold = self.threshold
         exact_rows = {(r["country"], r["type"]): r for r in self.rows()}
         types = [t.value for t in RequestType]
@@ -453,6 +471,7 @@ class Report:
             known.append(("vfail",))
         forms, states, form_totals = self._forms(values, groups, known)
         self._answers(values, known)
+        self._notices(values, groups, known, present)
         parts = self._parts(values, rows, months, forms, states)
         shown = protect(values, groups, threshold, known, parts)
 
@@ -485,7 +504,28 @@ class Report:
                 for form in forms for state in states],
             "annex_iii": [{"form": annex, "reason": reason, "answers": shown[("answers", annex, reason)]}
                           for annex, reasons in ANNEX_III.items() for reason in reasons],
+            "user_notices": [{"type": type_, **{name: shown[("notice", type_, figure)]
+                                                for figure, name in NOTICE_FIGURES.items()}} for type_ in types],
+            "user_notices_total": {name: shown[("notices", figure)] for figure, name in NOTICE_FIGURES.items()},
         }
+
+    def _notices(self, values: dict[tuple, int], groups: list[tuple[tuple, list[tuple]]], known: list[tuple],
+                 present: Sequence[str]) -> None:
+        """The user-notice figures, added to ``values``, ``groups`` and ``known``: per type and figure, and each
+        figure's total over the types (a published sum). Every type is listed, as in ``by_type``; a type with no
+        request has its zeros known, and so has a figure a type can never have (:data:`NOTICE_NEVER`) while it is 0."""
+        types = [t.value for t in RequestType]
+        for figure in NOTICE_FIGURES:
+            members = [("notice", type_, figure) for type_ in types]
+            for type_ in types:
+                value = self.notices.get((type_, figure), 0)
+                values[("notice", type_, figure)] = value
+                if value == 0 and (type_ not in present or (type_, figure) in NOTICE_NEVER):
+                    known.append(("notice", type_, figure))
+            values[("notices", figure)] = sum(values[key] for key in members)
+            groups.append((("notices", figure), members))
+            if values[("notices", figure)] == 0 and all(key in known for key in members):
+                known.append(("notices", figure))
 
     def _forms(self, values: dict[tuple, int], groups: list[tuple[tuple, list[tuple]]],
                known: list[tuple]) -> tuple[list[str], list[str], dict[str, Totals]]:
@@ -534,7 +574,12 @@ class Report:
           those rejected cells and those forms' decisions already say as much, else banded. The other reasons
           bound nothing: one that the authority can cure may be asked again and again, and a TCO Annex III only
           stops the clock (the request may then end any way, or stay open), so each says no more than that some
-          request of its form was answered, which no published count bounds beyond its form being listed."""
+          request of its form was answered, which no published count bounds beyond its form being listed;
+        - user notice: a request is notified once, and its first non-disclosure order counted once, so each type's
+          notices given and notices withheld are at most its requests received; a delayed notice comes with a
+          fulfilment, so each type's delayed notices are at most its fulfilled and partially fulfilled requests.
+          What a reader can tell of a type's figure is read from the figure and from its total over the types
+          (the total less the others' most); each figure's total is bound so against all the types' requests."""
         def low(interval: Interval, keys: Iterable[tuple]) -> float:
             return sum(interval(key)[0] for key in keys)
 
@@ -600,6 +645,33 @@ class Report:
             parts.append(Bound(lambda interval, count=count: interval(count)[0],
                                lambda interval: sum(min(rejected(interval, form), decided(interval, form))
                                                     for form in E_EVIDENCE_FORMS), (count,)))
+
+        types = [t.value for t in RequestType]
+
+        def notice_low(interval: Interval, type_: str, figure: str) -> float:
+            """The least a reader can tell of a type's notice figure: its own range, and its total's less the
+            other types' most."""
+            others = high(interval, [("notice", other, figure) for other in types if other != type_])
+            return max(interval(("notice", type_, figure))[0], interval(("notices", figure))[0] - others)
+
+        def whole(interval: Interval, type_: str, figure: str) -> float:
+            """A true lower bound of what a type's notice figure is part of."""
+            if figure != "delayed":
+                return type_span(interval, type_, (0, 3))  # its requests received
+            decided_ = type_span(interval, type_, (1, 3)) - high(interval, cells(type_, ("rejected",)))
+            return max(low(interval, cells(type_, ("fulfilled", "partially_fulfilled"))), decided_)
+
+        for figure in NOTICE_FIGURES:
+            members = [("notice", type_, figure) for type_ in types]
+            for type_ in types:
+                key = ("notice", type_, figure)
+                parts.append(Bound(lambda interval, type_=type_, figure=figure: notice_low(interval, type_, figure),
+                                   lambda interval, type_=type_, figure=figure: whole(interval, type_, figure),
+                                   (key, *(member for member in members if member != key), ("notices", figure))))
+            parts.append(Bound(lambda interval, figure=figure, members=members: max(
+                                   interval(("notices", figure))[0], low(interval, members)),
+                               lambda interval, figure=figure: sum(whole(interval, type_, figure) for type_ in types),
+                               (("notices", figure), *members)))
         return parts
 
     def _answers(self, values: dict[tuple, int], known: list[tuple]) -> None:
@@ -621,6 +693,14 @@ TIMING_COLUMNS = ("received", "decided", "decided_within_deadline", "share_decid
 FORM_CSV_COLUMNS = ("form", "issuing_state", *TIMING_COLUMNS)
 ALL_STATES = "all"  # the issuing_state of a form's totals in the forms' CSV
 ANNEX_III_CSV_COLUMNS = ("form", "reason", "answers")
+NOTICE_CSV_COLUMNS = ("type", *NOTICE_FIGURES.values())
+ALL_TYPES = "all"  # the type of the user notices' totals in their CSV
+
+
+def notice_rows(view: Mapping[str, object]) -> list[dict[str, object]]:
+    """The user notices as one sheet: a row per type, then the totals over the types (type "all")."""
+    rows = [dict(row) for row in view["user_notices"]]  # type: ignore[attr-defined]
+    return [*rows, {"type": ALL_TYPES, **view["user_notices_total"]}]  # type: ignore[dict-item]
 
 
 def form_rows(view: Mapping[str, object]) -> list[dict[str, object]]:

@@ -4,8 +4,9 @@ from them.
 A report reads the tallies of its days, never the requests: one Query over at most
 ``MAX_DAYS × SHARDS`` small items, whatever the number of requests. Tallies are sharded (by request id)
 so concurrent changes of one day's requests rarely meet on one item. What a figure needs of a request (its
-certificate's form and issuing State, the Annex III answer a change sends) is taken from the request and the
-change in hand when the tally is written, so the report needs no projection of the requests at all.
+certificate's form and issuing State, the Annex III answer a change sends, what a change does to the user's
+notice) is taken from the request and the change in hand when the tally is written, so the report needs no
+projection of the requests at all.
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ def on_submit(item: LegalRequest) -> list[Operation]:
     filed = rules.filed_as(item.certificate)
     if filed is not None:
         counts[rules.counter("f", *filed, "received")] = 1
+    if item.notice_state == "prohibited":  # a non-disclosure order declared in the submission
+        counts[rules.counter("u", item.type, "prohibited")] = 1
     return _adding(item, counts)
 
 
@@ -91,9 +94,26 @@ def on_change(item: LegalRequest, change: Change) -> list[Operation]:
     elif (change.kind == "verification_recorded" and change.detail.get("outcome") == "failed"
           and not item.verification_failed and item.type == RequestType.EMERGENCY_DISCLOSURE):
         counts[rules.counter("vfail", country)] = 1
+    counts.update(notice_counters(item, change))
     if filed is not None:  # an Annex III answer asks for clarification or ends the request: any kind of change
         counts.update(rules.answer_counters(change.detail))
     return _adding(item, counts)
+
+
+def notice_counters(item: LegalRequest, change: Change) -> dict[str, int]:
+    """User notice (issue 16): a notice recorded; the first non-disclosure order of a request (declared later: one
+    declared at filing is counted by ``on_submit``, and a renewal or replacement names the order it ``replaces``);
+    a decision that leaves the notice delayed (an emergency disclosure's, until the emergency has passed)."""
+    if change.kind == "user_notice_recorded":
+        return {rules.counter("u", item.type, "given"): 1}
+    if (change.kind == "non_disclosure_declared" and not change.detail.get("replaces")
+            and not (item.user_notice or {}).get("prohibition")):
+        return {rules.counter("u", item.type, "prohibited"): 1}
+    if change.kind == "decided":
+        noticed = change.detail.get("user_notice")
+        if isinstance(noticed, dict) and noticed.get("state") == "delayed":
+            return {rules.counter("u", item.type, "delayed"): 1}
+    return {}
 
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

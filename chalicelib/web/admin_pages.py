@@ -1,4 +1,5 @@
-"""The admins' console: the agency registry and its standing, representatives, routing, contacts, risk tiers.
+"""The admins' console: the agency registry and its standing, representatives, routing, contacts, risk tiers, the
+user-notice policy.
 
 Every form is validated by the API's own pydantic schema (``validate``, with the API's messages), and every
 change is made by the service function the API's admin route calls (``services.registry``). What a page
@@ -9,7 +10,9 @@ refusal shows the same page again, the service's message beside the form and wha
 
 The routing document is edited as the JSON the API takes (regions, countries, desks are maps of maps, up to
 249 countries: one field per entry would be a form no one can scan), shown above it as tables. A contact is
-a set of fields (a handful, each with its own label and message); risk tiers are a row per jurisdiction.
+a set of fields (a handful, each with its own label and message); risk tiers are a row per jurisdiction. The
+user-notice policy is a fieldset per request type, saved together, and a form for one jurisdiction's rule of one
+type (set or taken off), the jurisdictions' rules listed beside it.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from chalice import Response
 from pydantic import BaseModel
 
 from chalicelib.api import admin as admin_api
+from chalicelib.api import notices as notices_api
 from chalicelib.api.admin import AgencyQuery, NewRepresentative, RegionQuery, agencies, representatives
 from chalicelib.api.http import validate
 from chalicelib.api.views import AgencyView
@@ -32,6 +36,7 @@ from chalicelib.domain.directory import RegionContact
 from chalicelib.domain.routing import RoutingDocument
 from chalicelib.domain.deadlines import RequestType
 from chalicelib.domain.safeguards import RiskTier, RiskTiers
+from chalicelib.domain.user_notice import NoticeAction, NoticePolicy, NoticeRule
 from chalicelib.errors import BadRequest, LiaisonError, NotFound
 from chalicelib.services import config, directory, registry
 from chalicelib.web import render
@@ -52,6 +57,9 @@ DONE = {
     "routing": "Routing rules replaced. New requests follow them at once here, within 30 s everywhere.",
     "contact": "Contact published: the public directory has a new version.",
     "risk-tiers": "Risk tiers saved. A fulfilment in a high tier needs a second approval from now on.",
+    "notice-policy": "Notice policy saved. It applies to requests filed from now on; those filed keep their rule.",
+    "notice-override": "Jurisdiction's rule saved. It applies to requests filed from now on.",
+    "notice-override-removed": "Jurisdiction's rule removed: the type's rule applies there from now on.",
 }
 
 
@@ -345,3 +353,137 @@ def replace_risk_tiers(visit: Visit) -> Response:
     except LiaisonError as refusal:
         return _risk_tiers(visit, status=refusal.status, refused=_refusal("risk-tiers", refusal), typed=typed)
     return render.redirect(_admin_url("/risk-tiers", done="risk-tiers"))
+
+
+# --- User notice policy -----------------------------------------------------------------------------------------
+
+RULE_FIELDS = ("action", "delay_days", "record_within_days", "max_prohibition_days", "basis")
+RULE_LABELS = {"action": "Action", "delay_days": "Delay (days)", "record_within_days": "Record within (days)",
+               "max_prohibition_days": "Longest prohibition (days)", "basis": "Basis"}
+OVERRIDE_FIELDS = ("country", "type", *RULE_FIELDS)
+
+
+def _rule_values(rule: NoticeRule, prefix: str = "") -> dict[str, Any]:
+    return {prefix + name: value for name, value in rule.model_dump(mode="json", exclude_none=True).items()}
+
+
+def _typed_rule(typed: dict[str, str], prefix: str = "") -> dict[str, str]:
+    """A rule as typed: empty fields left out (their defaults apply), and the delay only with the action 'delay'
+    (the form shows it for every rule; the schema takes it only there)."""
+    rule = {name: typed[prefix + name] for name in RULE_FIELDS if typed.get(prefix + name, "").strip()}
+    if rule.get("action") != NoticeAction.DELAY.value:
+        rule.pop("delay_days", None)
+    return rule
+
+
+@functools.cache
+def _rule_spec(prefix: str) -> dict[str, dict[str, Any]]:
+    """The rule's schema per form control (``prefix`` + field), its descriptions shown once above the forms."""
+    required = {"record_within_days", "max_prohibition_days"}  # defaulted: every stored rule has them
+    return {prefix + name: {**spec, "hint": None, "required": spec["required"] or name in required}
+            for name, spec in schema_fields(NoticeRule).items()}
+
+
+def _notice_policy(visit: Visit, *, status: int = 200, done: str | None = None,
+                   refused: dict[str, Any] | None = None, typed: dict[str, str] | None = None) -> Response:
+    policy = config.notice_policy()
+    action = refused["action"] if refused else None
+    if action == "notice-types" and typed is not None:
+        type_values = typed
+    else:
+        type_values = {k: v for kind, rule in policy.types.items() for k, v in
+                       _rule_values(rule, f"types.{kind.value}.").items()}
+    if action == "notice-override" and typed is not None:
+        override = typed
+    else:  # an Edit link: the jurisdiction's own rule of the type, else the type's rule to start from
+        country, kind = visit.query.get("country", "").strip().upper(), visit.query.get("type", "")
+        override = {"country": country} if country else {}
+        override.update({name: NoticeRule.model_fields[name].default for name in ("record_within_days",
+                                                                                  "max_prohibition_days")})
+        if kind in {t.value for t in RequestType}:
+            own = policy.jurisdictions.get(country, {}).get(RequestType(kind))
+            override.update({"type": kind, **_rule_values(own or policy.types[RequestType(kind)])})
+    overrides = [(country, kind.value, rule.model_dump(mode="json"))
+                 for country, rules in sorted(policy.jurisdictions.items()) for kind, rule in rules.items()]
+    hints = {name: spec["hint"] for name, spec in schema_fields(NoticeRule).items() if spec["hint"]}
+    return visit.render(
+        "admin_notice_policy.html", status=status, done=done, refused=refused, types=[t.value for t in RequestType],
+        type_values=type_values, override=override, overrides=overrides, labels=RULE_LABELS, hints=hints,
+        type_spec={kind.value: _rule_spec(f"types.{kind.value}.") for kind in RequestType},
+        override_spec={**_rule_spec(""), "country": {"required": True, "maxlength": 2},
+                       "type": {"required": True, "choices": [t.value for t in RequestType]}})
+
+
+def _store_notice_policy(visit: Visit, document: dict[str, Any], action: str, typed: dict[str, str],
+                         done: str, fragment: str = "", own: str = "") -> Response:
+    """Validate and store the policy; a refusal shows the page again beside the form (``action``). ``own``: the
+    path of the one rule the form edits, so a refusal of one of its fields marks the form's own control."""
+    try:
+        registry.replace_notice_policy(validate(NoticePolicy, document, "form"), visit.principal)
+    except LiaisonError as refusal:
+        field = refusal.field or ""
+        if re.fullmatch(r"types\.[a-z_]+", field) or (own and field == own):
+            field += ".delay_days"  # a rule's own check: its delay, given with the action 'delay' only
+        if own and field.startswith(own + "."):
+            field = field.removeprefix(own + ".")
+        elif own and field.startswith("jurisdictions"):
+            field = "country"  # the country code itself
+        refusal.field = field or refusal.field
+        return _notice_policy(visit, status=refusal.status, refused=_refusal(action, refusal), typed=typed)
+    return render.redirect(_admin_url("/notice-policy", done=done, fragment=fragment))
+
+
+@pages.page("/console/admin/notice-policy", like=notices_api.get_notice_policy)
+def notice_policy_page(visit: Visit) -> Response:
+    return _notice_policy(visit, done=DONE.get(visit.query.get("done", "")))
+
+
+@pages.page("/console/admin/notice-policy", ("POST",), like=notices_api.put_notice_policy)
+def replace_notice_types(visit: Visit) -> Response:
+    """Every type's rule at once; the jurisdictions' rules stay as they are. A field the form does not have goes
+    to the schema as it came, so it is refused by name, as the API refuses it."""
+    typed = _typed(visit)
+    kinds = [t.value for t in RequestType]
+    ours = {f"types.{kind}.{name}" for kind in kinds for name in RULE_FIELDS}
+    current = config.notice_policy().model_dump(mode="json", exclude_none=True)
+    document = {**{k: v for k, v in typed.items() if k not in ours},
+                "types": {kind: _typed_rule(typed, f"types.{kind}.") for kind in kinds},
+                "jurisdictions": current["jurisdictions"]}
+    return _store_notice_policy(visit, document, "notice-types", typed, "notice-policy", "main")
+
+
+@pages.page("/console/admin/notice-policy/jurisdiction", ("POST",), like=notices_api.put_notice_policy)
+def set_notice_override(visit: Visit) -> Response:
+    """One jurisdiction's own rule for one type, added or replaced."""
+    typed = _typed(visit)
+    country, kind = typed.get("country", "").strip().upper(), typed.get("type", "").strip()
+    try:
+        if not country:
+            raise BadRequest("Give the jurisdiction's country code (ISO 3166-1 alpha-2, e.g. FR).",
+                             code="missing_field", field="country")
+        if kind not in {t.value for t in RequestType}:
+            raise BadRequest("Choose the type of request the rule is for.", code="invalid_field", field="type")
+    except LiaisonError as refusal:
+        return _notice_policy(visit, status=refusal.status, refused=_refusal("notice-override", refusal), typed=typed)
+    document = config.notice_policy().model_dump(mode="json", exclude_none=True)
+    document.update({k: v for k, v in typed.items() if k not in OVERRIDE_FIELDS})
+    document["jurisdictions"].setdefault(country, {})[kind] = _typed_rule(typed)
+    return _store_notice_policy(visit, document, "notice-override", typed, "notice-override", "main",
+                                own=f"jurisdictions.{country}.{kind}")
+
+
+@pages.page("/console/admin/notice-policy/jurisdiction/remove", ("POST",), like=notices_api.put_notice_policy)
+def remove_notice_override(visit: Visit) -> Response:
+    """A jurisdiction's own rule for a type taken off: the type's rule applies there again."""
+    typed = _typed(visit)
+    country, kind = typed.get("country", ""), typed.get("type", "")
+    document = config.notice_policy().model_dump(mode="json", exclude_none=True)
+    rules = document["jurisdictions"].get(country, {})
+    if kind not in rules:
+        refusal = NotFound(f"{country or 'That jurisdiction'} has no rule of its own for {kind or 'that type'}: "
+                           "nothing was removed.", code="no_such_rule")
+        return _notice_policy(visit, status=refusal.status, refused=_refusal("notice-remove", refusal))
+    del rules[kind]
+    if not rules:
+        del document["jurisdictions"][country]
+    return _store_notice_policy(visit, document, "notice-remove", {}, "notice-override-removed", "main")

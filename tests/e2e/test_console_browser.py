@@ -221,7 +221,8 @@ def test_given_the_admin_then_every_admin_page_passes_axe_and_a_registration_wor
     expect(page.get_by_role("heading", name="Agencies")).to_be_visible()
     for path, name in (("/console/admin", "admin-agencies"), ("/console/admin/representatives", "admin-representatives"),
                        ("/console/admin/routing", "admin-routing"), ("/console/admin/contacts", "admin-contacts"),
-                       ("/console/admin/risk-tiers", "admin-risk-tiers")):
+                       ("/console/admin/risk-tiers", "admin-risk-tiers"),
+                       ("/console/admin/notice-policy", "admin-notice-policy")):
         page.goto(f"{desk.url}{path}")
         shoot(page, name)
     page.goto(f"{desk.url}/console/admin")

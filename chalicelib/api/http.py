@@ -132,6 +132,11 @@ def validate(model: type[BaseModel], data: Any, where: str) -> BaseModel:
             raise BadRequest(f"Unknown {where} field '{name}'.", code="unknown_field", field=name) from None
         if first["type"] == "missing":
             raise BadRequest(f"Missing {where} field '{name}'.", code="missing_field", field=name) from None
+        if not first.get("loc") and first["type"] == "value_error":
+            # A rule across fields (a model validator): its own sentence, without pydantic's prefix or a field name
+            # nobody typed; ``field`` stays "body" for clients.
+            message = str(first["msg"]).removeprefix("Value error, ").rstrip(".")
+            raise BadRequest(f"Invalid {where}: {message}.", code="invalid_field", field=name) from None
         raise BadRequest(f"Invalid {where} field '{name}': {first['msg']}.", code="invalid_field",
                          field=name) from None
 

@@ -178,3 +178,28 @@ def test_given_an_unsafe_or_missing_correlation_id_then_a_fresh_one_is_made(http
 def test_given_a_private_route_without_roles_then_declaring_it_fails():
     with pytest.raises(ValueError, match="at least one role"):
         Routes("empty", tag="x").private("/x", summary="x", roles=set(), responses={200: None})
+
+
+def test_given_a_rule_across_fields_broken_then_its_own_sentence_is_the_message_without_a_field_nobody_typed():
+    from pydantic import model_validator
+
+    from chalicelib.api.http import validate
+    from chalicelib.errors import BadRequest
+
+    class Span(Strict):
+        start: int = 0
+        end: int = 0
+
+        @model_validator(mode="after")
+        def ordered(self):
+            if self.end < self.start:
+                raise ValueError("the end comes before the start")
+            return self
+
+    with pytest.raises(BadRequest) as refused:
+        validate(Span, {"start": 2, "end": 1}, "form")
+    assert (str(refused.value), refused.value.code, refused.value.field) == (
+        "Invalid form: the end comes before the start.", "invalid_field", "body")
+    with pytest.raises(BadRequest) as typed:  # a field's own error still names the field
+        validate(Span, {"start": "two"}, "form")
+    assert str(typed.value).startswith("Invalid form field 'start': ")

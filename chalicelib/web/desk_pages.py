@@ -9,7 +9,7 @@ API's own message when the service refuses. After a change the browser is sent b
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalice import Response
@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from chalicelib.api import authorities as api_authorities, documents as api_documents, \
     representatives as api_representatives
 from chalicelib.api.authorities import desk, intake
+from chalicelib.api.notices import notices
 from chalicelib.api.identity import get_me
 from chalicelib.api.documents import documents
 from chalicelib.api.http import validate
@@ -27,10 +28,12 @@ from chalicelib.api.representatives import AnnexIII, EnforcingAuthorityAnswer, O
     VerificationClearance
 from chalicelib.api.views import AUTHORITY_KINDS, EventView, RequestView
 from chalicelib.auth.principal import Role
-from chalicelib.clock import parse_instant
+from chalicelib.clock import isoformat, parse_instant
 from chalicelib.domain import certificates
 from chalicelib.domain.decisions import Decision, Outcome, Reason
 from chalicelib.domain.deadlines import RequestType
+from chalicelib.domain import user_notice as notice_rules
+from chalicelib.domain.user_notice import Challenge, Channel, NoticeRecord, NoticeState, NoticeWaiver
 from chalicelib.domain.lifecycle import OPEN, Action, Status, allowed, next_deadline
 from chalicelib.domain.safeguards import INDEPENDENT_SOURCES, Verification
 from chalicelib.errors import BadRequest, DependencyUnavailable, LiaisonError, NotFound, PayloadTooLarge
@@ -41,6 +44,7 @@ from chalicelib.services.documents import CONTENT_TYPES, MAX_BYTES, NewDocument
 from chalicelib.web.console import FORM_TYPES, MAX_UPLOAD_BYTES, UPLOAD_TYPES, Visit, pages
 
 QUEUE_PAGE_SIZE = 50
+NOTICE_TASKS_SHOWN = 20  # the queue's notice section; the next ones a link away
 TIMELINE_PAGE_SIZE = 50  # events of a request's page; earlier ones are a link away (and a page is bounded in bytes)
 LEAD_WINDOW = timedelta(hours=24)
 LEAD_SCAN_PAGES = 10  # the lead's view reads at most this many pages of 100 open requests (1,000)
@@ -65,6 +69,9 @@ DONE = {
     "obstacle-ended": "Obstacle ended: the removal order's hour runs again, a full hour from now. The issuing "
                       "authority is told.",
     "release-hold": "Preservation hold ended; the issuing authority is told.",
+    "user-notice": "Notice to the user recorded: the notice task is done.",
+    "waive-notice": "Recorded that no notice will be given, with your reason.",
+    "challenge": "Challenge recorded; the issuing authority is told. The order is still respected meanwhile.",
 }
 # The same, for the officers' actions on their agency's request (``officer_pages``): never offered to the desk.
 OFFICER_DONE = {
@@ -75,6 +82,8 @@ OFFICER_DONE = {
     "extend": "Preservation hold extended; its new end is shown below.",
     "production-follows": "Annex V sent: the platform keeps the data until the production request is served.",
     "release-hold": "Preservation hold ended; the platform is told.",
+    "non-disclosure": "Non-disclosure order declared: the platform does not tell the user while it runs.",
+    "end-non-disclosure": "Non-disclosure order ended: the platform tells the user as its policy says.",
 }
 # The form's datetime-local value (no offset: the page says it is UTC), as the API's ISO 8601 instant.
 LOCAL_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$")
@@ -134,9 +143,16 @@ def queue(visit: Visit) -> Response:
     items, next_cursor = desk.queue(visit.principal, limit=QUEUE_PAGE_SIZE, cursor=query.get("cursor") or None,
                                     status=status, type_=type_, assignee=visit.principal.subject if mine else None)
     rows = [row(item, visit) for item in items]  # in the index's order: most urgent first, across pages too
+    # The region's notice tasks (a sparse index, soonest deadline first), above the queue's first page only.
+    tasks, tasks_cursor = [], None
+    if not query.get("cursor"):
+        found, tasks_cursor = notices.tasks(visit.principal, limit=NOTICE_TASKS_SHOWN,
+                                            cursor=query.get("notices") or None)
+        tasks = [notice_task(item, visit.now) for item in found]
     return visit.render("queue.html", rows=rows, next_cursor=next_cursor, statuses=sorted(OPEN),
                         types=list(RequestType), chosen={"status": status, "type": type_, "mine": mine},
-                        cursor=query.get("cursor"))
+                        cursor=query.get("cursor"), tasks=tasks, tasks_cursor=tasks_cursor,
+                        tasks_after=query.get("notices"))
 
 
 def _request_context(visit: Visit, request_id: str) -> dict[str, Any]:
@@ -165,6 +181,7 @@ def _request_context(visit: Visit, request_id: str) -> dict[str, Any]:
         **official_forms(item), **hold_context(item, visit.now, timeline),
         "obstacle": stopped_on_obstacle(item),
     }
+    context.update(notice_context(item, context["documents"], visit.now))
     if chain is not None:
         events = chain  # the whole chain: its check needs every link
         # The chain and the request against it cost no call of their own; the body as filed and the checkpoint
@@ -325,6 +342,14 @@ def _act(action: str, visit: Visit) -> Any:
         return desk.tco_impossibility(visit.principal, request_id, tco.reasons, tco.explanation)
     if action == "obstacle-ended":
         return desk.obstacle_ended(visit.principal, request_id, _form(ObstacleEnded, fields).note)
+    if action == "user-notice":
+        sent_at = fields.pop("sent_at", "")
+        return notices.record(visit.principal, request_id,
+                              _form(NoticeRecord, {**fields, "sent_at": _instant(sent_at) if sent_at else ""}))
+    if action == "waive-notice":
+        return notices.waive(visit.principal, request_id, _form(NoticeWaiver, fields).reason)
+    if action == "challenge":
+        return notices.challenge(visit.principal, request_id, _form(Challenge, fields).grounds)
     raise NotFound("No such action.")
 
 
@@ -344,6 +369,61 @@ def _utc(local: str) -> str:
     """A datetime-local value the page states is UTC, as an ISO 8601 instant (``Z``); anything else as typed, for
     the API's schema to refuse with its own message."""
     return f"{local}Z" if LOCAL_INSTANT.match(local) else local
+
+
+def _instant(local: str) -> str:
+    """A datetime-local value the page states is UTC, as the API's own instant format (``clock.isoformat``: the
+    notice service reads only that); anything else as typed, for the service to refuse with its own message."""
+    if not LOCAL_INSTANT.match(local):
+        return local
+    return isoformat(datetime.fromisoformat(local).replace(tzinfo=UTC))
+
+
+def notice_context(item: Any, listed: list[Any], now: datetime) -> dict[str, Any]:
+    """The user-notice panel of either side (``_user_notice.html``): what each side may do about the notice now
+    (each service still decides, and its refusal is shown beside its form), the prohibition's document among those
+    listed, and the agency's stored documents an order can name.
+
+    ``owed``: the notice can be given now: it is owed before a disclosure, or due, and no prohibition runs (one whose
+    day has passed counts as ended, as the service counts it)."""
+    if not item.notice_state:
+        return {"notice": None}
+    state = NoticeState(item.notice_state)
+    particulars = item.user_notice or {}
+    runs = notice_rules.prohibition_runs(particulars, now)
+    prohibition = particulars.get("prohibition") or {}
+    effective = state
+    if state is NoticeState.PROHIBITED and not runs:
+        fulfilled = item.status in (Status.FULFILLED, Status.PARTIALLY_FULFILLED)
+        effective = NoticeState.DUE if fulfilled else NoticeState(particulars.get("base", state.value))
+    final = state in notice_rules.FINAL
+    stored = [d for d in listed if d.status == "stored"]
+    return {"notice": {
+        "state": state.value, "runs": runs, "final": final,
+        "owed": not final and not runs and effective in (NoticeState.NOTIFY_BEFORE_DISCLOSURE, NoticeState.DUE),
+        "before_disclosure": effective is NoticeState.NOTIFY_BEFORE_DISCLOSURE,
+        "challengeable": notice_rules.challengeable(particulars, now),
+        "declarable": not final, "endable": state is NoticeState.PROHIBITED and runs,
+        "document": next((d for d in stored if d.document_id == prohibition.get("document_id")), None),
+        "order_documents": [d for d in stored if d.uploader_role == Role.AUTHORITY.value],
+        "channels": list(Channel), "latest": now.strftime("%Y-%m-%dT%H:%M"),
+        "overdue": state is NoticeState.DUE and (bool(item.notice_overdue) or bool(
+            particulars.get("deadline") and parse_instant(particulars["deadline"]) <= now)),
+    }}
+
+
+def notice_task(item: Any, now: datetime) -> dict[str, Any]:
+    """One of the desk's notice tasks as a row: a notice due (its deadline, overdue or not), or an indefinite
+    order's review day come (the task's instant is that day)."""
+    particulars = item.user_notice or {}
+    if item.notice_state == NoticeState.PROHIBITED:
+        review = (particulars.get("prohibition") or {}).get("review_on")
+        return {"item": item, "review": True, "when": item.notice_task_due, "review_on": review, "overdue": False,
+                "left": ""}
+    deadline = particulars.get("deadline") or item.notice_task_due
+    overdue = bool(item.notice_overdue) or bool(deadline and parse_instant(deadline) <= now)
+    return {"item": item, "review": False, "when": deadline, "overdue": overdue,
+            "left": render.time_left(deadline, now) if deadline else ""}
 
 
 def upload(visit: Visit, request_id: str) -> Any:

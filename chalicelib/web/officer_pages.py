@@ -24,7 +24,10 @@ from chalice import Response
 from chalicelib.api import authorities as api_authorities, documents as api_documents, \
     representatives as api_representatives
 from chalicelib.api.authorities import AnnexV, Extension, HoldRelease, Withdrawal, desk
+from chalicelib.api import notices as api_notices
+from chalicelib.api.notices import notices
 from chalicelib.api.representatives import MessageIn
+from chalicelib.domain.user_notice import NonDisclosure, ProhibitionEnd
 from chalicelib.auth.principal import Role
 from chalicelib.domain.lifecycle import Status
 from chalicelib.errors import Forbidden, LiaisonError
@@ -34,7 +37,8 @@ from chalicelib.web.desk_pages import _form, refused_page, upload
 
 # Where the browser lands after each action, on the request's page.
 LANDING = {"answer": "top", "message": "h-messages", "attach": "h-documents", "withdraw": "top", "extend": "top",
-           "production-follows": "top", "release-hold": "top"}
+           "production-follows": "top", "release-hold": "top", "non-disclosure": "h-notice",
+           "end-non-disclosure": "h-notice"}
 
 
 def _officer(visit: Visit) -> None:
@@ -123,3 +127,38 @@ def release_hold(visit: Visit) -> Response:
     except LiaisonError as refusal:
         return refused_page(visit, "release-hold", refusal)
     return _done(visit, "release-hold")
+
+
+def _order(fields: dict[str, str]) -> NonDisclosure:
+    """The declaration form as the API's ``NonDisclosure``: the date the chosen kind of order takes ("until" a day,
+    or "indefinite" with its review day); the other date field, if typed in too, is left out."""
+    kind = fields.pop("ends", "")
+    until, review_on = fields.pop("until", ""), fields.pop("review_on", "")
+    if kind == "indefinite":
+        fields.update(indefinite=True, review_on=review_on)
+    elif kind == "until":
+        fields["until"] = until
+    return _form(NonDisclosure, fields)
+
+
+@pages.page("/console/requests/{request_id}/non-disclosure", ("POST",), like=api_notices.declare_non_disclosure)
+def declare_non_disclosure(visit: Visit) -> Response:
+    """Declare a non-disclosure order on the agency's request, or replace the one declared: its legal basis, its
+    end ("until" a day) or, indefinite, its review day, and its document (one the agency attached)."""
+    _officer(visit)
+    try:
+        notices.declare(visit.principal, visit.params["request_id"], _order(_fields(visit)))
+    except LiaisonError as refusal:
+        return refused_page(visit, "non-disclosure", refusal)
+    return _done(visit, "non-disclosure")
+
+
+@pages.page("/console/requests/{request_id}/end-non-disclosure", ("POST",), like=api_notices.end_non_disclosure)
+def end_non_disclosure(visit: Visit) -> Response:
+    """End the agency's order before its day, with the reason (the API's ``ProhibitionEnd``)."""
+    _officer(visit)
+    try:
+        notices.end(visit.principal, visit.params["request_id"], _form(ProhibitionEnd, _fields(visit)).reason)
+    except LiaisonError as refusal:
+        return refused_page(visit, "end-non-disclosure", refusal)
+    return _done(visit, "end-non-disclosure")

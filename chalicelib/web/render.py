@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,20 @@ def when(instant: str | None) -> str:
     return parse_instant(instant).strftime("%Y-%m-%d %H:%M UTC")
 
 
+INSTANT = re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z\b")
+
+
+def times(text: str | None) -> str:
+    """A sentence with stored instants in it (``domain.user_notice.words``), each as a person reads it."""
+    def shown(found: re.Match[str]) -> str:
+        try:
+            return datetime.fromisoformat(found.group(0).replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M UTC")
+        except ValueError:
+            return found.group(0)
+
+    return INSTANT.sub(shown, str(text or ""))
+
+
 def label(value: Any) -> str:
     """An enum value as words: 'partially_fulfilled' → 'Partially fulfilled'."""
     text = str(value or "").replace("_", " ")
@@ -99,7 +114,7 @@ def environment():
 
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(label=label, when=when)
+    env.filters.update(label=label, when=when, times=times)
     env.globals.update(static_url=static_url, public_page=public_page)
     return env
 

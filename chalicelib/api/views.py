@@ -122,12 +122,17 @@ class UserNoticeView(View):
         notified = notice.get("notified")
         if notified and not internal:
             notified = {k: v for k, v in notified.items() if k in ("at", "channel")}
+        if notice.get("waived") and not internal:  # the desk's reason is its own note, about the user
+            notice = {**notice, "reason": WAIVED_FOR_AUTHORITY}
         return cls(state=item.notice_state, words=words(item.notice_state, notice),
                    basis=notice.get("rule", {}).get("basis"), prohibition=notice.get("prohibition"),
                    earlier_prohibitions=notice.get("earlier") or None, challenges=notice.get("challenges"),
                    due_at=notice.get("due_at"), deadline=notice.get("deadline"),
                    overdue=bool(item.notice_overdue) if internal else None, notified=notified,
                    reason=notice.get("reason"))
+
+
+WAIVED_FOR_AUTHORITY = "The platform recorded that no notice will be given to the user."
 
 
 class RequestView(RequestSummary):

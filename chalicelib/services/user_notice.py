@@ -8,7 +8,7 @@ Before the decision the workflow runs the request's own deadlines; the decision 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
@@ -22,6 +22,7 @@ from chalicelib.domain.lifecycle import DECIDED, Status
 from chalicelib.domain.user_notice import NoticeState
 from chalicelib.errors import Conflict, Unprocessable
 from chalicelib.services import config
+from chalicelib.services.dispatch import OPERATORS
 from chalicelib.settings import get_settings
 from chalicelib.store.models import Document, LegalRequest
 from chalicelib.store.requests import Change
@@ -32,6 +33,7 @@ NOTHING_DISCLOSED = "The request was rejected: nothing was disclosed or acted on
 # Each declaration and challenge is kept on the request (its item stays far below DynamoDB's 400 KB): capped.
 MAX_DECLARATIONS, MAX_CHALLENGES = 20, 10
 WITHDRAWN = "The authority withdrew the request: nothing was disclosed or acted on."
+NOTICE_LEG = timedelta(days=120)  # the longest notice wait one workflow execution holds (``legs``)
 
 
 def state_of(item: LegalRequest) -> NoticeState | None:
@@ -71,15 +73,21 @@ def timed(item: LegalRequest, state: NoticeState, notice: dict[str, Any], now: d
     workflow keeps for it (None: nothing to wait for). ``notice`` may already carry this change's particulars."""
     scale = get_settings().sla_time_scale
     if state is NoticeState.PROHIBITED and not rules.prohibition_runs(notice, now):
-        state = NoticeState.DUE  # it ended: the notice falls due now
-        notice, deadline = _due(notice, now)
+        delayed = notice.get("base") == NoticeState.DELAYED.value and (notice.get("rule") or {}).get("delay_days")
+        # It ended: the notice falls due now, unless an emergency's own delay, counted from the disclosure, runs on.
+        disclosed = parse_instant(item.decided_at) if item.decided_at else now
+        due = disclosed + timedelta(days=int(delayed)) if delayed else now
+        state = NoticeState.DELAYED if due > now else NoticeState.DUE
+        notice, deadline = _due(notice, max(due, now))
     elif state is NoticeState.NOTIFY_ON_ACTION:
         state = NoticeState.DUE
         notice, deadline = _due(notice, now)
+    assignee = item.assignee or OPERATORS  # told when the notice falls due: whoever holds the request now
     if state is NoticeState.DUE:
         deadline = parse_instant(notice["deadline"])
         timer = {"kind": "due_now", "due_at": notice["due_at"], "deadline": notice["deadline"],
-                 "deadline_seconds": scaled(max(deadline - now, timedelta(0)), scale)}
+                 "deadline_seconds": scaled(max(deadline - now, timedelta(0)), scale), "assignee": assignee,
+                 "due_seconds": 0, **legs(0, scale)}
         return state, notice, [LegalRequest.notice_due_at.set(notice["due_at"]),
                                *_task(item, notice["deadline"])], timer
     if state is NoticeState.PROHIBITED:
@@ -94,11 +102,24 @@ def timed(item: LegalRequest, state: NoticeState, notice: dict[str, Any], now: d
         return state, notice, [LegalRequest.notice_timer.remove(), LegalRequest.notice_due_at.remove()], None
     when = parse_instant(at)
     record_within = timedelta(days=int(notice.get("rule", {}).get("record_within_days", 7)))
-    timer = {"kind": kind, "due_at": at, "due_seconds": scaled(max(when - now, timedelta(0)), scale),
-             "deadline": isoformat(max(when, now) + record_within), "deadline_seconds": scaled(record_within, scale)}
+    due_seconds = scaled(max(when - now, timedelta(0)), scale)
+    timer = {"kind": kind, "due_at": at, "due_seconds": due_seconds,
+             "deadline": isoformat(max(when, now) + record_within), "deadline_seconds": scaled(record_within, scale),
+             "assignee": assignee, **legs(due_seconds, scale)}
     if kind == "due":  # shown on the request: when the notice will fall due, and by when it is to be recorded
         notice = {**notice, "due_at": at, "deadline": timer["deadline"]}
     return state, notice, [LegalRequest.notice_due_at.set(at), *NO_TASK], timer
+
+
+def legs(due_seconds: int, scale: float) -> dict[str, int]:
+    """The wait cut into legs the workflow can hold: a Standard execution lives at most a year, and an order can run
+    for ten. Each leg runs in an execution of its own (the workflow starts the next, ``ContinueNotice``): the first
+    waits ``wait_seconds``, and ``rest_seconds`` are left after it. After the wait, the notice's deadline (at most
+    90 days) and one more leg fit in the same execution: 120 + 90 + 120 days < 365."""
+    leg = scaled(NOTICE_LEG, scale)
+    wait = min(due_seconds, leg)
+    return {"leg_seconds": leg, "minus_leg_seconds": -leg, "wait_seconds": max(wait, 1),
+            "rest_seconds": max(due_seconds - wait, 0)}
 
 
 def on_decided(item: LegalRequest, outcome: Status, now: datetime) -> tuple[dict[str, Any], list, dict | None]:
@@ -295,10 +316,13 @@ class UserNotices:
         if sent_at is None:
             return isoformat(now)
         try:
-            when = parse_instant(sent_at)
-        except ValueError:
-            raise Unprocessable("'sent_at' is not an ISO 8601 instant with its offset.", code="invalid_field",
-                                field="sent_at") from None
+            when = datetime.fromisoformat(sent_at.replace("Z", "+00:00"))  # any ISO 8601 instant, seconds or not
+            if when.tzinfo is None:
+                raise ValueError("no offset")
+            when = when.astimezone(UTC)
+        except (ValueError, OverflowError):
+            raise Unprocessable("'sent_at' is not an ISO 8601 instant with its offset (e.g. "
+                                "2026-03-02T09:00:00Z).", code="invalid_field", field="sent_at") from None
         prohibition = (item.user_notice or {}).get("prohibition") or {}
         ended = prohibition.get("ended_at") or prohibition.get("ends_at")
         earliest = max(parse_instant(item.received_at), parse_instant(ended) if ended else parse_instant(

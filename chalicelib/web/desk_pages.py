@@ -376,7 +376,10 @@ def _instant(local: str) -> str:
     notice service reads only that); anything else as typed, for the service to refuse with its own message."""
     if not LOCAL_INSTANT.match(local):
         return local
-    return isoformat(datetime.fromisoformat(local).replace(tzinfo=UTC))
+    try:
+        return isoformat(datetime.fromisoformat(local).replace(tzinfo=UTC))
+    except ValueError:  # 2026-02-30, 25:00: the service refuses it with its own message
+        return local
 
 
 def notice_context(item: Any, listed: list[Any], now: datetime) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Five fixes to moto (pinned 5.2.5), for the tests and for `make run`'s moto server.
+"""Six fixes to moto (pinned 5.2.5), for the tests and for `make run`'s moto server.
 
 1. One call at a time. moto's DynamoDB is not thread-safe: a TransactWriteItems
    deep-copies the tables while another thread (the Step Functions interpreter,
@@ -24,6 +24,12 @@
    moto's SQS ReceiveMessage computes all the queue's attributes, counting every
    message in the queue three times, to read the retention period. The outbox of
    `make run` receives all the time, so under load this took most of moto's CPU.
+6. A workflow that can start an execution. The Step Functions integration
+   ``states:startExecution`` takes StateMachineArn, Name and Input, and moto's
+   interpreter hands them to boto3 as they are, which knows stateMachineArn,
+   name and input only: every such task failed with KeyError 'StateMachineArn'.
+   Its names are now given boto3's spelling (LocalStack, where the interpreter
+   comes from, does this from the service's model).
 """
 
 from __future__ import annotations
@@ -214,7 +220,24 @@ def drop_sent_mail(directory: Path) -> None:
     SESBackend.send_email = send_email  # type: ignore[method-assign]
 
 
+def sfn_parameter_names() -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_sfn
+
+    task = state_task_service_sfn.StateTaskServiceSfn
+    original = task._normalise_parameters
+
+    @functools.wraps(original)
+    def normalise(self: Any, parameters: dict, boto_service_name: str | None = None,
+                  service_action_name: str | None = None) -> None:
+        original(self, parameters, boto_service_name, service_action_name)
+        for name in [key for key in parameters if key[:1].isupper()]:
+            parameters[name[0].lower() + name[1:]] = parameters.pop(name)
+
+    task._normalise_parameters = normalise
+
+
 def patch() -> None:
+    sfn_parameter_names()
     serialise_dynamodb()
     cheap_transactions()
     parse_state_machines_once()

@@ -1,7 +1,7 @@
 """Writes request-workflow.asl.json, the state machine of a legal request.
 
 The ASL file is what deploys and what moto runs; it is generated from this
-script because its states (110 now) repeat a few shapes (notify with a failure
+script because its states (123 now) repeat a few shapes (notify with a failure
 alert, record a change with its event, wait on a task token). Edit here, run
 `python -m infra.statemachine.generate`, commit both; a test checks they agree.
 """
@@ -210,6 +210,10 @@ def await_token(name, waiting_for, condition, timeout_path, on_timeout, nxt, con
 
 OPEN_BEFORE_ACK = {":received": {"S": "received"}, ":assigned": {"S": "assigned"}}
 states = {}
+# A new request starts at its assignment; an execution started by another to keep a notice timer (ContinueNotice)
+# starts where that one handed over.
+states["Start"] = {"Type": "Choice", "Choices": [{"Variable": "$.resume", "IsPresent": True, "Next": "NoticeRoute"}],
+                   "Default": "NotifyAssignee"}
 states.update(notify("NotifyAssignee", "$.assignee",
                      "States.Format('New {} request {} (region {}). Acknowledge by {}; resolve by {}. " + PAGE
                      + "', $.type, $.request_id, $.region, $.ack_due_at, $.due_at, $.request_id)",
@@ -454,15 +458,66 @@ states["ResumeHold"] = {
 # order: "due" and "review" wait until the order ends (or the emergency has passed) or its review day, "due_now"
 # was made due by the API itself. Once due, the assignee is told, then the lead if nobody records the notice by
 # its deadline; recording it (or why none is given) answers "notice_closed".
+# A Standard execution lives at most a year; an order can run for ten. So each notice timer runs in an execution of
+# its own, started by the one before it (continue-as-new, named <request id>-n<leg>), and a long wait is cut into
+# legs of at most 120 days (services/user_notice.py, legs): the one before the notice falls due, and each of the
+# open-ended waits after it (overdue, an indefinite order under review) ends its leg by handing over to a new
+# execution. The API answers whichever execution's token is stored on the request.
 NOTICE_DUE = {":f": {"S": "fulfilled"}, ":p": {"S": "partially_fulfilled"}, ":due": {"S": "due"}}
+NOTICE_FIELDS = ("kind", "due_at", "due_seconds", "deadline", "deadline_seconds", "assignee", "leg_seconds",
+                 "minus_leg_seconds", "wait_seconds", "rest_seconds")
+
+
+def notice_timer(**changed):
+    """The notice timer in $.answer.notice with some fields changed (a value, or "x.$" for a path or function)."""
+    kept = {f"{name}.$": f"$.answer.notice.{name}" for name in NOTICE_FIELDS
+            if name not in changed and f"{name}.$" not in changed}
+    return {"Type": "Pass", "Parameters": {"event": "notice", "notice": {**kept, **changed}}, "ResultPath": "$.answer",
+            "Next": "NoticeGate"}
+
+
 states["NoticeGate"] = {"Type": "Choice", "Choices": [
+    {"Variable": "$.notice_leg", "IsPresent": True, "Next": "NoticeNextLegNumber"}], "Default": "NoticeFirstLeg"}
+states["NoticeFirstLeg"] = {"Type": "Pass", "Result": 0, "ResultPath": "$.notice_leg", "Next": "NoticeNextLegNumber"}
+states["NoticeNextLegNumber"] = {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.notice_leg, 1)"},
+                                 "ResultPath": "$.next_leg", "Next": "ContinueNotice"}
+states["ContinueNotice"] = {
+    "Type": "Task", "Resource": "arn:aws:states:::states:startExecution",
+    "Parameters": {
+        "StateMachineArn.$": "$$.StateMachine.Id",
+        "Name.$": "States.Format('{}-n{}', $.request_id, $.next_leg.n)",
+        "Input": {"request_id.$": "$.request_id", "region.$": "$.region", "type.$": "$.type",
+                  "agency_id.$": "$.agency_id", "reference.$": "$.reference", "assignee.$": "$.assignee",
+                  "lead.$": "$.lead", "resume": "notice", "notice_leg.$": "$.next_leg.n", "answer.$": "$.answer",
+                  "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$": "$$.Execution.Id"},
+    },
+    "ResultPath": None, "Retry": RETRY,
+    "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "AlertOperators"}],
+    "Next": "HandedOver",
+}
+states["HandedOver"] = {"Type": "Succeed"}
+states["NoticeRoute"] = {"Type": "Choice", "Choices": [
     {"Variable": "$.answer.notice.kind", "StringEquals": "due_now", "Next": "NotifyNoticeDue"},
     {"Variable": "$.answer.notice.kind", "StringEquals": "recorded", "Next": "AwaitNoticeRecorded"},
+    {"Variable": "$.answer.notice.kind", "StringEquals": "overdue", "Next": "AwaitNoticeAfterOverdue"},
+    {"Variable": "$.answer.notice.kind", "StringEquals": "under_review", "Next": "AwaitNoticeAfterReview"},
 ], "Default": "AwaitNoticeDue"}
-states.update(await_token("AwaitNoticeDue", "notice", "#status IN (:f, :p) AND notice_state IN (:prohibited, :delayed)",
-                          "$.answer.notice.due_seconds", "NoticeTimerFired", "AfterNoticeAnswer",
+states.update(await_token("AwaitNoticeDue", "notice",
+                          "#status IN (:f, :p) AND notice_state IN (:prohibited, :delayed) AND notice_due_at = :due_at",
+                          "$.answer.notice.wait_seconds", "NoticeLegOver", "AfterNoticeAnswer",
                           {":f": {"S": "fulfilled"}, ":p": {"S": "partially_fulfilled"},
-                           ":prohibited": {"S": "prohibited"}, ":delayed": {"S": "delayed"}}))
+                           ":prohibited": {"S": "prohibited"}, ":delayed": {"S": "delayed"},
+                           ":due_at": {"S.$": "$.answer.notice.due_at"}}))
+states["NoticeLegOver"] = {"Type": "Choice", "Choices": [
+    {"Variable": "$.answer.notice.rest_seconds", "NumericGreaterThan": 0, "Next": "NoticeNextLeg"}],
+    "Default": "NoticeTimerFired"}
+states["NoticeNextLeg"] = {"Type": "Choice", "Choices": [
+    {"Variable": "$.answer.notice.rest_seconds", "NumericGreaterThanPath": "$.answer.notice.leg_seconds",
+     "Next": "NoticeLongLeg"}], "Default": "NoticeLastLeg"}
+states["NoticeLongLeg"] = notice_timer(**{
+    "wait_seconds.$": "$.answer.notice.leg_seconds",
+    "rest_seconds.$": "States.MathAdd($.answer.notice.rest_seconds, $.answer.notice.minus_leg_seconds)"})
+states["NoticeLastLeg"] = notice_timer(**{"wait_seconds.$": "$.answer.notice.rest_seconds", "rest_seconds": 0})
 states["NoticeTimerFired"] = {"Type": "Choice", "Choices": [
     {"Variable": "$.answer.notice.kind", "StringEquals": "review", "Next": "ReviewDue"}], "Default": "NoticeDue"}
 NOTICE_TIMER_CURRENT = {"And": [_either(("fulfilled", "partially_fulfilled")),
@@ -481,7 +536,7 @@ states.update(record("RecordNoticeDue", "notice_state = :due, notice_task_region
                      {"And": [NOTICE_TIMER_CURRENT, {"Or": [
                          {"Variable": "$.head.item.notice_state.S", "StringEquals": "prohibited"},
                          {"Variable": "$.head.item.notice_state.S", "StringEquals": "delayed"}]}]}))
-states.update(notify("NotifyNoticeDue", "$.assignee",
+states.update(notify("NotifyNoticeDue", "$.answer.notice.assignee",
                      "States.Format('USER NOTICE DUE on {} request {}: the non-disclosure order ended, the emergency "
                      "passed or the content was acted on. Tell the user and record the notice by {}. " + PAGE + "', "
                      "$.type, $.request_id, $.answer.notice.deadline, $.request_id)", "AwaitNoticeRecorded"))
@@ -499,8 +554,9 @@ states.update(notify("NotifyNoticeOverdue", "$.lead",
                      "States.Format('USER NOTICE OVERDUE: {} request {} (region {}): the notice to the user was to be "
                      "recorded by {} and is not. " + PAGE + "', $.type, $.request_id, $.region, "
                      "$.answer.notice.deadline, $.request_id)", "AwaitNoticeAfterOverdue"))
-states.update(await_token("AwaitNoticeAfterOverdue", "notice", "#status IN (:f, :p) AND notice_state = :due", None,
-                          None, "AfterNoticeAnswer", NOTICE_DUE))
+states.update(await_token("AwaitNoticeAfterOverdue", "notice", "#status IN (:f, :p) AND notice_state = :due",
+                          "$.answer.notice.leg_seconds", "NoticeOverdueLeg", "AfterNoticeAnswer", NOTICE_DUE))
+states["NoticeOverdueLeg"] = notice_timer(kind="overdue")  # still overdue: wait on in a new execution
 states["ReviewDue"] = {"Type": "Pass", "Parameters": {"review_at.$": "$.answer.notice.due_at"},
                        "ResultPath": "$.review_due", "Next": "RecordReviewDue"}
 states.update(record("RecordReviewDue", "notice_task_region = :region, notice_task_due = :review",
@@ -511,7 +567,7 @@ states.update(record("RecordReviewDue", "notice_task_region = :region, notice_ta
                        ":due_at": {"S.$": "$.answer.notice.due_at"}}),
                      {"And": [NOTICE_TIMER_CURRENT, {"Variable": "$.head.item.notice_state.S",
                                                      "StringEquals": "prohibited"}]}))
-states.update(notify("NotifyReviewDue", "$.assignee",
+states.update(notify("NotifyReviewDue", "$.answer.notice.assignee",
                      "States.Format('REVIEW DUE: the indefinite non-disclosure order on {} request {} reached its "
                      "review day ({}). The authority was asked whether it still stands; until it answers, do not tell "
                      "the user. " + PAGE + "', $.type, $.request_id, $.answer.notice.due_at, $.request_id)",
@@ -523,17 +579,21 @@ states.update(agency_notice(
     "review day or its end, or end it. " + PAGE + "', $.answer.notice.due_at, $.request_id, $.reference, "
     "$.request_id)", "non_disclosure_review_due", "AwaitNoticeAfterReview"))
 states.update(await_token("AwaitNoticeAfterReview", "notice", "#status IN (:f, :p) AND notice_state = :prohibited",
-                          None, None, "AfterNoticeAnswer", {":f": {"S": "fulfilled"}, ":p": {"S": "partially_fulfilled"},
-                                                            ":prohibited": {"S": "prohibited"}}))
+                          "$.answer.notice.leg_seconds", "NoticeReviewLeg", "AfterNoticeAnswer",
+                          {":f": {"S": "fulfilled"}, ":p": {"S": "partially_fulfilled"},
+                           ":prohibited": {"S": "prohibited"}}))
+states["NoticeReviewLeg"] = notice_timer(kind="under_review")  # the authority has not answered: wait on
 states["AfterNoticeAnswer"] = {"Type": "Choice", "Choices": [
     {"Variable": "$.answer.event", "StringEquals": "notice", "Next": "NoticeGate"},
     {"Variable": "$.answer.event", "StringEquals": "notice_closed", "Next": "Closed"}], "Default": "AlertOperators"}
 states["ResumeNoticeRecorded"] = {
     "Type": "Pass", "Parameters": {"event": "notice", "notice.$": "States.StringToJson($.current.item.notice_timer.S)"},
-    "ResultPath": "$.answer", "Next": "AwaitNoticeRecorded"}
+    "ResultPath": "$.answer", "Next": "ResumeNoticeRecordedKind"}
+states["ResumeNoticeRecordedKind"] = {"Type": "Pass", "Result": "recorded", "ResultPath": "$.answer.notice.kind",
+                                      "Next": "NoticeGate"}
 states["ResumeNoticeTimer"] = {
     "Type": "Pass", "Parameters": {"event": "notice", "notice.$": "States.StringToJson($.current.item.notice_timer.S)"},
-    "ResultPath": "$.answer", "Next": "AwaitNoticeDue"}
+    "ResultPath": "$.answer", "Next": "NoticeGate"}
 states["Closed"] = {"Type": "Succeed"}
 states["Withdrawn"] = {"Type": "Succeed"}
 states["AlertOperators"] = {
@@ -552,7 +612,7 @@ definition = {
                "the decision until due_at, then flag the breach and keep waiting. The API answers the task token "
                "stored on the request (acknowledge, pause, resume, decide) or fails it with Liaison.Withdrawn. "
                "Timers arrive pre-scaled from the API (SLA_TIME_SCALE).",
-    "StartAt": "NotifyAssignee",
+    "StartAt": "Start",
     "States": states,
 }
 OUTPUT = Path(__file__).with_name("request-workflow.asl.json")

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import pytest
 
+from chalicelib.clock import parse_instant
 from chalicelib.services import config
 from tests.helpers import DE, FR, US, admin, bearer, post, record_notices, submission
 from tests.integration.test_certificates import epoc
@@ -166,8 +167,17 @@ def test_given_notice_owed_before_disclosure_then_the_data_go_only_after_it_is_r
     assert (missing.status_code, missing.json_body["field"]) == (400, "text")
     bad_channel = give(client, issuer, clock, request["id"], {**NOTICE, "channel": "carrier_pigeon"})
     assert bad_channel.status_code == 400
-    given = give(client, issuer, clock, request["id"])
+    for bad in ("9999-12-31T23:59:59.000-2359", "2026-03-02T09:00:00", "yesterday", "2026-02-30T09:00:00Z"):
+        refused = give(client, issuer, clock, request["id"], {**NOTICE, "sent_at": bad})
+        assert (refused.status_code, refused.json_body["field"]) == (422, "sent_at"), (bad, refused.body)
+    assert seen(client, issuer, clock, request["id"])["user_notice"]["state"] == "notify_before_disclosure"
+    # Any ISO 8601 instant with its offset, seconds without fractions too, in the house format once stored.
+    clock.advance(timedelta(hours=1))
+    sent = (clock.now() - timedelta(minutes=5)).replace(microsecond=0)
+    given = give(client, issuer, clock, request["id"],
+                 {**NOTICE, "sent_at": sent.strftime("%Y-%m-%dT%H:%M:%S+00:00")})
     assert given.status_code == 200, given.body
+    assert given.json_body["user_notice"]["notified"]["at"] == sent.strftime("%Y-%m-%dT%H:%M:%S.000Z")
     notice = given.json_body["user_notice"]
     assert notice["state"] == "notified"
     assert notice["notified"]["channel"] == "email" and notice["notified"]["text"] == NOTICE["text"]
@@ -283,6 +293,11 @@ def test_given_a_removal_acted_on_then_its_notice_falls_due_at_once(client, issu
                   {"reason": "The account was deleted by its owner; there is nobody to tell."}, rep(issuer, clock))
     assert waived.status_code == 200
     assert waived.json_body["user_notice"]["state"] == "not_applicable"
+    assert "account was deleted" in waived.json_body["user_notice"]["words"]
+    # The authority learns that no notice will be given, not the desk's note about the user.
+    told = seen(client, issuer, clock, request["id"], officer(issuer, clock))["user_notice"]
+    assert told["state"] == "not_applicable" and "account was deleted" not in json.dumps(told)
+    assert told["reason"] == "The platform recorded that no notice will be given to the user."
     assert request["id"] not in tasks(client, issuer, clock)
     assert give(client, issuer, clock, request["id"]).json_body["code"] == "notice_not_applicable"
 
@@ -296,6 +311,26 @@ def test_given_an_emergency_disclosure_then_the_notice_waits_for_the_policy_s_da
     notice = done.json_body["user_notice"]
     assert notice["state"] == "delayed"
     assert notice["due_at"][:10] == (clock.now() + timedelta(days=14)).date().isoformat()
+
+
+@pytest.mark.parametrize("ended_after_days, state", [(2, "delayed"), (20, "due")])
+def test_given_an_emergency_order_ended_then_the_emergency_s_own_delay_still_counts_from_the_disclosure(
+        client, issuer, clock, ended_after_days, state):
+    request = acknowledged(client, issuer, clock, "emergency_disclosure", non_disclosure=order(clock))
+    rid = request["id"]
+    assert post(client, f"/v1/requests/{rid}/verification", VERIFIED, rep(issuer, clock)).status_code == 200
+    disclosed = clock.now()
+    done = decide(client, issuer, clock, rid, sub="rep-eu-lindqvist")
+    assert done.status_code == 200 and done.json_body["user_notice"]["state"] == "prohibited", done.body
+    clock.advance(timedelta(days=ended_after_days))
+    ended = post(client, f"/v1/requests/{rid}/non-disclosure/end", {"reason": "Lifted."}, officer(issuer, clock))
+    assert ended.status_code == 200, ended.body
+    notice = ended.json_body["user_notice"]
+    assert notice["state"] == state
+    # Fourteen days after the disclosure (the emergency has passed), or now if they are over.
+    expected = max(disclosed + timedelta(days=14), clock.now())
+    assert abs(parse_instant(notice["due_at"]) - expected) < timedelta(seconds=5)
+    assert (rid in tasks(client, issuer, clock)) == (state == "due")
 
 
 @pytest.mark.parametrize("outcome, path", [("rejected", "decision"), ("withdrawn", "withdraw")])

@@ -194,6 +194,11 @@ def test_given_a_sent_time_in_the_future_then_the_apis_refusal_shows_beside_the_
     refused = desk(client, request).post(f"/console/requests/{request['id']}/user-notice", {**NOTICE, "sent_at": later})
     assert refused.status_code == 422 and "'sent_at' must lie between" in refusal(text(refused), "user-notice")
     assert f'value="{later}"' in text(refused) and '<option value="email" selected>' in text(refused)
+    for impossible in ("2026-02-30T10:00", "2026-03-02T25:00"):  # the shape of a time, not a time
+        refused = desk(client, request).post(f"/console/requests/{request['id']}/user-notice",
+                                             {**NOTICE, "sent_at": impossible})
+        assert refused.status_code == 422 and "'sent_at' is not an ISO 8601 instant" in refusal(
+            text(refused), "user-notice")
 
 
 def test_given_no_way_to_reach_the_user_then_the_desk_records_why_no_notice_is_given(client, issuer, clock):

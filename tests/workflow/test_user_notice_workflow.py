@@ -54,6 +54,23 @@ def acknowledged(client, issuer, kind="data_disclosure", **overrides) -> tuple[s
     return request_id, assignee
 
 
+def executions(aws, request_id) -> list[str]:
+    """The request's executions in order: its own, then each one a notice timer was handed over to
+    (``ContinueNotice``: <request id>-n1, -n2...)."""
+    listed = aws["sfn"].list_executions(stateMachineArn=aws["machine"])["executions"]
+    names = {e["name"] for e in listed if e["name"] == request_id or e["name"].startswith(f"{request_id}-n")}
+    return sorted(names, key=lambda name: 0 if name == request_id else int(name.rsplit("-n", 1)[1]))
+
+
+def all_entered(aws, request_id) -> list[str]:
+    """The states entered, over every execution of the request."""
+    return [state for name in executions(aws, request_id) for state in entered(aws, name)]
+
+
+def latest(aws, request_id) -> dict:
+    return execution(aws, executions(aws, request_id)[-1])
+
+
 def kinds(client, issuer, request_id) -> list[str]:
     return [kind for kind, _, _ in events(client, issuer, request_id)]
 
@@ -99,7 +116,7 @@ def test_given_an_emergency_disclosure_then_its_notice_falls_due_and_the_lead_he
     waiting_for(client, issuer, request_id, "notice")
     given = post(client, f"/v1/requests/{request_id}/user-notice", NOTICE, rep(issuer, assignee))
     assert given.status_code == 200, given.body
-    wait_until(lambda: execution(aws, request_id)["status"] == "SUCCEEDED")
+    wait_until(lambda: latest(aws, request_id)["status"] == "SUCCEEDED")
     assert request_id not in tasks(client, issuer)
     trail = client.http.get(f"/v1/requests/{request_id}/audit",
                             headers=rep(issuer, "lead-eu-rossi")).json_body
@@ -114,22 +131,25 @@ def test_given_the_order_ended_after_the_disclosure_then_a_notice_recorded_in_ti
                                                                         "until": until})
     fulfil(client, issuer, request_id, assignee)
     waiting_for(client, issuer, request_id, "notice")
-    assert "AwaitNoticeDue" in entered(aws, request_id)
+    assert "AwaitNoticeDue" in all_entered(aws, request_id)
+    # The decision handed the timer to an execution of its own: the request's first one ended there.
+    assert entered(aws, request_id)[-2:] == ["ContinueNotice", "HandedOver"]
+    assert execution(aws, request_id)["status"] == "SUCCEEDED"
     # Renewed with its document: the workflow takes the new end; then the court lifts it.
     document = stored_document(client, issuer, Clock, request_id)
     renewed = post(client, f"/v1/requests/{request_id}/non-disclosure",
                    {"legal_basis": "18 USC 2705(b), renewed", "until": (date.today() + timedelta(days=60)).isoformat(),
                     "document_id": document}, authority(issuer, FR))
     assert renewed.status_code == 200, renewed.body
-    wait_until(lambda: entered(aws, request_id).count("AwaitNoticeDue") >= 2)
+    wait_until(lambda: all_entered(aws, request_id).count("AwaitNoticeDue") >= 2)
     ended = post(client, f"/v1/requests/{request_id}/non-disclosure/end", {"reason": "Lifted by the court."},
                  authority(issuer, FR))
     assert ended.status_code == 200 and ended.json_body["user_notice"]["state"] == "due"
-    wait_until(lambda: "AwaitNoticeRecorded" in entered(aws, request_id))
+    wait_until(lambda: "AwaitNoticeRecorded" in all_entered(aws, request_id))
     assert any("USER NOTICE DUE" in text for _, text in notifications(aws, REPS, request_id))
     waiting_for(client, issuer, request_id, "notice")
     assert post(client, f"/v1/requests/{request_id}/user-notice", NOTICE, rep(issuer, assignee)).status_code == 200
-    wait_until(lambda: execution(aws, request_id)["status"] == "SUCCEEDED")
+    wait_until(lambda: latest(aws, request_id)["status"] == "SUCCEEDED")
     history = kinds(client, issuer, request_id)
     assert "user_notice_overdue" not in history and "user_notice_due" not in history  # the API made it due
     assert history.count("non_disclosure_declared") == 1 and "non_disclosure_ended" in history
@@ -152,7 +172,34 @@ def test_given_an_indefinite_order_then_its_review_day_tells_the_desk_and_the_au
     ended = post(client, f"/v1/requests/{request_id}/non-disclosure/end", {"reason": "No longer needed."},
                  authority(issuer, FR))
     assert ended.status_code == 200
-    wait_until(lambda: "AwaitNoticeRecorded" in entered(aws, request_id))
+    wait_until(lambda: "AwaitNoticeRecorded" in all_entered(aws, request_id))
     waiting_for(client, issuer, request_id, "notice")
     assert post(client, f"/v1/requests/{request_id}/user-notice", NOTICE, rep(issuer, assignee)).status_code == 200
-    wait_until(lambda: execution(aws, request_id)["status"] == "SUCCEEDED")
+    wait_until(lambda: latest(aws, request_id)["status"] == "SUCCEEDED")
+
+
+@pytest.mark.sla_scale(5_184_000.0)  # a leg of 120 days lasts 2 s; the day to record a removal's notice, 1 s
+def test_given_an_order_longer_than_an_execution_lives_then_its_timer_runs_in_legs_and_tells_who_holds_it_now(
+        client, issuer, aws):
+    """A Standard execution lives a year at most; an order of 300 days after the decision is waited out in three
+    executions of at most 120 days each, and the notice still falls due, to the representative who holds the
+    request then (reassigned after filing), and the lead hears when it is not recorded."""
+    until = (date.today() + timedelta(days=300)).isoformat()
+    request_id, assignee = acknowledged(client, issuer, non_disclosure={"legal_basis": "18 USC 2705(b)",
+                                                                        "until": until})
+    other = "rep-eu-okafor" if assignee != "rep-eu-okafor" else "rep-eu-lindqvist"
+    moved = post(client, f"/v1/requests/{request_id}/reassign", {"rep_id": other}, rep(issuer, "lead-eu-rossi"))
+    assert moved.status_code == 200, moved.body
+    waiting_for(client, issuer, request_id, "decision")
+    fulfil(client, issuer, request_id, other)
+    wait_until(lambda: "user_notice_overdue" in kinds(client, issuer, request_id), limit=40.0)
+    names = executions(aws, request_id)
+    assert names[:4] == [request_id, f"{request_id}-n1", f"{request_id}-n2", f"{request_id}-n3"], names
+    assert all(execution(aws, name)["status"] == "SUCCEEDED" for name in names[:3])  # each handed over
+    legs = [entered(aws, name) for name in names[1:4]]
+    assert [leg.count("NoticeLongLeg") + leg.count("NoticeLastLeg") for leg in legs] == [1, 1, 0]
+    assert "RecordNoticeDue" in legs[2] and "NotifyNoticeOverdue" in legs[2]
+    due = [who for who, text in notifications(aws, REPS, request_id) if "USER NOTICE DUE" in text]
+    assert due == [other]
+    item = LegalRequest.get(request_id, consistent_read=True)
+    assert item.notice_state == "due" and request_id in tasks(client, issuer)

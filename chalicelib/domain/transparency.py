@@ -11,9 +11,10 @@ Counters are named strings, so they can be added to inside any DynamoDB transact
   and the times ``fack|<form>|<state>|<bucket>`` and ``fdec|<form>|<state>|<bucket>``, bucketed as above;
 - ``a3|<annex>|<reason>``: the Annex III answers (impossibility to execute) sent, once per reason they name;
 - user notice (issue 16), by type: ``u|<type>|given``, notices given to the user (recorded); ``u|<type>|prohibited``,
-  requests whose notice a non-disclosure order withheld, once each (the first order, declared at filing or later;
-  a renewal or replacement is not counted again); ``u|<type>|delayed``, disclosures fulfilled with the notice
-  delayed until the emergency has passed.
+  requests whose notice a non-disclosure order withheld, once each: fulfilled while an order ran, or given a first
+  order after the fulfilment (a renewal or replacement is not counted again; a request rejected or withdrawn
+  withheld nothing); ``u|<type>|delayed``, disclosures fulfilled with the notice delayed until the emergency has
+  passed.
 
 Times go into fixed logarithmic buckets, four per doubling: bucket ``k ≥ 1`` holds durations in
 ``[2^((k-1)/4), 2^(k/4))`` seconds, bucket 0 those under a second. A median is reported as the geometric middle

@@ -104,6 +104,9 @@ DEFAULT_RULES: dict[RequestType, NoticeRule] = {
 }
 
 
+MAX_POLICY_BYTES = 200_000  # stored as one configuration item, far below DynamoDB's 400 KB
+
+
 class NoticePolicy(Strict):
     """The notice rule of each request type, and the jurisdictions (ISO country codes) whose rules differ."""
 
@@ -127,6 +130,9 @@ class NoticePolicy(Strict):
 
     @model_validator(mode="after")
     def _sound(self) -> NoticePolicy:
+        if len(self.model_dump_json()) > MAX_POLICY_BYTES:
+            raise ValueError(f"the policy is larger than {MAX_POLICY_BYTES // 1000} KB: shorten the bases, or give "
+                             "fewer jurisdictions rules of their own")
         rules = [(kind, rule) for kind, rule in self.types.items()]
         rules += [(kind, rule) for each in self.jurisdictions.values() for kind, rule in each.items()]
         for kind, rule in rules:

@@ -21,6 +21,7 @@ from chalicelib.aws import client
 from chalicelib.clock import parse_instant
 from chalicelib.domain import transparency as rules
 from chalicelib.domain.deadlines import RequestType
+from chalicelib.domain.lifecycle import Status
 from chalicelib.errors import BadRequest
 from chalicelib.store.models import LegalRequest, Tally
 from chalicelib.store.requests import Change, Operation
@@ -55,8 +56,6 @@ def on_submit(item: LegalRequest) -> list[Operation]:
     filed = rules.filed_as(item.certificate)
     if filed is not None:
         counts[rules.counter("f", *filed, "received")] = 1
-    if item.notice_state == "prohibited":  # a non-disclosure order declared in the submission
-        counts[rules.counter("u", item.type, "prohibited")] = 1
     return _adding(item, counts)
 
 
@@ -101,18 +100,22 @@ def on_change(item: LegalRequest, change: Change) -> list[Operation]:
 
 
 def notice_counters(item: LegalRequest, change: Change) -> dict[str, int]:
-    """User notice (issue 16): a notice recorded; the first non-disclosure order of a request (declared later: one
-    declared at filing is counted by ``on_submit``, and a renewal or replacement names the order it ``replaces``);
-    a decision that leaves the notice delayed (an emergency disclosure's, until the emergency has passed)."""
+    """User notice (issue 16), once per request: a notice recorded; a notice withheld under a non-disclosure
+    order, which is counted when the data go (or the content is acted on) while an order runs, or when the first
+    order comes after that (a renewal or replacement names the order it ``replaces``; a request rejected or
+    withdrawn withheld nothing); a decision that leaves the notice delayed (an emergency disclosure's, until the
+    emergency has passed). ``item`` is the request before the change."""
     if change.kind == "user_notice_recorded":
         return {rules.counter("u", item.type, "given"): 1}
     if (change.kind == "non_disclosure_declared" and not change.detail.get("replaces")
+            and item.status in (Status.FULFILLED, Status.PARTIALLY_FULFILLED)
             and not (item.user_notice or {}).get("prohibition")):
         return {rules.counter("u", item.type, "prohibited"): 1}
     if change.kind == "decided":
         noticed = change.detail.get("user_notice")
-        if isinstance(noticed, dict) and noticed.get("state") == "delayed":
-            return {rules.counter("u", item.type, "delayed"): 1}
+        state = noticed.get("state") if isinstance(noticed, dict) else None
+        if state in ("delayed", "prohibited"):
+            return {rules.counter("u", item.type, state): 1}
     return {}
 
 

@@ -112,11 +112,15 @@ def handled(client, issuer):
             request = desk.file("content_removal")
             desk.decide(request)
             desk.notify(request)
-        # Three disclosures with an order declared in the submission; one renewed (replaced): still once each.
+        # Three disclosures with an order declared in the submission: one renewed (replaced), then the data go while
+        # it runs (withheld, once); one fulfilled at once (withheld); one rejected (nothing withheld).
         at_filing = [desk.file("data_disclosure", non_disclosure=desk.order()) for _ in range(3)]
         desk.declare(at_filing[0], days=60)
+        desk.decide(at_filing[0])
         desk.decide(at_filing[1])  # the data may go while the order runs; the notice waits for its end
-        # Three with an order declared later: one renewed, one ended, declared again, then ended and the user told.
+        desk.decide(at_filing[2], "rejected")
+        # Three with an order declared later, none decided (nothing withheld yet): one renewed, one ended, declared
+        # again, then ended and the user told.
         later = [desk.file("data_disclosure") for _ in range(3)]
         for request in later:
             desk.declare(request)
@@ -125,6 +129,11 @@ def handled(client, issuer):
         desk.declare(later[1], days=10)
         desk.end(later[1])
         desk.notify(later[1])
+        # A removal acted on, then an order declared before the user was told: withheld, once, though renewed.
+        removal = desk.file("content_removal")
+        desk.decide(removal)
+        desk.declare(removal)
+        desk.declare(removal, days=60)
         # An EPOC's notice is the issuing authority's (e-Evidence Art. 13): an order declared with it withholds
         # nothing of the platform's, and is not counted.
         desk.file("data_disclosure", certificate=epoc(), data_categories=["subscriber"], non_disclosure=desk.order())
@@ -162,7 +171,8 @@ def test_given_notices_given_withheld_and_delayed_then_each_request_is_counted_o
     assert added(handled["before"], handled["after"]) == {
         ("data_disclosure", "given"): 7,  # six told before the disclosure, one after its order ended
         ("content_removal", "given"): 2,
-        ("data_disclosure", "prohibited"): 6,  # three at filing, three later: renewals and re-declarations not again
+        ("data_disclosure", "prohibited"): 2,  # fulfilled under an order: renewals not again, a rejection not at all
+        ("content_removal", "prohibited"): 1,  # an order declared after the removal, renewed
         ("emergency_disclosure", "prohibited"): 1,
         ("emergency_disclosure", "delayed"): 3,
     }
@@ -242,6 +252,8 @@ def _write(index: int, kind: str, changes: list[tuple[str, dict]], *, prohibited
         at += timedelta(minutes=5)
         History._write(transparency.on_change(item, Change(change_kind, "representative", "r", isoformat(at),
                                                            detail)))
+        if change_kind == "decided":
+            item.status = detail["outcome"]
         if change_kind == "non_disclosure_declared":
             item.user_notice = {**(item.user_notice or {}), "prohibition": detail["prohibition"]}
 
@@ -254,11 +266,13 @@ def closed_day(client):
     first = ("non_disclosure_declared", {"prohibition": prohibition})
     renewed = ("non_disclosure_declared", {"prohibition": prohibition, "replaces": prohibition})
     # Seven disclosures (five fulfilled, one partially, one rejected, so their row stays exact): six told; two
-    # under an order declared at filing, one under an order declared later and renewed.
+    # fulfilled under an order declared at filing, one given an order after it was fulfilled, renewed; the
+    # rejected one's order withheld nothing.
     outcomes = ["fulfilled"] * 5 + ["partially_fulfilled", "rejected"]
     for index, outcome in enumerate(outcomes):
-        changes = [*([told] if index < 6 else []), ("decided", {"outcome": outcome}),
-                   *([first, renewed] if index == 6 else [])]
+        under_order = {"user_notice": {"state": "prohibited"}} if index < 2 else {}
+        changes = [*([told] if index < 6 else []), ("decided", {"outcome": outcome, **under_order}),
+                   *([first, renewed] if index >= 5 else [])]
         _write(80_000 + index, "data_disclosure", changes, prohibited_at_filing=index < 2)
     for index in range(6):  # six emergencies fulfilled with the notice delayed
         _write(80_100 + index, "emergency_disclosure", [

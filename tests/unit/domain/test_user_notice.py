@@ -91,3 +91,18 @@ def test_given_a_jurisdiction_apart_then_its_rule_applies_there_only():
     assert state is rules.NoticeState.NOT_APPLICABLE and notice["reason"] == rules.ART_13
     assert rules.initial(RequestType.DATA_DISCLOSURE, "FR", {"form": "TCO-RO"}, policy)[0] is \
         rules.NoticeState.NOTIFY_BEFORE_DISCLOSURE
+
+
+def test_given_a_policy_too_large_for_its_item_then_it_is_refused_and_one_of_a_size_is_taken():
+    from chalicelib.domain.countries import is_country
+
+    codes = [a + b for a in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if is_country(a + b)]
+
+    def policy(countries: int) -> dict:
+        each = {kind.value: {"action": "notify", "basis": "B" * 500} for kind in RequestType}
+        each[RequestType.PRESERVATION.value] = {"action": "not_applicable", "basis": "Nothing is disclosed."}
+        return {"types": each, "jurisdictions": {code: each for code in codes[:countries]}}
+
+    with pytest.raises(ValidationError, match="larger than 200 KB"):
+        rules.NoticePolicy.model_validate(policy(120))
+    assert len(rules.NoticePolicy.model_validate(policy(40)).jurisdictions) == 40

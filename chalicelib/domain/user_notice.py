@@ -130,7 +130,7 @@ class NoticePolicy(Strict):
 
     @model_validator(mode="after")
     def _sound(self) -> NoticePolicy:
-        if len(self.model_dump_json()) > MAX_POLICY_BYTES:
+        if len(self.model_dump_json().encode()) > MAX_POLICY_BYTES:
             raise ValueError(f"the policy is larger than {MAX_POLICY_BYTES // 1000} KB: shorten the bases, or give "
                              "fewer jurisdictions rules of their own")
         rules = [(kind, rule) for kind, rule in self.types.items()]

@@ -21,7 +21,6 @@ from chalicelib.aws import client
 from chalicelib.clock import parse_instant
 from chalicelib.domain import transparency as rules
 from chalicelib.domain.deadlines import RequestType
-from chalicelib.domain.lifecycle import Status
 from chalicelib.errors import BadRequest
 from chalicelib.store.models import LegalRequest, Tally
 from chalicelib.store.requests import Change, Operation
@@ -102,14 +101,12 @@ def on_change(item: LegalRequest, change: Change) -> list[Operation]:
 def notice_counters(item: LegalRequest, change: Change) -> dict[str, int]:
     """User notice (issue 16), once per request: a notice recorded; a notice withheld under a non-disclosure
     order, which is counted when the data go (or the content is acted on) while an order runs, or when the first
-    order comes after that (a renewal or replacement names the order it ``replaces``; a request rejected or
-    withdrawn withheld nothing); a decision that leaves the notice delayed (an emergency disclosure's, until the
-    emergency has passed). ``item`` is the request before the change."""
+    order comes after that (its event says ``notice_withheld``, once a request: a renewal or an order after one
+    that ended is not counted again; a request rejected or withdrawn withheld nothing); a decision that leaves the
+    notice delayed (an emergency disclosure's, until the emergency has passed)."""
     if change.kind == "user_notice_recorded":
         return {rules.counter("u", item.type, "given"): 1}
-    if (change.kind == "non_disclosure_declared" and not change.detail.get("replaces")
-            and item.status in (Status.FULFILLED, Status.PARTIALLY_FULFILLED)
-            and not (item.user_notice or {}).get("prohibition")):
+    if change.kind == "non_disclosure_declared" and change.detail.get("notice_withheld"):
         return {rules.counter("u", item.type, "prohibited"): 1}
     if change.kind == "decided":
         noticed = change.detail.get("user_notice")

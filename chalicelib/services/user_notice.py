@@ -33,6 +33,7 @@ NOTHING_DISCLOSED = "The request was rejected: nothing was disclosed or acted on
 # Each declaration and challenge is kept on the request (its item stays far below DynamoDB's 400 KB): capped.
 MAX_DECLARATIONS, MAX_CHALLENGES = 20, 10
 WITHDRAWN = "The authority withdrew the request: nothing was disclosed or acted on."
+WITHHELD = "notice_withheld"  # on the notice and its event: an order first withheld a notice owed (transparency)
 NOTICE_LEG = timedelta(days=120)  # the longest notice wait one workflow execution holds (``legs``)
 
 
@@ -72,11 +73,10 @@ def timed(item: LegalRequest, state: NoticeState, notice: dict[str, Any], now: d
     """Where the notice of a fulfilled request stands at ``now``, the updates that put it there, and the timer the
     workflow keeps for it (None: nothing to wait for). ``notice`` may already carry this change's particulars."""
     scale = get_settings().sla_time_scale
+    passes = _emergency_passes(item, notice, now)
     if state is NoticeState.PROHIBITED and not rules.prohibition_runs(notice, now):
-        delayed = notice.get("base") == NoticeState.DELAYED.value and (notice.get("rule") or {}).get("delay_days")
         # It ended: the notice falls due now, unless an emergency's own delay, counted from the disclosure, runs on.
-        disclosed = parse_instant(item.decided_at) if item.decided_at else now
-        due = disclosed + timedelta(days=int(delayed)) if delayed else now
+        due = passes or now
         state = NoticeState.DELAYED if due > now else NoticeState.DUE
         notice, deadline = _due(notice, max(due, now))
     elif state is NoticeState.NOTIFY_ON_ACTION:
@@ -94,6 +94,8 @@ def timed(item: LegalRequest, state: NoticeState, notice: dict[str, Any], now: d
         prohibition = notice["prohibition"]
         kind, at = ("review", prohibition["review_at"]) if prohibition.get("indefinite") \
             else ("due", prohibition["ends_at"])
+        if kind == "due" and passes and passes > parse_instant(at):  # the emergency's delay outlasts the order
+            at = isoformat(passes)
     elif state is NoticeState.DELAYED:
         if not notice.get("due_at"):
             notice, _ = _due(notice, now + timedelta(days=int(notice["rule"]["delay_days"])))
@@ -109,6 +111,15 @@ def timed(item: LegalRequest, state: NoticeState, notice: dict[str, Any], now: d
     if kind == "due":  # shown on the request: when the notice will fall due, and by when it is to be recorded
         notice = {**notice, "due_at": at, "deadline": timer["deadline"]}
     return state, notice, [LegalRequest.notice_due_at.set(at), *NO_TASK], timer
+
+
+def _emergency_passes(item: LegalRequest, notice: dict[str, Any], now: datetime) -> datetime | None:
+    """When the policy's delay after an emergency disclosure ends (counted from the disclosure: now, if the request
+    is being decided), if its notice is one the policy delays; None otherwise."""
+    days = (notice.get("rule") or {}).get("delay_days")
+    if notice.get("base") != NoticeState.DELAYED.value or not days:
+        return None
+    return (parse_instant(item.decided_at) if item.decided_at else now) + timedelta(days=int(days))
 
 
 def legs(due_seconds: int, scale: float) -> dict[str, int]:
@@ -141,6 +152,8 @@ def on_decided(item: LegalRequest, outcome: Status, now: datetime) -> tuple[dict
         raise Conflict("The platform's policy tells the user before their data are disclosed: record the notice "
                        "first (or the authority declares a non-disclosure order).", code="user_notice_first")
     new, notice, actions, timer = timed(item, state, notice, now)
+    if new is NoticeState.PROHIBITED:
+        notice = {**notice, WITHHELD: True}  # the data go while an order runs (counted once: transparency)
     actions = [LegalRequest.notice_state.set(new.value), LegalRequest.user_notice.set(notice), *actions]
     if timer is not None:
         actions.append(LegalRequest.notice_timer.set(timer))
@@ -210,6 +223,9 @@ class UserNotices:
             else:
                 actions += NO_TASK
             detail = {"prohibition": prohibition, "replaces": earlier} if earlier else {"prohibition": prohibition}
+            if Status(item.status) in FULFILLED and not notice.get(WITHHELD):
+                # the first order on what was already disclosed or acted on (counted once: transparency)
+                notice[WITHHELD] = detail[WITHHELD] = True
             return (Change("non_disclosure_declared", principal.role.value, principal.subject, isoformat(now),
                            detail), [*actions, LegalRequest.user_notice.set(notice)], self._answer(item, timer))
 

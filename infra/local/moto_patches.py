@@ -225,6 +225,8 @@ def sfn_parameter_names() -> None:
 
     task = state_task_service_sfn.StateTaskServiceSfn
     original = task._normalise_parameters
+    if getattr(original, _MARK, False):
+        return
 
     @functools.wraps(original)
     def normalise(self: Any, parameters: dict, boto_service_name: str | None = None,
@@ -233,6 +235,7 @@ def sfn_parameter_names() -> None:
         for name in [key for key in parameters if key[:1].isupper()]:
             parameters[name[0].lower() + name[1:]] = parameters.pop(name)
 
+    setattr(normalise, _MARK, True)
     task._normalise_parameters = normalise
 
 

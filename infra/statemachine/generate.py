@@ -464,6 +464,7 @@ states["ResumeHold"] = {
 # open-ended waits after it (overdue, an indefinite order under review) ends its leg by handing over to a new
 # execution. The API answers whichever execution's token is stored on the request.
 NOTICE_DUE = {":f": {"S": "fulfilled"}, ":p": {"S": "partially_fulfilled"}, ":due": {"S": "due"}}
+NOTICE_DUE_AT = {**NOTICE_DUE, ":due_at": {"S.$": "$.answer.notice.due_at"}}
 NOTICE_FIELDS = ("kind", "due_at", "due_seconds", "deadline", "deadline_seconds", "assignee", "leg_seconds",
                  "minus_leg_seconds", "wait_seconds", "rest_seconds")
 
@@ -540,8 +541,11 @@ states.update(notify("NotifyNoticeDue", "$.answer.notice.assignee",
                      "States.Format('USER NOTICE DUE on {} request {}: the non-disclosure order ended, the emergency "
                      "passed or the content was acted on. Tell the user and record the notice by {}. " + PAGE + "', "
                      "$.type, $.request_id, $.answer.notice.deadline, $.request_id)", "AwaitNoticeRecorded"))
-states.update(await_token("AwaitNoticeRecorded", "notice", "#status IN (:f, :p) AND notice_state = :due",
-                          "$.answer.notice.deadline_seconds", "NoticeOverdue", "AfterNoticeAnswer", NOTICE_DUE))
+# Each wait holds on the timer it was handed (notice_due_at): an order declared, renewed or ended while one execution
+# hands over to the next answers nobody's token, and the next execution, finding another timer, resyncs at once.
+states.update(await_token("AwaitNoticeRecorded", "notice",
+                          "#status IN (:f, :p) AND notice_state = :due AND notice_due_at = :due_at",
+                          "$.answer.notice.deadline_seconds", "NoticeOverdue", "AfterNoticeAnswer", NOTICE_DUE_AT))
 states["NoticeOverdue"] = {"Type": "Pass", "Parameters": {"deadline.$": "$.answer.notice.deadline"},
                            "ResultPath": "$.notice_overdue", "Next": "RecordNoticeOverdue"}
 states.update(record("RecordNoticeOverdue", "notice_overdue = :true", {":true": {"BOOL": True}},
@@ -554,8 +558,9 @@ states.update(notify("NotifyNoticeOverdue", "$.lead",
                      "States.Format('USER NOTICE OVERDUE: {} request {} (region {}): the notice to the user was to be "
                      "recorded by {} and is not. " + PAGE + "', $.type, $.request_id, $.region, "
                      "$.answer.notice.deadline, $.request_id)", "AwaitNoticeAfterOverdue"))
-states.update(await_token("AwaitNoticeAfterOverdue", "notice", "#status IN (:f, :p) AND notice_state = :due",
-                          "$.answer.notice.leg_seconds", "NoticeOverdueLeg", "AfterNoticeAnswer", NOTICE_DUE))
+states.update(await_token("AwaitNoticeAfterOverdue", "notice",
+                          "#status IN (:f, :p) AND notice_state = :due AND notice_due_at = :due_at",
+                          "$.answer.notice.leg_seconds", "NoticeOverdueLeg", "AfterNoticeAnswer", NOTICE_DUE_AT))
 states["NoticeOverdueLeg"] = notice_timer(kind="overdue")  # still overdue: wait on in a new execution
 states["ReviewDue"] = {"Type": "Pass", "Parameters": {"review_at.$": "$.answer.notice.due_at"},
                        "ResultPath": "$.review_due", "Next": "RecordReviewDue"}
@@ -578,10 +583,11 @@ states.update(agency_notice(
     "reference {}) has come. The order is still respected. On the request page, declare it again with its next "
     "review day or its end, or end it. " + PAGE + "', $.answer.notice.due_at, $.request_id, $.reference, "
     "$.request_id)", "non_disclosure_review_due", "AwaitNoticeAfterReview"))
-states.update(await_token("AwaitNoticeAfterReview", "notice", "#status IN (:f, :p) AND notice_state = :prohibited",
+states.update(await_token("AwaitNoticeAfterReview", "notice",
+                          "#status IN (:f, :p) AND notice_state = :prohibited AND notice_due_at = :due_at",
                           "$.answer.notice.leg_seconds", "NoticeReviewLeg", "AfterNoticeAnswer",
                           {":f": {"S": "fulfilled"}, ":p": {"S": "partially_fulfilled"},
-                           ":prohibited": {"S": "prohibited"}}))
+                           ":prohibited": {"S": "prohibited"}, ":due_at": {"S.$": "$.answer.notice.due_at"}}))
 states["NoticeReviewLeg"] = notice_timer(kind="under_review")  # the authority has not answered: wait on
 states["AfterNoticeAnswer"] = {"Type": "Choice", "Choices": [
     {"Variable": "$.answer.event", "StringEquals": "notice", "Next": "NoticeGate"},

@@ -92,3 +92,49 @@ def test_given_messages_past_the_retention_period_then_they_are_not_received_and
         assert [m["Body"] for m in got] == ["new"]
     finally:
         sqs.delete_queue(QueueUrl=url)
+
+
+def test_given_a_workflow_that_starts_an_execution_then_moto_runs_it_with_boto3_s_names(parsers):
+    """ContinueNotice (states:startExecution) in moto's interpreter: the execution it starts runs, and named as
+    asked; patched twice, the names are converted once."""
+    import json
+    import time
+
+    import boto3
+    from moto import mock_aws
+    from moto.core.config import default_user_config
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_sfn
+
+    moto_patches.patch()
+    normalise = state_task_service_sfn.StateTaskServiceSfn._normalise_parameters
+    moto_patches.patch()
+    assert state_task_service_sfn.StateTaskServiceSfn._normalise_parameters is normalise
+    definition = {"StartAt": "Start", "States": {
+        "Start": {"Type": "Choice", "Choices": [{"Variable": "$.resume", "IsPresent": True, "Next": "Resumed"}],
+                  "Default": "Continue"},
+        "Continue": {"Type": "Task", "Resource": "arn:aws:states:::states:startExecution", "ResultPath": None,
+                     "Parameters": {"StateMachineArn.$": "$$.StateMachine.Id",
+                                    "Name.$": "States.Format('{}-n1', $.request_id)",
+                                    "Input": {"resume": "notice", "request_id.$": "$.request_id"}},
+                     "Next": "HandedOver"},
+        "HandedOver": {"Type": "Succeed"}, "Resumed": {"Type": "Succeed"}}}
+    before = default_user_config.get("stepfunctions")
+    default_user_config["stepfunctions"] = {"execute_state_machine": True}
+    try:
+        with mock_aws():
+            sfn = boto3.client("stepfunctions", region_name="eu-west-1")
+            machine = sfn.create_state_machine(name="continues", definition=json.dumps(definition),
+                                               roleArn="arn:aws:iam::123456789012:role/workflow")["stateMachineArn"]
+            sfn.start_execution(stateMachineArn=machine, name="LR-A", input=json.dumps({"request_id": "LR-A"}))
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                done = {e["name"]: e["status"] for e in sfn.list_executions(stateMachineArn=machine)["executions"]}
+                if done == {"LR-A": "SUCCEEDED", "LR-A-n1": "SUCCEEDED"}:
+                    break
+                time.sleep(0.1)
+            assert done == {"LR-A": "SUCCEEDED", "LR-A-n1": "SUCCEEDED"}
+    finally:
+        if before is None:
+            default_user_config.pop("stepfunctions", None)
+        else:
+            default_user_config["stepfunctions"] = before

@@ -134,6 +134,12 @@ def handled(client, issuer):
         desk.decide(removal)
         desk.declare(removal)
         desk.declare(removal, days=60)
+        # A removal whose order ended before it was acted on (nothing withheld then), given a new order after it:
+        # withheld from then, counted once.
+        ended_first = desk.file("content_removal", non_disclosure=desk.order())
+        desk.end(ended_first)
+        desk.decide(ended_first)
+        desk.declare(ended_first)
         # An EPOC's notice is the issuing authority's (e-Evidence Art. 13): an order declared with it withholds
         # nothing of the platform's, and is not counted.
         desk.file("data_disclosure", certificate=epoc(), data_categories=["subscriber"], non_disclosure=desk.order())
@@ -172,7 +178,7 @@ def test_given_notices_given_withheld_and_delayed_then_each_request_is_counted_o
         ("data_disclosure", "given"): 7,  # six told before the disclosure, one after its order ended
         ("content_removal", "given"): 2,
         ("data_disclosure", "prohibited"): 2,  # fulfilled under an order: renewals not again, a rejection not at all
-        ("content_removal", "prohibited"): 1,  # an order declared after the removal, renewed
+        ("content_removal", "prohibited"): 2,  # an order declared after the removal (renewed; or after one ended)
         ("emergency_disclosure", "prohibited"): 1,
         ("emergency_disclosure", "delayed"): 3,
     }
@@ -264,6 +270,7 @@ def closed_day(client):
     fulfilled = ("decided", {"outcome": "fulfilled"})
     prohibition = {"legal_basis": "x", "until": "2025-06-01"}
     first = ("non_disclosure_declared", {"prohibition": prohibition})
+    first_withholding = ("non_disclosure_declared", {"prohibition": prohibition, "notice_withheld": True})
     renewed = ("non_disclosure_declared", {"prohibition": prohibition, "replaces": prohibition})
     # Seven disclosures (five fulfilled, one partially, one rejected, so their row stays exact): six told; two
     # fulfilled under an order declared at filing, one given an order after it was fulfilled, renewed; the
@@ -272,7 +279,7 @@ def closed_day(client):
     for index, outcome in enumerate(outcomes):
         under_order = {"user_notice": {"state": "prohibited"}} if index < 2 else {}
         changes = [*([told] if index < 6 else []), ("decided", {"outcome": outcome, **under_order}),
-                   *([first, renewed] if index >= 5 else [])]
+                   *([first_withholding, renewed] if index == 5 else [first, renewed] if index == 6 else [])]
         _write(80_000 + index, "data_disclosure", changes, prohibited_at_filing=index < 2)
     for index in range(6):  # six emergencies fulfilled with the notice delayed
         _write(80_100 + index, "emergency_disclosure", [

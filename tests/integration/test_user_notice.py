@@ -16,6 +16,7 @@ import pytest
 
 from chalicelib.clock import parse_instant
 from chalicelib.services import config
+from chalicelib.store.models import LegalRequest
 from tests.helpers import DE, FR, US, admin, bearer, post, record_notices, submission
 from tests.integration.test_certificates import epoc
 from tests.integration.test_documents import declaration, upload
@@ -311,6 +312,20 @@ def test_given_an_emergency_disclosure_then_the_notice_waits_for_the_policy_s_da
     notice = done.json_body["user_notice"]
     assert notice["state"] == "delayed"
     assert notice["due_at"][:10] == (clock.now() + timedelta(days=14)).date().isoformat()
+
+
+def test_given_an_emergency_order_shorter_than_the_delay_then_the_notice_waits_for_the_delay(client, issuer, clock):
+    request = acknowledged(client, issuer, clock, "emergency_disclosure", non_disclosure=order(clock, days=5))
+    rid = request["id"]
+    assert post(client, f"/v1/requests/{rid}/verification", VERIFIED, rep(issuer, clock)).status_code == 200
+    disclosed = clock.now()
+    done = decide(client, issuer, clock, rid, sub="rep-eu-lindqvist")
+    notice = done.json_body["user_notice"]
+    assert notice["state"] == "prohibited", done.body
+    # The order ends after five days; the notice waits for the emergency's fourteen, as without an order.
+    assert abs(parse_instant(notice["due_at"]) - (disclosed + timedelta(days=14))) < timedelta(seconds=5)
+    item = LegalRequest.get(rid, consistent_read=True)
+    assert item.notice_due_at == notice["due_at"] and item.notice_timer["due_at"] == notice["due_at"]
 
 
 @pytest.mark.parametrize("ended_after_days, state", [(2, "delayed"), (20, "due")])

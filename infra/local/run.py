@@ -32,13 +32,28 @@ ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
 REGION = "eu-west-1"
 STACK_PREFIX = "liaison-local"
-READY_TIMEOUT_SECONDS = 60
+# A slow start is waited for as long as it makes progress (its process alive and busy: using CPU or writing its log),
+# up to a generous limit; one that sits idle this long without answering is given up on.
+READY_LIMIT_SECONDS = 600
+STALLED_SECONDS = 90
+PROGRESS_EVERY_SECONDS = 10  # how often the person running it is told what it waits for
 # Inherited variables that could point a child at a real AWS account.
 SCRUBBED_PREFIXES = ("AWS_", "LIAISON_", "POWERTOOLS_", "MOTO_", "TEST_SERVER_MODE")
 
 
 class StartupError(Exception):
     """A reason the stack cannot start, said plainly to the person running it."""
+
+
+def _activity(pid: int, log: Path) -> tuple[int, int]:
+    """What moves while a process works: its CPU ticks (Linux /proc; 0 elsewhere) and its log's size."""
+    ticks = 0
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    with contextlib.suppress(OSError):
+        return ticks, log.stat().st_size
+    return ticks, 0
 
 
 def _die_with_parent() -> None:
@@ -112,19 +127,38 @@ class Stack:
         self.children.append((name, child))
         return child
 
-    def _wait_until(self, name: str, child: subprocess.Popen[bytes], ready: Any) -> None:
-        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
+    def _wait_until(self, name: str, child: subprocess.Popen[bytes], ready: Any, what: str = "",
+                    clock: Any = time.monotonic, pause: Any = time.sleep, say: Any = None) -> None:
+        """Wait for ``ready()`` while ``child`` makes progress: alive, and using CPU or writing its log. On a busy
+        machine a start can take minutes; it is given up on only when the child exits, when it has made no
+        progress for ``STALLED_SECONDS``, or after ``READY_LIMIT_SECONDS`` in all. Every ``PROGRESS_EVERY_SECONDS``
+        the person running it is told what it waits for."""
+        say = say or (lambda text: print(text, file=sys.stderr, flush=True))
+        log = self.log_dir / f"{name}.log"
+        started = last_progress = last_said = clock()
+        seen = None
+        while True:
             _STOP.check()
             if child.poll() is not None:
-                tail = (self.log_dir / f"{name}.log").read_text(errors="replace")[-2000:]
+                tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
                 raise StartupError(f"{name} exited with code {child.returncode} while starting:\n{tail}")
             with contextlib.suppress(OSError):
                 if ready():
                     return
-            time.sleep(0.2)
-        raise StartupError(f"{name} did not become ready within {READY_TIMEOUT_SECONDS} s "
-                           f"(see {self.log_dir / (name + '.log')})")
+            now = clock()
+            mark = _activity(child.pid, log)
+            if mark != seen:
+                seen, last_progress = mark, now
+            waited, idle = now - started, now - last_progress
+            if idle >= STALLED_SECONDS or waited >= READY_LIMIT_SECONDS:
+                why = (f"made no progress for {int(idle)} s" if idle >= STALLED_SECONDS
+                       else f"was not ready after {READY_LIMIT_SECONDS} s")
+                raise StartupError(f"{name} {why} (waiting for {what or 'it to answer'}; see {log})")
+            if now - last_said >= PROGRESS_EVERY_SECONDS:
+                last_said = now
+                say(f"... still waiting for {name} ({what or 'it to answer'}): {int(waited)} s, "
+                    f"{'busy' if idle < PROGRESS_EVERY_SECONDS else f'idle for {int(idle)} s'}")
+            pause(0.2)
 
     def start(self) -> None:
         for label, port in (("MOTO_PORT", self.moto_port), ("PORT", self.port), ("OIDC_PORT", self.oidc_port)):
@@ -140,7 +174,8 @@ class Stack:
         moto = self._spawn("moto", [sys.executable, "-m", "infra.local.moto_patches", "-H", HOST, "-p",
                                     str(self.moto_port)],
                            {**env, MAIL_DIR_VARIABLE: str(self.state_dir / "outbox")})  # e-mail sent through SES
-        self._wait_until("moto", moto, lambda: _get(f"http://{HOST}:{self.moto_port}/moto-api/data.json")[0] == 200)
+        self._wait_until("moto", moto, lambda: _get(f"http://{HOST}:{self.moto_port}/moto-api/data.json")[0] == 200,
+                         f"moto on port {self.moto_port}")
         # Step Functions must execute definitions; enable it before creating state machines.
         request = urllib.request.Request(
             f"http://{HOST}:{self.moto_port}/moto-api/config", method="POST",
@@ -154,7 +189,8 @@ class Stack:
         provider = self._spawn("oidc", [sys.executable, "-m", "infra.local.oidc", "--host", HOST,
                                         "--port", str(self.oidc_port)], provider_env)
         self._wait_until("oidc", provider, lambda: _get(
-            f"{oidc.base_url(self.oidc_port)}/.well-known/openid-configuration")[0] == 200)
+            f"{oidc.base_url(self.oidc_port)}/.well-known/openid-configuration")[0] == 200,
+            f"the sign-in provider on port {self.oidc_port}")
 
         _STOP.check()
         api_env = self._provision(env)
@@ -162,7 +198,8 @@ class Stack:
         chalice = self._spawn("api", [sys.executable, "-m", "infra.local.gateway", "local", "--host", HOST,
                                       "--port", str(self.port), "--stage", "local", "--no-autoreload"],
                               {**env, **api_env})
-        self._wait_until("api", chalice, lambda: _get(f"{self.api_url}/v1/health")[0] == 200)
+        self._wait_until("api", chalice, lambda: _get(f"{self.api_url}/v1/health")[0] == 200,
+                         f"{self.api_url}/v1/health to answer 200")
 
     def _provision(self, env: dict[str, str]) -> dict[str, str]:
         """Create the resources and demo data; return the API's environment."""

@@ -17,7 +17,7 @@ AGENCIES = "${AgencyTopicArn}"
 # The console page of the request, inside a States.Format text: its {} takes $.request_id. Every message about a
 # request links there (representatives, leads, operators and authorities alike), never to a JSON endpoint.
 PAGE = "${ConsoleBaseUrl}/requests/{}"
-RETRY = [{"ErrorEquals": ["States.TaskFailed", "States.Timeout"], "IntervalSeconds": 1, "MaxAttempts": 3, "BackoffRate": 2}]
+RETRY = [{"ErrorEquals": ["States.TaskFailed", "States.Timeout"], "IntervalSeconds": 1, "MaxAttempts": 3, "BackoffRate": 2.0}]
 KEY = {"request_id": {"S.$": "$.request_id"}}
 
 
@@ -29,7 +29,7 @@ def retry_except(prefix="DynamoDB"):
     """Retries for transient DynamoDB errors. A write that meets an API transaction on the same request gets
     TransactionConflictException: it is retried, not treated as a failure of the workflow."""
     return [{"ErrorEquals": [f"{prefix}.{name}" for name in TRANSIENT],
-             "IntervalSeconds": 1, "MaxAttempts": 4, "BackoffRate": 2}]
+             "IntervalSeconds": 1, "MaxAttempts": 4, "BackoffRate": 2.0}]
 
 
 def notify(name, recipient_path, message, nxt):

@@ -187,6 +187,25 @@ def test_given_the_state_machine_then_it_uses_direct_service_integrations_only(m
     assert "lambda:invoke" not in text and ":function:" not in text
 
 
+def test_given_the_workflow_retries_then_each_backoff_rate_is_a_float_as_statelint_requires(merged):
+    """statelint (awslabs, the ASL's own validator) refuses an integer BackoffRate: 25 errors before this was kept."""
+    rates = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            rates.extend(node["BackoffRate"] for key in ("BackoffRate",) if key in node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(merged["Resources"]["RequestWorkflow"]["Properties"]["Definition"])
+    assert rates and all(type(rate) is float and rate >= 1.0 for rate in rates)
+    assert '"BackoffRate": 2.0' in (Path(__file__).resolve().parents[2] / "infra" / "statemachine"
+                                    / "request-workflow.asl.json").read_text(encoding="utf-8")
+
+
 # Settings the template never sets: `make run`'s own (its mock provider, where approved applicants sign in).
 LOCAL_ONLY_SETTINGS = {"local_accounts_url"}
 

@@ -21,16 +21,26 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt >&2
 	@touch $@
 
+# checkov (the template's policy linter) pins a boto3 older than ours: it lives in a venv of its own.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_INSTALLED := $(CHECKOV_VENV)/.installed
+
+$(CHECKOV_INSTALLED): infra/requirements-checkov.txt
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	@echo "Installing checkov into $(CHECKOV_VENV) ..." >&2
+	@$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r infra/requirements-checkov.txt >&2
+	@touch $@
+
 ## Start the whole system locally (moto + the local sign-in provider + chalice local, demo data). Ctrl-C stops it.
 run: $(INSTALLED)
 	@$(PY) -m infra.local.run --moto-port $(MOTO_PORT) --port $(PORT) --oidc-port $(OIDC_PORT) --sla-time-scale $(SLA_TIME_SCALE) --state-dir $(STATE_DIR)
 
 ## Run every test: unit, integration (moto), workflow (ASL in moto), infra (package + cfn-lint), end-to-end.
-test: $(INSTALLED)
+test: $(INSTALLED) $(CHECKOV_INSTALLED)
 	$(PY) -m pytest
 
 ## Fast tests only (no end-to-end stack).
-unit: $(INSTALLED)
+unit: $(INSTALLED) $(CHECKOV_INSTALLED)
 	$(PY) -m pytest -m "not e2e"
 
 ## Write the deployable template and code bundle into build/package (no AWS call).

@@ -28,6 +28,7 @@ ACCOUNT_ID = "123456789012"  # moto's default account
 NOT_EMULATED = {
     "AWS::IAM::Role": "moto does not enforce IAM; policies are checked on the template",
     "AWS::IAM::Policy": "moto does not enforce IAM; policies are checked on the template",
+    "AWS::ApiGateway::Account": "the account's API Gateway log role: `chalice local` serves the API locally",
     "AWS::KMS::Alias": "nothing local refers to the alias",
     "AWS::Logs::LogGroup": "workflow and sign-in trigger logs are not shipped locally",
     "AWS::CloudWatch::Alarm": "alarms need CloudWatch metrics that moto does not emit",

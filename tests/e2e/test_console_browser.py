@@ -6,7 +6,8 @@ the queue, opens a request, acknowledges it, asks a question, decides once the a
 out; the old cookie then lands on the sign-in page. A representative of another region gets 404; a request
 whose every text field holds script and event-handler payloads shows them literally and runs none; a POST
 without the CSRF token changes nothing. axe-core runs on every page visited and must find nothing.
-Screenshots of each page are written to build/screenshots/ (the README's come from there).
+Screenshots of each page are written to build/screenshots/ (the console's pictures in the README and
+docs/console.md are copies of them, in docs/images/).
 
 Without Chromium the module is skipped, saying how to run it, unless LIAISON_REQUIRE_CHROMIUM is set
 (.ci/run sets it): then it fails.

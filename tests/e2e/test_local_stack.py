@@ -308,11 +308,12 @@ def test_given_a_seeded_id_typed_into_the_provider_then_its_id_token_is_that_per
         assert body[field] == value
 
 
-def readme_block(stack, heading: str) -> list[str]:
-    """Run the first ```sh block after ``heading`` in README.md, as written, against this stack; its lines."""
-    readme = (ROOT / "README.md").read_text()
-    start = readme.index("```sh", readme.index(heading)) + len("```sh")
-    script = readme[start:readme.index("```", start)]
+def docs_block(stack, page: str, heading: str) -> list[str]:
+    """Run the first ```sh block after ``heading`` in ``page`` (docs/api.md...), as written, against this stack; its
+    lines."""
+    text = (ROOT / page).read_text()
+    start = text.index("```sh", text.index(heading)) + len("```sh")
+    script = text[start:text.index("```", start)]
     script = script.replace("http://127.0.0.1:8000", stack.url).replace(
         ".local/tokens.json", str(stack.state_dir / "tokens.json"))
     result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, capture_output=True, text=True,
@@ -321,8 +322,8 @@ def readme_block(stack, heading: str) -> list[str]:
     return [line for line in result.stdout.splitlines() if line.strip()]
 
 
-def test_given_the_readme_walkthrough_then_it_runs_as_written_with_the_promised_answers(stack):
-    lines = readme_block(stack, "## Try it")
+def test_given_the_api_walkthrough_then_it_runs_as_written_with_the_promised_answers(stack):
+    lines = docs_block(stack, "docs/api.md", "## Try it")
     answers = []
     for line in lines:
         try:
@@ -345,7 +346,7 @@ def test_given_the_readme_walkthrough_then_it_runs_as_written_with_the_promised_
 
 
 def test_given_the_evidence_walkthrough_then_a_document_round_trips_and_the_receipt_verifies(stack):
-    lines = readme_block(stack, "### Evidence")
+    lines = docs_block(stack, "docs/api.md", "## Evidence")
     assert len(lines) == 8, lines
     claims = json.loads(lines[0])
     assert set(claims) == {"agency_id", "body_sha256", "received_at", "request_id"}
@@ -370,7 +371,7 @@ def make_in(stack, target: str) -> subprocess.CompletedProcess:
 
 
 def test_given_the_eu_order_walkthrough_then_an_epoc_is_filed_answered_with_annex_iii_and_its_pdf_matches(stack):
-    lines = readme_block(stack, "File an EPOC with curl and answer it with Annex III")
+    lines = docs_block(stack, "docs/api.md", "File an EPOC with curl and answer it with Annex III")
     created, acknowledged, answered = (json.loads(line) for line in lines[:3])
     assert created["certificate"]["form"] == "EPOC" and acknowledged["status"] == "acknowledged"
     assert (answered["status"], answered["decision"]["reason"]) == ("rejected", "no_data")
@@ -381,7 +382,7 @@ def test_given_the_eu_order_walkthrough_then_an_epoc_is_filed_answered_with_anne
 
 
 def test_given_the_user_notice_walkthrough_then_the_notice_waits_for_the_order_and_is_given_once_it_ends(stack):
-    lines = readme_block(stack, "Declare an order, see the notice refused while it runs")
+    lines = docs_block(stack, "docs/api.md", "Declare an order, see the notice refused while it runs")
     assert lines[0] == "prohibited" and lines[1].startswith("DOC-"), lines
     refused = json.loads(lines[2])
     assert refused["code"] == "notice_prohibited", lines

@@ -1,5 +1,7 @@
-"""The public page in a real browser, from a `make run` stack: at a phone's 390 px and a desk's 1280 px it is no
-wider than the screen, its stylesheet loads under its CSP (nothing refused), and axe-core finds no violation.
+"""The public pages in a real browser, from a `make run` stack: at a phone's 390 px and a desk's 1280 px each is no
+wider than the screen, its files load under its CSP (nothing refused), and axe-core finds no violation. The public
+page (`/v1/public`), and the API reference (`/docs`, Swagger UI), where a bearer token from the local issuer is
+given under Authorize and `GET /v1/me` tried out answers 200.
 
 Playwright drives Debian's Chromium (it cannot download its own browsers here). Without Chromium the test is
 skipped, saying how to run it, unless LIAISON_REQUIRE_CHROMIUM is set (.ci/run sets it): then it fails.
@@ -99,5 +101,70 @@ def test_given_the_public_page_at_a_phones_and_a_desks_width_then_it_fits_loads_
         result = Axe().run(page)
         found = [(v["id"], len(v["nodes"])) for v in result.response.get("violations", [])]
         assert result.violations_count == 0, found
+    finally:
+        context.close()
+
+
+# The policy's refusals, as the page sees them (a console message is not guaranteed for each).
+CSP_VIOLATIONS = ("window.__refused = []; document.addEventListener('securitypolicyviolation', "
+                  "event => window.__refused.push(event.violatedDirective + ' ' + event.blockedURI));")
+
+
+def axe_violations(page) -> list[tuple[str, int]]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    result = Axe().run(page)
+    return [(v["id"], len(v["nodes"])) for v in result.response.get("violations", [])]
+
+
+@pytest.mark.parametrize("width", sorted(WIDTHS))
+def test_given_the_api_reference_when_authorized_with_a_bearer_token_then_get_me_tried_out_answers_200(
+        stack, browser, width, tmp_path):
+    token = json.loads((stack.state_dir / "tokens.json").read_text())["authorities"][0]["token"]
+    context = browser.new_context(viewport={"width": width, "height": WIDTHS[width]})
+    try:
+        page = context.new_page()
+        console: list[str] = []
+        page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+        page.add_init_script(CSP_VIOLATIONS)
+
+        # Given the reference page, drawn by Swagger UI from our origin under a policy with nothing inline.
+        response = page.goto(f"{stack.url}/docs")
+        assert response is not None and response.status == 200
+        policy = response.headers["content-security-policy"]
+        assert "script-src 'self';" in policy and "style-src 'self';" in policy and "unsafe" not in policy
+        page.locator(".opblock").first.wait_for()
+        assert page.locator("#operations-identity-get_v1_me").count() == 1
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= width, f"the page is {scroll_width} px wide in a {width} px viewport"
+        page.screenshot(path=str(tmp_path / f"docs-{width}.png"))
+        assert axe_violations(page) == []
+
+        # When a bearer token is given under Authorize...
+        page.locator(".scheme-container .btn.authorize").click()
+        dialog = page.locator(".modal-ux")
+        dialog.locator("input").fill(token)
+        dialog.locator(".btn.modal-btn.auth.authorize").click()
+        assert dialog.get_by_text("Authorized").count() >= 1
+        assert axe_violations(page) == []
+        dialog.locator(".btn-done").click()
+
+        # ... and GET /v1/me is tried out.
+        operation = page.locator("#operations-identity-get_v1_me")
+        operation.locator(".opblock-summary-control").click()
+        operation.locator(".try-out__btn").click()
+        operation.locator(".btn.execute").click()
+        status = operation.locator(".live-responses-table .response .response-col_status").first
+        status.wait_for()
+
+        # Then the API answered 200 with the token's own person.
+        assert status.inner_text().strip() == "200"
+        body = json.loads(operation.locator(".live-responses-table .response-col_description pre").first.inner_text())
+        assert (body["subject"], body["role"], body["agency_id"]) == ("officer-fr-lefevre", "authority",
+                                                                      "fr-valmont-cyber")
+        page.screenshot(path=str(tmp_path / f"docs-me-{width}.png"))
+        assert axe_violations(page) == []
+        assert page.evaluate("window.__refused") == []
+        assert not [line for line in console if line.startswith("error")], console
     finally:
         context.close()

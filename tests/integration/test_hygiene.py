@@ -4,7 +4,6 @@ refused attempts under contention."""
 
 from __future__ import annotations
 
-import base64
 import copy
 import hashlib
 import json
@@ -266,17 +265,31 @@ def test_given_private_answers_then_no_store_and_public_ones_keep_their_caching(
     assert client.http.get("/v1/public/policies").headers["Cache-Control"].startswith("public")
 
 
-def test_given_the_docs_page_then_it_carries_a_policy_that_still_lets_its_own_style_apply(client):
+def test_given_the_docs_page_then_its_policy_allows_only_its_own_files_and_nothing_inline(client):
     response = client.http.get("/docs")
     assert response.status_code == 200
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    policy = response.headers["Content-Security-Policy"]
-    assert "default-src 'none'" in policy and "script-src" not in policy and "unsafe-inline" not in policy
+    header = response.headers["Content-Security-Policy"]
+    policy = dict(directive.strip().split(" ", 1) for directive in header.split(";"))
+    assert policy["default-src"] == "'none'" and policy["frame-ancestors"] == "'none'"
+    assert policy["script-src"] == "'self'" and policy["style-src"] == "'self'" and "unsafe" not in header
     page = response.body.decode()
-    assert "<script" not in page
-    for style in re.findall(r"<style>(.*?)</style>", page, flags=re.S):
-        digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
-        assert f"'sha256-{digest}'" in policy
+    assert "<style" not in page and " style=" not in page and not re.search(r"\son\w+=", page)
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, flags=re.DOTALL)
+    assert scripts and all(' src="docs/' in attributes and not body.strip() for attributes, body in scripts)
+
+
+@pytest.mark.parametrize(("name", "content_type"), [
+    ("swagger-ui-bundle.js", "text/javascript"), ("swagger-ui.css", "text/css"), ("docs.js", "text/javascript"),
+    ("docs.css", "text/css")])
+def test_given_each_file_the_docs_page_names_then_it_is_served_public_cacheable_and_typed(client, name, content_type):
+    page = client.http.get("/docs").body.decode()
+    [url] = re.findall(rf'"(docs/{re.escape(name)}\?v=[0-9a-f]{{12}})"', page)
+    response = client.http.get(f"/{url}")
+    assert response.status_code == 200 and response.body
+    assert response.headers["Content-Type"].split(";")[0] == content_type
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"].startswith("public, max-age=")
 
 
 # --- Point 12: a withdrawn request's proposal --------------------------------------------------------------------

@@ -10,7 +10,10 @@ from chalicelib.auth.authorizer import jwt_auth
 
 PUBLIC_ROUTES = {("/v1/health", "GET"), ("/openapi.json", "GET"), ("/docs", "GET"), ("/v1/public/keys", "GET"),
                  ("/v1/public/contacts", "GET"), ("/v1/public/policies", "GET"),
-                 ("/v1/public/transparency", "GET"), ("/v1/public", "GET"), ("/v1/public/page.css", "GET")}
+                 ("/v1/public/transparency", "GET"), ("/v1/public", "GET"), ("/v1/public/page.css", "GET"),
+                 # /docs's files: Swagger UI (vendored), its initialiser and our stylesheet.
+                 ("/docs/swagger-ui-bundle.js", "GET"), ("/docs/swagger-ui.css", "GET"), ("/docs/docs.js", "GET"),
+                 ("/docs/docs.css", "GET")}
 
 
 PUBLIC_PAGES = {("/console/sign-in", "GET"), ("/console/callback", "GET"), ("/console/signed-out", "GET"),
@@ -132,13 +135,19 @@ def test_given_a_body_model_without_required_fields_then_the_body_is_optional(cl
     assert puts and all(op["requestBody"]["required"] is True for op in puts)  # a PUT replaces a whole document
 
 
-def test_given_the_docs_page_then_it_lists_every_route(client):
+def test_given_the_docs_page_then_it_draws_swagger_ui_over_the_document_that_lists_every_route(client):
     response = client.http.get("/docs")
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/html")
     page = response.body.decode()
-    for path, method in app_routes():
-        assert f"{method} {path}" in page
+    assert 'id="swagger-ui"' in page and "docs/swagger-ui-bundle.js?v=" in page and "docs/docs.js?v=" in page
+    initialiser = client.http.get("/docs/docs.js").body.decode()
+    assert 'new URL("openapi.json", document.baseURI)' in initialiser
+    document = client.http.get("/openapi.json").json_body
+    assert {(path, method.upper()) for path, item in document["paths"].items() for method in item} == app_routes()
+    # The Authorize button: every private operation asks for the bearer-JWT scheme the document declares.
+    assert document["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
 
 
 @pytest.mark.parametrize("role, extra", [

@@ -11,24 +11,28 @@ SLA_TIME_SCALE ?= 1
 STATE_DIR ?= .local
 AWS_PACKAGE_REGION ?= eu-west-1
 
-.PHONY: run test unit package lint-template token verify-audit checkpoint bench load fuzz clean
+.PHONY: run test unit package lint lock lint-template token verify-audit checkpoint bench load fuzz clean
 
-$(INSTALLED): requirements.txt requirements-dev.txt
+# requirements.txt and requirements-dev.txt are the hand-edited top level; `make lock` resolves them into
+# requirements.lock (what Lambda gets: `make package` bundles it) and requirements-dev.lock (everything, at the same
+# versions), every file pinned by its hash. The venv is installed from the dev lock only.
+$(INSTALLED): requirements.lock requirements-dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \
 	  || { echo "Liaison needs Python 3.11 (found $$($(PYTHON) --version 2>&1)); set PYTHON=/path/to/python3.11" >&2; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@echo "Installing pinned dependencies into $(VENV) ..." >&2
-	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt >&2
+	@echo "Installing the locked dependencies into $(VENV) ..." >&2
+	@$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock >&2
 	@touch $@
 
 # checkov (the template's policy linter) pins a boto3 older than ours: it lives in a venv of its own.
 CHECKOV_VENV := .venv-checkov
 CHECKOV_INSTALLED := $(CHECKOV_VENV)/.installed
 
-$(CHECKOV_INSTALLED): infra/requirements-checkov.txt
+$(CHECKOV_INSTALLED): infra/requirements-checkov.lock
 	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
 	@echo "Installing checkov into $(CHECKOV_VENV) ..." >&2
-	@$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r infra/requirements-checkov.txt >&2
+	@$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes \
+	  -r infra/requirements-checkov.lock >&2
 	@touch $@
 
 ## Start the whole system locally (moto + the local sign-in provider + chalice local, demo data). Ctrl-C stops it.
@@ -46,6 +50,28 @@ unit: $(INSTALLED) $(CHECKOV_INSTALLED)
 ## Write the deployable template and code bundle into build/package (no AWS call).
 package: $(INSTALLED)
 	@$(PY) -m infra.package --stage prod --out build/package --region $(AWS_PACKAGE_REGION)
+
+# uv (pinned in requirements-dev.txt) resolves for Python 3.11 on every platform (Lambda's Linux, a developer's
+# macOS) and records the hash of every file of each pinned release.
+LOCK := $(VENV)/bin/uv pip compile --universal --python-version 3.11 --generate-hashes --quiet \
+  --custom-compile-command "make lock" $(if $(filter 1 true yes,$(UPGRADE)),--upgrade)
+
+## Re-resolve the locks after editing requirements.txt, requirements-dev.txt or infra/requirements-checkov.txt.
+## Versions already locked stay unless a top-level pin moves them; UPGRADE=1 takes the newest everywhere allowed.
+lock: $(INSTALLED)
+	$(LOCK) requirements.txt -o requirements.lock
+	$(LOCK) requirements-dev.txt --constraint requirements.lock -o requirements-dev.lock
+	$(LOCK) infra/requirements-checkov.txt -o infra/requirements-checkov.lock
+
+## ruff (lint and format) and mypy on the code, all three whatever fails; tests/infra/test_code_quality.py and the
+## pre-commit hooks (.pre-commit-config.yaml) run the same.
+LINTED := chalicelib app.py infra
+lint: $(INSTALLED)
+	@status=0; \
+	$(VENV)/bin/ruff check $(LINTED) || status=1; \
+	$(VENV)/bin/ruff format --check $(LINTED) || status=1; \
+	$(VENV)/bin/mypy $(LINTED) || status=1; \
+	exit $$status
 
 lint-template: package
 	$(VENV)/bin/cfn-lint build/package/sam.json

@@ -5,6 +5,13 @@ Inlines the state-machine definitions and the sign-in trigger's code
 to ``chalice package --merge-template``, which adds the functions,
 roles and REST API it generates and deep-merges ours over them.
 
+The bundle's third-party packages are exactly ``requirements.lock``'s, checked against its hashes. Chalice only
+reads a project's ``requirements.txt`` (for us the hand-edited top level), so chalice runs on a staging project:
+links to ``app.py``, ``chalicelib/`` and ``.chalice/`` (its dependency cache stays in ours), and the lock as its
+``requirements.txt``. Chalice's ``pip download -r`` then runs in pip's hash-checking mode, and for Lambda's
+platform (``LAMBDA_PIP``): every wheel it fetches is one the lock names, and none is left for chalice's later,
+unhashed, per-package download of Lambda wheels to replace.
+
 Then it adds compiled bytecode to the bundle. ``chalice package`` ships sources
 only, and Lambda's ``/var/task`` is read-only, so every cold start would compile
 every module it imports, boto3 included (about 1 s more per cold start, measured
@@ -17,15 +24,19 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import email.parser
 import json
 import os
 import py_compile
+import re
 import stat
 import subprocess
 import sys
 import tempfile
 import zipfile
 from pathlib import Path
+
+from packaging.markers import Marker
 
 from infra import template
 
@@ -46,15 +57,93 @@ def main(argv: list[str] | None = None) -> int:
     # Packaging must not depend on a local environment: the deployed one comes from the template.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LIAISON_", "AWS_"))}
     env["AWS_DEFAULT_REGION"] = args.region
+    env.update(LAMBDA_PIP)
     chalice = str(Path(sys.executable).with_name("chalice"))
-    result = subprocess.run([chalice, "package", "--stage", args.stage, "--merge-template", str(merge), str(out)],
-                            cwd=ROOT, env=env, check=False)
+    with tempfile.TemporaryDirectory(prefix="liaison-package-") as staging:
+        project = stage_project(Path(staging))
+        result = subprocess.run(
+            [chalice, "package", "--stage", args.stage, "--merge-template", str(merge), str(out)],
+            cwd=project,
+            env=env,
+            check=False,
+        )
     if result.returncode != 0:
         return result.returncode
+    bundled, locked = bundled_versions(out / "deployment.zip"), locked_versions()
+    if bundled != locked:
+        print(
+            f"The bundle's packages are not requirements.lock's: bundled {sorted(bundled.items() - locked.items())},"
+            f" locked {sorted(locked.items() - bundled.items())}",
+            file=sys.stderr,
+        )
+        return 1
     compiled = add_bytecode(out / "deployment.zip")
-    print(f"Packaged: {out / 'sam.json'} and {out / 'deployment.zip'} ({compiled} modules precompiled)",
-          file=sys.stderr)
+    print(
+        f"Packaged: {out / 'sam.json'} and {out / 'deployment.zip'} ({compiled} modules precompiled)", file=sys.stderr
+    )
     return 0
+
+
+LOCK = ROOT / "requirements.lock"
+PROJECT_FILES = ("app.py", "chalicelib", ".chalice", "vendor")
+
+# pip options, as environment variables, for chalice's `pip download -r requirements.txt`: wheels only, for Lambda's
+# python3.11 on x86_64 (glibc 2.26; pip takes each manylinux tag literally, so every one up to 2.26 is listed), and
+# hashes required, so that any other download chalice might try (one package at a time, unhashed) fails instead.
+LAMBDA_PIP = {
+    "PIP_ONLY_BINARY": ":all:",
+    "PIP_PLATFORM": " ".join([f"manylinux_2_{minor}_x86_64" for minor in range(17, 27)] + ["manylinux2014_x86_64"]),
+    "PIP_IMPLEMENTATION": "cp",
+    "PIP_PYTHON_VERSION": "3.11",
+    "PIP_ABI": "cp311",
+    "PIP_REQUIRE_HASHES": "1",
+}
+
+
+def stage_project(staging: Path) -> Path:
+    """A chalice project in ``staging`` that is ours with ``requirements.lock`` as its ``requirements.txt``."""
+    for name in PROJECT_FILES:
+        if (ROOT / name).exists():
+            (staging / name).symlink_to(ROOT / name)
+    (staging / "requirements.txt").write_bytes(LOCK.read_bytes())
+    return staging
+
+
+def normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+# The marker environment of Lambda's python3.11 runtime, for the lock's platform-specific lines.
+LAMBDA_MARKERS = {
+    "sys_platform": "linux",
+    "platform_system": "Linux",
+    "platform_machine": "x86_64",
+    "os_name": "posix",
+    "implementation_name": "cpython",
+    "platform_python_implementation": "CPython",
+    "python_version": "3.11",
+}
+
+
+def locked_versions(lock: Path = LOCK) -> dict[str, str]:
+    """``{name: version}`` of every package of the lock that Lambda gets (its marker, if any, holds there)."""
+    versions = {}
+    for line in lock.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)\s*(?:;([^\\]+))?", line)
+        if match and (not match[3] or Marker(match[3].strip()).evaluate(LAMBDA_MARKERS)):
+            versions[normalized(match[1])] = match[2]
+    return versions
+
+
+def bundled_versions(bundle: Path) -> dict[str, str]:
+    """``{name: version}`` of every distribution installed at the bundle's top (its ``*.dist-info/METADATA``)."""
+    versions = {}
+    with zipfile.ZipFile(bundle) as source:
+        for member in source.namelist():
+            if re.fullmatch(r"[^/]+\.dist-info/METADATA", member):
+                metadata = email.parser.BytesHeaderParser().parsebytes(source.read(member))
+                versions[normalized(metadata["Name"])] = metadata["Version"]
+    return versions
 
 
 # Functions `chalice package` generates for the queue consumers of chalicelib/events.py and the schedules of
@@ -83,8 +172,13 @@ def add_bytecode(bundle: Path) -> int:
         with zipfile.ZipFile(bundle) as source:
             source.extractall(root)
             members = [(info, source.read(info)) for info in source.infolist()]
-        if not compileall.compile_dir(root, quiet=2, ddir=LAMBDA_TASK_ROOT, workers=0,
-                                      invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH):
+        if not compileall.compile_dir(
+            root,
+            quiet=2,
+            ddir=LAMBDA_TASK_ROOT,
+            workers=0,
+            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+        ):
             raise SystemExit("a module of the bundle does not compile")
         known = {info.filename for info, _ in members}
         compiled = sorted(path for path in root.rglob("*.pyc") if path.relative_to(root).as_posix() not in known)

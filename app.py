@@ -2,14 +2,20 @@
 
 from chalice import Chalice, ConvertToMiddleware
 
-from chalicelib.api import admin, authorities, documents, identity, notices, public, representatives
 from chalicelib import events, schedules
+from chalicelib.api import admin, authorities, documents, identity, notices, public, representatives
 from chalicelib.api.middleware import correlate
 from chalicelib.auth.authorizer import auth
 from chalicelib.observability import logger, metrics, tracer
-from chalicelib.web import console, desk_pages, admin_pages, receipt_pages, portal_pages  # noqa: F401 - they declare their pages on console's blueprint
-from chalicelib.web import officer_pages  # noqa: F401 - the officers' forms on a request's page
-from chalicelib.web import apply_pages  # noqa: F401 - applying for an account, and the admins' review
+from chalicelib.web import (  # noqa: F401 - they declare their pages on console's blueprint
+    admin_pages,
+    apply_pages,
+    console,
+    desk_pages,
+    officer_pages,
+    portal_pages,
+    receipt_pages,
+)
 
 app = Chalice(app_name="liaison", configure_logs=False)
 app.api.binary_types.append("multipart/form-data")  # console uploads: the gateway hands their bytes over intact

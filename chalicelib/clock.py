@@ -50,7 +50,7 @@ def parse_instant(text: str) -> datetime:
 def normalize(text: str) -> str:
     """Any ISO 8601 instant (e.g. a Step Functions timestamp, which moto writes as ``…+00:00`` with
     microseconds) in the API's one format."""
-    return isoformat(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    return isoformat(datetime.fromisoformat(text))
 
 
 class ApplicationClock:

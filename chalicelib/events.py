@@ -30,8 +30,9 @@ RECORD_REFUSALS = "record_refusals"
 MAX_CONCURRENCY = 2
 
 
-@blueprint.on_sqs_message(queue=REFUSALS_QUEUE, batch_size=10, name=RECORD_REFUSALS,
-                          maximum_concurrency=MAX_CONCURRENCY)
+@blueprint.on_sqs_message(
+    queue=REFUSALS_QUEUE, batch_size=10, name=RECORD_REFUSALS, maximum_concurrency=MAX_CONCURRENCY
+)
 def record_refusals(event: SQSEvent) -> dict[str, Any]:
     """Chain each refusal of the batch; name the ones to give back (``batchItemFailures``)."""
     requests = RequestRepository()

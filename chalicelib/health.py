@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -17,11 +18,13 @@ from chalicelib.aws import client
 from chalicelib.observability import logger
 from chalicelib.settings import TABLE_SETTINGS, Settings
 
+DependencyKind = Literal["table", "state_machine", "topic", "bucket", "key"]
+
 
 @dataclass(frozen=True)
 class Dependency:
     name: str
-    kind: str
+    kind: DependencyKind
     probe: Callable[[], object]
 
 
@@ -32,18 +35,34 @@ def dependencies(settings: Settings) -> list[Dependency]:
 
     return [
         *(table(name) for name in TABLE_SETTINGS),
-        Dependency("request_workflow", "state_machine", lambda: client("stepfunctions", probe=True)
-                   .describe_state_machine(stateMachineArn=settings.state_machine_arn)),
-        Dependency("representatives_topic", "topic", lambda: client("sns", probe=True)
-                   .get_topic_attributes(TopicArn=settings.representatives_topic_arn)),
-        Dependency("operator_alerts_topic", "topic", lambda: client("sns", probe=True)
-                   .get_topic_attributes(TopicArn=settings.operator_alerts_topic_arn)),
-        Dependency("agency_topic", "topic", lambda: client("sns", probe=True)
-                   .get_topic_attributes(TopicArn=settings.agency_topic_arn)),
-        Dependency("evidence_bucket", "bucket", lambda: client("s3", probe=True)
-                   .head_bucket(Bucket=settings.evidence_bucket)),
-        Dependency("receipt_key", "key", lambda: client("kms", probe=True)
-                   .get_public_key(KeyId=settings.receipt_key_id)),
+        Dependency(
+            "request_workflow",
+            "state_machine",
+            lambda: client("stepfunctions", probe=True).describe_state_machine(
+                stateMachineArn=settings.state_machine_arn
+            ),
+        ),
+        Dependency(
+            "representatives_topic",
+            "topic",
+            lambda: client("sns", probe=True).get_topic_attributes(TopicArn=settings.representatives_topic_arn),
+        ),
+        Dependency(
+            "operator_alerts_topic",
+            "topic",
+            lambda: client("sns", probe=True).get_topic_attributes(TopicArn=settings.operator_alerts_topic_arn),
+        ),
+        Dependency(
+            "agency_topic",
+            "topic",
+            lambda: client("sns", probe=True).get_topic_attributes(TopicArn=settings.agency_topic_arn),
+        ),
+        Dependency(
+            "evidence_bucket", "bucket", lambda: client("s3", probe=True).head_bucket(Bucket=settings.evidence_bucket)
+        ),
+        Dependency(
+            "receipt_key", "key", lambda: client("kms", probe=True).get_public_key(KeyId=settings.receipt_key_id)
+        ),
     ]
 
 

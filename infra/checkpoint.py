@@ -19,8 +19,9 @@ from infra.verify_audit import local_environment
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="make checkpoint", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="make checkpoint", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--state-dir", type=Path, default=Path(".local"))
     parser.add_argument("--aws", action="store_true", help="write it for the deployment the environment points at")
     args = parser.parse_args(argv)

@@ -22,8 +22,17 @@ DEFINITION_FILE_KEY = "Liaison::DefinitionFile"
 CODE_FILE_KEY = "Liaison::CodeFile"
 MAX_INLINE_CODE = 4096  # CloudFormation's limit on Code.ZipFile
 # Resources that `chalice package` generates; template.json only completes them.
-CHALICE_RESOURCES = ("APIHandler", "JwtAuth", "ApiHandlerRole", "JwtAuthRole", "RestAPI", "RecordRefusals",
-                     "RecordRefusalsRole", "AuditCheckpoint", "AuditCheckpointRole")
+CHALICE_RESOURCES = (
+    "APIHandler",
+    "JwtAuth",
+    "ApiHandlerRole",
+    "JwtAuthRole",
+    "RestAPI",
+    "RecordRefusals",
+    "RecordRefusalsRole",
+    "AuditCheckpoint",
+    "AuditCheckpointRole",
+)
 
 
 @cache
@@ -41,8 +50,10 @@ def inline_code(resource: dict[str, Any]) -> str:
     """The source of a function whose code is one file of ``infra/``, as ``Code.ZipFile`` carries it."""
     code = (INFRA_DIR / resource["Metadata"][CODE_FILE_KEY]).read_text(encoding="utf-8")
     if len(code) > MAX_INLINE_CODE:
-        raise ValueError(f"{resource['Metadata'][CODE_FILE_KEY]} is longer than inline code may be "
-                         f"({len(code)} > {MAX_INLINE_CODE} characters)")
+        raise ValueError(
+            f"{resource['Metadata'][CODE_FILE_KEY]} is longer than inline code may be "
+            f"({len(code)} > {MAX_INLINE_CODE} characters)"
+        )
     return code
 
 

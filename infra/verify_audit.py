@@ -23,8 +23,10 @@ from pathlib import Path
 def local_environment(state_dir: Path) -> None:
     stack = state_dir / "stack.json"
     if not stack.exists():
-        raise SystemExit(f"No local stack found ({stack} is missing): start one with `make run`, "
-                         "or run against AWS with `make verify-audit AWS=1`.")
+        raise SystemExit(
+            f"No local stack found ({stack} is missing): start one with `make run`, "
+            "or run against AWS with `make verify-audit AWS=1`."
+        )
     from infra.local.run import base_environment
 
     os.environ.update(base_environment(int(json.loads(stack.read_text(encoding="utf-8"))["moto_port"])))
@@ -32,8 +34,9 @@ def local_environment(state_dir: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="make verify-audit", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="make verify-audit", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--state-dir", type=Path, default=Path(".local"))
     parser.add_argument("--aws", action="store_true", help="check the deployment the environment points at")
     args = parser.parse_args(argv)
@@ -54,19 +57,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"CHECKPOINT {problem}")
     latest = {"at": contents[-1]["at"], "covered_from": contents[0]["hours"]["from"]} if contents else None
     checked = broken = events = 0
-    for item in LegalRequest.scan():
-        item, trail = requests.chain(item)  # the Scan's item may predate its latest event: read both again
+    for scanned in LegalRequest.scan():
+        item, trail = requests.chain(scanned)  # the Scan's item may predate its latest event: read both again
         verdict = evidence.verify(item, trail, anchor_of=anchored.get, latest=latest).verdict
         checked += 1
         events += verdict.checked
         if not verdict.verified:
             broken += 1
-            where = f"field {verdict.field}" if verdict.field else (
-                f"event {verdict.first_bad_seq}" if verdict.first_bad_seq else "evidence")
+            where = (
+                f"field {verdict.field}"
+                if verdict.field
+                else (f"event {verdict.first_bad_seq}" if verdict.first_bad_seq else "evidence")
+            )
             print(f"BROKEN {item.request_id}: {where}: {verdict.problem}")
-    print(f"{checked} request(s), {events} event(s) and {len(contents)} checkpoint(s) checked: "
-          + ("all evidence verifies." if not broken and not problems else
-             f"{broken} request(s) with broken evidence, {len(problems)} checkpoint problem(s)."))
+    print(
+        f"{checked} request(s), {events} event(s) and {len(contents)} checkpoint(s) checked: "
+        + (
+            "all evidence verifies."
+            if not broken and not problems
+            else f"{broken} request(s) with broken evidence, {len(problems)} checkpoint problem(s)."
+        )
+    )
     return 1 if broken or problems else 0
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from chalice import Blueprint, Response
 from chalice.app import Request
@@ -95,11 +95,32 @@ class Reply:
 
 
 Handler = Callable[[Call], BaseModel | Reply | Response]
+# What a declared route's name is bound to: the chalice view, which takes the path parameters.
+RouteView = Callable[..., Response]
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def header(request: Request, name: str) -> str | None:
+    """A request header, whatever its case; None when absent."""
+    headers: Mapping[str, str] = request.headers or {}
+    return headers.get(name)
+
+
+def query_of(request: Request) -> dict[str, str]:
+    """The query string's parameters (the last value of a repeated one)."""
+    return dict(request.query_params or {})
+
+
+def body_of(request: Request) -> bytes:
+    """The raw body (chalice gives bytes; a text body is encoded as chalice would)."""
+    raw = request.raw_body or b""
+    return raw if isinstance(raw, bytes) else raw.encode("utf-8")
 
 
 def error_response(error: LiaisonError) -> Response:
-    return Response(body=error.body(), status_code=error.status,
-                    headers={"Content-Type": "application/json", **error.headers})
+    return Response(
+        body=error.body(), status_code=error.status, headers={"Content-Type": "application/json", **error.headers}
+    )
 
 
 def _principal(request: Request, roles: frozenset[Role]) -> tuple[Principal, Agency | None]:
@@ -116,11 +137,11 @@ def _principal(request: Request, roles: frozenset[Role]) -> tuple[Principal, Age
     return principal, admit(principal, roles)
 
 
-def _field_path(error: dict[str, Any]) -> str:
+def _field_path(error: Mapping[str, Any]) -> str:
     return ".".join(str(part) for part in error.get("loc", ())) or "body"
 
 
-def validate(model: type[BaseModel], data: Any, where: str) -> BaseModel:
+def validate(model: type[Model], data: Any, where: str) -> Model:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -137,8 +158,7 @@ def validate(model: type[BaseModel], data: Any, where: str) -> BaseModel:
             # nobody typed; ``field`` stays "body" for clients.
             message = str(first["msg"]).removeprefix("Value error, ").rstrip(".")
             raise BadRequest(f"Invalid {where}: {message}.", code="invalid_field", field=name) from None
-        raise BadRequest(f"Invalid {where} field '{name}': {first['msg']}.", code="invalid_field",
-                         field=name) from None
+        raise BadRequest(f"Invalid {where} field '{name}': {first['msg']}.", code="invalid_field", field=name) from None
 
 
 def body_required(method: str, model: type[BaseModel]) -> bool:
@@ -174,8 +194,10 @@ def _json(raw: bytes) -> Any:
     except UnicodeDecodeError:
         raise BadRequest("The body is not UTF-8: send JSON encoded in UTF-8.", code="invalid_encoding") from None
     if "\ufffd" in text:
-        raise BadRequest("The body holds U+FFFD, the mark of bytes that were not UTF-8 on the way: send JSON "
-                         "encoded in UTF-8.", code="invalid_encoding")
+        raise BadRequest(
+            "The body holds U+FFFD, the mark of bytes that were not UTF-8 on the way: send JSON encoded in UTF-8.",
+            code="invalid_encoding",
+        )
     try:
         return json.loads(text, object_pairs_hook=_object)
     except _DuplicateKey as duplicate:
@@ -185,12 +207,12 @@ def _json(raw: bytes) -> Any:
 
 
 def _body(request: Request, model: type[BaseModel]) -> BaseModel:
-    raw = request.raw_body or b""
+    raw = body_of(request)
     if not raw and request.method == "PUT":
         raise BadRequest("Send the whole document as the JSON body.", code="missing_body")
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"The body exceeds {MAX_BODY_BYTES} bytes.")
-    media_type = (request.headers or {}).get("content-type", "").split(";")[0].strip().lower()
+    media_type = (header(request, "content-type") or "").split(";")[0].strip().lower()
     if raw and media_type != "application/json":
         raise UnsupportedMediaType("Send the body as JSON with 'Content-Type: application/json'.")
     data = _json(raw) if raw else {}  # no body: an empty object, so required fields are named
@@ -203,11 +225,12 @@ def _render(result: BaseModel | Reply | Response, default_status: int) -> Respon
     if isinstance(result, Response):
         return result
     reply = result if isinstance(result, Reply) else Reply(default_status, result)
-    body = reply.body.model_dump(mode="json", exclude_none=True) if isinstance(reply.body, BaseModel) \
-        else reply.body
-    return Response(body=body if body is not None else "", status_code=reply.status,
-                    headers={"Content-Type": "application/json", **reply.headers} if body is not None
-                    else dict(reply.headers))
+    body = reply.body.model_dump(mode="json", exclude_none=True) if isinstance(reply.body, BaseModel) else reply.body
+    return Response(
+        body=body if body is not None else "",
+        status_code=reply.status,
+        headers={"Content-Type": "application/json", **reply.headers} if body is not None else dict(reply.headers),
+    )
 
 
 class Routes:
@@ -217,27 +240,55 @@ class Routes:
         self.blueprint = Blueprint(name)
         self.tag = tag
 
-    def public(self, path: str, method: str = "GET", *, summary: str,
-               responses: dict[int, type[BaseModel] | None], query: type[BaseModel] | None = None,
-               content_type: str = "application/json", also_as: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
-        operation = Operation(method, path, summary, self.tag, frozenset(), None, query, responses, content_type,
-                              also_as=also_as)
+    def public(
+        self,
+        path: str,
+        method: str = "GET",
+        *,
+        summary: str,
+        responses: dict[int, type[BaseModel] | None],
+        query: type[BaseModel] | None = None,
+        content_type: str = "application/json",
+        also_as: tuple[str, ...] = (),
+    ) -> Callable[[Handler], RouteView]:
+        operation = Operation(
+            method, path, summary, self.tag, frozenset(), None, query, responses, content_type, also_as=also_as
+        )
         return self._register(operation)
 
-    def private(self, path: str, method: str = "GET", *, summary: str, roles: set[Role],
-                responses: dict[int, type[BaseModel] | None], body: type[BaseModel] | None = None,
-                query: type[BaseModel] | None = None, headers: dict[str, str] | None = None,
-                errors: tuple[int, ...] = ()) -> Callable[[Handler], Handler]:
+    def private(
+        self,
+        path: str,
+        method: str = "GET",
+        *,
+        summary: str,
+        roles: set[Role],
+        responses: dict[int, type[BaseModel] | None],
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        headers: dict[str, str] | None = None,
+        errors: tuple[int, ...] = (),
+    ) -> Callable[[Handler], RouteView]:
         if not roles:
             raise ValueError(f"{method} {path}: a private route needs at least one role")
-        operation = Operation(method, path, summary, self.tag, frozenset(roles), body, query, responses,
-                              headers=headers or {}, errors=errors)
+        operation = Operation(
+            method,
+            path,
+            summary,
+            self.tag,
+            frozenset(roles),
+            body,
+            query,
+            responses,
+            headers=headers or {},
+            errors=errors,
+        )
         return self._register(operation)
 
-    def _register(self, operation: Operation) -> Callable[[Handler], Handler]:
+    def _register(self, operation: Operation) -> Callable[[Handler], RouteView]:
         default_status = min(operation.responses) if operation.responses else 200
 
-        def decorate(handler: Handler) -> Handler:
+        def decorate(handler: Handler) -> RouteView:
             @functools.wraps(handler)
             def view(**params: str) -> Response:
                 response = answer(**params)
@@ -255,8 +306,7 @@ class Routes:
                         request=request,
                         principal=principal,
                         body=_body(request, operation.body) if operation.body else None,
-                        query=validate(operation.query, dict(request.query_params or {}), "query")
-                        if operation.query else None,
+                        query=validate(operation.query, query_of(request), "query") if operation.query else None,
                         params=params,
                         agency=agency,
                     )
@@ -267,9 +317,12 @@ class Routes:
                     # Handlers answer every expected failure with a LiaisonError; this is a bug.
                     logger.exception("unhandled error", extra={"operation": f"{operation.method} {operation.path}"})
                     metrics.add_metric(name="UnhandledErrors", unit="Count", value=1)
-                    return error_response(LiaisonError(
-                        "Something went wrong on our side. Quote correlation id "
-                        f"{logger.get_correlation_id()} when you report it."))
+                    return error_response(
+                        LiaisonError(
+                            "Something went wrong on our side. Quote correlation id "
+                            f"{logger.get_correlation_id()} when you report it."
+                        )
+                    )
 
             setattr(view, OPERATION_ATTRIBUTE, operation)
             self.blueprint.route(

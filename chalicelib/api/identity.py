@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-
 from chalicelib.api.http import Call, Routes
 from chalicelib.auth.principal import Role
 from chalicelib.clock import isoformat
@@ -25,12 +24,20 @@ class CallerView(View):
     token_expires_at: str
 
 
-@routes.private("/v1/me", summary="The caller as authenticated: subject, role, agency or region, MFA.",
-                roles={Role.AUTHORITY, Role.REPRESENTATIVE, Role.ADMIN}, responses={200: CallerView})
+@routes.private(
+    "/v1/me",
+    summary="The caller as authenticated: subject, role, agency or region, MFA.",
+    roles={Role.AUTHORITY, Role.REPRESENTATIVE, Role.ADMIN},
+    responses={200: CallerView},
+)
 def get_me(call: Call) -> CallerView:
     principal = call.caller
     return CallerView(
-        subject=principal.subject, role=principal.role, issuer=principal.issuer, mfa=principal.mfa,
-        agency_id=principal.agency_id, region=principal.region,
+        subject=principal.subject,
+        role=principal.role,
+        issuer=principal.issuer,
+        mfa=principal.mfa,
+        agency_id=principal.agency_id,
+        region=principal.region,
         token_expires_at=isoformat(datetime.fromtimestamp(principal.expires_at, UTC)),
     )

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from aws_lambda_powertools.metrics import MetricUnit
 from chalice import Response
 from chalice.app import Request
-
-from aws_lambda_powertools.metrics import MetricUnit
 
 from chalicelib.observability import CORRELATION_HEADER, correlation_id_from, logger, metrics
 

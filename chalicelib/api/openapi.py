@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from typing import Any
+from typing import Any, Literal
 
 from chalice import Chalice
 from pydantic import BaseModel
@@ -71,13 +71,14 @@ def _error_codes(operation: Operation) -> list[int]:
 
 def build(app: Chalice, *, server_url: str, version: str) -> dict[str, Any]:
     ops = operations(app)
-    wanted: set[tuple[type[BaseModel], str]] = {(ErrorBody, "serialization")}
+    wanted: set[tuple[type[BaseModel], Literal["validation", "serialization"]]] = {(ErrorBody, "serialization")}
     for op in ops:
         if op.body:
             wanted.add((op.body, "validation"))
         wanted.update((model, "serialization") for model in op.responses.values() if model)
-    refs, definitions = models_json_schema(sorted(wanted, key=lambda item: (item[0].__name__, item[1])),
-                                           ref_template=REF_TEMPLATE)
+    refs, definitions = models_json_schema(
+        sorted(wanted, key=lambda item: (item[0].__name__, item[1])), ref_template=REF_TEMPLATE
+    )
     schemas: dict[str, Any] = dict(definitions.get("$defs", {}))
 
     paths: dict[str, dict[str, Any]] = {}
@@ -88,42 +89,54 @@ def build(app: Chalice, *, server_url: str, version: str) -> dict[str, Any]:
             "tags": [op.tag],
             "responses": {},
         }
-        parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-                      for name in _PATH_PARAMETER.findall(op.path)]
+        parameters = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in _PATH_PARAMETER.findall(op.path)
+        ]
         if op.query:
             schema = op.query.model_json_schema(ref_template=REF_TEMPLATE)
             schemas.update(schema.pop("$defs", {}))
             for name, prop in schema.get("properties", {}).items():
-                parameters.append({"name": name, "in": "query", "required": name in schema.get("required", []),
-                                   "schema": prop})
-        parameters += [{"name": name, "in": "header", "required": False, "description": description,
-                        "schema": {"type": "string"}} for name, description in op.headers.items()]
+                parameters.append(
+                    {"name": name, "in": "query", "required": name in schema.get("required", []), "schema": prop}
+                )
+        parameters += [
+            {"name": name, "in": "header", "required": False, "description": description, "schema": {"type": "string"}}
+            for name, description in op.headers.items()
+        ]
         if parameters:
             item["parameters"] = parameters
         if op.body:
-            item["requestBody"] = {"required": body_required(op.method, op.body), "content": {
-                "application/json": {"schema": refs[(op.body, "validation")]}}}
+            item["requestBody"] = {
+                "required": body_required(op.method, op.body),
+                "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
+            }
         if op.public:
             item["security"] = []
         else:
             item["security"] = [{"bearerAuth": []}]
             item["x-liaison-roles"] = sorted(role.value for role in op.roles)
         for status, model in sorted(op.responses.items()):
-            response: dict[str, Any] = {"description": model.__doc__.strip().splitlines()[0]
-                                        if model and model.__doc__ else "OK"}
+            response: dict[str, Any] = {
+                "description": model.__doc__.strip().splitlines()[0] if model and model.__doc__ else "OK"
+            }
             if model is not None:
                 response["content"] = {op.content_type: {"schema": refs[(model, "serialization")]}}
             elif op.content_type != "application/json":
                 response["content"] = {op.content_type: {"schema": {"type": "string"}}}
             if 200 <= status < 300 and op.also_as:
-                response.setdefault("content", {}).update({media: {"schema": {"type": "string"}}
-                                                           for media in op.also_as})
+                response.setdefault("content", {}).update(
+                    {media: {"schema": {"type": "string"}} for media in op.also_as}
+                )
             item["responses"][str(status)] = response
         for status in _error_codes(op):
-            item["responses"].setdefault(str(status), {
-                "description": _STANDARD_ERRORS[status],
-                "content": {"application/json": {"schema": refs[(ErrorBody, "serialization")]}},
-            })
+            item["responses"].setdefault(
+                str(status),
+                {
+                    "description": _STANDARD_ERRORS[status],
+                    "content": {"application/json": {"schema": refs[(ErrorBody, "serialization")]}},
+                },
+            )
         paths.setdefault(op.path, {})[op.method.lower()] = item
 
     return {
@@ -154,8 +167,12 @@ def render_html(document: dict[str, Any]) -> str:
                 f"<section><h2><code>{html.escape(method.upper())} {html.escape(path)}</code></h2>"
                 f"<p>{html.escape(op['summary'])}</p><p><b>Access:</b> {html.escape(roles)} · "
                 f"<b>Responses:</b> {html.escape(responses)}</p>"
-                + (f"<details><summary>Request body</summary><pre>{html.escape(json.dumps(body, indent=2))}"
-                   "</pre></details>" if body else "")
+                + (
+                    f"<details><summary>Request body</summary><pre>{html.escape(json.dumps(body, indent=2))}"
+                    "</pre></details>"
+                    if body
+                    else ""
+                )
                 + "</section>"
             )
     schemas = html.escape(json.dumps(document["components"]["schemas"], indent=2))
@@ -167,7 +184,5 @@ def render_html(document: dict[str, Any]) -> str:
         f"<h1>{html.escape(document['info']['title'])} {html.escape(document['info']['version'])}</h1>"
         f"<p>{html.escape(document['info']['description'])} Machine-readable: "
         "<a href=openapi.json>openapi.json</a>. Send <code>Authorization: Bearer &lt;JWT&gt;</code> "
-        "on every route that is not public.</p>"
-        + "".join(rows)
-        + f"<h2>Schemas</h2><pre>{schemas}</pre></body></html>"
+        "on every route that is not public.</p>" + "".join(rows) + f"<h2>Schemas</h2><pre>{schemas}</pre></body></html>"
     )

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-
-from chalicelib.domain import audit
 from chalicelib.clock import normalize
+from chalicelib.domain import audit
 from chalicelib.domain.agencies import AgencyKind, Standing
 from chalicelib.domain.deadlines import RequestType
-from chalicelib.domain.intake import Emergency, Target
+from chalicelib.domain.intake import Emergency, Target, TargetKind
 from chalicelib.domain.lifecycle import Status
 from chalicelib.domain.safeguards import RiskTier, uncleared_failure, verification_history
-from chalicelib.store.models import Agency, Event, LegalRequest
 from chalicelib.domain.schema import View
+from chalicelib.store.models import Agency, Event, LegalRequest
 
 
 class RequestSummary(View):
@@ -36,16 +35,25 @@ class RequestSummary(View):
 
     @classmethod
     def fields_of(cls, item: LegalRequest) -> dict[str, Any]:
-        return dict(
-            id=item.request_id, type=item.type, status=item.status, region=item.region, reference=item.reference,
-            received_at=item.received_at, ack_due_at=item.ack_due_at, due_at=item.due_at,
-            escalation_level=int(item.escalation_level), sla_breached=bool(item.sla_breached),
-            assignee=item.assignee, acknowledged_at=item.acknowledged_at, decided_at=item.decided_at,
-            closed_at=item.closed_at,
-        )
+        return {
+            "id": item.request_id,
+            "type": item.type,
+            "status": item.status,
+            "region": item.region,
+            "reference": item.reference,
+            "received_at": item.received_at,
+            "ack_due_at": item.ack_due_at,
+            "due_at": item.due_at,
+            "escalation_level": int(item.escalation_level),
+            "sla_breached": bool(item.sla_breached),
+            "assignee": item.assignee,
+            "acknowledged_at": item.acknowledged_at,
+            "decided_at": item.decided_at,
+            "closed_at": item.closed_at,
+        }
 
     @classmethod
-    def of(cls, item: LegalRequest) -> "RequestSummary":
+    def of(cls, item: LegalRequest) -> RequestSummary:
         return cls(**cls.fields_of(item))
 
 
@@ -54,7 +62,7 @@ class Routing(View):
 
     routing_rule: str
     assignment_rule: str | None = None
-    escalation_chain: list[str] = []
+    escalation_chain: list[str] = []  # noqa: RUF012 - a pydantic field (View): each instance gets a copy
 
 
 class Hold(View):
@@ -80,7 +88,7 @@ class Safeguards(View):
     first_emergency: bool | None = None  # representatives only
 
     @classmethod
-    def of(cls, item: LegalRequest, *, internal: bool) -> "Safeguards":
+    def of(cls, item: LegalRequest, *, internal: bool) -> Safeguards:
         required = item.type == RequestType.EMERGENCY_DISCLOSURE
         if not internal:
             return cls(verification_required=required)
@@ -88,11 +96,16 @@ class Safeguards(View):
 
         tier = config.risk_tiers().tier(item.jurisdiction)
         history = verification_history(item.verifications, item.verification)
-        return cls(verification_required=required, verification=item.verification, verifications=history or None,
-                   verification_uncleared=uncleared_failure(history, bool(item.verification_failed)),
-                   risk_tier=tier.value,
-                   second_approval_required=tier is RiskTier.HIGH, pending_decision=item.pending_decision,
-                   first_emergency=bool(item.first_emergency))
+        return cls(
+            verification_required=required,
+            verification=item.verification,
+            verifications=history or None,
+            verification_uncleared=uncleared_failure(history, bool(item.verification_failed)),
+            risk_tier=tier.value,
+            second_approval_required=tier is RiskTier.HIGH,
+            pending_decision=item.pending_decision,
+            first_emergency=bool(item.first_emergency),
+        )
 
 
 class UserNoticeView(View):
@@ -113,7 +126,7 @@ class UserNoticeView(View):
     reason: str | None = None
 
     @classmethod
-    def of(cls, item: LegalRequest, *, internal: bool) -> "UserNoticeView | None":
+    def of(cls, item: LegalRequest, *, internal: bool) -> UserNoticeView | None:
         from chalicelib.domain.user_notice import words
 
         if not item.notice_state:
@@ -124,12 +137,19 @@ class UserNoticeView(View):
             notified = {k: v for k, v in notified.items() if k in ("at", "channel")}
         if notice.get("waived") and not internal:  # the desk's reason is its own note, about the user
             notice = {**notice, "reason": WAIVED_FOR_AUTHORITY}
-        return cls(state=item.notice_state, words=words(item.notice_state, notice),
-                   basis=notice.get("rule", {}).get("basis"), prohibition=notice.get("prohibition"),
-                   earlier_prohibitions=notice.get("earlier") or None, challenges=notice.get("challenges"),
-                   due_at=notice.get("due_at"), deadline=notice.get("deadline"),
-                   overdue=bool(item.notice_overdue) if internal else None, notified=notified,
-                   reason=notice.get("reason"))
+        return cls(
+            state=item.notice_state,
+            words=words(item.notice_state, notice),
+            basis=notice.get("rule", {}).get("basis"),
+            prohibition=notice.get("prohibition"),
+            earlier_prohibitions=notice.get("earlier") or None,
+            challenges=notice.get("challenges"),
+            due_at=notice.get("due_at"),
+            deadline=notice.get("deadline"),
+            overdue=bool(item.notice_overdue) if internal else None,
+            notified=notified,
+            reason=notice.get("reason"),
+        )
 
 
 WAIVED_FOR_AUTHORITY = "The platform recorded that no notice will be given to the user."
@@ -160,24 +180,37 @@ class RequestView(RequestSummary):
     version: int
 
     @classmethod
-    def of(cls, item: LegalRequest, *, routing: bool = False) -> "RequestView":
+    def of(cls, item: LegalRequest, *, routing: bool = False) -> RequestView:
         return cls(
             **cls.fields_of(item),
-            agency_id=item.agency_id, submitted_by=item.submitted_by, legal_basis=item.legal_basis,
-            description=item.description, language=item.language,
-            targets=[Target(kind=t.kind, value=t.value) for t in item.targets],
+            agency_id=item.agency_id,
+            submitted_by=item.submitted_by,
+            legal_basis=item.legal_basis,
+            description=item.description,
+            language=item.language,
+            targets=[Target(kind=TargetKind(t.kind), value=t.value) for t in item.targets],
             data_categories=list(item.data_categories) if item.data_categories else None,
             emergency=Emergency(**item.emergency) if item.emergency else None,
-            certificate=item.certificate, enforcing_authority=item.enforcing_authority,
-            official_answers=item.official_answers, official_form_pdfs=item.official_form_pdfs,
+            certificate=item.certificate,
+            enforcing_authority=item.enforcing_authority,
+            official_answers=item.official_answers,
+            official_form_pdfs=item.official_form_pdfs,
             decision=item.decision,
-            routing=Routing(routing_rule=item.routing_rule, assignment_rule=item.assignment_rule,
-                            escalation_chain=list(item.escalation_chain or [])) if routing else None,
+            routing=Routing(
+                routing_rule=item.routing_rule,
+                assignment_rule=item.assignment_rule,
+                escalation_chain=list(item.escalation_chain or []),
+            )
+            if routing
+            else None,
             safeguards=Safeguards.of(item, internal=routing),
             hold=Hold(state=item.hold_state, expires_at=item.hold_expires_at, extended=bool(item.hold_extended))
-            if item.hold_state and item.hold_state != "none" else None,
+            if item.hold_state and item.hold_state != "none"
+            else None,
             user_notice=UserNoticeView.of(item, internal=routing),
-            receipt=item.receipt, updated_at=item.updated_at, version=int(item.version),
+            receipt=item.receipt,
+            updated_at=item.updated_at,
+            version=int(item.version),
         )
 
 
@@ -188,19 +221,54 @@ class RequestPage(View):
     next_cursor: str | None = None
 
 
-INTERNAL_DETAIL = frozenset({"escalation_chain", "notified", "rule", "routing_rule", "wait_seconds",
-                             "reminder_seconds", "expiry_seconds", "risk_tier", "proposed_by", "approved_by",
-                             "approval_note", "object_version"})
+INTERNAL_DETAIL = frozenset(
+    {
+        "escalation_chain",
+        "notified",
+        "rule",
+        "routing_rule",
+        "wait_seconds",
+        "reminder_seconds",
+        "expiry_seconds",
+        "risk_tier",
+        "proposed_by",
+        "approved_by",
+        "approval_note",
+        "object_version",
+    }
+)
 # What an authority sees of its request's timeline: a list of kinds, so a new internal kind stays internal.
 # Hidden: refused attempts (they would tell about other callers), and the platform's safeguards (call-back
 # verifications, flags, second approvals): to a forger, they would say what was checked and what failed.
-AUTHORITY_KINDS = frozenset({
-    "submitted", "assigned", "reassigned", "acknowledged", "information_requested", "message", "escalated",
-    "sla_breached", "decided", "withdrawn", "document_declared", "document_stored", "document_rejected",
-    "document_downloaded", "hold_extended", "hold_expired", "hold_released", "production_follows", "obstacle_ended",
-    "enforcing_authority_answered", "enforcing_wait_ended",
-    "non_disclosure_declared", "non_disclosure_ended", "non_disclosure_challenged", "non_disclosure_review_due",
-})
+AUTHORITY_KINDS = frozenset(
+    {
+        "submitted",
+        "assigned",
+        "reassigned",
+        "acknowledged",
+        "information_requested",
+        "message",
+        "escalated",
+        "sla_breached",
+        "decided",
+        "withdrawn",
+        "document_declared",
+        "document_stored",
+        "document_rejected",
+        "document_downloaded",
+        "hold_extended",
+        "hold_expired",
+        "hold_released",
+        "production_follows",
+        "obstacle_ended",
+        "enforcing_authority_answered",
+        "enforcing_wait_ended",
+        "non_disclosure_declared",
+        "non_disclosure_ended",
+        "non_disclosure_challenged",
+        "non_disclosure_review_due",
+    }
+)
 
 
 class EventView(View):
@@ -212,14 +280,20 @@ class EventView(View):
     detail: dict[str, Any]
 
     @classmethod
-    def of(cls, event: Event, *, internal: bool = True) -> "EventView":
+    def of(cls, event: Event, *, internal: bool = True) -> EventView:
         """``internal=False`` for authorities: the platform's routing (who is next, which rule) stays inside.
         The state an event gives the request (``audit.STATE_KEY``) is evidence for ``/audit``, not timeline."""
         detail = {k: v for k, v in event.details.items() if k != audit.STATE_KEY}
         if not internal:
             detail = {k: v for k, v in detail.items() if k not in INTERNAL_DETAIL}
-        return cls(seq=int(event.seq), at=normalize(event.at), kind=event.kind, actor_role=event.actor_role,
-                   actor=event.actor, detail=detail)
+        return cls(
+            seq=int(event.seq),
+            at=normalize(event.at),
+            kind=event.kind,
+            actor_role=event.actor_role,
+            actor=event.actor,
+            detail=detail,
+        )
 
 
 class AuditEventView(View):
@@ -237,9 +311,17 @@ class AuditEventView(View):
     hash: str | None = None
 
     @classmethod
-    def of(cls, event: Event) -> "AuditEventView":
-        return cls(seq=int(event.seq), at=event.at, kind=event.kind, actor_role=event.actor_role, actor=event.actor,
-                   detail=event.detail, prev_hash=event.prev_hash, hash=event.hash)
+    def of(cls, event: Event) -> AuditEventView:
+        return cls(
+            seq=int(event.seq),
+            at=event.at,
+            kind=event.kind,
+            actor_role=event.actor_role,
+            actor=event.actor,
+            detail=event.detail,
+            prev_hash=event.prev_hash,
+            hash=event.hash,
+        )
 
 
 class AnchorView(View):
@@ -294,10 +376,19 @@ class AgencyView(View):
     updated_by: str
 
     @classmethod
-    def of(cls, agency: Agency) -> "AgencyView":
-        return cls(id=agency.agency_id, name=agency.name, country=agency.country, kind=agency.kind,
-                   email_domain=agency.email_domain, contact_email=agency.contact_email, standing=agency.standing,
-                   created_at=agency.created_at, updated_at=agency.updated_at, updated_by=agency.updated_by)
+    def of(cls, agency: Agency) -> AgencyView:
+        return cls(
+            id=agency.agency_id,
+            name=agency.name,
+            country=agency.country,
+            kind=AgencyKind(agency.kind),
+            email_domain=agency.email_domain,
+            contact_email=agency.contact_email,
+            standing=Standing(agency.standing),
+            created_at=agency.created_at,
+            updated_at=agency.updated_at,
+            updated_by=agency.updated_by,
+        )
 
 
 class AgencyPage(View):

@@ -37,7 +37,11 @@ def jwt_auth(auth_request: AuthRequest) -> AuthResponse:
     try:
         principal = verifier().verify(auth_request.token)
     except TokenRefused as refused:
-        return AuthResponse(routes=["*"], principal_id="anonymous",
-                            context={"outcome": "refused", "code": refused.code, "message": refused.message})
-    return AuthResponse(routes=["*"], principal_id=principal.subject,
-                        context={"outcome": "verified", **principal.to_context()})
+        return AuthResponse(
+            routes=["*"],
+            principal_id="anonymous",
+            context={"outcome": "refused", "code": refused.code, "message": refused.message},
+        )
+    return AuthResponse(
+        routes=["*"], principal_id=principal.subject, context={"outcome": "verified", **principal.to_context()}
+    )

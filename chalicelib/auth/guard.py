@@ -19,8 +19,9 @@ from chalicelib.store.models import Agency, Representative
 from chalicelib.store.representatives import RepresentativeRepository
 
 
-def admit(principal: Principal, roles: frozenset[Role], *,
-          representative: Representative | None | bool = False) -> Agency | None:
+def admit(
+    principal: Principal, roles: frozenset[Role], *, representative: Representative | bool | None = False
+) -> Agency | None:
     """Refuse (401/403) or return, for an authority, the agency read on this call (handlers reuse it).
     ``representative``: the caller's registry record if the adapter read it already (None: absent)."""
     # The same leeway as the verifier: a token is honoured until exp + leeway, then refused on every route,
@@ -36,15 +37,17 @@ def admit(principal: Principal, roles: frozenset[Role], *,
     return None
 
 
-def registered_representative(principal: Principal, read: Representative | None | bool = False) -> Representative:
+def registered_representative(principal: Principal, read: Representative | bool | None = False) -> Representative:
     """A representative must still be on the desk their token names (``read``: the record as read already)."""
     rep = RepresentativeRepository().get(principal.subject) if read is False else read
     if not isinstance(rep, Representative) or rep.region != principal.region:
-        raise Forbidden("You are not, or no longer, a representative of this region. Ask an admin.",
-                        code="representative_unknown")
+        raise Forbidden(
+            "You are not, or no longer, a representative of this region. Ask an admin.", code="representative_unknown"
+        )
     if rep.active is False:
-        raise Forbidden("Your access as a representative was deactivated. Ask an admin.",
-                        code="representative_deactivated")
+        raise Forbidden(
+            "Your access as a representative was deactivated. Ask an admin.", code="representative_deactivated"
+        )
     return rep
 
 

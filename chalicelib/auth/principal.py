@@ -38,7 +38,7 @@ class Principal:
         return ctx
 
     @classmethod
-    def from_context(cls, ctx: dict[str, object]) -> "Principal":
+    def from_context(cls, ctx: dict[str, object]) -> Principal:
         return cls(
             subject=str(ctx["sub"]),
             role=Role(str(ctx["role"])),

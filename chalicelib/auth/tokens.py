@@ -68,8 +68,9 @@ class KeyStore:
     with none, tokens are refused as ``issuer_unavailable``.
     """
 
-    def __init__(self, fetch: Callable[[str], bytes] | None = None,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, fetch: Callable[[str], bytes] | None = None, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
         self._fetch = fetch or self._http_get
         self._monotonic = monotonic
         self._cache: dict[str, _Cached] = {}
@@ -91,22 +92,30 @@ class KeyStore:
                         with open(issuer.jwks_file, encoding="utf-8") as handle:
                             cached = _Cached(_parse_jwks(json.load(handle)), stamp, self._monotonic())
                 else:
-                    age = self._monotonic() - cached.fetched if cached else None
-                    if age is None or age > JWKS_URL_TTL_SECONDS or (unknown_kid and age > JWKS_REFETCH_SECONDS):
+                    age = None if cached is None else self._monotonic() - cached.fetched
+                    stale = age is None or age > JWKS_URL_TTL_SECONDS or (unknown_kid and age > JWKS_REFETCH_SECONDS)
+                    if cached is None or stale:
                         document = json.loads(self._fetch(str(issuer.jwks_url)))
                         cached = _Cached(_parse_jwks(document), None, self._monotonic())
             except (OSError, ValueError, AttributeError) as error:
                 if cached is None:
-                    raise TokenRefused("issuer_unavailable",
-                                       "The token issuer's keys cannot be loaded right now; retry shortly.") from error
+                    raise TokenRefused(
+                        "issuer_unavailable", "The token issuer's keys cannot be loaded right now; retry shortly."
+                    ) from error
                 return cached.keys
             self._cache[issuer.issuer] = cached
             return cached.keys
 
 
 class TokenVerifier:
-    def __init__(self, issuers: Sequence[TrustedIssuer], clock: Clock,
-                 key_store: KeyStore | None = None, *, max_lifetime_hours: float | None = None) -> None:
+    def __init__(
+        self,
+        issuers: Sequence[TrustedIssuer],
+        clock: Clock,
+        key_store: KeyStore | None = None,
+        *,
+        max_lifetime_hours: float | None = None,
+    ) -> None:
         """``max_lifetime_hours``: the longest ``exp - iat`` accepted; none: the configured one."""
         self._issuers = {issuer.issuer: issuer for issuer in issuers}
         self._clock = clock
@@ -137,8 +146,9 @@ class TokenVerifier:
 
         alg = header.get("alg")
         if alg not in ALLOWED_ALGORITHMS:
-            raise TokenRefused("unsupported_algorithm",
-                               f"Tokens must be signed with one of {sorted(ALLOWED_ALGORITHMS)}.")
+            raise TokenRefused(
+                "unsupported_algorithm", f"Tokens must be signed with one of {sorted(ALLOWED_ALGORITHMS)}."
+            )
         issuer = self._issuers.get(str(unverified.get("iss")))
         if issuer is None:
             raise TokenRefused("untrusted_issuer", "The token's issuer is not trusted by this API.")
@@ -159,7 +169,9 @@ class TokenVerifier:
                 options={
                     "require": ["exp", "iat", "iss", "aud", "sub"],
                     # Time is checked below against the application clock.
-                    "verify_exp": False, "verify_nbf": False, "verify_iat": False,
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
                 },
             )
         except jwt.InvalidSignatureError:
@@ -175,8 +187,11 @@ class TokenVerifier:
         principal = self._principal(claims, issuer.issuer, mfa_enforced=issuer.mfa_enforced)
         if principal.role.value not in issuer.roles:
             raise TokenRefused("issuer_not_allowed", f"This issuer may not issue '{principal.role.value}' tokens.")
-        if principal.agency_id is not None and "*" not in issuer.agencies \
-                and principal.agency_id not in issuer.agencies:
+        if (
+            principal.agency_id is not None
+            and "*" not in issuer.agencies
+            and principal.agency_id not in issuer.agencies
+        ):
             raise TokenRefused("issuer_not_allowed", "This issuer may not speak for that agency.")
         return principal, claims
 
@@ -211,9 +226,11 @@ class TokenVerifier:
         if claims["iat"] > now + LEEWAY_SECONDS:
             raise TokenRefused("token_not_yet_valid", "The token claims to be issued in the future (iat).")
         if claims["exp"] - claims["iat"] > self.max_lifetime_seconds:
-            raise TokenRefused("token_lifetime_too_long",
-                               f"The token was issued for longer than this API accepts "
-                               f"({self.max_lifetime_seconds} seconds from iat to exp).")
+            raise TokenRefused(
+                "token_lifetime_too_long",
+                f"The token was issued for longer than this API accepts "
+                f"({self.max_lifetime_seconds} seconds from iat to exp).",
+            )
 
     @staticmethod
     def _seconds(name: str, value: object) -> int:
@@ -230,7 +247,7 @@ class TokenVerifier:
     @staticmethod
     def _principal(claims: dict[str, Any], issuer: str, *, mfa_enforced: bool = False) -> Principal:
         try:
-            role = Role(claims.get("role"))
+            role = Role(claims.get("role", ""))
         except ValueError:
             raise TokenRefused("invalid_role", "The token's 'role' claim is missing or unknown.") from None
 
@@ -255,5 +272,12 @@ class TokenVerifier:
         # for a federated sign-in (Cognito marks it with `identities`): the agency's provider did that sign-in.
         federated = "identities" in claims
         mfa = (isinstance(amr, list) and "mfa" in amr) or (mfa_enforced and not federated)
-        return Principal(subject=subject or "", role=role, issuer=issuer, expires_at=int(claims["exp"]),
-                         mfa=mfa, agency_id=agency_id, region=region)
+        return Principal(
+            subject=subject or "",
+            role=role,
+            issuer=issuer,
+            expires_at=int(claims["exp"]),
+            mfa=mfa,
+            agency_id=agency_id,
+            region=region,
+        )

@@ -73,10 +73,12 @@ class NewAgency(Strict):
     """An agency as an admin registers it; it starts ``pending`` until verified."""
 
     id: Annotated[str, StringConstraints(pattern=IDENTIFIER), SingleLine] = Field(
-        description="Stable identifier: lowercase letters, digits and dashes, 3 to 64 characters.")
+        description="Stable identifier: lowercase letters, digits and dashes, 3 to 64 characters."
+    )
     name: Annotated[str, StringConstraints(min_length=2, max_length=200), SingleLine]
     country: Annotated[str, StringConstraints(min_length=2, max_length=2), SingleLine] = Field(
-        description="ISO 3166-1 alpha-2 code of the agency's jurisdiction.")
+        description="ISO 3166-1 alpha-2 code of the agency's jurisdiction."
+    )
     kind: AgencyKind
     email_domain: Annotated[str, StringConstraints(to_lower=True, max_length=253, pattern=DOMAIN), SingleLine]
     contact_email: Annotated[str, StringConstraints(max_length=254, pattern=EMAIL), SingleLine]

@@ -30,16 +30,73 @@ PHONE = r"^\+[1-9][0-9 ().-]{6,30}$"
 
 # Addresses anyone can open: an application from one proves nothing about an agency. Matched on the domain and
 # its parents (mail.yahoo.co.uk: yahoo), and for the big providers on any country suffix (gmx.de, yahoo.fr).
-FREE_MAIL_DOMAINS = frozenset({
-    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com", "aol.com", "icloud.com",
-    "me.com", "mac.com", "proton.me", "protonmail.com", "protonmail.ch", "pm.me", "tutanota.com", "tutanota.de",
-    "tuta.io", "tuta.com", "zoho.com", "zohomail.com", "mail.com", "email.com", "gmx.com", "gmx.net", "web.de",
-    "t-online.de", "freenet.de", "mail.ru", "inbox.ru", "list.ru", "bk.ru", "rambler.ru", "qq.com", "163.com",
-    "126.com", "yeah.net", "sina.com", "naver.com", "daum.net", "hanmail.net", "rediffmail.com", "seznam.cz",
-    "wp.pl", "o2.pl", "interia.pl", "onet.pl", "libero.it", "virgilio.it", "tiscali.it", "laposte.net",
-    "orange.fr", "wanadoo.fr", "free.fr", "sfr.fr", "bluewin.ch", "abv.bg", "yopmail.com", "mailinator.com",
-    "guerrillamail.com", "temp-mail.org", "fastmail.com", "hey.com", "duck.com",
-})
+FREE_MAIL_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "msn.com",
+        "aol.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "proton.me",
+        "protonmail.com",
+        "protonmail.ch",
+        "pm.me",
+        "tutanota.com",
+        "tutanota.de",
+        "tuta.io",
+        "tuta.com",
+        "zoho.com",
+        "zohomail.com",
+        "mail.com",
+        "email.com",
+        "gmx.com",
+        "gmx.net",
+        "web.de",
+        "t-online.de",
+        "freenet.de",
+        "mail.ru",
+        "inbox.ru",
+        "list.ru",
+        "bk.ru",
+        "rambler.ru",
+        "qq.com",
+        "163.com",
+        "126.com",
+        "yeah.net",
+        "sina.com",
+        "naver.com",
+        "daum.net",
+        "hanmail.net",
+        "rediffmail.com",
+        "seznam.cz",
+        "wp.pl",
+        "o2.pl",
+        "interia.pl",
+        "onet.pl",
+        "libero.it",
+        "virgilio.it",
+        "tiscali.it",
+        "laposte.net",
+        "orange.fr",
+        "wanadoo.fr",
+        "free.fr",
+        "sfr.fr",
+        "bluewin.ch",
+        "abv.bg",
+        "yopmail.com",
+        "mailinator.com",
+        "guerrillamail.com",
+        "temp-mail.org",
+        "fastmail.com",
+        "hey.com",
+        "duck.com",
+    }
+)
 FREE_MAIL_BRANDS = frozenset({"yahoo", "ymail", "hotmail", "outlook", "live", "gmx", "yandex", "aol", "zoho"})
 
 
@@ -65,24 +122,32 @@ class NewApplication(Strict):
     """What an officer gives to apply: their agency, themselves and their official address."""
 
     agency_name: Annotated[str, StringConstraints(min_length=2, max_length=200), SingleLine] = Field(
-        description="The agency's full official name, as on its letterhead.")
+        description="The agency's full official name, as on its letterhead."
+    )
     country: Annotated[str, StringConstraints(min_length=2, max_length=2, to_upper=True), SingleLine] = Field(
-        description="ISO 3166-1 alpha-2 code of the agency's jurisdiction, e.g. FR.")
+        description="ISO 3166-1 alpha-2 code of the agency's jurisdiction, e.g. FR."
+    )
     kind: AgencyKind
-    website: Annotated[str, StringConstraints(max_length=200, pattern=r"^https://[^\s/]+\.[^\s]+$"),
-                       SingleLine] | None = Field(default=None, description="The agency's official website "
-                                                  "(https://...), where an admin can check its domain.")
+    website: (
+        Annotated[str, StringConstraints(max_length=200, pattern=r"^https://[^\s/]+\.[^\s]+$"), SingleLine] | None
+    ) = Field(
+        default=None, description="The agency's official website (https://...), where an admin can check its domain."
+    )
     applicant_name: Annotated[str, StringConstraints(min_length=2, max_length=200), SingleLine]
     job_title: Annotated[str, StringConstraints(min_length=2, max_length=200), SingleLine] = Field(
-        description="Your rank or position in the agency.")
+        description="Your rank or position in the agency."
+    )
     email: Annotated[str, StringConstraints(max_length=254, pattern=EMAIL), SingleLine] = Field(
         description="Your official e-mail address at the agency. Addresses anyone can open (Gmail, Outlook, ...) "
-                    "are refused.")
+        "are refused."
+    )
     phone: Annotated[str, StringConstraints(max_length=32, pattern=PHONE), SingleLine] = Field(
         description="Your direct line, with country code (+33 ...). The admin calls back on a number from an "
-                    "independent source, not this one.")
+        "independent source, not this one."
+    )
     note: Annotated[str, StringConstraints(max_length=2000), Text] | None = Field(
-        default=None, description="Anything that helps us check your agency (optional).")
+        default=None, description="Anything that helps us check your agency (optional)."
+    )
 
     _known_country = field_validator("country")(known_country)
     _lower_domain = field_validator("email", mode="before")(lower_email_domain)
@@ -91,8 +156,10 @@ class NewApplication(Strict):
     @classmethod
     def _official(cls, value: str) -> str:
         if is_free_mail(value.rpartition("@")[2]):
-            raise ValueError("must be your official address at the agency: addresses anyone can open "
-                             "(Gmail, Outlook, Yahoo, ...) prove nothing about an agency")
+            raise ValueError(
+                "must be your official address at the agency: addresses anyone can open "
+                "(Gmail, Outlook, Yahoo, ...) prove nothing about an agency"
+            )
         return value
 
     @property
@@ -105,7 +172,8 @@ class DomainCheck(Strict):
 
     confirmed: bool = Field(description="The domain belongs to the agency.")
     how: Annotated[str, StringConstraints(min_length=10, max_length=1000), Text] = Field(
-        description="How you checked: the official source that ties the domain to the agency.")
+        description="How you checked: the official source that ties the domain to the agency."
+    )
 
 
 class CallBack(Strict):
@@ -113,23 +181,28 @@ class CallBack(Strict):
 
     confirmed: bool = Field(description="The agency confirmed the applicant and the application.")
     number: Annotated[str, StringConstraints(max_length=32, pattern=PHONE), SingleLine] = Field(
-        description="The number you called, with country code.")
+        description="The number you called, with country code."
+    )
     source: Annotated[str, StringConstraints(min_length=3, max_length=300), SingleLine] = Field(
         description="Where you found the number (an official directory, the agency's website...). Never the "
-                    "application itself.")
+        "application itself."
+    )
     spoke_to: Annotated[str, StringConstraints(min_length=2, max_length=200), SingleLine] = Field(
-        description="Who confirmed it, with their position.")
+        description="Who confirmed it, with their position."
+    )
 
 
 class Approval(Strict):
     agency_id: Annotated[str, StringConstraints(pattern=IDENTIFIER), SingleLine] = Field(
         description="The new agency's identifier (lowercase letters, digits and dashes), or the registered "
-                    "agency that owns the domain.")
+        "agency that owns the domain."
+    )
 
 
 class Rejection(Strict):
     reason: Annotated[str, StringConstraints(min_length=10, max_length=2000), Text] = Field(
-        description="Why, in words the applicant will read in their e-mail.")
+        description="Why, in words the applicant will read in their e-mail."
+    )
 
 
 def suggested_agency_id(name: str, country: str) -> str:

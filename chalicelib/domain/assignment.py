@@ -1,9 +1,10 @@
 """Who handles a request inside its region, and who is next if nobody acts.
 
-Round-robin over the region's available representatives, driven by an atomic
-counter the store increments once per request: two requests can never read the
-same stale position. The next representative in the rotation is the backup;
-the region's lead closes the escalation chain.
+Round-robin over the region's available representatives, driven by a counter
+the store moves on once per request, each turn taken by exactly one request
+(``RepresentativeRepository.take_turn``): two requests never get the same turn.
+The next representative in the rotation is the backup; the region's lead closes
+the escalation chain.
 
 Who the region's lead is comes from its registry (``region_lead``), the one rule
 used by assignment, by reassignment and by every alert meant for the lead: it is
@@ -52,8 +53,9 @@ def assign(candidates: list[Candidate], turn: int) -> Assignment:
     return Assignment(None, (), "unassigned:nobody_available")
 
 
-def reassigned_chain(chain: Sequence[str], previous: str | None, new: str,
-                     candidates: Sequence[Candidate]) -> list[str]:
+def reassigned_chain(
+    chain: Sequence[str], previous: str | None, new: str, candidates: Sequence[Candidate]
+) -> list[str]:
     """The escalation chain after a request is reassigned from ``previous`` to ``new``: ``[backup, lead]``.
 
     - ``lead`` is the region's lead from its registry (``region_lead(candidates)``), never the old chain's last

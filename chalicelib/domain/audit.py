@@ -23,15 +23,26 @@ GENESIS = "0" * 64
 
 
 class ChainedEvent(Protocol):
-    request_id: str
-    seq: int | float
-    at: str
-    kind: str
-    actor_role: str
-    actor: str
-    detail: str
-    prev_hash: str | None
-    hash: str | None
+    """An event as the chain reads it (read-only: a stored ``store.models.Event`` is one)."""
+
+    @property
+    def request_id(self) -> str: ...
+    @property
+    def seq(self) -> int | float: ...
+    @property
+    def at(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def actor_role(self) -> str: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def detail(self) -> str: ...
+    @property
+    def prev_hash(self) -> str | None: ...
+    @property
+    def hash(self) -> str | None: ...
 
 
 def _escape(value: str) -> str:
@@ -43,8 +54,9 @@ def canonical(request_id: str, seq: int, at: str, kind: str, actor_role: str, ac
     return "|".join(_escape(part) for part in head) + "|" + detail
 
 
-def link(prev_hash: str, request_id: str, seq: int, at: str, kind: str, actor_role: str, actor: str,
-         detail: str) -> str:
+def link(
+    prev_hash: str, request_id: str, seq: int, at: str, kind: str, actor_role: str, actor: str, detail: str
+) -> str:
     """The hash of one event chained to ``prev_hash``."""
     text = prev_hash + canonical(request_id, seq, at, kind, actor_role, actor, detail)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -69,20 +81,24 @@ def verify(events: Sequence[ChainedEvent], head_seq: int, head_hash: str | None)
         seq = int(event.seq)
         if seq != expected_seq:
             # A missing seq is a deleted event; a seq out of order, a moved or inserted one.
-            return Verdict(False, checked, min(seq, expected_seq),
-                           f"expected event {expected_seq}, found event {seq}")
+            return Verdict(False, checked, min(seq, expected_seq), f"expected event {expected_seq}, found event {seq}")
         if event.prev_hash != previous:
             return Verdict(False, checked, seq, "prev_hash does not match the previous event's hash")
-        actual = link(previous, event.request_id, seq, event.at, event.kind, event.actor_role, event.actor,
-                      event.detail)
+        actual = link(
+            previous, event.request_id, seq, event.at, event.kind, event.actor_role, event.actor, event.detail
+        )
         if event.hash != actual:
             return Verdict(False, checked, seq, "the event's content does not match its hash")
         previous = actual
         expected_seq += 1
     count = len(events)
     if count != int(head_seq):
-        return Verdict(False, count, count + 1 if count < int(head_seq) else int(head_seq) + 1,
-                       f"the request records {int(head_seq)} events, the trail holds {count}")
+        return Verdict(
+            False,
+            count,
+            count + 1 if count < int(head_seq) else int(head_seq) + 1,
+            f"the request records {int(head_seq)} events, the trail holds {count}",
+        )
     if count and head_hash != previous:
         return Verdict(False, count, count, "the request's recorded head does not match the last event")
     return Verdict(True, count)
@@ -94,13 +110,49 @@ def verify(events: Sequence[ChainedEvent], head_seq: int, head_hash: str | None)
 # workflow's task token and pre-scaled timers, counters, the chain's own head, versions.
 STATE_KEY = "set"
 BOUND_FIELDS = (
-    "agency_id", "submitted_by", "type", "region", "routing_rule", "jurisdiction", "received_at", "body_sha256",
-    "legal_basis", "reference", "description", "language", "targets", "data_categories", "emergency", "certificate",
-    "enforcing_authority", "official_answers", "enforcing_wait_over", "official_form_pdfs",
-    "status", "assignee", "escalation_chain", "assignment_rule", "ack_due_at", "due_at", "acknowledged_at",
-    "paused_at", "decided_at", "closed_at", "decision", "pending_decision", "risk_tier", "verification",
-    "verifications", "hold_state", "hold_expires_at", "hold_extended", "escalation_level", "sla_breached",
-    "first_emergency", "notice_state", "user_notice",
+    "agency_id",
+    "submitted_by",
+    "type",
+    "region",
+    "routing_rule",
+    "jurisdiction",
+    "received_at",
+    "body_sha256",
+    "legal_basis",
+    "reference",
+    "description",
+    "language",
+    "targets",
+    "data_categories",
+    "emergency",
+    "certificate",
+    "enforcing_authority",
+    "official_answers",
+    "enforcing_wait_over",
+    "official_form_pdfs",
+    "status",
+    "assignee",
+    "escalation_chain",
+    "assignment_rule",
+    "ack_due_at",
+    "due_at",
+    "acknowledged_at",
+    "paused_at",
+    "decided_at",
+    "closed_at",
+    "decision",
+    "pending_decision",
+    "risk_tier",
+    "verification",
+    "verifications",
+    "hold_state",
+    "hold_expires_at",
+    "hold_extended",
+    "escalation_level",
+    "sla_breached",
+    "first_emergency",
+    "notice_state",
+    "user_notice",
 )
 
 
@@ -125,8 +177,11 @@ def replay(details: Sequence[dict]) -> dict[str, object]:
 
 def differences(replayed: dict[str, object], stored: dict[str, object]) -> list[Difference]:
     """Every bound field where the stored request and the replayed trail disagree (absent counts as null)."""
-    return [Difference(name, replayed.get(name), stored.get(name)) for name in BOUND_FIELDS
-            if replayed.get(name) != stored.get(name)]
+    return [
+        Difference(name, replayed.get(name), stored.get(name))
+        for name in BOUND_FIELDS
+        if replayed.get(name) != stored.get(name)
+    ]
 
 
 def _shown(value: object) -> str:
@@ -149,10 +204,19 @@ def verify_state(events: Sequence[ChainedEvent], stored: dict[str, object]) -> V
     if not found:
         return Verdict(True, len(events))
     first = found[0]
-    last_set = max((int(e.seq) for e, d in zip(events, details, strict=True)
-                    if isinstance(d, dict) and isinstance(d.get(STATE_KEY), dict) and first.field in d[STATE_KEY]),
-                   default=None)
-    return Verdict(False, len(events), last_set,
-                   f"the request's {first.field} is {_shown(first.stored)}, but its trail sets "
-                   f"{_shown(first.trail)}" + (f" (last at event {last_set})" if last_set else ""),
-                   field=first.field)
+    last_set = max(
+        (
+            int(e.seq)
+            for e, d in zip(events, details, strict=True)
+            if isinstance(d, dict) and isinstance(d.get(STATE_KEY), dict) and first.field in d[STATE_KEY]
+        ),
+        default=None,
+    )
+    return Verdict(
+        False,
+        len(events),
+        last_set,
+        f"the request's {first.field} is {_shown(first.stored)}, but its trail sets "
+        f"{_shown(first.trail)}" + (f" (last at event {last_set})" if last_set else ""),
+        field=first.field,
+    )

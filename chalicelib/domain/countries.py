@@ -3,7 +3,9 @@
 Kept here rather than adding a dependency: the list changes about once a decade.
 """
 
-ISO_3166_ALPHA2 = frozenset("""
+from collections.abc import Mapping
+
+_ISO_3166_TABLE = """
 AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ
 CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR
 GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP
@@ -11,14 +13,15 @@ KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF
 MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW
 SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG
 UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW
-""".split())
+"""
+ISO_3166_ALPHA2 = frozenset(_ISO_3166_TABLE.split())
 
 
 def is_country(code: str) -> bool:
     return code in ISO_3166_ALPHA2
 
 
-def iso_keys(mapping: dict[str, object]) -> None:
+def iso_keys(mapping: Mapping[str, object]) -> None:
     """For validators of documents keyed by country: refuse keys that are not ISO 3166-1 alpha-2 codes."""
     unknown = sorted(code for code in mapping if not is_country(code))
     if unknown:
@@ -26,4 +29,5 @@ def iso_keys(mapping: dict[str, object]) -> None:
 
 
 # EU member states: where EU 2023/1543 (e-evidence) and its preservation rules apply.
-EU_MEMBER_STATES = frozenset("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split())
+_EU_MEMBER_STATES = "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK"
+EU_MEMBER_STATES = frozenset(_EU_MEMBER_STATES.split())

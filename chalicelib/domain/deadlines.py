@@ -29,14 +29,18 @@ class LegalClock:
 
 
 DEFAULT_CLOCKS: dict[RequestType, LegalClock] = {
-    RequestType.TERRORIST_CONTENT_REMOVAL: LegalClock(timedelta(minutes=15), timedelta(hours=1),
-                                                 "EU 2021/784 (TCO) Art. 3"),
-    RequestType.EMERGENCY_DISCLOSURE: LegalClock(timedelta(minutes=15), timedelta(hours=8),
-                                            "EU 2023/1543 Art. 10(4); US 18 USC 2702(b)(8)"),
-    RequestType.DATA_DISCLOSURE: LegalClock(timedelta(hours=24), timedelta(days=10),
-                                       "EU 2023/1543 Art. 10(2); DSA Art. 10"),
-    RequestType.PRESERVATION: LegalClock(timedelta(hours=24), timedelta(hours=24),
-                                    "EU 2023/1543 Art. 11; US 18 USC 2703(f)"),
+    RequestType.TERRORIST_CONTENT_REMOVAL: LegalClock(
+        timedelta(minutes=15), timedelta(hours=1), "EU 2021/784 (TCO) Art. 3"
+    ),
+    RequestType.EMERGENCY_DISCLOSURE: LegalClock(
+        timedelta(minutes=15), timedelta(hours=8), "EU 2023/1543 Art. 10(4); US 18 USC 2702(b)(8)"
+    ),
+    RequestType.DATA_DISCLOSURE: LegalClock(
+        timedelta(hours=24), timedelta(days=10), "EU 2023/1543 Art. 10(2); DSA Art. 10"
+    ),
+    RequestType.PRESERVATION: LegalClock(
+        timedelta(hours=24), timedelta(hours=24), "EU 2023/1543 Art. 11; US 18 USC 2703(f)"
+    ),
     RequestType.CONTENT_REMOVAL: LegalClock(timedelta(hours=24), timedelta(hours=72), "DSA Art. 9"),
 }
 

@@ -21,9 +21,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from chalicelib.domain.certificates import FORMS, Field, Form, Section
+
+if TYPE_CHECKING:
+    from fpdf.util import Padding  # imported where used: fpdf is a cold start's weight
 
 FONTS = Path(__file__).with_name("fonts")
 FONT = "DejaVu"
@@ -55,27 +58,42 @@ _EEVIDENCE = "Regulation (EU) 2023/1543"
 _TCO = "Regulation (EU) 2021/784"
 ANSWER_FORMS: dict[str, AnswerForm] = {
     "e-Evidence Annex III": AnswerForm(
-        f"{_EEVIDENCE}, Annex III", "Information on the impossibility to execute an EPOC/EPOC-PR",
-        "From the addressee service provider to the issuing authority", ("reasons", "explanation", "effect")),
+        f"{_EEVIDENCE}, Annex III",
+        "Information on the impossibility to execute an EPOC/EPOC-PR",
+        "From the addressee service provider to the issuing authority",
+        ("reasons", "explanation", "effect"),
+    ),
     "e-Evidence Annex V": AnswerForm(
         f"{_EEVIDENCE}, Annex V",
         "Confirmation of issuance of request for production following a European Preservation Order",
-        "From the issuing authority to the addressee service provider", ("production_reference", "note")),
-    "e-Evidence Annex VI": AnswerForm(
-        f"{_EEVIDENCE}, Annex VI", "Extension of the preservation of electronic evidence",
         "From the issuing authority to the addressee service provider",
-        ("expires_at_before", "expires_at_after", "basis", "note")),
+        ("production_reference", "note"),
+    ),
+    "e-Evidence Annex VI": AnswerForm(
+        f"{_EEVIDENCE}, Annex VI",
+        "Extension of the preservation of electronic evidence",
+        "From the issuing authority to the addressee service provider",
+        ("expires_at_before", "expires_at_after", "basis", "note"),
+    ),
     "TCO Annex II": AnswerForm(
         f"{_TCO}, Annex II",
         "Feedback form following the removal of or disabling of access to terrorist content",
         "From the hosting service provider to the issuing competent authority",
-        ("action", "done_at", "outcome", "note")),
+        ("action", "done_at", "outcome", "note"),
+    ),
     "TCO Annex III": AnswerForm(
-        f"{_TCO}, Annex III", "Information about the impossibility to execute the removal order",
-        "From the hosting service provider to the issuing competent authority", ("reasons", "explanation", "effect")),
+        f"{_TCO}, Annex III",
+        "Information about the impossibility to execute the removal order",
+        "From the hosting service provider to the issuing competent authority",
+        ("reasons", "explanation", "effect"),
+    ),
     "fulfilment": AnswerForm(
-        "", "Fulfilment of the order", "From the service provider, as recorded in Liaison", ("outcome", "note"),
-        official=False),
+        "",
+        "Fulfilment of the order",
+        "From the service provider, as recorded in Liaison",
+        ("outcome", "note"),
+        official=False,
+    ),
 }
 
 LABELS = {
@@ -101,14 +119,14 @@ WORDS = {
         "manifest_errors": "The order contains manifest errors",
         "insufficient_information": "The order does not contain sufficient information",
         "data_not_stored": "The data requested are not stored by or on behalf of the service provider at the time "
-                           "of receipt of the order",
+        "of receipt of the order",
         "de_facto_impossibility": "De facto impossibility not attributable to the service provider",
         "force_majeure": "Force majeure",
         "other": "Another reason, given in the explanation",
     },
     "effect": {
         "clarification_requested": "Clarification asked of the issuing authority: the request waits for its "
-                                   "answer, its deadline stopped",
+        "answer, its deadline stopped",
         "not_executed": "The order is not executed: the request ended rejected",
         "clock_stopped": "The deadline is stopped until the grounds cease or the clarification arrives",
     },
@@ -120,8 +138,15 @@ WORDS = {
 }
 
 # What identifies the order answered: these fields of its section A, when filed, under the form's own labels.
-REFERENCE_FIELDS = ("issuing_state", "issuing_authority", "validating_authority", "issuing_file_number",
-                    "validating_file_number", "reference", "issued_at")
+REFERENCE_FIELDS = (
+    "issuing_state",
+    "issuing_authority",
+    "validating_authority",
+    "issuing_file_number",
+    "validating_file_number",
+    "reference",
+    "issued_at",
+)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -131,9 +156,11 @@ def certificate_pdf(certificate: dict[str, Any], *, request_id: str, received_at
     under the form's labels, so a reader sees both what is there and what was left empty."""
     form = _form(certificate.get("form"))
     name = str(certificate.get("form"))
-    sheet = _Sheet(f"{name} - Liaison request {request_id}", _instant(received_at),
-                   f"Liaison request {request_id}, received {received_at} \u2014 rendered from the certificate "
-                   "as filed")
+    sheet = _Sheet(
+        f"{name} - Liaison request {request_id}",
+        _instant(received_at),
+        f"Liaison request {request_id}, received {received_at} \u2014 rendered from the certificate as filed",
+    )
     if form is not None:
         sheet.heading(form.source, f"{form.title} ({form.name})")
     else:  # not a form Liaison knows (checked on filing, so not expected): shown as kept, nothing dropped
@@ -162,8 +189,11 @@ def answer_pdf(answer: dict[str, Any], *, request_id: str, certificate: dict[str
     known = ANSWER_FORMS.get(name)
     at = str(answer.get("at", ""))
     answered = _form(answer.get("certificate"))
-    sheet = _Sheet(f"{name} - Liaison request {request_id}", _instant(at),
-                   f"Liaison request {request_id}, {name} recorded {at} \u2014 rendered from the answer as recorded")
+    sheet = _Sheet(
+        f"{name} - Liaison request {request_id}",
+        _instant(at),
+        f"Liaison request {request_id}, {name} recorded {at} \u2014 rendered from the answer as recorded",
+    )
     if known is None:
         sheet.heading("Answer recorded in Liaison", name)
         sheet.note("Not a form Liaison lays out: every value recorded is shown as kept.")
@@ -197,6 +227,7 @@ def answer_pdf(answer: dict[str, Any], *, request_id: str, certificate: dict[str
 
 
 # --- what is printed --------------------------------------------------------------------------------------------
+
 
 def _form(name: Any) -> Form | None:
     return FORMS.get(name) if isinstance(name, str) else None
@@ -236,8 +267,9 @@ def _field(sheet: _Sheet, section: Section | None, spec: Field | None, key: str,
     elif spec.kind in ("choice", "choices") and spec.choices:
         chosen = set(value) if isinstance(value, list) else {value}
         options = [*spec.choices, *sorted(str(v) for v in chosen - set(spec.choices))]
-        sheet.row(spec.label, "\n".join(f"{TICKED if option in chosen else UNTICKED} {_words(option)}"
-                                        for option in options))
+        sheet.row(
+            spec.label, "\n".join(f"{TICKED if option in chosen else UNTICKED} {_words(option)}" for option in options)
+        )
     else:  # a free-text section's note already says what its one field is
         sheet.row(spec.label if section is None or section.retrieved else "As filed (free text)", _plain(value))
 
@@ -248,15 +280,19 @@ def _reference(certificate: dict[str, Any] | None) -> list[tuple[str, str]]:
     filed = ((certificate or {}).get("sections") or {}).get("A") or {}
     if section is None or not isinstance(filed, dict):
         return []
-    return [(spec.label, _plain(filed[spec.name])) for spec in section.fields
-            if spec.name in REFERENCE_FIELDS and spec.name in filed]
+    return [
+        (spec.label, _plain(filed[spec.name]))
+        for spec in section.fields
+        if spec.name in REFERENCE_FIELDS and spec.name in filed
+    ]
 
 
 def _answer_value(key: str, value: Any) -> str:
     words = WORDS.get(key, {})
     if isinstance(value, list):
-        return "\n".join(f"\u2022 {words.get(item, _plain(item)) if isinstance(item, str) else _plain(item)}"
-                         for item in value)
+        return "\n".join(
+            f"\u2022 {words.get(item, _plain(item)) if isinstance(item, str) else _plain(item)}" for item in value
+        )
     if isinstance(value, str) and value in words:
         return words[value]
     return _plain(value)
@@ -292,6 +328,7 @@ def _instant(text: str) -> datetime:
 
 
 # --- the page ---------------------------------------------------------------------------------------------------
+
 
 class _Sheet:
     """An A4 document drawn like the annexes: a heading, then boxes (a section's title on grey, then each field's
@@ -348,20 +385,36 @@ class _Sheet:
         doc = self.doc
         doc.ln(3)
         doc.set_font(FONT, "B", 9.5)
-        height = doc.multi_cell(self.width, 5.5, _plain(title), dry_run=True, output="HEIGHT", padding=(1, 2))
+        height = self._height(5.5, _plain(title), (1, 2))
         self._keep(height + LABEL_LINE + 2 * VALUE_LINE)  # a title is not left alone at the foot of a page
         doc.set_fill_color(225)
-        doc.multi_cell(self.width, 5.5, _plain(title), border=1, fill=True, align="L", padding=(1, 2),
-                       new_x="LMARGIN", new_y="NEXT")
+        doc.multi_cell(
+            self.width,
+            5.5,
+            _plain(title),
+            border=1,
+            fill=True,
+            align="L",
+            padding=(1, 2),
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
 
     def note_row(self, text: str) -> None:
         doc = self.doc
         doc.set_font(FONT, "", LABEL_SIZE + 0.5)
         doc.set_text_color(60)
-        height = doc.multi_cell(self.width, LABEL_LINE + 0.4, _plain(text), dry_run=True, output="HEIGHT",
-                                padding=(1, 2))
-        doc.multi_cell(self.width, LABEL_LINE + 0.4, _plain(text), border=self._frame(height), align="L",
-                       padding=(1, 2), new_x="LMARGIN", new_y="NEXT")
+        height = self._height(LABEL_LINE + 0.4, _plain(text), (1, 2))
+        doc.multi_cell(
+            self.width,
+            LABEL_LINE + 0.4,
+            _plain(text),
+            border=self._frame(height),
+            align="L",
+            padding=(1, 2),
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
         doc.set_text_color(0)
 
     def row(self, label: str | None, value: str) -> None:
@@ -371,26 +424,63 @@ class _Sheet:
         value = value if value.strip() else "\u2014"
         if label:
             doc.set_font(FONT, "B", LABEL_SIZE)
-            height = doc.multi_cell(self.width, LABEL_LINE, label, dry_run=True, output="HEIGHT",
-                                    padding=(1, 2, 0, 2))
+            height = self._height(LABEL_LINE, label, (1, 2, 0, 2))
             top = self._frame(height + 2 * VALUE_LINE).replace("B", "")  # the label is kept with its value
             doc.set_text_color(60)
-            doc.multi_cell(self.width, LABEL_LINE, label, border=top, align="L", padding=(1, 2, 0, 2),
-                           new_x="LMARGIN", new_y="NEXT")
+            doc.multi_cell(
+                self.width,
+                LABEL_LINE,
+                label,
+                border=top,
+                align="L",
+                padding=(1, 2, 0, 2),
+                new_x="LMARGIN",
+                new_y="NEXT",
+            )
             doc.set_text_color(0)
         doc.set_font(FONT, "", VALUE_SIZE)
         frame = "LRB" if label else self._frame(2 * VALUE_LINE)
-        doc.multi_cell(self.width, VALUE_LINE, value, border=frame, align="L", padding=(0.5, 2, 1.2, 2),
-                       new_x="LMARGIN", new_y="NEXT")
+        doc.multi_cell(
+            self.width,
+            VALUE_LINE,
+            value,
+            border=frame,
+            align="L",
+            padding=self._padding(0.5, 2, 1.2, 2),
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
 
     def tick(self, label: str, ticked: bool) -> None:
         """A tick-box field: the box, ticked or not, then the form's wording beside it."""
         doc = self.doc
         doc.set_font(FONT, "", VALUE_SIZE)
         text = f"{TICKED if ticked else UNTICKED} {_plain(label)}"
-        height = doc.multi_cell(self.width, VALUE_LINE, text, dry_run=True, output="HEIGHT", padding=(1.2, 2))
-        doc.multi_cell(self.width, VALUE_LINE, text, border=self._frame(height), align="L", padding=(1.2, 2),
-                       new_x="LMARGIN", new_y="NEXT")
+        height = self._height(VALUE_LINE, text, (1.2, 2))
+        doc.multi_cell(
+            self.width,
+            VALUE_LINE,
+            text,
+            border=self._frame(height),
+            align="L",
+            padding=self._padding(1.2, 2),
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+
+    @staticmethod
+    def _padding(*sides: float) -> Padding:
+        """A box's padding as CSS gives it (1, 2 or 4 sides), as fpdf2 reads it (its annotation says int only)."""
+        from fpdf.util import Padding
+
+        return Padding.new(sides)
+
+    def _height(self, line: float, text: str, padding: tuple[float, ...]) -> float:
+        """How tall ``text`` is in a box of the page's width: fpdf2's dry run, which answers the height."""
+        height = self.doc.multi_cell(
+            self.width, line, text, dry_run=True, output="HEIGHT", padding=self._padding(*padding)
+        )
+        return cast(float, height)
 
     def _keep(self, height: float) -> bool:
         """A new page when ``height`` does not fit on this one (True then)."""

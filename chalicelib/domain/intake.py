@@ -38,9 +38,11 @@ class Target(Strict):
 
 class Emergency(Strict):
     threat: Annotated[str, StringConstraints(min_length=1, max_length=4000), Text] = Field(
-        description="The imminent danger to life or of serious physical injury.")
+        description="The imminent danger to life or of serious physical injury."
+    )
     callback_number: Annotated[str, StringConstraints(pattern=r"^\+?[0-9][0-9 ()\-]{5,31}$"), SingleLine] = Field(
-        description="A number where the requesting officer can be called back to verify the request.")
+        description="A number where the requesting officer can be called back to verify the request."
+    )
 
 
 class Submission(Strict):
@@ -49,21 +51,27 @@ class Submission(Strict):
     type: RequestType
     legal_basis: Annotated[str, StringConstraints(min_length=1, max_length=500), SingleLine]
     reference: Annotated[str, StringConstraints(min_length=1, max_length=128), SingleLine] = Field(
-        description="The authority's own case or file reference.")
+        description="The authority's own case or file reference."
+    )
     targets: list[Target] = Field(min_length=1, max_length=MAX_TARGETS)
     description: Annotated[str, StringConstraints(min_length=1, max_length=20_000), Text]
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$"), SingleLine] = Field(
-        description="BCP 47 language tag of the request, e.g. 'fr' or 'de-AT'.")
+        description="BCP 47 language tag of the request, e.g. 'fr' or 'de-AT'."
+    )
     data_categories: list[DataCategory] | None = Field(default=None, max_length=len(DataCategory))
     emergency: Emergency | None = None
     certificate: Annotated[dict[str, Any] | None, WithJsonSchema(certificates.json_schema())] = Field(
-        default=None, description="The order as its official EU form, kept exactly as filed: EPOC (Regulation (EU) "
+        default=None,
+        description="The order as its official EU form, kept exactly as filed: EPOC (Regulation (EU) "
         "2023/1543 Annex I), EPOC-PR (Annex II) or TCO-RO (Regulation (EU) 2021/784 Annex I), section by "
-        "section. An incomplete certificate is refused with 422 naming each missing section.")
+        "section. An incomplete certificate is refused with 422 naming each missing section.",
+    )
     non_disclosure: NonDisclosure | None = Field(
-        default=None, description="A non-disclosure order that forbids telling the user (18 USC 2705(b), a court's "
+        default=None,
+        description="A non-disclosure order that forbids telling the user (18 USC 2705(b), a court's "
         "order ...): its legal basis, and the last day it applies or, indefinite, its review day. Upload the order "
-        "once the request is filed, then declare it again with its document_id (POST .../non-disclosure).")
+        "once the request is filed, then declare it again with its document_id (POST .../non-disclosure).",
+    )
 
 
 _REMOVAL_TARGETS = frozenset({TargetKind.MESSAGE_LINK, TargetKind.CHANNEL})
@@ -74,23 +82,34 @@ _REMOVALS = frozenset({RequestType.CONTENT_REMOVAL, RequestType.TERRORIST_CONTEN
 def check_type_rules(submission: Submission) -> None:
     """Per-type requirements that a schema alone cannot say; 400 naming the field."""
     if submission.type is RequestType.EMERGENCY_DISCLOSURE and submission.emergency is None:
-        raise BadRequest("An emergency disclosure needs 'emergency': {threat, callback_number}.",
-                         code="missing_field", field="emergency")
+        raise BadRequest(
+            "An emergency disclosure needs 'emergency': {threat, callback_number}.",
+            code="missing_field",
+            field="emergency",
+        )
     if submission.type is not RequestType.EMERGENCY_DISCLOSURE and submission.emergency is not None:
-        raise BadRequest("'emergency' is only for emergency_disclosure requests.",
-                         code="invalid_field", field="emergency")
+        raise BadRequest(
+            "'emergency' is only for emergency_disclosure requests.", code="invalid_field", field="emergency"
+        )
     if submission.type in _REMOVALS and not any(t.kind in _REMOVAL_TARGETS for t in submission.targets):
-        raise BadRequest("A removal order needs at least one 'message_link' or 'channel' target.",
-                         code="invalid_field", field="targets")
+        raise BadRequest(
+            "A removal order needs at least one 'message_link' or 'channel' target.",
+            code="invalid_field",
+            field="targets",
+        )
     if submission.type in _NEEDS_CATEGORIES and not submission.data_categories:
-        raise BadRequest(f"A {submission.type.value} request needs 'data_categories'.",
-                         code="missing_field", field="data_categories")
+        raise BadRequest(
+            f"A {submission.type.value} request needs 'data_categories'.", code="missing_field", field="data_categories"
+        )
     if submission.data_categories and len(set(submission.data_categories)) != len(submission.data_categories):
         raise BadRequest("'data_categories' lists a category twice.", code="invalid_field", field="data_categories")
     if submission.non_disclosure is not None and submission.non_disclosure.document_id is not None:
-        raise BadRequest("The order's document can only be attached once the request exists: leave out "
-                         "'non_disclosure.document_id', upload the order, then declare it with its id.",
-                         code="invalid_field", field="non_disclosure.document_id")
+        raise BadRequest(
+            "The order's document can only be attached once the request exists: leave out "
+            "'non_disclosure.document_id', upload the order, then declare it with its id.",
+            code="invalid_field",
+            field="non_disclosure.document_id",
+        )
     if submission.certificate is not None:
         certificates.check(submission.certificate)
         certificates.check_type(submission.certificate, submission.type)

@@ -63,8 +63,9 @@ def allowed(current: Status, action: Action) -> bool:
 def next_status(current: Status, action: Action, outcome: Status | None = None) -> Status:
     """The status after ``action``, or a 409 ``illegal_transition`` if it is not allowed now."""
     if current not in _ALLOWED_FROM[action]:
-        raise Conflict(f"Cannot {action.value.replace('_', ' ')} a request that is {current.value}.",
-                       code="illegal_transition")
+        raise Conflict(
+            f"Cannot {action.value.replace('_', ' ')} a request that is {current.value}.", code="illegal_transition"
+        )
     if action is Action.DECIDE:
         if outcome not in DECIDED:
             raise ValueError("a decision needs an outcome among fulfilled, partially_fulfilled, rejected")

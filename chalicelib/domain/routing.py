@@ -22,12 +22,14 @@ class RoutingDocument(Strict):
     """How requests are routed; admins replace it as a whole (PUT)."""
 
     regions: dict[RegionId, RegionSpec] = Field(min_length=1, max_length=50)
-    countries: dict[str, RegionId] = Field(default_factory=dict, max_length=249,
-                                           description="ISO country code → region")
+    countries: dict[str, RegionId] = Field(
+        default_factory=dict, max_length=249, description="ISO country code → region"
+    )
     default_region: RegionId
     desks: dict[RegionId, dict[RequestType, RegionId]] = Field(
-        default_factory=dict, description="region → {request type → desk region}, e.g. a 24/7 desk for "
-                                          "terrorist content and emergencies")
+        default_factory=dict,
+        description="region → {request type → desk region}, e.g. a 24/7 desk for terrorist content and emergencies",
+    )
 
     @field_validator("countries")
     @classmethod
@@ -36,7 +38,7 @@ class RoutingDocument(Strict):
         return value
 
     @model_validator(mode="after")
-    def _regions_exist(self) -> "RoutingDocument":
+    def _regions_exist(self) -> RoutingDocument:
         named = {self.default_region, *self.countries.values(), *self.desks}
         named |= {desk for by_type in self.desks.values() for desk in by_type.values()}
         missing = sorted(named - set(self.regions))
@@ -53,9 +55,13 @@ class RoutingRules:
     desks: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
-    def from_document(cls, document: dict[str, Any]) -> "RoutingRules":
-        return cls(countries=dict(document.get("countries", {})), default_region=document["default_region"],
-                   regions=dict(document.get("regions", {})), desks=dict(document.get("desks", {})))
+    def from_document(cls, document: dict[str, Any]) -> RoutingRules:
+        return cls(
+            countries=dict(document.get("countries", {})),
+            default_region=document["default_region"],
+            regions=dict(document.get("regions", {})),
+            desks=dict(document.get("desks", {})),
+        )
 
     def region_for(self, country: str, request_type: str | None = None) -> tuple[str, str]:
         """The region and the rule that chose it (recorded on the request)."""

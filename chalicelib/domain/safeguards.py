@@ -22,8 +22,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints, field_validator
 
 from chalicelib.domain.countries import EU_MEMBER_STATES, iso_keys
-from chalicelib.domain.decisions import Outcome
 from chalicelib.domain.deadlines import RequestType
+from chalicelib.domain.decisions import Outcome
 from chalicelib.domain.schema import SingleLine, Strict, Text
 from chalicelib.errors import Conflict, Unprocessable
 
@@ -44,12 +44,18 @@ class Verification(Strict):
 
     def check_independent(self) -> None:
         if self.number_source in DEPENDENT_SOURCES:
-            raise Unprocessable("The number must come from a source independent of the request (one of "
-                                f"{', '.join(INDEPENDENT_SOURCES)}), not from the request itself.",
-                                code="number_source_not_independent", field="number_source")
+            raise Unprocessable(
+                "The number must come from a source independent of the request (one of "
+                f"{', '.join(INDEPENDENT_SOURCES)}), not from the request itself.",
+                code="number_source_not_independent",
+                field="number_source",
+            )
         if self.number_source not in INDEPENDENT_SOURCES:
-            raise Unprocessable(f"number_source must be one of {', '.join(INDEPENDENT_SOURCES)}.",
-                                code="invalid_field", field="number_source")
+            raise Unprocessable(
+                f"number_source must be one of {', '.join(INDEPENDENT_SOURCES)}.",
+                code="invalid_field",
+                field="number_source",
+            )
 
 
 CONFIRMED, FAILED, CLEARED = "confirmed", "failed", "cleared"
@@ -73,10 +79,10 @@ class Person:
     email: str | None = None
 
     @classmethod
-    def registered(cls, rep_id: str, email: str | None) -> "Person":
+    def registered(cls, rep_id: str, email: str | None) -> Person:
         return cls(rep_id, email.strip().casefold() if email and email.strip() else None)
 
-    def same_as(self, other: "Person") -> bool:
+    def same_as(self, other: Person) -> bool:
         return self.rep_id == other.rep_id or (self.email is not None and self.email == other.email)
 
 
@@ -96,8 +102,9 @@ def same_person(one: Person | None, other: Person | None) -> bool:
     return one is not None and other is not None and one.same_as(other)
 
 
-def verification_history(verifications: Sequence[dict[str, Any]] | None,
-                         latest: dict[str, Any] | None) -> list[dict[str, Any]]:
+def verification_history(
+    verifications: Sequence[dict[str, Any]] | None, latest: dict[str, Any] | None
+) -> list[dict[str, Any]]:
     """Every call-back (and clearance) of a request, oldest first. A request whose call-back was recorded before
     the history was kept has only its latest one."""
     if verifications is not None:
@@ -112,11 +119,18 @@ def uncleared_failure(history: Sequence[dict[str, Any]], failed_before: bool = F
     cleared_at = max((index for index, entry in enumerate(history) if entry.get("outcome") == CLEARED), default=-1)
     if failed_before and cleared_at < 0:
         return True
-    return any(entry.get("outcome") == FAILED for entry in history[cleared_at + 1:])
+    return any(entry.get("outcome") == FAILED for entry in history[cleared_at + 1 :])
 
 
-def check_fulfilment(request_type: str, outcome: Outcome, history: Sequence[dict[str, Any]],
-                     deciders: Sequence[str], people: People, *, failed_before: bool = False) -> None:
+def check_fulfilment(
+    request_type: str,
+    outcome: Outcome,
+    history: Sequence[dict[str, Any]],
+    deciders: Sequence[str],
+    people: People,
+    *,
+    failed_before: bool = False,
+) -> None:
     """An emergency disclosure is fulfilled only when no failed call-back stands uncleared, and the latest entry
     of its history is a confirmed call-back by a registered person other than every one of ``deciders`` (who
     decides; for a proposal's approval, its proposer and its approver). A clearance is not a confirmation, so a
@@ -124,23 +138,33 @@ def check_fulfilment(request_type: str, outcome: Outcome, history: Sequence[dict
     if request_type != RequestType.EMERGENCY_DISCLOSURE or outcome not in FULFILMENTS:
         return
     if uncleared_failure(history, failed_before):
-        raise Conflict("A call-back verification of this request failed: treat it as possibly forged. Nothing is "
-                       "disclosed until the region's lead clears the failure, with a reason (POST "
-                       "/v1/requests/<id>/verification/clear; in the console, Clear failed call-back), and a new "
-                       "call-back is confirmed.", code="verification_failed_uncleared")
+        raise Conflict(
+            "A call-back verification of this request failed: treat it as possibly forged. Nothing is "
+            "disclosed until the region's lead clears the failure, with a reason (POST "
+            "/v1/requests/<id>/verification/clear; in the console, Clear failed call-back), and a new "
+            "call-back is confirmed.",
+            code="verification_failed_uncleared",
+        )
     latest = history[-1] if history else None
     if not latest or latest.get("outcome") != CONFIRMED:
-        raise Conflict("An emergency disclosure needs a confirmed call-back verification before any data is "
-                       "disclosed: record the call-back first (POST /v1/requests/<id>/verification; in the console, "
-                       "Record a call-back verification).", code="verification_required")
+        raise Conflict(
+            "An emergency disclosure needs a confirmed call-back verification before any data is "
+            "disclosed: record the call-back first (POST /v1/requests/<id>/verification; in the console, "
+            "Record a call-back verification).",
+            code="verification_required",
+        )
     verifier = people(str(latest.get("by") or ""))
     if verifier is None:
-        raise Conflict("The confirmed call-back was recorded by someone who is not a registered representative, so "
-                       "it counts for nobody: a registered representative must verify again.",
-                       code="verifier_not_registered")
+        raise Conflict(
+            "The confirmed call-back was recorded by someone who is not a registered representative, so "
+            "it counts for nobody: a registered representative must verify again.",
+            code="verifier_not_registered",
+        )
     if not all(different_people(verifier, people(decider)) for decider in deciders):
-        raise Conflict("The call-back must be verified by a representative other than the one deciding.",
-                       code="verifier_must_differ")
+        raise Conflict(
+            "The call-back must be verified by a representative other than the one deciding.",
+            code="verifier_must_differ",
+        )
 
 
 def check_second_approval(proposer: str, approver: str, people: People, *, approve: bool) -> None:
@@ -149,11 +173,15 @@ def check_second_approval(proposer: str, approver: str, people: People, *, appro
     declined by anyone; it cannot be approved by anyone, nor declined by its own proposer."""
     author, second = people(proposer), people(approver)
     if approve and author is None:
-        raise Conflict("This proposal was made by someone who is not a registered representative, so no approval "
-                       "can be a second person's: decline it and decide again.", code="proposer_not_registered")
+        raise Conflict(
+            "This proposal was made by someone who is not a registered representative, so no approval "
+            "can be a second person's: decline it and decide again.",
+            code="proposer_not_registered",
+        )
     if same_person(author, second) or (approve and not different_people(author, second)):
-        raise Conflict("A second representative must approve: not the one who proposed the decision.",
-                       code="approver_must_differ")
+        raise Conflict(
+            "A second representative must approve: not the one who proposed the decision.", code="approver_must_differ"
+        )
 
 
 class RiskTier(StrEnum):

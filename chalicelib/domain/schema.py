@@ -44,13 +44,18 @@ def _check(value: str, forbidden: re.Pattern[str], kind: str, what: str) -> str:
 
 
 def _single_line(value: str) -> str:
-    return _check(value, _NOT_IN_LINE, "single_line",
-                  "must be a single line, without control, line-break or bidirectional formatting characters")
+    return _check(
+        value,
+        _NOT_IN_LINE,
+        "single_line",
+        "must be a single line, without control, line-break or bidirectional formatting characters",
+    )
 
 
 def _text(value: str) -> str:
-    return _check(value, _NOT_IN_TEXT, "control_character",
-                  "must not contain control characters other than tab and line breaks")
+    return _check(
+        value, _NOT_IN_TEXT, "control_character", "must not contain control characters other than tab and line breaks"
+    )
 
 
 SingleLine = AfterValidator(_single_line)

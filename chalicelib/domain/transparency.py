@@ -31,6 +31,7 @@ values make them, or when their numerator or denominator is not published exactl
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 from collections import Counter, defaultdict
@@ -46,8 +47,10 @@ OUTCOMES = ("fulfilled", "partially_fulfilled", "rejected", "withdrawn", "open")
 DECIDED = ("fulfilled", "partially_fulfilled", "rejected")
 PER_DOUBLING = 4
 MEDIAN_RELATIVE_ERROR = 2 ** (1 / (2 * PER_DOUBLING)) - 1
-MEDIAN_METHOD = (f"lower median (the ceil(n/2)-th value) from logarithmic buckets, {PER_DOUBLING} per doubling: "
-                 f"within {MEDIAN_RELATIVE_ERROR:.1%} of the exact value, or under 1 s below one second")
+MEDIAN_METHOD = (
+    f"lower median (the ceil(n/2)-th value) from logarithmic buckets, {PER_DOUBLING} per doubling: "
+    f"within {MEDIAN_RELATIVE_ERROR:.1%} of the exact value, or under 1 s below one second"
+)
 MAX_DAYS = 366
 UNKNOWN_COUNTRY = "ZZ"  # requests filed before their jurisdiction was recorded
 
@@ -72,9 +75,14 @@ SPANS = ((0, 3), (1, 3), (2, 3), (0, 1), (1, 2), (0, 2))
 NOTICE_FIGURES = {"given": "notices_given", "prohibited": "withheld_under_prohibition", "delayed": "notice_delayed"}
 # Figures a type can never have, which readers know are 0 (the notice policy allows no other): a preservation
 # discloses nothing, so no notice, no order withholding one; only a disclosure's notice may be delayed.
-NOTICE_NEVER = frozenset({(RequestType.PRESERVATION.value, figure) for figure in NOTICE_FIGURES}
-                         | {(kind.value, "delayed") for kind in RequestType
-                            if kind not in (RequestType.DATA_DISCLOSURE, RequestType.EMERGENCY_DISCLOSURE)})
+NOTICE_NEVER = frozenset(
+    {(RequestType.PRESERVATION.value, figure) for figure in NOTICE_FIGURES}
+    | {
+        (kind.value, "delayed")
+        for kind in RequestType
+        if kind not in (RequestType.DATA_DISCLOSURE, RequestType.EMERGENCY_DISCLOSURE)
+    }
+)
 
 
 def bucket(seconds: float) -> int:
@@ -124,8 +132,9 @@ def _bounds(value: int, published: Figure, threshold: int) -> tuple[int, float]:
     return value, value
 
 
-def _determined(values: Mapping[K, int], shown: Mapping[K, Figure], total: K, members: Sequence[K],
-                threshold: int) -> bool:
+def _determined(
+    values: Mapping[K, int], shown: Mapping[K, Figure], total: K, members: Sequence[K], threshold: int
+) -> bool:
     """Whether a banded figure of the group ``total = sum(members)`` is pinned to one value by the others. For one
     sum with each figure in an interval, the values a figure can take are exactly the integers of
     [max(lo, T_lo − Σ other hi), min(hi, T_hi − Σ other lo)] (the total counts as −1 × itself)."""
@@ -165,8 +174,13 @@ class Bound:
     victims: tuple
 
 
-def protect(values: Mapping[K, int], groups: Sequence[tuple[K, Sequence[K]]], threshold: int,
-            known: Iterable[K] = (), bounds: Sequence[Bound] = ()) -> dict[K, Figure]:
+def protect(
+    values: Mapping[K, int],
+    groups: Sequence[tuple[K, Sequence[K]]],
+    threshold: int,
+    known: Iterable[K] = (),
+    bounds: Sequence[Bound] = (),
+) -> dict[K, Figure]:
     """What may be published of ``values``, whose ``groups`` are published sums (``total = sum(members)``).
 
     The rule (statistical disclosure control: primary and complementary cell suppression):
@@ -206,8 +220,9 @@ def protect(values: Mapping[K, int], groups: Sequence[tuple[K, Sequence[K]]], th
     if threshold < 3:
         raise ValueError("the threshold is at least 3: below it a band of a group's total could be undone")
     known = set(known)
-    shown: dict[K, Figure] = {key: (below(threshold) if value < threshold and key not in known else value)
-                              for key, value in values.items()}
+    shown: dict[K, Figure] = {
+        key: (below(threshold) if value < threshold and key not in known else value) for key, value in values.items()
+    }
 
     def interval(key: K) -> tuple[float, float]:
         return _bounds(values[key], shown[key], threshold)
@@ -256,24 +271,33 @@ def _span(lows: Sequence[float], highs: Sequence[float], span: tuple[int, int]) 
     return max(0, *(lows[k] - highs[m] for k in range(i, 4) for m in range(j + 1)))
 
 
-def _least_chain(true: Sequence[int], ranges: Sequence[tuple[float, float]], span: tuple[int, int],
-                 keep_first: bool) -> list[float]:
+def _least_chain(
+    true: Sequence[int], ranges: Sequence[tuple[float, float]], span: tuple[int, int], keep_first: bool
+) -> list[float]:
     """Values x_0 ≥ x_1 ≥ x_2 ≥ 0 in ``ranges`` (which hold ``true``) whose x_i − x_j is the least :func:`_span`
     allows, each otherwise as near its true value as it may be; at that least, x_i is kept (``keep_first``) or
     x_j is."""
     i, j = span
     lows, highs, true = [*(lo for lo, _ in ranges), 0], [*(hi for _, hi in ranges), 0], [*true, 0]
     at_least_ = [max(lows[n:]) for n in range(4)]  # x_n ≥ x_k ≥ lo_k
-    at_most = [min(highs[:n + 1]) for n in range(4)]  # x_n ≤ x_m ≤ hi_m
+    at_most = [min(highs[: n + 1]) for n in range(4)]  # x_n ≤ x_m ≤ hi_m
     if at_least_[i] <= at_most[j]:
         first = last = min(max(true[i] if keep_first else true[j], at_least_[i]), at_most[j])
     else:
         first, last = at_least_[i], at_most[j]
     chain = []
     for n in range(3):
-        low, high = ((max(at_least_[n], first), at_most[n]) if n < i else (first, first) if n == i else
-                     (max(at_least_[n], last), min(at_most[n], first)) if n < j else (last, last) if n == j else
-                     (at_least_[n], min(at_most[n], last)))
+        low, high = (
+            (max(at_least_[n], first), at_most[n])
+            if n < i
+            else (first, first)
+            if n == i
+            else (max(at_least_[n], last), min(at_most[n], first))
+            if n < j
+            else (last, last)
+            if n == j
+            else (at_least_[n], min(at_most[n], last))
+        )
         chain.append(min(max(true[n], low), high))
     return chain
 
@@ -317,7 +341,7 @@ class Totals:
     acknowledge: Counter = field(default_factory=Counter)
     decide: Counter = field(default_factory=Counter)
 
-    def add(self, other: "Totals") -> None:
+    def add(self, other: Totals) -> None:
         self.received += other.received
         self.decided += other.decided
         self.decided_within_deadline += other.decided_within_deadline
@@ -331,11 +355,14 @@ class Totals:
         return {
             **shown,
             "share_decided_within_deadline": round(self.decided_within_deadline / self.decided, 4)
-            if exact and self.decided else None,
+            if exact and self.decided
+            else None,
             "median_seconds_to_acknowledge": _rounded(lower_median(self.acknowledge))
-            if sum(self.acknowledge.values()) >= threshold else None,
+            if sum(self.acknowledge.values()) >= threshold
+            else None,
             "median_seconds_to_decide": _rounded(lower_median(self.decide))
-            if sum(self.decide.values()) >= threshold else None,
+            if sum(self.decide.values()) >= threshold
+            else None,
         }
 
 
@@ -391,7 +418,7 @@ class Report:
             elif kind == "u" and len(parts) == 3 and parts[2] in NOTICE_FIGURES:
                 self.notices[(parts[1], parts[2])] += value
 
-    def rows(self) -> list[dict[str, object]]:
+    def rows(self) -> list[dict[str, Any]]:
         """The exact count rows (never published as they are: :meth:`view` protects them)."""
         rows = []
         for (country, type_), outcomes in sorted(self.counts.items()):
@@ -434,9 +461,12 @@ class Report:
         types = [t.value for t in RequestType]
         present = [t for t in types if any(type_ == t for _, type_ in exact_rows)]
         countries = sorted({country for country, _ in exact_rows})
-        rows = [exact_rows.get((country, type_)) or {"country": country, "type": type_,
-                                                      **{outcome: 0 for outcome in OUTCOMES}, "total": 0}
-                for country in countries for type_ in sorted(present)]
+        rows = [
+            exact_rows.get((country, type_))
+            or {"country": country, "type": type_, **dict.fromkeys(OUTCOMES, 0), "total": 0}
+            for country in countries
+            for type_ in sorted(present)
+        ]
         months = [(month, type_) for month in self.months() for type_ in sorted(present)]
         values: dict[tuple, int] = {}
         groups: list[tuple[tuple, list[tuple]]] = []
@@ -444,16 +474,26 @@ class Report:
         for type_ in types:
             totals = self.by_type[type_]
             overall.add(totals)
-            values.update({("received", type_): totals.received, ("decided", type_): totals.decided,
-                           ("ontime", type_): totals.decided_within_deadline})
-        values.update({("overall", "received"): overall.received, ("overall", "decided"): overall.decided,
-                       ("overall", "ontime"): overall.decided_within_deadline,
-                       ("vfail",): self.emergency_failed_verification})
+            values.update(
+                {
+                    ("received", type_): totals.received,
+                    ("decided", type_): totals.decided,
+                    ("ontime", type_): totals.decided_within_deadline,
+                }
+            )
+        values.update(
+            {
+                ("overall", "received"): overall.received,
+                ("overall", "decided"): overall.decided,
+                ("overall", "ontime"): overall.decided_within_deadline,
+                ("vfail",): self.emergency_failed_verification,
+            }
+        )
         for row in rows:
             key = ("row", row["country"], row["type"])
-            values[key] = int(row["total"])  # type: ignore[call-overload]
+            values[key] = int(row["total"])
             cells = [("cell", row["country"], row["type"], outcome) for outcome in OUTCOMES]
-            values.update({cell: int(row[cell[3]]) for cell in cells})  # type: ignore[call-overload]
+            values.update({cell: int(row[cell[3]]) for cell in cells})
             groups.append((key, cells))
         for month, type_ in months:
             values[("month", month, type_)] = self.monthly.get((month, type_), 0)
@@ -461,11 +501,15 @@ class Report:
             type_rows = [r for r in rows if r["type"] == type_]
             groups.append((("received", type_), [("row", r["country"], type_) for r in type_rows]))
             groups.append((("received", type_), [("month", m, t) for (m, t) in months if t == type_]))
-            groups.append((("decided", type_), [("cell", r["country"], type_, outcome) for r in type_rows
-                                                for outcome in DECIDED]))
-        for name in ("received", "decided", "ontime"):
-            groups.append((("overall", name), [(name, type_) for type_ in types]))
-        known = [(kind, type_) for type_ in types if type_ not in present for kind in ("received", "decided", "ontime")]
+            groups.append(
+                (("decided", type_), [("cell", r["country"], type_, outcome) for r in type_rows for outcome in DECIDED])
+            )
+        groups.extend(
+            (("overall", name), [(name, type_) for type_ in types]) for name in ("received", "decided", "ontime")
+        )
+        known: list[tuple] = [
+            (kind, type_) for type_ in types if type_ not in present for kind in ("received", "decided", "ontime")
+        ]
         if not present:
             known += [("overall", "received"), ("overall", "decided"), ("overall", "ontime")]
         if RequestType.EMERGENCY_DISCLOSURE.value not in present:
@@ -477,41 +521,77 @@ class Report:
         shown = protect(values, groups, threshold, known, parts)
 
         def figures(totals: Totals, key: tuple) -> dict[str, object]:
-            return totals.view({"received": shown[(*key, "received")], "decided": shown[(*key, "decided")],
-                                "decided_within_deadline": shown[(*key, "ontime")]}, threshold)
+            return totals.view(
+                {
+                    "received": shown[(*key, "received")],
+                    "decided": shown[(*key, "decided")],
+                    "decided_within_deadline": shown[(*key, "ontime")],
+                },
+                threshold,
+            )
 
         def timing(totals: Totals, kind: str) -> dict[str, object]:
-            return totals.view({"received": shown[("received", kind) if kind != "overall" else ("overall", "received")],
-                                "decided": shown[("decided", kind) if kind != "overall" else ("overall", "decided")],
-                                "decided_within_deadline": shown[("ontime", kind) if kind != "overall"
-                                                                 else ("overall", "ontime")]}, threshold)
+            return totals.view(
+                {
+                    "received": shown[("received", kind) if kind != "overall" else ("overall", "received")],
+                    "decided": shown[("decided", kind) if kind != "overall" else ("overall", "decided")],
+                    "decided_within_deadline": shown[("ontime", kind) if kind != "overall" else ("overall", "ontime")],
+                },
+                threshold,
+            )
 
         return {
-            "from": self.start.isoformat(), "to": self.end.isoformat(), "median_method": MEDIAN_METHOD,
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "median_method": MEDIAN_METHOD,
             "small_count_threshold": threshold,
-            "rows": [{"country": r["country"], "type": r["type"],
-                      **{outcome: shown[("cell", r["country"], r["type"], outcome)] for outcome in OUTCOMES},
-                      "total": shown[("row", r["country"], r["type"])]} for r in rows],
+            "rows": [
+                {
+                    "country": r["country"],
+                    "type": r["type"],
+                    **{outcome: shown[("cell", r["country"], r["type"], outcome)] for outcome in OUTCOMES},
+                    "total": shown[("row", r["country"], r["type"])],
+                }
+                for r in rows
+            ],
             "by_type": [{"type": type_, **timing(self.by_type[type_], type_)} for type_ in types],
             "overall": timing(overall, "overall"),
-            "emergency": {"requests": shown[("received", RequestType.EMERGENCY_DISCLOSURE.value)],
-                          "failed_verification": shown[("vfail",)]},
-            "monthly": [{"month": month, "type": type_, "received": shown[("month", month, type_)]}
-                        for (month, type_) in months],
+            "emergency": {
+                "requests": shown[("received", RequestType.EMERGENCY_DISCLOSURE.value)],
+                "failed_verification": shown[("vfail",)],
+            },
+            "monthly": [
+                {"month": month, "type": type_, "received": shown[("month", month, type_)]} for (month, type_) in months
+            ],
             "by_form": [{"form": form, **figures(form_totals[form], ("form", form))} for form in FORMS],
             "by_form_and_state": [
-                {"form": form, "issuing_state": state,
-                 **figures(self.forms.get((form, state)) or Totals(), ("form_state", form, state))}
-                for form in forms for state in states],
-            "annex_iii": [{"form": annex, "reason": reason, "answers": shown[("answers", annex, reason)]}
-                          for annex, reasons in ANNEX_III.items() for reason in reasons],
-            "user_notices": [{"type": type_, **{name: shown[("notice", type_, figure)]
-                                                for figure, name in NOTICE_FIGURES.items()}} for type_ in types],
+                {
+                    "form": form,
+                    "issuing_state": state,
+                    **figures(self.forms.get((form, state)) or Totals(), ("form_state", form, state)),
+                }
+                for form in forms
+                for state in states
+            ],
+            "annex_iii": [
+                {"form": annex, "reason": reason, "answers": shown[("answers", annex, reason)]}
+                for annex, reasons in ANNEX_III.items()
+                for reason in reasons
+            ],
+            "user_notices": [
+                {"type": type_, **{name: shown[("notice", type_, figure)] for figure, name in NOTICE_FIGURES.items()}}
+                for type_ in types
+            ],
             "user_notices_total": {name: shown[("notices", figure)] for figure, name in NOTICE_FIGURES.items()},
         }
 
-    def _notices(self, values: dict[tuple, int], groups: list[tuple[tuple, list[tuple]]], known: list[tuple],
-                 present: Sequence[str]) -> None:
+    def _notices(
+        self,
+        values: dict[tuple, int],
+        groups: list[tuple[tuple, list[tuple]]],
+        known: list[tuple],
+        present: Sequence[str],
+    ) -> None:
         """The user-notice figures, added to ``values``, ``groups`` and ``known``: per type and figure, and each
         figure's total over the types (a published sum). Every type is listed, as in ``by_type``; a type with no
         request has its zeros known, and so has a figure a type can never have (:data:`NOTICE_NEVER`) while it is 0."""
@@ -528,16 +608,19 @@ class Report:
             if values[("notices", figure)] == 0 and all(key in known for key in members):
                 known.append(("notices", figure))
 
-    def _forms(self, values: dict[tuple, int], groups: list[tuple[tuple, list[tuple]]],
-               known: list[tuple]) -> tuple[list[str], list[str], dict[str, Totals]]:
+    def _forms(
+        self, values: dict[tuple, int], groups: list[tuple[tuple, list[tuple]]], known: list[tuple]
+    ) -> tuple[list[str], list[str], dict[str, Totals]]:
         """The figures of the requests filed as certificates, added to ``values``, ``groups`` and ``known`` as the
         count rows are: each form's received, decided and decided-within-deadline over its issuing States. Once a
         form has a request, it gets a row for every State listed under any form, zeros included; a form with none
         is listed nowhere and its figures are known to be 0. Returns the forms listed, the States and each form's
         totals (their histograms too, for its medians)."""
+
         def counted(totals: Totals) -> bool:
-            return bool(totals.received or totals.decided or sum(totals.acknowledge.values())
-                        or sum(totals.decide.values()))
+            return bool(
+                totals.received or totals.decided or sum(totals.acknowledge.values()) or sum(totals.decide.values())
+            )
 
         filed = [key for key, totals in self.forms.items() if key[0] in FORMS and counted(totals)]
         forms = [form for form in FORMS if any(key[0] == form for key in filed)]
@@ -547,13 +630,22 @@ class Report:
             for state in states:
                 row = self.forms.get((form, state)) or Totals()
                 form_totals[form].add(row)
-                values.update({("form_state", form, state, "received"): row.received,
-                               ("form_state", form, state, "decided"): row.decided,
-                               ("form_state", form, state, "ontime"): row.decided_within_deadline})
+                values.update(
+                    {
+                        ("form_state", form, state, "received"): row.received,
+                        ("form_state", form, state, "decided"): row.decided,
+                        ("form_state", form, state, "ontime"): row.decided_within_deadline,
+                    }
+                )
         for form in FORMS:
             totals = form_totals[form]
-            values.update({("form", form, "received"): totals.received, ("form", form, "decided"): totals.decided,
-                           ("form", form, "ontime"): totals.decided_within_deadline})
+            values.update(
+                {
+                    ("form", form, "received"): totals.received,
+                    ("form", form, "decided"): totals.decided,
+                    ("form", form, "ontime"): totals.decided_within_deadline,
+                }
+            )
             for name in FORM_FIGURES:
                 if form in forms:
                     groups.append((("form", form, name), [("form_state", form, state, name) for state in states]))
@@ -562,8 +654,13 @@ class Report:
         return forms, states, form_totals
 
     @staticmethod
-    def _parts(values: Mapping[tuple, int], rows: Sequence[Mapping[str, object]],
-               months: Sequence[tuple[str, str]], forms: Sequence[str], states: Sequence[str]) -> list[Bound]:
+    def _parts(
+        values: Mapping[tuple, int],
+        rows: Sequence[Mapping[str, object]],
+        months: Sequence[tuple[str, str]],
+        forms: Sequence[str],
+        states: Sequence[str],
+    ) -> list[Bound]:
         """What the forms and the Annex III answers are part of (:class:`Bound`), for :func:`protect`:
 
         - a form's orders are requests of the types it is filed as, so each span of its chain (:data:`SPANS`: its
@@ -581,6 +678,7 @@ class Report:
           fulfilment, so each type's delayed notices are at most its fulfilled and partially fulfilled requests.
           What a reader can tell of a type's figure is read from the figure and from its total over the types
           (the total less the others' most); each figure's total is bound so against all the types' requests."""
+
         def low(interval: Interval, keys: Iterable[tuple]) -> float:
             return sum(interval(key)[0] for key in keys)
 
@@ -592,9 +690,14 @@ class Report:
 
         def type_span(interval: Interval, type_: str, span: tuple[int, int]) -> float:
             """A true lower bound of a span of ``type_``'s requests, from its totals and what they are sums of."""
-            sums = {"received": ([("row", r["country"], type_) for r in rows if r["type"] == type_],
-                                 [("month", m, t) for m, t in months if t == type_]),
-                    "decided": (cells(type_, DECIDED),), "ontime": ()}
+            sums = {
+                "received": (
+                    [("row", r["country"], type_) for r in rows if r["type"] == type_],
+                    [("month", m, t) for m, t in months if t == type_],
+                ),
+                "decided": (cells(type_, DECIDED),),
+                "ontime": (),
+            }
             ranges = []
             for name in FORM_FIGURES:
                 lo, hi = interval((name, type_))
@@ -608,12 +711,16 @@ class Report:
 
         def decided(interval: Interval, form: str) -> float:
             listed = states if form in forms else ()  # a form listed nowhere has decided none, known
-            return max(interval(("form", form, "decided"))[0],
-                       low(interval, [("form_state", form, state, "decided") for state in listed]))
+            return max(
+                interval(("form", form, "decided"))[0],
+                low(interval, [("form_state", form, state, "decided") for state in listed]),
+            )
 
         def rejected(interval: Interval, form: str) -> float:
-            return low(interval, [cell for type_ in certificates.FORMS[form].types
-                                  for cell in cells(type_.value, ("rejected",))])
+            return low(
+                interval,
+                [cell for type_ in certificates.FORMS[form].types for cell in cells(type_.value, ("rejected",))],
+            )
 
         def form_span(interval: Interval, form: str, span: tuple[int, int]) -> float:
             """No less than the least span of ``form``'s orders a reader can tell: the span of values its published
@@ -621,31 +728,56 @@ class Report:
             but those under a total published exactly as they are), or else of the exact ones."""
             true = [[values[("form_state", form, state, name)] for name in FORM_FIGURES] for state in states]
             totals = [interval(("form", form, name)) for name in FORM_FIGURES]
-            least = sum(chain[span[0]] - [*chain, 0][span[1]] for chain in true)
+            least: float = sum(chain[span[0]] - [*chain, 0][span[1]] for chain in true)
             for keep_first in (True, False):
-                chains = [_least_chain(chain, [(value, value) if totals[n][0] == totals[n][1] else
-                                               interval(("form_state", form, state, name))
-                                               for n, (name, value) in enumerate(zip(FORM_FIGURES, chain))],
-                                       span, keep_first) for state, chain in zip(states, true)]
+                chains = [
+                    _least_chain(
+                        chain,
+                        [
+                            (value, value)
+                            if totals[n][0] == totals[n][1]
+                            else interval(("form_state", form, state, name))
+                            for n, (name, value) in enumerate(zip(FORM_FIGURES, chain, strict=True))
+                        ],
+                        span,
+                        keep_first,
+                    )
+                    for state, chain in zip(states, true, strict=True)
+                ]
                 if all(lo <= sum(chain[n] for chain in chains) <= hi for n, (lo, hi) in enumerate(totals)):
                     least = min(least, sum(chain[span[0]] - [*chain, 0][span[1]] for chain in chains))
             return least
 
-        parts = []
+        def form_whole(interval: Interval, form: str, span: tuple[int, int]) -> float:
+            return sum(type_span(interval, type_.value, span) for type_ in certificates.FORMS[form].types)
+
+        def least_of(interval: Interval, key: tuple) -> float:
+            return interval(key)[0]
+
+        parts: list[Bound] = []
         for form in forms:
             figures = tuple(("form", form, name) for name in FORM_FIGURES) + tuple(
-                ("form_state", form, state, name) for state in states for name in FORM_FIGURES)
-            for span in SPANS:
-                parts.append(Bound(
-                    lambda interval, form=form, span=span: form_span(interval, form, span),
-                    lambda interval, form=form, span=span: sum(type_span(interval, type_.value, span)
-                                                               for type_ in certificates.FORMS[form].types),
-                    figures))
+                ("form_state", form, state, name) for state in states for name in FORM_FIGURES
+            )
+            parts.extend(
+                Bound(
+                    functools.partial(form_span, form=form, span=span),
+                    functools.partial(form_whole, form=form, span=span),
+                    figures,
+                )
+                for span in SPANS
+            )
         for reason in ENDING:
             count = ("answers", E_EVIDENCE_ANNEX, reason)
-            parts.append(Bound(lambda interval, count=count: interval(count)[0],
-                               lambda interval: sum(min(rejected(interval, form), decided(interval, form))
-                                                    for form in E_EVIDENCE_FORMS), (count,)))
+            parts.append(
+                Bound(
+                    functools.partial(least_of, key=count),
+                    lambda interval: sum(
+                        min(rejected(interval, form), decided(interval, form)) for form in E_EVIDENCE_FORMS
+                    ),
+                    (count,),
+                )
+            )
 
         types = [t.value for t in RequestType]
 
@@ -662,17 +794,30 @@ class Report:
             decided_ = type_span(interval, type_, (1, 3)) - high(interval, cells(type_, ("rejected",)))
             return max(low(interval, cells(type_, ("fulfilled", "partially_fulfilled"))), decided_)
 
+        def notices_low(interval: Interval, figure: str, members: list[tuple]) -> float:
+            return max(interval(("notices", figure))[0], low(interval, members))
+
+        def notices_whole(interval: Interval, figure: str) -> float:
+            return sum(whole(interval, type_, figure) for type_ in types)
+
         for figure in NOTICE_FIGURES:
             members = [("notice", type_, figure) for type_ in types]
             for type_ in types:
                 key = ("notice", type_, figure)
-                parts.append(Bound(lambda interval, type_=type_, figure=figure: notice_low(interval, type_, figure),
-                                   lambda interval, type_=type_, figure=figure: whole(interval, type_, figure),
-                                   (key, *(member for member in members if member != key), ("notices", figure))))
-            parts.append(Bound(lambda interval, figure=figure, members=members: max(
-                                   interval(("notices", figure))[0], low(interval, members)),
-                               lambda interval, figure=figure: sum(whole(interval, type_, figure) for type_ in types),
-                               (("notices", figure), *members)))
+                parts.append(
+                    Bound(
+                        functools.partial(notice_low, type_=type_, figure=figure),
+                        functools.partial(whole, type_=type_, figure=figure),
+                        (key, *(member for member in members if member != key), ("notices", figure)),
+                    )
+                )
+            parts.append(
+                Bound(
+                    functools.partial(notices_low, figure=figure, members=members),
+                    functools.partial(notices_whole, figure=figure),
+                    (("notices", figure), *members),
+                )
+            )
         return parts
 
     def _answers(self, values: dict[tuple, int], known: list[tuple]) -> None:
@@ -689,8 +834,14 @@ class Report:
 
 
 CSV_COLUMNS = ("country", "type", *OUTCOMES, "total")
-TIMING_COLUMNS = ("received", "decided", "decided_within_deadline", "share_decided_within_deadline",
-                  "median_seconds_to_acknowledge", "median_seconds_to_decide")
+TIMING_COLUMNS = (
+    "received",
+    "decided",
+    "decided_within_deadline",
+    "share_decided_within_deadline",
+    "median_seconds_to_acknowledge",
+    "median_seconds_to_decide",
+)
 FORM_CSV_COLUMNS = ("form", "issuing_state", *TIMING_COLUMNS)
 ALL_STATES = "all"  # the issuing_state of a form's totals in the forms' CSV
 ANNEX_III_CSV_COLUMNS = ("form", "reason", "answers")
@@ -698,16 +849,16 @@ NOTICE_CSV_COLUMNS = ("type", *NOTICE_FIGURES.values())
 ALL_TYPES = "all"  # the type of the user notices' totals in their CSV
 
 
-def notice_rows(view: Mapping[str, object]) -> list[dict[str, object]]:
+def notice_rows(view: Mapping[str, Any]) -> list[dict[str, object]]:
     """The user notices as one sheet: a row per type, then the totals over the types (type "all")."""
-    rows = [dict(row) for row in view["user_notices"]]  # type: ignore[attr-defined]
-    return [*rows, {"type": ALL_TYPES, **view["user_notices_total"]}]  # type: ignore[dict-item]
+    rows = [dict(row) for row in view["user_notices"]]
+    return [*rows, {"type": ALL_TYPES, **view["user_notices_total"]}]
 
 
-def form_rows(view: Mapping[str, object]) -> list[dict[str, object]]:
+def form_rows(view: Mapping[str, Any]) -> list[dict[str, object]]:
     """The forms' table as one sheet: a row per form and issuing State, then each form's totals (State "all")."""
-    by_state = [dict(row) for row in view["by_form_and_state"]]  # type: ignore[attr-defined]
-    totals = [{**row, "issuing_state": ALL_STATES} for row in view["by_form"]]  # type: ignore[attr-defined]
+    by_state = [dict(row) for row in view["by_form_and_state"]]
+    totals = [{**row, "issuing_state": ALL_STATES} for row in view["by_form"]]
     return [*by_state, *totals]
 
 

@@ -23,7 +23,7 @@ the timers (``infra/statemachine``).
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -52,8 +52,10 @@ DELAYABLE = frozenset({RequestType.DATA_DISCLOSURE, RequestType.EMERGENCY_DISCLO
 # e-Evidence Art. 13: the issuing authority informs the person whose data are sought; the provider keeps the order
 # confidential. A request filed as one of these certificates is never the platform's to notify.
 AUTHORITY_INFORMS = frozenset({"EPOC", "EPOC-PR"})
-ART_13 = ("e-Evidence Regulation Art. 13: the issuing authority informs the person whose data are sought; the "
-          "platform keeps the order confidential.")
+ART_13 = (
+    "e-Evidence Regulation Art. 13: the issuing authority informs the person whose data are sought; the "
+    "platform keeps the order confidential."
+)
 
 
 class NoticeAction(StrEnum):
@@ -67,10 +69,18 @@ class NoticeRule(Strict):
 
     action: NoticeAction
     delay_days: int | None = Field(default=None, ge=1, le=365, description="For delay: days after the disclosure.")
-    record_within_days: int = Field(default=7, ge=1, le=90, description="Once the notice is due, the days the desk "
-                                    "has to record it before the region's lead is told.")
-    max_prohibition_days: int = Field(default=365, ge=1, le=3650, description="A prohibition longer than this (or "
-                                      "an indefinite one) is one the desk may challenge.")
+    record_within_days: int = Field(
+        default=7,
+        ge=1,
+        le=90,
+        description="Once the notice is due, the days the desk has to record it before the region's lead is told.",
+    )
+    max_prohibition_days: int = Field(
+        default=365,
+        ge=1,
+        le=3650,
+        description="A prohibition longer than this (or an indefinite one) is one the desk may challenge.",
+    )
     basis: Annotated[str, StringConstraints(min_length=1, max_length=500), SingleLine]
 
     @model_validator(mode="after")
@@ -82,25 +92,38 @@ class NoticeRule(Strict):
 
 DEFAULT_RULES: dict[RequestType, NoticeRule] = {
     RequestType.DATA_DISCLOSURE: NoticeRule(
-        action=NoticeAction.NOTIFY, record_within_days=7, max_prohibition_days=365,
+        action=NoticeAction.NOTIFY,
+        record_within_days=7,
+        max_prohibition_days=365,
         basis="Platform policy: the user is told before their data are disclosed, unless the law forbids it (a "
-              "non-disclosure order such as 18 USC 2705(b), which US DoJ guidance of 2017 keeps to a year at "
-              "most); DSA Art. 10(5)."),
+        "non-disclosure order such as 18 USC 2705(b), which US DoJ guidance of 2017 keeps to a year at "
+        "most); DSA Art. 10(5).",
+    ),
     RequestType.EMERGENCY_DISCLOSURE: NoticeRule(
-        action=NoticeAction.DELAY, delay_days=14, record_within_days=7, max_prohibition_days=365,
-        basis="Platform policy: after an emergency disclosure the user is told once the emergency has passed."),
+        action=NoticeAction.DELAY,
+        delay_days=14,
+        record_within_days=7,
+        max_prohibition_days=365,
+        basis="Platform policy: after an emergency disclosure the user is told once the emergency has passed.",
+    ),
     RequestType.CONTENT_REMOVAL: NoticeRule(
-        action=NoticeAction.NOTIFY, record_within_days=1, max_prohibition_days=365,
-        basis="DSA Art. 9(5): the recipient is told of the order and the effect given to it by the time it is "
-              "given."),
+        action=NoticeAction.NOTIFY,
+        record_within_days=1,
+        max_prohibition_days=365,
+        basis="DSA Art. 9(5): the recipient is told of the order and the effect given to it by the time it is given.",
+    ),
     RequestType.TERRORIST_CONTENT_REMOVAL: NoticeRule(
-        action=NoticeAction.NOTIFY, record_within_days=1, max_prohibition_days=42,
+        action=NoticeAction.NOTIFY,
+        record_within_days=1,
+        max_prohibition_days=42,
         basis="TCO Regulation Art. 11: the content provider is told of the removal, unless the competent "
-              "authority decides otherwise for public security, for six weeks at most (once more where "
-              "justified)."),
+        "authority decides otherwise for public security, for six weeks at most (once more where "
+        "justified).",
+    ),
     RequestType.PRESERVATION: NoticeRule(
         action=NoticeAction.NOT_APPLICABLE,
-        basis="Nothing is disclosed: a preservation keeps data and hands nothing over."),
+        basis="Nothing is disclosed: a preservation keeps data and hands nothing over.",
+    ),
 }
 
 
@@ -112,7 +135,8 @@ class NoticePolicy(Strict):
 
     types: dict[RequestType, NoticeRule] = Field(default_factory=lambda: dict(DEFAULT_RULES))
     jurisdictions: dict[Annotated[str, SingleLine], dict[RequestType, NoticeRule]] = Field(
-        default_factory=dict, max_length=300)
+        default_factory=dict, max_length=300
+    )
 
     @field_validator("types")
     @classmethod
@@ -131,8 +155,10 @@ class NoticePolicy(Strict):
     @model_validator(mode="after")
     def _sound(self) -> NoticePolicy:
         if len(self.model_dump_json().encode()) > MAX_POLICY_BYTES:
-            raise ValueError(f"the policy is larger than {MAX_POLICY_BYTES // 1000} KB: shorten the bases, or give "
-                             "fewer jurisdictions rules of their own")
+            raise ValueError(
+                f"the policy is larger than {MAX_POLICY_BYTES // 1000} KB: shorten the bases, or give "
+                "fewer jurisdictions rules of their own"
+            )
         rules = [(kind, rule) for kind, rule in self.types.items()]
         rules += [(kind, rule) for each in self.jurisdictions.values() for kind, rule in each.items()]
         for kind, rule in rules:
@@ -160,14 +186,20 @@ class NonDisclosure(Strict):
     """A non-disclosure order, as the authority declares it: until a day, or indefinite with a review day."""
 
     legal_basis: Annotated[str, StringConstraints(min_length=1, max_length=500), SingleLine] = Field(
-        description="The order's legal basis, e.g. '18 USC 2705(b), order of the District Court, case 26-mj-104'.")
-    until: date | None = Field(default=None, description="The last day (UTC) the order forbids notice; the user "
-                               "may be told from the day after. Leave out for an indefinite order.")
+        description="The order's legal basis, e.g. '18 USC 2705(b), order of the District Court, case 26-mj-104'."
+    )
+    until: date | None = Field(
+        default=None,
+        description="The last day (UTC) the order forbids notice; the user "
+        "may be told from the day after. Leave out for an indefinite order.",
+    )
     indefinite: bool = Field(default=False, description="The order has no end date; review_on is then required.")
     review_on: date | None = Field(default=None, description="An indefinite order's review day (UTC).")
     document_id: Annotated[str, StringConstraints(pattern=DOCUMENT_ID), SingleLine] | None = Field(
-        default=None, description="The order itself: a document of this request you uploaded. Required when "
-                                  "declared on a filed request; at filing, attach it afterwards.")
+        default=None,
+        description="The order itself: a document of this request you uploaded. Required when "
+        "declared on a filed request; at filing, attach it afterwards.",
+    )
 
     @model_validator(mode="after")
     def _an_end_or_a_review(self) -> NonDisclosure:
@@ -188,11 +220,11 @@ MAX_DECLARED_DAYS = 3660  # ten years: a date further out is a typing error, not
 
 def day_end(day: date) -> datetime:
     """The instant a prohibition "until ``day``" ends: the start of the next day, UTC."""
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=timezone.utc)
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
 
 
 def day_start(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=UTC)
 
 
 def check_declaration(order: NonDisclosure, now: datetime) -> None:
@@ -201,17 +233,27 @@ def check_declaration(order: NonDisclosure, now: datetime) -> None:
     assert day is not None
     field = "until" if order.until is not None else "review_on"
     if day < now.date() or (order.until is None and day == now.date()):
-        raise Unprocessable(f"'{field}' ({day.isoformat()}) has passed: declare an order that still runs.",
-                            code="invalid_field", field=field)
+        raise Unprocessable(
+            f"'{field}' ({day.isoformat()}) has passed: declare an order that still runs.",
+            code="invalid_field",
+            field=field,
+        )
     if day > now.date() + timedelta(days=MAX_DECLARED_DAYS):
-        raise Unprocessable(f"'{field}' ({day.isoformat()}) is more than ten years away; check the date.",
-                            code="invalid_field", field=field)
+        raise Unprocessable(
+            f"'{field}' ({day.isoformat()}) is more than ten years away; check the date.",
+            code="invalid_field",
+            field=field,
+        )
 
 
 def prohibition_of(order: NonDisclosure, by: str, at: str) -> dict[str, Any]:
     """The prohibition as kept on the request (``user_notice.prohibition``)."""
-    kept: dict[str, Any] = {"legal_basis": order.legal_basis, "declared_by": by, "declared_at": at,
-                            "indefinite": order.indefinite}
+    kept: dict[str, Any] = {
+        "legal_basis": order.legal_basis,
+        "declared_by": by,
+        "declared_at": at,
+        "indefinite": order.indefinite,
+    }
     if order.until is not None:
         kept["until"] = order.until.isoformat()
         kept["ends_at"] = isoformat(day_end(order.until))
@@ -237,8 +279,9 @@ def prohibition_runs(notice: dict[str, Any] | None, now: datetime) -> bool:
     return prohibition.get("indefinite") or now < _instant(prohibition["ends_at"])
 
 
-def initial(kind: RequestType, jurisdiction: str | None, certificate: dict[str, Any] | None,
-            policy: NoticePolicy) -> tuple[NoticeState, dict[str, Any]]:
+def initial(
+    kind: RequestType, jurisdiction: str | None, certificate: dict[str, Any] | None, policy: NoticePolicy
+) -> tuple[NoticeState, dict[str, Any]]:
     """The notice state a request is filed in, and its particulars, before any declared prohibition."""
     rule = policy.rule(kind, jurisdiction)
     kept: dict[str, Any] = {"rule": rule.model_dump(mode="json", exclude_none=True)}
@@ -255,11 +298,17 @@ def initial(kind: RequestType, jurisdiction: str | None, certificate: dict[str, 
 def check_declarable(state: NoticeState, notice: dict[str, Any]) -> None:
     """A prohibition can be declared (or replaced) until the user has been told, and only where notice applies."""
     if state is NoticeState.NOTIFIED:
-        raise Conflict(f"The user was already told ({notice.get('notified', {}).get('at')}): a non-disclosure "
-                       "order can no longer take effect on this request.", code="already_notified")
+        raise Conflict(
+            f"The user was already told ({notice.get('notified', {}).get('at')}): a non-disclosure "
+            "order can no longer take effect on this request.",
+            code="already_notified",
+        )
     if state is NoticeState.NOT_APPLICABLE:
-        raise Conflict(f"The platform does not notify the user on this request ({notice.get('reason')}), so there "
-                       "is nothing to prohibit.", code="notice_not_applicable")
+        raise Conflict(
+            f"The platform does not notify the user on this request ({notice.get('reason')}), so there "
+            "is nothing to prohibit.",
+            code="notice_not_applicable",
+        )
 
 
 def check_recordable(state: NoticeState, notice: dict[str, Any], now: datetime) -> None:
@@ -270,10 +319,16 @@ def check_recordable(state: NoticeState, notice: dict[str, Any], now: datetime) 
         raise Conflict(f"No notice is given on this request: {notice.get('reason')}", code="notice_not_applicable")
     if prohibition_runs(notice, now):
         prohibition = notice["prohibition"]
-        until = ("until the authority ends it (review " + prohibition["review_on"] + ")") \
-            if prohibition.get("indefinite") else "through " + prohibition["until"]
-        raise Conflict(f"A non-disclosure order forbids telling the user {until} ({prohibition['legal_basis']}). "
-                       "Nothing was recorded; this attempt is in the audit trail.", code="notice_prohibited")
+        until = (
+            ("until the authority ends it (review " + prohibition["review_on"] + ")")
+            if prohibition.get("indefinite")
+            else "through " + prohibition["until"]
+        )
+        raise Conflict(
+            f"A non-disclosure order forbids telling the user {until} ({prohibition['legal_basis']}). "
+            "Nothing was recorded; this attempt is in the audit trail.",
+            code="notice_prohibited",
+        )
 
 
 def challengeable(notice: dict[str, Any], now: datetime) -> bool:
@@ -292,10 +347,12 @@ class NoticeRecord(Strict):
 
     channel: Channel
     text: Annotated[str, StringConstraints(min_length=1, max_length=10_000), Text] = Field(
-        description="The text sent to the user, as sent.")
+        description="The text sent to the user, as sent."
+    )
     sent_at: Annotated[str, StringConstraints(max_length=40), SingleLine] | None = Field(
-        default=None, description="When it was sent, if not now (ISO 8601 with offset; not in the future, not "
-                                  "before the request).")
+        default=None,
+        description="When it was sent, if not now (ISO 8601 with offset; not in the future, not before the request).",
+    )
 
 
 class NoticeWaiver(Strict):
@@ -324,14 +381,19 @@ def words(state: str, notice: dict[str, Any] | None) -> str:
         if prohibition.get("indefinite"):
             return f"Notice prohibited indefinitely; the order is to be reviewed on {prohibition.get('review_on')}."
         return f"Notice prohibited through {prohibition.get('until')}; the user may be told from the day after."
-    return {
+    sentences: dict[str, str] = {
         NoticeState.NOTIFY_BEFORE_DISCLOSURE: "The user is to be told before their data are disclosed.",
         NoticeState.NOTIFY_ON_ACTION: "The user is to be told once the request is acted on.",
-        NoticeState.DELAYED: (f"Notice delayed: the user is told {notice.get('rule', {}).get('delay_days')} days "
-                              "after the disclosure, once the emergency has passed"
-                              + (f" (from {notice['due_at']})." if notice.get("due_at") else ".")),
+        NoticeState.DELAYED: (
+            f"Notice delayed: the user is told {notice.get('rule', {}).get('delay_days')} days "
+            "after the disclosure, once the emergency has passed"
+            + (f" (from {notice['due_at']})." if notice.get("due_at") else ".")
+        ),
         NoticeState.DUE: f"Notice due now: record it by {notice.get('deadline')}.",
-        NoticeState.NOTIFIED: (f"The user was told on {notice.get('notified', {}).get('at')} by "
-                               f"{str(notice.get('notified', {}).get('channel', '')).replace('_', ' ')}."),
+        NoticeState.NOTIFIED: (
+            f"The user was told on {notice.get('notified', {}).get('at')} by "
+            f"{str(notice.get('notified', {}).get('channel', '')).replace('_', ' ')}."
+        ),
         NoticeState.NOT_APPLICABLE: f"No user notice: {notice.get('reason')}",
-    }.get(state, state)
+    }
+    return sentences.get(state, state)

@@ -23,16 +23,24 @@ def send(to: str, subject: str, text: str) -> str:
     decides whether what it stored stands (it always does: the person can ask for the e-mail again)."""
     sender = get_settings().mail_from
     if not sender:
-        raise DependencyUnavailable("E-mail is not configured on this deployment (LIAISON_MAIL_FROM).",
-                                    code="mail_not_configured")
+        raise DependencyUnavailable(
+            "E-mail is not configured on this deployment (LIAISON_MAIL_FROM).", code="mail_not_configured"
+        )
     try:
         answer = client("sesv2").send_email(
-            FromEmailAddress=sender, Destination={"ToAddresses": [to]},
-            Content={"Simple": {"Subject": {"Data": subject, "Charset": "UTF-8"},
-                                "Body": {"Text": {"Data": text, "Charset": "UTF-8"}}}})
+            FromEmailAddress=sender,
+            Destination={"ToAddresses": [to]},
+            Content={
+                "Simple": {
+                    "Subject": {"Data": subject, "Charset": "UTF-8"},
+                    "Body": {"Text": {"Data": text, "Charset": "UTF-8"}},
+                }
+            },
+        )
     except (BotoCoreError, ClientError) as error:
         logger.exception("e-mail not sent")
         metrics.add_metric(name="MailFailures", unit="Count", value=1)
-        raise DependencyUnavailable("The e-mail could not be sent right now; try again in a few minutes.",
-                                    code="mail_unavailable") from error
+        raise DependencyUnavailable(
+            "The e-mail could not be sent right now; try again in a few minutes.", code="mail_unavailable"
+        ) from error
     return str(answer.get("MessageId", ""))

@@ -30,12 +30,15 @@ class Publisher:
         """Send ``text`` to one representative, followed by the link to the request's console page."""
         try:
             client("sns").publish(
-                TopicArn=get_settings().representatives_topic_arn, Subject="Liaison: a legal request needs you",
-                Message=f"{text} {request_page(request_id)}", MessageAttributes={
+                TopicArn=get_settings().representatives_topic_arn,
+                Subject="Liaison: a legal request needs you",
+                Message=f"{text} {request_page(request_id)}",
+                MessageAttributes={
                     "region": {"DataType": "String", "StringValue": region},
                     "recipient": {"DataType": "String", "StringValue": rep_id},
                     "request_id": {"DataType": "String", "StringValue": request_id},
-                })
+                },
+            )
         except (BotoCoreError, ClientError):
             logger.exception("representative notice not sent", extra={"request_id": request_id})
             metrics.add_metric(name="NotificationFailures", unit="Count", value=1)
@@ -53,7 +56,9 @@ class Publisher:
     def publish(self, agency_id: str, request_id: str, kind: str, notice: Notice) -> bool:
         try:
             client("sns").publish(
-                TopicArn=get_settings().agency_topic_arn, Subject=notice.subject[:100], Message=notice.text,
+                TopicArn=get_settings().agency_topic_arn,
+                Subject=notice.subject[:100],
+                Message=notice.text,
                 MessageAttributes={
                     "agency_id": {"DataType": "String", "StringValue": agency_id},
                     "recipient": {"DataType": "String", "StringValue": agency_id},
@@ -70,10 +75,12 @@ class Publisher:
     def alert_operators(self, text: str, request_id: str) -> bool:
         """Send ``text`` to the operators, followed by the link to the request's console page."""
         try:
-            client("sns").publish(TopicArn=get_settings().operator_alerts_topic_arn,
-                                  Subject="Liaison: operator action needed",
-                                  Message=f"{text} {request_page(request_id)}",
-                                  MessageAttributes={"request_id": {"DataType": "String", "StringValue": request_id}})
+            client("sns").publish(
+                TopicArn=get_settings().operator_alerts_topic_arn,
+                Subject="Liaison: operator action needed",
+                Message=f"{text} {request_page(request_id)}",
+                MessageAttributes={"request_id": {"DataType": "String", "StringValue": request_id}},
+            )
         except (BotoCoreError, ClientError):
             logger.exception("operator alert not sent", extra={"request_id": request_id})
             metrics.add_metric(name="NotificationFailures", unit="Count", value=1)
@@ -91,8 +98,12 @@ class Publisher:
     @staticmethod
     def _subscribe(topic_arn: str, email: str, filter_policy: dict[str, list[str]]) -> None:
         try:
-            client("sns").subscribe(TopicArn=topic_arn, Protocol="email", Endpoint=email,
-                                    Attributes={"FilterPolicy": json.dumps(filter_policy)})
+            client("sns").subscribe(
+                TopicArn=topic_arn,
+                Protocol="email",
+                Endpoint=email,
+                Attributes={"FilterPolicy": json.dumps(filter_policy)},
+            )
         except (BotoCoreError, ClientError):
             logger.exception("e-mail subscription failed", extra={"topic": topic_arn})
             metrics.add_metric(name="NotificationFailures", unit="Count", value=1)

@@ -75,8 +75,14 @@ def _read(requests: RequestRepository, principal: Principal, request_id: str, *,
     return next(iter(LegalRequest.query(request_id, filter_condition=scope, consistent_read=True)), None)
 
 
-def visible(requests: RequestRepository, principal: Principal, request_id: str, *,
-            admins: bool = False, read: LegalRequest | None = None) -> LegalRequest:
+def visible(
+    requests: RequestRepository,
+    principal: Principal,
+    request_id: str,
+    *,
+    admins: bool = False,
+    read: LegalRequest | None = None,
+) -> LegalRequest:
     """The request if the caller may see it (admins too when ``admins``); otherwise 404. ``read``: the request as
     the caller already read it on this call (a web page reads it with the session), so it is not read twice.
 
@@ -91,13 +97,26 @@ def visible(requests: RequestRepository, principal: Principal, request_id: str, 
         return item
     if REQUEST_ID.match(request_id):
         who = principal.agency_id or principal.region
-        _send(_refusal(request_id, principal, "access", NotFound("Not the caller's request."),
-                       {"caller_scope": who} if who else {}))
+        _send(
+            _refusal(
+                request_id,
+                principal,
+                "access",
+                NotFound("Not the caller's request."),
+                {"caller_scope": who} if who else {},
+            )
+        )
     raise NotFound("No such request for you.")
 
 
-def record_refusal(requests: RequestRepository, item: LegalRequest, principal: Principal, action: str,
-                   refusal: LiaisonError, extra: dict[str, str] | None = None) -> None:
+def record_refusal(
+    requests: RequestRepository,
+    item: LegalRequest,
+    principal: Principal,
+    action: str,
+    refusal: LiaisonError,
+    extra: dict[str, str] | None = None,
+) -> None:
     """Record an action refused to a caller who may see the request (``item``, as read): chained at once; if it
     cannot be now (it lost every race, or the store failed), queued for the consumer to chain later. The caller
     gets its refusal whatever happens here."""
@@ -106,11 +125,17 @@ def record_refusal(requests: RequestRepository, item: LegalRequest, principal: P
         _send(message)
 
 
-def _refusal(request_id: str, principal: Principal, action: str, refusal: LiaisonError,
-             extra: dict[str, str] | None) -> Refusal:
-    return Refusal(request_id=request_id, kind="access_refused" if action == "access" else "refused",
-                   actor_role=principal.role, actor=principal.subject, attempted_at=isoformat(app_clock.now()),
-                   detail={"action": action, "code": refusal.code, "status": refusal.status, **(extra or {})})
+def _refusal(
+    request_id: str, principal: Principal, action: str, refusal: LiaisonError, extra: dict[str, str] | None
+) -> Refusal:
+    return Refusal(
+        request_id=request_id,
+        kind="access_refused" if action == "access" else "refused",
+        actor_role=principal.role,
+        actor=principal.subject,
+        attempted_at=isoformat(app_clock.now()),
+        detail={"action": action, "code": refusal.code, "status": refusal.status, **(extra or {})},
+    )
 
 
 def _send(message: Refusal) -> None:
@@ -118,14 +143,18 @@ def _send(message: Refusal) -> None:
     take is logged and counted (``RefusalsNotRecorded``), so it is never lost silently."""
     try:
         client("sqs").send_message(QueueUrl=get_settings().refusals_queue_url, MessageBody=message.model_dump_json())
-    except Exception:  # noqa: BLE001 - the refusal stands whatever the queue says; what it was is logged and counted
+    except Exception:  # the refusal stands whatever the queue says; what it was is logged and counted
         logger.exception("refusal not recorded: the queue did not take it", extra=_about(message))
         metrics.add_metric(name="RefusalsNotRecorded", unit="Count", value=1)
 
 
 def _about(refusal: Refusal) -> dict[str, str | int]:
-    return {"request_id": refusal.request_id, "actor": refusal.actor, "attempted_at": refusal.attempted_at,
-            **refusal.detail}
+    return {
+        "request_id": refusal.request_id,
+        "actor": refusal.actor,
+        "attempted_at": refusal.attempted_at,
+        **refusal.detail,
+    }
 
 
 def chain_refusal(requests: RequestRepository, refusal: Refusal, *, read: LegalRequest | None = None) -> bool:
@@ -158,8 +187,7 @@ def chain_refusal(requests: RequestRepository, refusal: Refusal, *, read: LegalR
                 logger.warning("refusal not chained: cap reached", extra=about)
                 metrics.add_metric(name="RefusalsNotChained", unit="Count", value=1)
                 return True
-            change = Change(refusal.kind, refusal.actor_role.value, refusal.actor, isoformat(app_clock.now()),
-                            detail)
+            change = Change(refusal.kind, refusal.actor_role.value, refusal.actor, isoformat(app_clock.now()), detail)
             try:
                 requests.apply(item, change, [LegalRequest.refusals_recorded.add(1)])
                 return True
@@ -170,11 +198,13 @@ def chain_refusal(requests: RequestRepository, refusal: Refusal, *, read: LegalR
                 if fresh is None:
                     break
                 item = fresh
-    except Exception:  # noqa: BLE001 - it is tried again (from the queue); what failed is logged and counted
+    except Exception:  # it is tried again (from the queue); what failed is logged and counted
         logger.exception("refusal not chained yet: the store failed; it is retried from the queue", extra=about)
         metrics.add_metric(name="RefusalsDeferred", unit="Count", value=1)
         return False
-    logger.warning("refusal not chained yet: it lost every race; it is retried from the queue",
-                   extra={**about, "attempts": attempt})
+    logger.warning(
+        "refusal not chained yet: it lost every race; it is retried from the queue",
+        extra={**about, "attempts": attempt},
+    )
     metrics.add_metric(name="RefusalsDeferred", unit="Count", value=1)
     return False

@@ -43,15 +43,19 @@ def create_officer(email: str, name: str, agency_id: str) -> Account:
     settings = get_settings()
     if settings.local_accounts_url:
         claims = {"role": "authority", "agency_id": agency_id, "amr": LOCAL_AMR, "email": email, "name": name}
-        put = urllib.request.Request(f"{settings.local_accounts_url}/users/{quote(email, safe='')}",
-                                     data=json.dumps(claims).encode(), method="PUT",
-                                     headers={"Content-Type": "application/json"})
+        put = urllib.request.Request(  # noqa: S310 - loopback only (settings pattern)
+            f"{settings.local_accounts_url}/users/{quote(email, safe='')}",
+            data=json.dumps(claims).encode(),
+            method="PUT",
+            headers={"Content-Type": "application/json"},
+        )
         try:
             with urllib.request.urlopen(put, timeout=5):  # noqa: S310 - loopback only (settings pattern)
                 pass
         except (urllib.error.URLError, OSError) as error:
-            raise DependencyUnavailable("The local sign-in provider did not answer; is make run still running?",
-                                        code="accounts_unavailable") from error
+            raise DependencyUnavailable(
+                "The local sign-in provider did not answer; is make run still running?", code="accounts_unavailable"
+            ) from error
         return Account("local", email)
     if settings.user_pool_id:
         return Account("cognito", _cognito_user(settings.user_pool_id, email, name, agency_id))
@@ -62,26 +66,38 @@ def _cognito_user(pool: str, email: str, name: str, agency_id: str) -> str:
     cognito = client("cognito-idp")
     try:
         cognito.admin_create_user(
-            UserPoolId=pool, Username=email, DesiredDeliveryMediums=["EMAIL"],
-            UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"},
-                            {"Name": "name", "Value": name}, {"Name": "custom:role", "Value": "authority"},
-                            {"Name": "custom:agency_id", "Value": agency_id}])
+            UserPoolId=pool,
+            Username=email,
+            DesiredDeliveryMediums=["EMAIL"],
+            UserAttributes=[
+                {"Name": "email", "Value": email},
+                {"Name": "email_verified", "Value": "true"},
+                {"Name": "name", "Value": name},
+                {"Name": "custom:role", "Value": "authority"},
+                {"Name": "custom:agency_id", "Value": agency_id},
+            ],
+        )
         return email
     except ClientError as error:
         if error.response["Error"]["Code"] != "UsernameExistsException":
             logger.exception("account not created")
-            raise DependencyUnavailable("The sign-in service refused to create the account; try again later.",
-                                        code="accounts_unavailable") from error
+            raise DependencyUnavailable(
+                "The sign-in service refused to create the account; try again later.", code="accounts_unavailable"
+            ) from error
     except BotoCoreError as error:
-        raise DependencyUnavailable("The sign-in service cannot be reached; try again later.",
-                                    code="accounts_unavailable") from error
+        raise DependencyUnavailable(
+            "The sign-in service cannot be reached; try again later.", code="accounts_unavailable"
+        ) from error
     try:
         existing = cognito.admin_get_user(UserPoolId=pool, Username=email)
     except (BotoCoreError, ClientError) as error:
-        raise DependencyUnavailable("The sign-in service cannot be reached; try again later.",
-                                    code="accounts_unavailable") from error
+        raise DependencyUnavailable(
+            "The sign-in service cannot be reached; try again later.", code="accounts_unavailable"
+        ) from error
     attributes = {a["Name"]: a["Value"] for a in existing.get("UserAttributes", [])}
     if attributes.get("custom:agency_id") != agency_id or attributes.get("custom:role") != "authority":
-        raise Conflict("This address already signs in to Liaison for someone else; it cannot be given to this "
-                       "agency.", code="account_exists")
+        raise Conflict(
+            "This address already signs in to Liaison for someone else; it cannot be given to this agency.",
+            code="account_exists",
+        )
     return email

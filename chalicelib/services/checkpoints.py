@@ -81,7 +81,7 @@ def _canonical(value: Any) -> bytes:
 
 def _hours(first: datetime, last: datetime) -> list[str]:
     start = first.replace(minute=0, second=0, microsecond=0)
-    hours = []
+    hours: list[str] = []
     while start <= last and len(hours) < MAX_HOURS + 1:
         hours.append(chain_hour(isoformat(start)))
         start += timedelta(hours=1)
@@ -111,32 +111,49 @@ class Checkpoints:
         hours = _hours(since, now)
         heads = self._heads(self._changed(hours))
         content = {
-            "format": FORMAT, "at": at, "hours": {"from": hours[0], "to": hours[-1]},
+            "format": FORMAT,
+            "at": at,
+            "hours": {"from": hours[0], "to": hours[-1]},
             "previous": {"key": latest["key"], "sha256": latest["sha256"]} if latest else None,
             "heads": heads,
         }
         digest = hashlib.sha256(_canonical(content)).hexdigest()
         key = f"{CHECKPOINTS}{at}.json"
         signature = self.signer.sign_claims(
-            {"checkpoint": key, "sha256": digest, "at": at, "heads": len(heads)}, TYP,
-            DependencyUnavailable("The audit checkpoint could not be signed; nothing was written.",
-                                  code="checkpoint_unsigned"))
+            {"checkpoint": key, "sha256": digest, "at": at, "heads": len(heads)},
+            TYP,
+            DependencyUnavailable(
+                "The audit checkpoint could not be signed; nothing was written.", code="checkpoint_unsigned"
+            ),
+        )
         self._put(key, _canonical({"content": content, "signature": signature}), now)
-        pointers = [(f"{HEADS}{request_id}/{at}.json",
-                     _canonical({"checkpoint": key, "seq": head["seq"], "hash": head["hash"]}))
-                    for request_id, head in heads.items()]
+        pointers = [
+            (
+                f"{HEADS}{request_id}/{at}.json",
+                _canonical({"checkpoint": key, "seq": head["seq"], "hash": head["hash"]}),
+            )
+            for request_id, head in heads.items()
+        ]
         with ThreadPoolExecutor(max_workers=POINTER_WRITERS) as pool:
             list(pool.map(lambda pointer: self._put(pointer[0], pointer[1], now), pointers))
         # After a pause longer than MAX_HOURS, coverage starts again here: what changed in the gap is not anchored.
         covered_from = hours[0] if truncated or not latest else latest.get("covered_from") or hours[0]
-        state = ConfigEntry(STATE, document={"key": key, "sha256": digest, "at": at, "covered_from": covered_from},
-                            updated_at=at, updated_by="audit-checkpoint")
+        state = ConfigEntry(
+            STATE,
+            document={"key": key, "sha256": digest, "at": at, "covered_from": covered_from},
+            updated_at=at,
+            updated_by="audit-checkpoint",
+        )
         try:  # only over the one this links to: of two writers at once, one names the latest, both stay valid
-            state.save(condition=ConfigEntry.name.does_not_exist() if recorded is None else
-                       ConfigEntry.updated_at == recorded["at"])
+            state.save(
+                condition=ConfigEntry.name.does_not_exist()
+                if recorded is None
+                else ConfigEntry.updated_at == recorded["at"]
+            )
         except PutError:
-            logger.warning("another checkpoint was written meanwhile; this one stays, as a sibling",
-                           extra={"checkpoint": key})
+            logger.warning(
+                "another checkpoint was written meanwhile; this one stays, as a sibling", extra={"checkpoint": key}
+            )
         metrics.add_metric(name="AuditCheckpointHeads", unit="Count", value=len(heads))
         logger.info("audit checkpoint written", extra={"checkpoint": key, "heads": len(heads)})
         return {"checkpoint": key, "sha256": digest, "heads": len(heads), "hours": content["hours"]}
@@ -154,15 +171,22 @@ class Checkpoints:
         keys = [k for day in (now - timedelta(days=1), now) for k in self._keys(f"{CHECKPOINTS}{day.date()}")]
         newest = keys[-1] if keys else None
         named_later = latest is not None and (
-            (newest is not None and newest < latest["key"]) or latest["at"] > isoformat(now))
+            (newest is not None and newest < latest["key"]) or latest["at"] > isoformat(now)
+        )
         if named_later:  # the table names a checkpoint the bucket does not hold: it was moved; the bucket decides
-            logger.error("the config entry names a checkpoint later than the bucket's latest", extra={
-                "named": latest["key"] if latest else None, "bucket": newest})
+            logger.error(
+                "the config entry names a checkpoint later than the bucket's latest",
+                extra={"named": latest["key"] if latest else None, "bucket": newest},
+            )
             metrics.add_metric(name="AuditCheckpointStateMismatch", unit="Count", value=1)
         if newest and (latest is None or newest != latest["key"]):
             content = self.read(newest)
-            return {"key": newest, "sha256": content["sha256"], "at": content["at"],
-                    "covered_from": (latest or {}).get("covered_from") or content["hours"]["from"]}
+            return {
+                "key": newest,
+                "sha256": content["sha256"],
+                "at": content["at"],
+                "covered_from": (latest or {}).get("covered_from") or content["hours"]["from"],
+            }
         return None if named_later else latest
 
     @staticmethod
@@ -172,8 +196,11 @@ class Checkpoints:
     @staticmethod
     def _heads(request_ids: set[str]) -> dict[str, dict[str, Any]]:
         heads = {}
-        for item in LegalRequest.batch_get(sorted(request_ids), consistent_read=True,
-                                           attributes_to_get=["request_id", "last_event_seq", "last_event_hash"]):
+        for item in LegalRequest.batch_get(
+            sorted(request_ids),
+            consistent_read=True,
+            attributes_to_get=["request_id", "last_event_seq", "last_event_hash"],
+        ):
             if item.last_event_hash:
                 heads[item.request_id] = {"seq": int(item.last_event_seq), "hash": item.last_event_hash}
         return dict(sorted(heads.items()))
@@ -182,12 +209,19 @@ class Checkpoints:
         retain = now + timedelta(days=get_settings().audit_checkpoint_retention_days)
         try:
             client("s3").put_object(
-                Bucket=self.bucket, Key=key, Body=body, ContentType="application/json", ChecksumAlgorithm="SHA256",
+                Bucket=self.bucket,
+                Key=key,
+                Body=body,
+                ContentType="application/json",
+                ChecksumAlgorithm="SHA256",
                 ChecksumSHA256=base64.b64encode(hashlib.sha256(body).digest()).decode("ascii"),
-                ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=retain)
+                ObjectLockMode="COMPLIANCE",
+                ObjectLockRetainUntilDate=retain,
+            )
         except (BotoCoreError, ClientError) as error:
-            raise DependencyUnavailable("The evidence bucket refused an audit checkpoint.",
-                                        code="checkpoint_unwritten") from error
+            raise DependencyUnavailable(
+                "The evidence bucket refused an audit checkpoint.", code="checkpoint_unwritten"
+            ) from error
 
     # --- reading -------------------------------------------------------------------------------------------
 
@@ -260,11 +294,14 @@ class Checkpoints:
             elif link is not None:
                 before = seen.get(link.get("key"))
                 if before is None or before["sha256"] != link.get("sha256"):
-                    problems.append(f"checkpoint {key} links to {link.get('key')}, which the bucket does not hold "
-                                    "as it was signed")
-                elif content["hours"]["from"] > chain_hour(isoformat(parse_instant(before["at"]) - OVERLAP)) and \
-                        content["hours"]["from"] != chain_hour(isoformat(parse_instant(content["at"])
-                                                                         - timedelta(hours=MAX_HOURS))):
+                    problems.append(
+                        f"checkpoint {key} links to {link.get('key')}, which the bucket does not hold as it was signed"
+                    )
+                elif content["hours"]["from"] > chain_hour(
+                    isoformat(parse_instant(before["at"]) - OVERLAP)
+                ) and content["hours"]["from"] != chain_hour(
+                    isoformat(parse_instant(content["at"]) - timedelta(hours=MAX_HOURS))
+                ):
                     problems.append(f"checkpoint {key} does not cover the hours since {link.get('key')}")
             seen[key] = content
             contents.append(content)
@@ -278,13 +315,20 @@ def check(events: Sequence[audit.ChainedEvent], anchor: Anchor | None) -> audit.
     if anchor is None:
         return None
     if anchor.seq > len(events):
-        return audit.Verdict(False, len(events), len(events) + 1,
-                             f"the checkpoint of {anchor.at} anchored {anchor.seq} events; the trail holds "
-                             f"{len(events)}")
+        return audit.Verdict(
+            False,
+            len(events),
+            len(events) + 1,
+            f"the checkpoint of {anchor.at} anchored {anchor.seq} events; the trail holds {len(events)}",
+        )
     if events[anchor.seq - 1].hash != anchor.hash:
-        return audit.Verdict(False, len(events), anchor.seq,
-                             f"the trail up to event {anchor.seq} is not the one the checkpoint of {anchor.at} "
-                             "anchored: it was rewritten")
+        return audit.Verdict(
+            False,
+            len(events),
+            anchor.seq,
+            f"the trail up to event {anchor.seq} is not the one the checkpoint of {anchor.at} "
+            "anchored: it was rewritten",
+        )
     return None
 
 
@@ -293,9 +337,14 @@ def unanchored(item: LegalRequest, latest: dict[str, Any] | None) -> audit.Verdi
     if latest is None:
         return None
     received = parse_instant(item.received_at)
-    if chain_hour(item.received_at) >= latest.get("covered_from", "") and \
-            received < parse_instant(latest["at"]) - OVERLAP:
-        return audit.Verdict(False, int(item.last_event_seq or 0), None,
-                             f"no checkpoint anchors this request, though it was filed before the one of "
-                             f"{latest['at']}")
+    if (
+        chain_hour(item.received_at) >= latest.get("covered_from", "")
+        and received < parse_instant(latest["at"]) - OVERLAP
+    ):
+        return audit.Verdict(
+            False,
+            int(item.last_event_seq or 0),
+            None,
+            f"no checkpoint anchors this request, though it was filed before the one of {latest['at']}",
+        )
     return None

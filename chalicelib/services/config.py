@@ -65,8 +65,7 @@ def store_risk_tiers(tiers: RiskTiers, *, now: str, actor: str) -> None:
 def notice_policy() -> NoticePolicy:
     """The user-notice rule per request type and jurisdiction (``domain/user_notice.py``); none stored: the
     defaults."""
-    return NoticePolicy.model_validate(document("notice_policy", NoticePolicy().model_dump(mode="json"),
-                                                optional=True))
+    return NoticePolicy.model_validate(document("notice_policy", NoticePolicy().model_dump(mode="json"), optional=True))
 
 
 def store_notice_policy(policy: NoticePolicy, *, now: str, actor: str) -> None:

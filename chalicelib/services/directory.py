@@ -45,8 +45,13 @@ class Directory:
         if contact is None and region != self.default_region:
             contact = self.regions.get(self.default_region, {}).get("contact")
             rule = f"{rule};no contact published for {region}: default desk"
-        return {"country": country, "region": region, "region_name": spec.get("name", region), "rule": rule,
-                "contact": contact}
+        return {
+            "country": country,
+            "region": region,
+            "region_name": spec.get("name", region),
+            "rule": rule,
+            "contact": contact,
+        }
 
 
 _cache: dict[str, tuple[float, Directory]] = {}
@@ -65,12 +70,20 @@ def directory() -> Directory:
     # One BatchGetItem (regions ≤ 50), strongly consistent: the rebuild right after an edit must see it.
     found = {entry.name: entry for entry in ConfigEntry.batch_get(names, consistent_read=True)}
     version = found.get(VERSION)
-    regions = {region: {"name": spec.get("name", region),
-                        "contact": found[_key(region)].document if _key(region) in found else None}
-               for region, spec in rules.regions.items()}
-    built = Directory(version=int(version.counter or 0) if version else 0,
-                      updated_at=version.updated_at if version else None, default_region=rules.default_region,
-                      regions=regions, countries=dict(sorted(rules.countries.items())))
+    regions = {
+        region: {
+            "name": spec.get("name", region),
+            "contact": found[_key(region)].document if _key(region) in found else None,
+        }
+        for region, spec in rules.regions.items()
+    }
+    built = Directory(
+        version=int(version.counter or 0) if version else 0,
+        updated_at=version.updated_at if version else None,
+        default_region=rules.default_region,
+        regions=regions,
+        countries=dict(sorted(rules.countries.items())),
+    )
     _cache["directory"] = (time.monotonic(), built)
     return built
 
@@ -83,8 +96,9 @@ def for_country(code: str) -> dict[str, Any]:
     """The contact for one country: its region's, or the default region's if it is routed nowhere special."""
     current = directory()
     if not COUNTRY.match(code):
-        raise BadRequest("country must be an ISO 3166-1 alpha-2 code, e.g. FR.", code="invalid_country",
-                         field="country")
+        raise BadRequest(
+            "country must be an ISO 3166-1 alpha-2 code, e.g. FR.", code="invalid_country", field="country"
+        )
     country = code.upper()
     if not is_country(country):
         raise UnknownCountry(f"{country} is not an ISO 3166-1 country code.")
@@ -96,8 +110,9 @@ def for_country(code: str) -> dict[str, Any]:
 def store(region: str, contact: RegionContact, *, now: str, actor: str) -> Directory:
     if region not in config.routing_rules().regions:
         raise NotFound(f"No region '{region}' in the routing rules; add it there first.", code="unknown_region")
-    entry = ConfigEntry(_key(region), document=contact.model_dump(mode="json", exclude_none=True), updated_at=now,
-                        updated_by=actor)
+    entry = ConfigEntry(
+        _key(region), document=contact.model_dump(mode="json", exclude_none=True), updated_at=now, updated_by=actor
+    )
     with TransactWrite(connection=connection()) as transaction:
         transaction.save(entry)
         transaction.update(ConfigEntry(VERSION), actions=_new_version(now, actor))

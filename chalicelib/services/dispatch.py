@@ -18,16 +18,22 @@ from chalicelib.observability import logger, metrics
 from chalicelib.settings import get_settings
 from chalicelib.store.models import LegalRequest
 from chalicelib.store.representatives import RepresentativeRepository
-from chalicelib.store.requests import Change, RequestRepository, sets_of
+from chalicelib.store.requests import Change, Operation, RequestRepository, sets_of
 from chalicelib.workflow.client import Workflow, WorkflowUnavailable
 
 OPERATORS = "operators"  # the recipient when a region has nobody to notify
 
 
 class Dispatch:
-    def __init__(self, *, requests: RequestRepository | None = None,
-                 representatives: RepresentativeRepository | None = None, workflow: Workflow | None = None,
-                 publisher: Publisher | None = None, clock: Clock = app_clock) -> None:
+    def __init__(
+        self,
+        *,
+        requests: RequestRepository | None = None,
+        representatives: RepresentativeRepository | None = None,
+        workflow: Workflow | None = None,
+        publisher: Publisher | None = None,
+        clock: Clock = app_clock,
+    ) -> None:
         self.requests = requests or RequestRepository()
         self.representatives = representatives or RepresentativeRepository()
         self.workflow = workflow or Workflow()
@@ -45,16 +51,25 @@ class Dispatch:
         self._start(item)
         return item
 
-    def assign_unstored(self, item: LegalRequest, now: str) -> list[Change]:
-        """Assign a request that is about to be stored: its fields are set here and the returned ``assigned``
-        change is written in the creating transaction. Nobody available: no change, and the request is stored
-        as received; ``dispatch(item, assignment_tried=True)`` then alerts the operators."""
-        assignment = self._assignment(item.region)
+    def assign_unstored(self, item: LegalRequest, now: str) -> tuple[list[Change], list[Operation], int | None]:
+        """Assign a request that is about to be stored: its fields are set here, and the returned ``assigned``
+        change and the write that takes the region's turn (``RepresentativeRepository.take_turn``) go in the
+        creating transaction; the turn is returned too. The turn is the one this container last saw: if the
+        transaction is refused on that write, another request took it (``seen_turn``) and the caller assigns
+        again. Nobody available: nothing, and the request is stored as received;
+        ``dispatch(item, assignment_tried=True)`` then alerts the operators."""
+        turn = self.representatives.known_turn(item.region)
+        assignment = assign(self.representatives.candidates(item.region), turn)
         if assignment.assignee is None:
-            return []
+            return [], [], None
         item.status, item.assignee = Status.ASSIGNED.value, assignment.assignee
         item.escalation_chain, item.assignment_rule = list(assignment.chain), assignment.rule
-        return [replace(self._assigned(assignment, now), sets=sets_of(self._assignment_actions(assignment)))]
+        actions = self._assignment_actions(assignment, assignment.assignee)
+        return (
+            [replace(self._assigned(assignment, now), sets=sets_of(actions))],
+            [self.representatives.take_turn(item.region, turn)],
+            turn,
+        )
 
     def _assignment(self, region: str) -> Assignment:
         turn = self.representatives.next_turn(region)
@@ -62,9 +77,13 @@ class Dispatch:
 
     @staticmethod
     def _assigned(assignment: Assignment, now: str) -> Change:
-        return Change("assigned", "system", "router", now,
-                      {"assignee": assignment.assignee, "rule": assignment.rule,
-                       "escalation_chain": list(assignment.chain)})
+        return Change(
+            "assigned",
+            "system",
+            "router",
+            now,
+            {"assignee": assignment.assignee, "rule": assignment.rule, "escalation_chain": list(assignment.chain)},
+        )
 
     def _assign(self, item: LegalRequest) -> LegalRequest:
         assignment = self._assignment(item.region)
@@ -72,38 +91,57 @@ class Dispatch:
         if assignment.assignee is None:
             self._alert_unassigned(item)
             return item
-        return self.requests.apply(item, self._assigned(assignment, now), self._assignment_actions(assignment))
+        return self.requests.apply(
+            item, self._assigned(assignment, now), self._assignment_actions(assignment, assignment.assignee)
+        )
 
     @staticmethod
-    def _assignment_actions(assignment: Assignment) -> list:
-        return [LegalRequest.status.set(Status.ASSIGNED.value), LegalRequest.assignee.set(assignment.assignee),
-                LegalRequest.escalation_chain.set(list(assignment.chain)),
-                LegalRequest.assignment_rule.set(assignment.rule)]
+    def _assignment_actions(assignment: Assignment, assignee: str) -> list:
+        """The writes of an assignment that found ``assignee`` (``assignment.assignee``, checked by the caller)."""
+        return [
+            LegalRequest.status.set(Status.ASSIGNED.value),
+            LegalRequest.assignee.set(assignee),
+            LegalRequest.escalation_chain.set(list(assignment.chain)),
+            LegalRequest.assignment_rule.set(assignment.rule),
+        ]
 
     def _alert_unassigned(self, item: LegalRequest) -> None:
-        logger.error("no representative available in region", extra={"region": item.region,
-                                                                      "request_id": item.request_id})
+        logger.error(
+            "no representative available in region", extra={"region": item.region, "request_id": item.request_id}
+        )
         metrics.add_metric(name="UnassignedRequests", unit="Count", value=1)
         self.publisher.alert_operators(
             f"Request {item.request_id} ({item.type}) reached region {item.region}, which has no available "
             f"representative. Acknowledge by {item.ack_due_at}; due {item.due_at}. Assign someone now.",
-            item.request_id)
+            item.request_id,
+        )
 
     def plan(self, item: LegalRequest) -> dict[str, Any]:
         """The execution input: who to notify, in which order, and how long to wait for each."""
         chain = list(item.escalation_chain or [])
-        plan_timers = timers(self.clock.now(), parse_instant(item.ack_due_at), parse_instant(item.due_at),
-                             len(chain), get_settings().sla_time_scale)
+        plan_timers = timers(
+            self.clock.now(),
+            parse_instant(item.ack_due_at),
+            parse_instant(item.due_at),
+            len(chain),
+            get_settings().sla_time_scale,
+        )
         return {
-            "region": item.region, "type": item.type, "agency_id": item.agency_id, "reference": item.reference,
+            "region": item.region,
+            "type": item.type,
+            "agency_id": item.agency_id,
+            "reference": item.reference,
             # The console page of the request. The workflow builds its links itself (from ConsoleBaseUrl); this
             # stays for an execution of an older definition, which reads its links here.
             "link": request_page(item.request_id),
-            "ack_due_at": item.ack_due_at, "due_at": item.due_at,
+            "ack_due_at": item.ack_due_at,
+            "due_at": item.due_at,
             "assignee": item.assignee or OPERATORS,
             "lead": chain[-1] if chain else (item.assignee or OPERATORS),
-            "escalation_chain": chain, "escalation_waits": list(plan_timers.escalations),
-            "escalation_count": len(chain), "escalation": {"level": 0},
+            "escalation_chain": chain,
+            "escalation_waits": list(plan_timers.escalations),
+            "escalation_count": len(chain),
+            "escalation": {"level": 0},
             "timer": {"ack_wait": plan_timers.acknowledge},
         }
 
@@ -118,4 +156,5 @@ class Dispatch:
             self.publisher.alert_operators(
                 f"Request {item.request_id} ({item.type}, region {item.region}) is stored but its deadline "
                 f"timers did not start ({error}). Due {item.due_at}. Watch it by hand until it is restarted.",
-                item.request_id)
+                item.request_id,
+            )

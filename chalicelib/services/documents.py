@@ -41,11 +41,17 @@ MAX_BYTES = 25 * 1024 * 1024
 MAX_DOCUMENTS = 50  # per request
 UPLOAD_SECONDS = 15 * 60
 DOWNLOAD_SECONDS = 5 * 60
-UPLOAD_GRACE = timedelta(minutes=2)
-ATTEMPTS = 3  # a write that meets a concurrent change of the request (often the workflow's) is retried  # after the upload window, an absent object is rejected
+UPLOAD_GRACE = timedelta(minutes=2)  # after the upload window, an absent object is rejected
+ATTEMPTS = 3  # a write that meets a concurrent change of the request (often the workflow's) is retried
 CONTENT_TYPES = {
-    "application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpeg", "application/zip": "zip",
-    "text/plain": "txt", "message/rfc822": "eml", "text/csv": "csv", "application/json": "json",
+    "application/pdf": "pdf",
+    "image/png": "png",
+    "image/jpeg": "jpeg",
+    "application/zip": "zip",
+    "text/plain": "txt",
+    "message/rfc822": "eml",
+    "text/csv": "csv",
+    "application/json": "json",
 }
 DOCUMENT_ID = re.compile(r"^DOC-[A-Z2-7]{16}$")
 # A file name, not a path: no separators, no control characters (bidirectional overrides included, which
@@ -93,14 +99,32 @@ class Documents:
         now = self.clock.now()
         document_id = "DOC-" + base64.b32encode(secrets.token_bytes(10)).decode()
         sha256 = new.sha256.lower()
-        document = Document(request_id, document_id, filename=new.filename, content_type=content_type,
-                            size=new.size, sha256=sha256, key=f"requests/{request_id}/{document_id}",
-                            uploaded_by=principal.subject, uploader_role=principal.role.value,
-                            created_at=isoformat(now),
-                            upload_expires_at=isoformat(now + timedelta(seconds=UPLOAD_SECONDS)))
-        change = Change("document_declared", principal.role.value, principal.subject, isoformat(now),
-                        {"document_id": document_id, "filename": new.filename, "content_type": content_type,
-                         "size": new.size, "sha256": sha256})
+        document = Document(
+            request_id,
+            document_id,
+            filename=new.filename,
+            content_type=content_type,
+            size=new.size,
+            sha256=sha256,
+            key=f"requests/{request_id}/{document_id}",
+            uploaded_by=principal.subject,
+            uploader_role=principal.role.value,
+            created_at=isoformat(now),
+            upload_expires_at=isoformat(now + timedelta(seconds=UPLOAD_SECONDS)),
+        )
+        change = Change(
+            "document_declared",
+            principal.role.value,
+            principal.subject,
+            isoformat(now),
+            {
+                "document_id": document_id,
+                "filename": new.filename,
+                "content_type": content_type,
+                "size": new.size,
+                "sha256": sha256,
+            },
+        )
         for attempt in range(1, ATTEMPTS + 1):
             item = visible(self.requests, principal, request_id)
             try:
@@ -109,8 +133,12 @@ class Documents:
                 record_refusal(self.requests, item, principal, "declare_document", refusal)
                 raise
             try:
-                self.requests.apply(item, change, [LegalRequest.document_count.add(1)],
-                                    also=[lambda t: t.save(document, condition=Document.document_id.does_not_exist())])
+                self.requests.apply(
+                    item,
+                    change,
+                    [LegalRequest.document_count.add(1)],
+                    also=[lambda t: t.save(document, condition=Document.document_id.does_not_exist())],
+                )
                 break
             except Conflict:  # the workflow or another caller changed the request since it was read
                 if attempt == ATTEMPTS:
@@ -122,10 +150,14 @@ class Documents:
         if content_type not in CONTENT_TYPES:
             raise UnsupportedMediaType(
                 f"Documents may be {', '.join(sorted(set(CONTENT_TYPES.values())))} "
-                f"({', '.join(sorted(CONTENT_TYPES))}).", code="content_type_not_allowed", field="content_type")
+                f"({', '.join(sorted(CONTENT_TYPES))}).",
+                code="content_type_not_allowed",
+                field="content_type",
+            )
         if size > MAX_BYTES:
-            raise PayloadTooLarge(f"A document may be at most {MAX_BYTES} bytes (25 MB).",
-                                  code="document_too_large", field="size")
+            raise PayloadTooLarge(
+                f"A document may be at most {MAX_BYTES} bytes (25 MB).", code="document_too_large", field="size"
+            )
         if item.status == Status.WITHDRAWN:
             raise Conflict("The request was withdrawn; it takes no more documents.", code="request_closed")
         if int(item.document_count or 0) >= MAX_DOCUMENTS:
@@ -133,13 +165,17 @@ class Documents:
 
     def _presigned_post(self, document: Document) -> Upload:
         checksum = base64.b64encode(bytes.fromhex(document.sha256)).decode()
-        fields = {"Content-Type": document.content_type, "x-amz-checksum-algorithm": "SHA256",
-                  "x-amz-checksum-sha256": checksum}
+        fields = {
+            "Content-Type": document.content_type,
+            "x-amz-checksum-algorithm": "SHA256",
+            "x-amz-checksum-sha256": checksum,
+        }
         conditions: list[Any] = [{name: value} for name, value in fields.items()]
         conditions.append(["content-length-range", int(document.size), int(document.size)])
         try:
-            post = client("s3").generate_presigned_post(self.bucket, document.key, Fields=fields,
-                                                        Conditions=conditions, ExpiresIn=UPLOAD_SECONDS)
+            post = client("s3").generate_presigned_post(
+                self.bucket, document.key, Fields=fields, Conditions=conditions, ExpiresIn=UPLOAD_SECONDS
+            )
         except (ClientError, BotoCoreError) as error:
             raise DependencyUnavailable("Could not prepare the upload; retry shortly.") from error
         return Upload(url=post["url"], fields=post["fields"], expires_at=document.upload_expires_at)
@@ -156,23 +192,39 @@ class Documents:
         if document.status == "pending":
             document = self.check(document)
         if document.status != "stored":
-            refusal = Conflict("The document has not been uploaded yet." if document.status == "pending" else
-                               f"The document was rejected ({document.reason}); declare it again and upload it with the new form.",
-                               code="document_not_stored")
-            record_refusal(self.requests, item, principal, "download_document", refusal,
-                           {"document_id": document_id})
+            refusal = Conflict(
+                "The document has not been uploaded yet."
+                if document.status == "pending"
+                else f"The document was rejected ({document.reason}); declare it again and upload it with "
+                "the new form.",
+                code="document_not_stored",
+            )
+            record_refusal(self.requests, item, principal, "download_document", refusal, {"document_id": document_id})
             raise refusal
         now = self.clock.now()
-        self._append(item.request_id, Change("document_downloaded", principal.role.value, principal.subject,
-                                             isoformat(now), {"document_id": document_id,
-                                                              "object_version": document.object_version}))
+        self._append(
+            item.request_id,
+            Change(
+                "document_downloaded",
+                principal.role.value,
+                principal.subject,
+                isoformat(now),
+                {"document_id": document_id, "object_version": document.object_version},
+            ),
+        )
         safe_name = re.sub(r"[^A-Za-z0-9._ -]", "_", document.filename)
         try:
-            url = client("s3").generate_presigned_url("get_object", Params={
-                "Bucket": self.bucket, "Key": document.key, "VersionId": document.object_version,
-                "ResponseContentType": document.content_type,
-                "ResponseContentDisposition": f'attachment; filename="{safe_name}"',
-            }, ExpiresIn=DOWNLOAD_SECONDS)
+            url = client("s3").generate_presigned_url(
+                "get_object",
+                Params={
+                    "Bucket": self.bucket,
+                    "Key": document.key,
+                    "VersionId": document.object_version,
+                    "ResponseContentType": document.content_type,
+                    "ResponseContentDisposition": f'attachment; filename="{safe_name}"',
+                },
+                ExpiresIn=DOWNLOAD_SECONDS,
+            )
         except (ClientError, BotoCoreError) as error:
             raise DependencyUnavailable("Could not prepare the download; retry shortly.") from error
         return document, Download(url=url, expires_at=isoformat(now + timedelta(seconds=DOWNLOAD_SECONDS)))
@@ -199,8 +251,9 @@ class Documents:
             return self._settle(document, "rejected", "content_type_mismatch", version)
         digest = hashlib.sha256()
         try:
-            body = s3.get_object(Bucket=self.bucket, Key=document.key,
-                                 **({"VersionId": version} if version else {}))["Body"]
+            body = s3.get_object(Bucket=self.bucket, Key=document.key, **({"VersionId": version} if version else {}))[
+                "Body"
+            ]
             for chunk in _chunks(body):
                 digest.update(chunk)
         except (ClientError, BotoCoreError) as error:
@@ -220,14 +273,19 @@ class Documents:
         def actions() -> list:
             # A new list for every attempt: PynamoDB appends the version increment to the list it is given,
             # so a list reused by the retry would carry the increment twice (a ValidationException).
-            return [Document.status.set(status), Document.checked_at.set(now),
-                    *([Document.reason.set(reason)] if reason else []),
-                    *([Document.object_version.set(version)] if version else [])]
+            return [
+                Document.status.set(status),
+                Document.checked_at.set(now),
+                *([Document.reason.set(reason)] if reason else []),
+                *([Document.object_version.set(version)] if version else []),
+            ]
 
         try:
-            self._append(document.request_id, Change(f"document_{status}", "system", "evidence", now, detail),
-                         also=[lambda t: t.update(document, actions=actions(),
-                                                  condition=Document.status == "pending")])
+            self._append(
+                document.request_id,
+                Change(f"document_{status}", "system", "evidence", now, detail),
+                also=[lambda t: t.update(document, actions=actions(), condition=Document.status == "pending")],
+            )
         except Conflict:
             logger.info("document settled concurrently", extra={"document_id": document.document_id})
         return self._document(document.request_id, document.document_id)
@@ -253,4 +311,3 @@ class Documents:
             return Document.get(request_id, document_id, consistent_read=True)
         except Document.DoesNotExist:
             raise NotFound("No such document.") from None
-

@@ -30,12 +30,18 @@ class Report:
 
 def check_filed(item: LegalRequest, events: Sequence[Event], body: bytes | None) -> audit.Verdict | None:
     if body is None:
-        return audit.Verdict(False, len(events), 1, "the body as filed is missing from the evidence bucket",
-                             field="body_sha256")
+        return audit.Verdict(
+            False, len(events), 1, "the body as filed is missing from the evidence bucket", field="body_sha256"
+        )
     if hashlib.sha256(body).hexdigest() != item.body_sha256:
-        return audit.Verdict(False, len(events), 1, "the body as filed in the evidence bucket does not hash to the "
-                                                    "body_sha256 of the trail: a version was added over it",
-                             field="body_sha256")
+        return audit.Verdict(
+            False,
+            len(events),
+            1,
+            "the body as filed in the evidence bucket does not hash to the "
+            "body_sha256 of the trail: a version was added over it",
+            field="body_sha256",
+        )
     return None
 
 
@@ -45,9 +51,13 @@ def verify_tables(item: LegalRequest, events: Sequence[Event]) -> audit.Verdict:
     return audit.verify_state(events, bound_state(item)) if verdict.verified else verdict
 
 
-def verify(item: LegalRequest, events: Sequence[Event], *,
-           anchor_of: Callable[[str], checkpoints.Anchor | None],
-           latest: dict | None) -> Report:
+def verify(
+    item: LegalRequest,
+    events: Sequence[Event],
+    *,
+    anchor_of: Callable[[str], checkpoints.Anchor | None],
+    latest: dict | None,
+) -> Report:
     """Every check of the module docstring, in order; the first that fails is the verdict. ``anchor_of`` finds
     the latest anchor of a request (a pointer read, or a lookup in checkpoints loaded whole); it may raise
     ``CheckpointInvalid``, reported as the verdict."""

@@ -54,23 +54,40 @@ class OfficialForms:
         done = {d.get("form_index") for d in (item.official_form_pdfs or [])}  # -1: the certificate itself
         wanted: list[tuple[int | None, str, Any]] = []
         if -1 not in done:
-            wanted.append((None, item.certificate["form"], lambda: form_pdfs.certificate_pdf(
-                item.certificate, request_id=item.request_id, received_at=item.received_at)))
+            wanted.append(
+                (
+                    None,
+                    item.certificate["form"],
+                    lambda: form_pdfs.certificate_pdf(
+                        item.certificate, request_id=item.request_id, received_at=item.received_at
+                    ),
+                )
+            )
         for index, answer in enumerate(item.official_answers or []):
             if index not in done:
-                wanted.append((index, answer["form"], lambda answer=answer: form_pdfs.answer_pdf(
-                    answer, request_id=item.request_id, certificate=item.certificate)))
-        for index, form, draw in wanted:
+                wanted.append(
+                    (
+                        index,
+                        answer["form"],
+                        lambda answer=answer: form_pdfs.answer_pdf(
+                            answer, request_id=item.request_id, certificate=item.certificate
+                        ),
+                    )
+                )
+        for position, form, draw in wanted:
             try:
-                item = self._keep(item, index, form, draw())
-            except Exception:  # noqa: BLE001 - what was filed or answered stands; the PDF is drawn again later
+                item = self._keep(item, position, form, draw())
+            except Exception:  # what was filed or answered stands; the PDF is drawn again later
                 logger.exception("official form not rendered", extra={"request_id": item.request_id, "form": form})
                 metrics.add_metric(name="OfficialFormFailures", unit="Count", value=1)
                 from chalicelib.notify.publisher import Publisher
 
-                Publisher().alert_operators(f"The PDF of {form} on request {item.request_id} could not be drawn "
-                                            "or stored; the structured form is on the request. It is drawn again "
-                                            "at the next change of the request.", item.request_id)
+                Publisher().alert_operators(
+                    f"The PDF of {form} on request {item.request_id} could not be drawn "
+                    "or stored; the structured form is on the request. It is drawn again "
+                    "at the next change of the request.",
+                    item.request_id,
+                )
                 break
         return item
 
@@ -84,17 +101,39 @@ class OfficialForms:
         key = f"requests/{item.request_id}/{document_id}"
         try:
             stored = client("s3").put_object(
-                Bucket=get_settings().evidence_bucket, Key=key, Body=data, ContentType="application/pdf",
-                ChecksumAlgorithm="SHA256", ChecksumSHA256=base64.b64encode(digest.digest()).decode("ascii"))
+                Bucket=get_settings().evidence_bucket,
+                Key=key,
+                Body=data,
+                ContentType="application/pdf",
+                ChecksumAlgorithm="SHA256",
+                ChecksumSHA256=base64.b64encode(digest.digest()).decode("ascii"),
+            )
         except (BotoCoreError, ClientError) as error:
             raise RuntimeError(f"the evidence bucket refused the PDF: {error}") from error
         now = isoformat(self.clock.now())
-        entry = {"form": form, "form_index": -1 if index is None else index, "document_id": document_id,
-                 "sha256": sha256, "size": len(data)}
-        document = Document(item.request_id, document_id, filename=name, content_type="application/pdf",
-                            size=len(data), sha256=sha256, status="stored", key=key,
-                            object_version=stored.get("VersionId"), uploaded_by="liaison", uploader_role="system",
-                            created_at=now, upload_expires_at=now, checked_at=now)
+        entry = {
+            "form": form,
+            "form_index": -1 if index is None else index,
+            "document_id": document_id,
+            "sha256": sha256,
+            "size": len(data),
+        }
+        document = Document(
+            item.request_id,
+            document_id,
+            filename=name,
+            content_type="application/pdf",
+            size=len(data),
+            sha256=sha256,
+            status="stored",
+            key=key,
+            object_version=stored.get("VersionId"),
+            uploaded_by="liaison",
+            uploader_role="system",
+            created_at=now,
+            upload_expires_at=now,
+            checked_at=now,
+        )
         for attempt in range(1, ATTEMPTS + 1):
             if attempt > 1:
                 item = self.requests.get(item.request_id) or item
@@ -102,9 +141,11 @@ class OfficialForms:
                 return item  # drawn by a concurrent call
             try:
                 return self.requests.apply(
-                    item, Change(RENDERED, "system", "liaison", now, {**entry, "filename": name}),
+                    item,
+                    Change(RENDERED, "system", "liaison", now, {**entry, "filename": name}),
                     [LegalRequest.official_form_pdfs.set([*(item.official_form_pdfs or []), entry])],
-                    also=[lambda t: t.save(document, condition=Document.document_id.does_not_exist())])
+                    also=[lambda t: t.save(document, condition=Document.document_id.does_not_exist())],
+                )
             except Conflict:
                 if attempt == ATTEMPTS:
                     raise

@@ -42,8 +42,9 @@ def _public_jwk(key_id: str) -> dict[str, str]:
     try:
         der = client("kms").get_public_key(KeyId=key_id)["PublicKey"]
     except (ClientError, BotoCoreError) as error:
-        raise DependencyUnavailable("The receipt key is unavailable; retry shortly.",
-                                    code="receipt_key_unavailable") from error
+        raise DependencyUnavailable(
+            "The receipt key is unavailable; retry shortly.", code="receipt_key_unavailable"
+        ) from error
     key = load_der_public_key(der)
     if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
         raise RuntimeError(f"receipt key {key_id} is not an ECC_NIST_P256 key")
@@ -69,19 +70,26 @@ class ReceiptSigner:
     def sign(self, claims: dict[str, str]) -> str:
         if set(claims) != set(RECEIPT_CLAIMS):
             raise ValueError(f"a receipt covers exactly {RECEIPT_CLAIMS}")
-        return self.sign_claims(claims, "JWT", DependencyUnavailable(
-            "The receipt could not be signed; nothing was stored. Retry shortly.", code="receipt_unavailable"))
+        return self.sign_claims(
+            claims,
+            "JWT",
+            DependencyUnavailable(
+                "The receipt could not be signed; nothing was stored. Retry shortly.", code="receipt_unavailable"
+            ),
+        )
 
     def sign_claims(self, claims: dict[str, Any], typ: str, unavailable: Exception) -> str:
         """A compact JWS over ``claims`` with this ``typ`` (a receipt is "JWT"; an audit checkpoint says what it
         is, so that one can never pass for the other). ``unavailable`` is raised if KMS does not sign. KMS signs
         at most 4 KB of RAW message: sign small statements (a checkpoint signs its content's hash)."""
         header = {"alg": ALGORITHM, "kid": _public_jwk(self.key_id)["kid"], "typ": typ}
-        signing_input = ".".join(_b64url(json.dumps(part, sort_keys=True, separators=(",", ":")).encode())
-                                 for part in (header, claims))
+        signing_input = ".".join(
+            _b64url(json.dumps(part, sort_keys=True, separators=(",", ":")).encode()) for part in (header, claims)
+        )
         try:
-            der = client("kms").sign(KeyId=self.key_id, Message=signing_input.encode(), MessageType="RAW",
-                                     SigningAlgorithm="ECDSA_SHA_256")["Signature"]
+            der = client("kms").sign(
+                KeyId=self.key_id, Message=signing_input.encode(), MessageType="RAW", SigningAlgorithm="ECDSA_SHA_256"
+            )["Signature"]
         except (ClientError, BotoCoreError) as error:
             raise unavailable from error
         return f"{signing_input}.{_b64url(_signature(der))}"
@@ -101,9 +109,19 @@ class ReceiptSigner:
         if header.get("kid") not in keys:
             raise ValueError("signed by a key this deployment does not publish")
         try:
-            return jwt.decode(token, jwt.PyJWK(keys[header["kid"]]).key, algorithms=[ALGORITHM],
-                              options={"verify_aud": False, "verify_iss": False, "verify_exp": False,
-                                       "verify_iat": False, "verify_nbf": False, "require": []})
+            return jwt.decode(
+                token,
+                jwt.PyJWK(keys[header["kid"]]).key,
+                algorithms=[ALGORITHM],
+                options={
+                    "verify_aud": False,
+                    "verify_iss": False,
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                    "require": [],
+                },
+            )
         except jwt.PyJWTError as error:
             raise ValueError(f"the signature does not verify: {error}") from None
 

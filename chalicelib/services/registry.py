@@ -59,14 +59,25 @@ def change_standing(agency_id: str, change: StandingChange, admin: Principal) ->
     return agency
 
 
-def add_representative(*, rep_id: str, name: str, email: str, region: str, lead: bool, available: bool,
-                       admin: Principal) -> Representative:
+def add_representative(
+    *, rep_id: str, name: str, email: str, region: str, lead: bool, available: bool, admin: Principal
+) -> Representative:
     """A representative of a region of the routing rules, subscribed to the notices meant for them."""
     if region not in config.routing_rules().regions:
         raise BadRequest(f"No region '{region}' in the routing rules.", code="invalid_field", field="region")
     now = stamp(admin).at
-    rep = representatives.create(Representative(rep_id, name=name, email=email, region=region, lead=lead,
-                                                available=available, created_at=now, updated_at=now))
+    rep = representatives.create(
+        Representative(
+            rep_id,
+            name=name,
+            email=email,
+            region=region,
+            lead=lead,
+            available=available,
+            created_at=now,
+            updated_at=now,
+        )
+    )
     publisher.subscribe_representative(rep.rep_id, rep.email)
     return rep
 

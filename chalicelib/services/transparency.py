@@ -42,8 +42,9 @@ def _adding(item: LegalRequest, counts: dict[str, int]) -> list[Operation]:
     if not counts:
         return []
     tally = Tally(PERIOD, _slot(item))
-    return [lambda transaction: transaction.update(tally, actions=[Path(name).add(value)
-                                                                   for name, value in counts.items()])]
+    return [
+        lambda transaction: transaction.update(tally, actions=[Path(name).add(value) for name, value in counts.items()])
+    ]
 
 
 def _seconds(since: str, until: str) -> float:
@@ -89,8 +90,12 @@ def on_change(item: LegalRequest, change: Change) -> list[Operation]:
         counts[rules.counter("ack", type_, took)] = 1
         if filed is not None:
             counts[rules.counter("fack", *filed, took)] = 1
-    elif (change.kind == "verification_recorded" and change.detail.get("outcome") == "failed"
-          and not item.verification_failed and item.type == RequestType.EMERGENCY_DISCLOSURE):
+    elif (
+        change.kind == "verification_recorded"
+        and change.detail.get("outcome") == "failed"
+        and not item.verification_failed
+        and item.type == RequestType.EMERGENCY_DISCLOSURE
+    ):
         counts[rules.counter("vfail", country)] = 1
     counts.update(notice_counters(item, change))
     if filed is not None:  # an Annex III answer asks for clarification or ends the request: any kind of change
@@ -135,12 +140,14 @@ def period(start: str | None, end: str | None, last_day: date) -> tuple[date, da
         if value is not None and not (DATE.match(value) and _is_date(value)):
             raise BadRequest(f"{name} is a date: YYYY-MM-DD.", code="invalid_field", field=name)
         if value is not None and date.fromisoformat(value) > LAST_DAY:
-            raise BadRequest(f"{name} must be on or before {LAST_DAY.isoformat()}.", code="invalid_field",
-                             field=name)
+            raise BadRequest(f"{name} must be on or before {LAST_DAY.isoformat()}.", code="invalid_field", field=name)
     first = date.fromisoformat(start) if start else None
     if first is not None and first > last_day:
-        raise BadRequest(f"Reports cover closed days only: from must be on or before {last_day.isoformat()}.",
-                         code="period_not_closed", field="from")
+        raise BadRequest(
+            f"Reports cover closed days only: from must be on or before {last_day.isoformat()}.",
+            code="period_not_closed",
+            field="from",
+        )
     last = min(date.fromisoformat(end), last_day) if end else None
     if first is None:
         first = date((last or last_day).year, 1, 1)
@@ -168,11 +175,16 @@ def report(first: date, last: date, threshold: int = 5) -> rules.Report:
     result = rules.Report(first, last, threshold=threshold)
     paginator = client("dynamodb").get_paginator("query")
     pages = paginator.paginate(
-        TableName=Tally.Meta.table_name, ConsistentRead=False,
+        TableName=Tally.Meta.table_name,
+        ConsistentRead=False,
         KeyConditionExpression="#period = :period AND #slot BETWEEN :first AND :last",
         ExpressionAttributeNames={"#period": "period", "#slot": "slot"},
-        ExpressionAttributeValues={":period": {"S": PERIOD}, ":first": {"S": first.isoformat()},
-                                   ":last": {"S": f"{last.isoformat()}#~"}})
+        ExpressionAttributeValues={
+            ":period": {"S": PERIOD},
+            ":first": {"S": first.isoformat()},
+            ":last": {"S": f"{last.isoformat()}#~"},
+        },
+    )
     for page in pages:
         for raw in page["Items"]:
             day = raw["slot"]["S"][:10]

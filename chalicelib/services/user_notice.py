@@ -41,8 +41,14 @@ def state_of(item: LegalRequest) -> NoticeState | None:
     return NoticeState(item.notice_state) if item.notice_state else None
 
 
-def at_filing(kind: RequestType, jurisdiction: str | None, certificate: dict[str, Any] | None,
-              order: rules.NonDisclosure | None, by: str, now: datetime) -> tuple[NoticeState, dict[str, Any]]:
+def at_filing(
+    kind: RequestType,
+    jurisdiction: str | None,
+    certificate: dict[str, Any] | None,
+    order: rules.NonDisclosure | None,
+    by: str,
+    now: datetime,
+) -> tuple[NoticeState, dict[str, Any]]:
     """The notice state a request is stored in, with a prohibition declared in the submission (without its
     document, which can only be attached once the request exists)."""
     state, notice = rules.initial(kind, jurisdiction, certificate, config.notice_policy())
@@ -64,12 +70,16 @@ def _task(item: LegalRequest, at: str) -> list:
     return [LegalRequest.notice_task_region.set(item.region), LegalRequest.notice_task_due.set(at)]
 
 
-NO_TASK = [LegalRequest.notice_task_region.remove(), LegalRequest.notice_task_due.remove(),
-           LegalRequest.notice_overdue.remove()]
+NO_TASK = [
+    LegalRequest.notice_task_region.remove(),
+    LegalRequest.notice_task_due.remove(),
+    LegalRequest.notice_overdue.remove(),
+]
 
 
-def timed(item: LegalRequest, state: NoticeState, notice: dict[str, Any], now: datetime
-          ) -> tuple[NoticeState, dict[str, Any], list, dict[str, Any] | None]:
+def timed(
+    item: LegalRequest, state: NoticeState, notice: dict[str, Any], now: datetime
+) -> tuple[NoticeState, dict[str, Any], list, dict[str, Any] | None]:
     """Where the notice of a fulfilled request stands at ``now``, the updates that put it there, and the timer the
     workflow keeps for it (None: nothing to wait for). ``notice`` may already carry this change's particulars."""
     scale = get_settings().sla_time_scale
@@ -85,15 +95,26 @@ def timed(item: LegalRequest, state: NoticeState, notice: dict[str, Any], now: d
     assignee = item.assignee or OPERATORS  # told when the notice falls due: whoever holds the request now
     if state is NoticeState.DUE:
         deadline = parse_instant(notice["deadline"])
-        timer = {"kind": "due_now", "due_at": notice["due_at"], "deadline": notice["deadline"],
-                 "deadline_seconds": scaled(max(deadline - now, timedelta(0)), scale), "assignee": assignee,
-                 "due_seconds": 0, **legs(0, scale)}
-        return state, notice, [LegalRequest.notice_due_at.set(notice["due_at"]),
-                               *_task(item, notice["deadline"])], timer
+        timer = {
+            "kind": "due_now",
+            "due_at": notice["due_at"],
+            "deadline": notice["deadline"],
+            "deadline_seconds": scaled(max(deadline - now, timedelta(0)), scale),
+            "assignee": assignee,
+            "due_seconds": 0,
+            **legs(0, scale),
+        }
+        return (
+            state,
+            notice,
+            [LegalRequest.notice_due_at.set(notice["due_at"]), *_task(item, notice["deadline"])],
+            timer,
+        )
     if state is NoticeState.PROHIBITED:
         prohibition = notice["prohibition"]
-        kind, at = ("review", prohibition["review_at"]) if prohibition.get("indefinite") \
-            else ("due", prohibition["ends_at"])
+        kind, at = (
+            ("review", prohibition["review_at"]) if prohibition.get("indefinite") else ("due", prohibition["ends_at"])
+        )
         if kind == "due" and passes and passes > parse_instant(at):  # the emergency's delay outlasts the order
             at = isoformat(passes)
     elif state is NoticeState.DELAYED:
@@ -105,9 +126,15 @@ def timed(item: LegalRequest, state: NoticeState, notice: dict[str, Any], now: d
     when = parse_instant(at)
     record_within = timedelta(days=int(notice.get("rule", {}).get("record_within_days", 7)))
     due_seconds = scaled(max(when - now, timedelta(0)), scale)
-    timer = {"kind": kind, "due_at": at, "due_seconds": due_seconds,
-             "deadline": isoformat(max(when, now) + record_within), "deadline_seconds": scaled(record_within, scale),
-             "assignee": assignee, **legs(due_seconds, scale)}
+    timer = {
+        "kind": kind,
+        "due_at": at,
+        "due_seconds": due_seconds,
+        "deadline": isoformat(max(when, now) + record_within),
+        "deadline_seconds": scaled(record_within, scale),
+        "assignee": assignee,
+        **legs(due_seconds, scale),
+    }
     if kind == "due":  # shown on the request: when the notice will fall due, and by when it is to be recorded
         notice = {**notice, "due_at": at, "deadline": timer["deadline"]}
     return state, notice, [LegalRequest.notice_due_at.set(at), *NO_TASK], timer
@@ -129,8 +156,12 @@ def legs(due_seconds: int, scale: float) -> dict[str, int]:
     90 days) and one more leg fit in the same execution: 120 + 90 + 120 days < 365."""
     leg = scaled(NOTICE_LEG, scale)
     wait = min(due_seconds, leg)
-    return {"leg_seconds": leg, "minus_leg_seconds": -leg, "wait_seconds": max(wait, 1),
-            "rest_seconds": max(due_seconds - wait, 0)}
+    return {
+        "leg_seconds": leg,
+        "minus_leg_seconds": -leg,
+        "wait_seconds": max(wait, 1),
+        "rest_seconds": max(due_seconds - wait, 0),
+    }
 
 
 def on_decided(item: LegalRequest, outcome: Status, now: datetime) -> tuple[dict[str, Any], list, dict | None]:
@@ -142,15 +173,26 @@ def on_decided(item: LegalRequest, outcome: Status, now: datetime) -> tuple[dict
         return {}, [], None
     if outcome not in FULFILLED:
         notice = {**notice, "reason": NOTHING_DISCLOSED}
-        return ({"user_notice": {"state": NoticeState.NOT_APPLICABLE.value}},
-                [LegalRequest.notice_state.set(NoticeState.NOT_APPLICABLE.value), LegalRequest.user_notice.set(notice),
-                 LegalRequest.notice_timer.remove(), LegalRequest.notice_due_at.remove(), *NO_TASK], None)
+        return (
+            {"user_notice": {"state": NoticeState.NOT_APPLICABLE.value}},
+            [
+                LegalRequest.notice_state.set(NoticeState.NOT_APPLICABLE.value),
+                LegalRequest.user_notice.set(notice),
+                LegalRequest.notice_timer.remove(),
+                LegalRequest.notice_due_at.remove(),
+                *NO_TASK,
+            ],
+            None,
+        )
     effective = state
     if state is NoticeState.PROHIBITED and not rules.prohibition_runs(notice, now):
         effective = NoticeState(notice.get("base", NoticeState.NOTIFY_BEFORE_DISCLOSURE.value))
     if effective is NoticeState.NOTIFY_BEFORE_DISCLOSURE:
-        raise Conflict("The platform's policy tells the user before their data are disclosed: record the notice "
-                       "first (or the authority declares a non-disclosure order).", code="user_notice_first")
+        raise Conflict(
+            "The platform's policy tells the user before their data are disclosed: record the notice "
+            "first (or the authority declares a non-disclosure order).",
+            code="user_notice_first",
+        )
     new, notice, actions, timer = timed(item, state, notice, now)
     if new is NoticeState.PROHIBITED:
         notice = {**notice, WITHHELD: True}  # the data go while an order runs (counted once: transparency)
@@ -168,8 +210,11 @@ def check_before_fulfilment(item: LegalRequest, now: datetime) -> None:
 def on_withdrawn(item: LegalRequest) -> list:
     if state_of(item) is None or state_of(item) in rules.FINAL:
         return []
-    return [LegalRequest.notice_state.set(NoticeState.NOT_APPLICABLE.value),
-            LegalRequest.user_notice.set({**(item.user_notice or {}), "reason": WITHDRAWN}), *NO_TASK]
+    return [
+        LegalRequest.notice_state.set(NoticeState.NOT_APPLICABLE.value),
+        LegalRequest.user_notice.set({**(item.user_notice or {}), "reason": WITHDRAWN}),
+        *NO_TASK,
+    ]
 
 
 class UserNotices:
@@ -197,6 +242,7 @@ class UserNotices:
     def declare(self, principal: Principal, request_id: str, order: rules.NonDisclosure) -> LegalRequest:
         """The authority declares a non-disclosure order on its request, or replaces the one it declared (a
         renewal, a new review day, the order's document attached): with its legal basis and its document."""
+
         def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
             now = self.clock.now()
             state = self._state(item)
@@ -204,16 +250,25 @@ class UserNotices:
             rules.check_declarable(state, notice)
             rules.check_declaration(order, now)
             if order.document_id is None:
-                raise Unprocessable("Attach the order: upload it as a document of this request, then give its "
-                                    "document_id.", code="missing_field", field="document_id")
+                raise Unprocessable(
+                    "Attach the order: upload it as a document of this request, then give its document_id.",
+                    code="missing_field",
+                    field="document_id",
+                )
             self._check_document(item, order.document_id)
             earlier = notice.get("prohibition")
             if len(notice.get("earlier", [])) >= MAX_DECLARATIONS - 1 and earlier:
-                raise Conflict(f"This request has taken the {MAX_DECLARATIONS} declarations it may take; write to the "
-                               "platform's legal contact.", code="declaration_cap_reached")
+                raise Conflict(
+                    f"This request has taken the {MAX_DECLARATIONS} declarations it may take; write to the "
+                    "platform's legal contact.",
+                    code="declaration_cap_reached",
+                )
             prohibition = rules.prohibition_of(order, principal.subject, isoformat(now))
-            notice = {**notice, "prohibition": prohibition,
-                      "earlier": [*notice.get("earlier", []), earlier] if earlier else notice.get("earlier", [])}
+            notice = {
+                **notice,
+                "prohibition": prohibition,
+                "earlier": [*notice.get("earlier", []), earlier] if earlier else notice.get("earlier", []),
+            }
             notice.pop("due_at", None)  # the order decides when the notice falls due now
             notice.pop("deadline", None)
             actions, timer = [LegalRequest.notice_state.set(NoticeState.PROHIBITED.value)], None
@@ -222,64 +277,102 @@ class UserNotices:
                 actions += [*more, LegalRequest.notice_timer.set(timer)] if timer else more
             else:
                 actions += NO_TASK
-            detail = {"prohibition": prohibition, "replaces": earlier} if earlier else {"prohibition": prohibition}
+            detail: dict[str, Any] = (
+                {"prohibition": prohibition, "replaces": earlier} if earlier else {"prohibition": prohibition}
+            )
             if Status(item.status) in FULFILLED and not notice.get(WITHHELD):
                 # the first order on what was already disclosed or acted on (counted once: transparency)
                 notice[WITHHELD] = detail[WITHHELD] = True
-            return (Change("non_disclosure_declared", principal.role.value, principal.subject, isoformat(now),
-                           detail), [*actions, LegalRequest.user_notice.set(notice)], self._answer(item, timer))
+            return (
+                Change("non_disclosure_declared", principal.role.value, principal.subject, isoformat(now), detail),
+                [*actions, LegalRequest.user_notice.set(notice)],
+                self._answer(item, timer),
+            )
 
         item = self.desk._act(principal, request_id, change, "non-disclosure")
         prohibition = item.user_notice["prohibition"]
-        ends = f"review on {prohibition['review_on']}" if prohibition.get("indefinite") \
+        ends = (
+            f"review on {prohibition['review_on']}"
+            if prohibition.get("indefinite")
             else f"through {prohibition['until']}"
-        self._tell_assignee(item, f"A non-disclosure order was declared on request {item.request_id} ({ends}; "
-                                  f"{prohibition['legal_basis']}). Do not tell the user while it runs.")
+        )
+        self._tell_assignee(
+            item,
+            f"A non-disclosure order was declared on request {item.request_id} ({ends}; "
+            f"{prohibition['legal_basis']}). Do not tell the user while it runs.",
+        )
         return item
 
     def end(self, principal: Principal, request_id: str, reason: str) -> LegalRequest:
         """The authority ends its order before its day: the notice falls due (now, if the request was fulfilled;
         before disclosure otherwise, as the policy says)."""
+
         def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
             now = self.clock.now()
             notice = dict(item.user_notice or {})
             if self._state(item) is not NoticeState.PROHIBITED or not rules.prohibition_runs(notice, now):
                 raise Conflict("No non-disclosure order runs on this request.", code="no_prohibition")
             notice["prohibition"] = {**notice["prohibition"], "ended_at": isoformat(now), "ended_because": reason}
-            state, timer, actions = NoticeState(notice.get("base", NoticeState.NOTIFY_BEFORE_DISCLOSURE.value)), None, []
+            state = NoticeState(notice.get("base", NoticeState.NOTIFY_BEFORE_DISCLOSURE.value))
+            timer: dict[str, Any] | None = None
+            actions: list[Any] = []
             if Status(item.status) in FULFILLED:
                 state, notice, actions, timer = timed(item, NoticeState.PROHIBITED, notice, now)
                 actions += [LegalRequest.notice_timer.set(timer)] if timer else []
-            return (Change("non_disclosure_ended", principal.role.value, principal.subject, isoformat(now),
-                           {"reason": reason, "state_after": state.value}),
-                    [LegalRequest.notice_state.set(state.value), LegalRequest.user_notice.set(notice), *actions],
-                    self._answer(item, timer))
+            return (
+                Change(
+                    "non_disclosure_ended",
+                    principal.role.value,
+                    principal.subject,
+                    isoformat(now),
+                    {"reason": reason, "state_after": state.value},
+                ),
+                [LegalRequest.notice_state.set(state.value), LegalRequest.user_notice.set(notice), *actions],
+                self._answer(item, timer),
+            )
 
         item = self.desk._act(principal, request_id, change, "non-disclosure-end")
-        self._tell_assignee(item, f"The authority ended the non-disclosure order on request {item.request_id} "
-                                  f"({reason}). " + rules.words(item.notice_state, item.user_notice))
+        self._tell_assignee(
+            item,
+            f"The authority ended the non-disclosure order on request {item.request_id} "
+            f"({reason}). " + rules.words(item.notice_state, item.user_notice),
+        )
         return item
 
     def record(self, principal: Principal, request_id: str, notice_given: rules.NoticeRecord) -> LegalRequest:
         """The desk records the notice it gave the user: the channel and the text as sent. Refused while a
         prohibition runs (409 ``notice_prohibited``, the attempt kept in the audit trail)."""
+
         def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
             now = self.clock.now()
             notice = dict(item.user_notice or {})
             rules.check_recordable(self._state(item), notice, now)
             sent_at = self._sent_at(item, notice_given.sent_at, now)
-            given = {"at": sent_at, "channel": notice_given.channel.value, "by": principal.subject,
-                     "text": notice_given.text, "recorded_at": isoformat(now)}
+            given = {
+                "at": sent_at,
+                "channel": notice_given.channel.value,
+                "by": principal.subject,
+                "text": notice_given.text,
+                "recorded_at": isoformat(now),
+            }
             notice["notified"] = given
-            return (Change("user_notice_recorded", principal.role.value, principal.subject, isoformat(now), given),
-                    [LegalRequest.notice_state.set(NoticeState.NOTIFIED.value), LegalRequest.user_notice.set(notice),
-                     LegalRequest.notice_timer.remove(), LegalRequest.notice_due_at.remove(), *NO_TASK],
-                    self._answer(item, None))
+            return (
+                Change("user_notice_recorded", principal.role.value, principal.subject, isoformat(now), given),
+                [
+                    LegalRequest.notice_state.set(NoticeState.NOTIFIED.value),
+                    LegalRequest.user_notice.set(notice),
+                    LegalRequest.notice_timer.remove(),
+                    LegalRequest.notice_due_at.remove(),
+                    *NO_TASK,
+                ],
+                self._answer(item, None),
+            )
 
         return self.desk._act(principal, request_id, change, "user-notice")
 
     def waive(self, principal: Principal, request_id: str, reason: str) -> LegalRequest:
         """The desk records that no notice will be given after all, and why (no way to reach the user ...)."""
+
         def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
             now = self.clock.now()
             state = self._state(item)
@@ -288,17 +381,30 @@ class UserNotices:
                 rules.check_recordable(state, notice, now)  # says which
             notice["reason"] = reason
             notice["waived"] = {"by": principal.subject, "at": isoformat(now)}
-            return (Change("user_notice_waived", principal.role.value, principal.subject, isoformat(now),
-                           {"reason": reason, "state_before": state.value}),
-                    [LegalRequest.notice_state.set(NoticeState.NOT_APPLICABLE.value),
-                     LegalRequest.user_notice.set(notice), LegalRequest.notice_timer.remove(),
-                     LegalRequest.notice_due_at.remove(), *NO_TASK], self._answer(item, None))
+            return (
+                Change(
+                    "user_notice_waived",
+                    principal.role.value,
+                    principal.subject,
+                    isoformat(now),
+                    {"reason": reason, "state_before": state.value},
+                ),
+                [
+                    LegalRequest.notice_state.set(NoticeState.NOT_APPLICABLE.value),
+                    LegalRequest.user_notice.set(notice),
+                    LegalRequest.notice_timer.remove(),
+                    LegalRequest.notice_due_at.remove(),
+                    *NO_TASK,
+                ],
+                self._answer(item, None),
+            )
 
         return self.desk._act(principal, request_id, change, "user-notice-waive")
 
     def challenge(self, principal: Principal, request_id: str, grounds: str) -> LegalRequest:
         """The desk challenges an indefinite or overlong order (longer than the policy's ``max_prohibition_days``);
         the authority is told. The order is still respected."""
+
         def change(item: LegalRequest) -> tuple[Change, list, dict[str, object] | None]:
             now = self.clock.now()
             notice = dict(item.user_notice or {})
@@ -306,16 +412,28 @@ class UserNotices:
                 raise Conflict("No non-disclosure order runs on this request.", code="no_prohibition")
             if not rules.challengeable(notice, now):
                 days = notice.get("rule", {}).get("max_prohibition_days")
-                raise Conflict(f"The order ends within the {days} days the policy accepts: it is neither indefinite "
-                               "nor overlong.", code="prohibition_within_policy")
+                raise Conflict(
+                    f"The order ends within the {days} days the policy accepts: it is neither indefinite nor overlong.",
+                    code="prohibition_within_policy",
+                )
             if len(notice.get("challenges", [])) >= MAX_CHALLENGES:
-                raise Conflict(f"This order was challenged {MAX_CHALLENGES} times already; take it up with the "
-                               "authority directly.", code="challenge_cap_reached")
-            entry = {"grounds": grounds, "by": principal.subject, "at": isoformat(now),
-                     "prohibition_declared_at": notice["prohibition"]["declared_at"]}
+                raise Conflict(
+                    f"This order was challenged {MAX_CHALLENGES} times already; take it up with the "
+                    "authority directly.",
+                    code="challenge_cap_reached",
+                )
+            entry = {
+                "grounds": grounds,
+                "by": principal.subject,
+                "at": isoformat(now),
+                "prohibition_declared_at": notice["prohibition"]["declared_at"],
+            }
             notice["challenges"] = [*notice.get("challenges", []), entry]
-            return (Change("non_disclosure_challenged", principal.role.value, principal.subject, isoformat(now),
-                           entry), [LegalRequest.user_notice.set(notice)], None)
+            return (
+                Change("non_disclosure_challenged", principal.role.value, principal.subject, isoformat(now), entry),
+                [LegalRequest.user_notice.set(notice)],
+                None,
+            )
 
         item = self.desk._act(principal, request_id, change, "non-disclosure-challenge")
         return self.desk._tell_agency(item, "non_disclosure_challenged", question=grounds)
@@ -325,27 +443,40 @@ class UserNotices:
         from chalicelib.store.paging import query_page
 
         assert principal.region is not None
-        return query_page(LegalRequest.notice_tasks, LegalRequest, principal.region,
-                          key_names=("notice_task_region", "notice_task_due", "request_id"), limit=limit, after=cursor)
+        return query_page(
+            LegalRequest.notice_tasks,
+            LegalRequest,
+            principal.region,
+            key_names=("notice_task_region", "notice_task_due", "request_id"),
+            limit=limit,
+            after=cursor,
+        )
 
     def _sent_at(self, item: LegalRequest, sent_at: str | None, now: datetime) -> str:
         if sent_at is None:
             return isoformat(now)
         try:
-            when = datetime.fromisoformat(sent_at.replace("Z", "+00:00"))  # any ISO 8601 instant, seconds or not
+            when = datetime.fromisoformat(sent_at)  # any ISO 8601 instant, seconds or not
             if when.tzinfo is None:
                 raise ValueError("no offset")
             when = when.astimezone(UTC)
         except (ValueError, OverflowError):
-            raise Unprocessable("'sent_at' is not an ISO 8601 instant with its offset (e.g. "
-                                "2026-03-02T09:00:00Z).", code="invalid_field", field="sent_at") from None
+            raise Unprocessable(
+                "'sent_at' is not an ISO 8601 instant with its offset (e.g. 2026-03-02T09:00:00Z).",
+                code="invalid_field",
+                field="sent_at",
+            ) from None
         prohibition = (item.user_notice or {}).get("prohibition") or {}
         ended = prohibition.get("ended_at") or prohibition.get("ends_at")
-        earliest = max(parse_instant(item.received_at), parse_instant(ended) if ended else parse_instant(
-            item.received_at))
+        earliest = max(
+            parse_instant(item.received_at), parse_instant(ended) if ended else parse_instant(item.received_at)
+        )
         if when > now or when < earliest:
-            raise Unprocessable("'sent_at' must lie between the request's receipt (or the end of its non-disclosure "
-                                "order) and now.", code="invalid_field", field="sent_at")
+            raise Unprocessable(
+                "'sent_at' must lie between the request's receipt (or the end of its non-disclosure order) and now.",
+                code="invalid_field",
+                field="sent_at",
+            )
         return isoformat(when)
 
     @staticmethod
@@ -355,9 +486,12 @@ class UserNotices:
         except DoesNotExist:
             document = None
         if document is None or document.status != "stored" or document.uploader_role != Role.AUTHORITY.value:
-            raise Unprocessable("No stored document of this request, uploaded by your agency, has this id: upload "
-                                "the order first and wait until it is stored.", code="document_unknown",
-                                field="document_id")
+            raise Unprocessable(
+                "No stored document of this request, uploaded by your agency, has this id: upload "
+                "the order first and wait until it is stored.",
+                code="document_unknown",
+                field="document_id",
+            )
 
     def _tell_assignee(self, item: LegalRequest, text: str) -> None:
         if item.assignee:

@@ -31,22 +31,25 @@ def _valid(value: Any, number: bool) -> bool:
     return isinstance(value["S"], str) and 0 < len(value["S"]) <= 512
 
 
-def decode(cursor: str | None, *, keys: tuple[str, ...], pinned: dict[str, str],
-           numbers: tuple[str, ...] = ()) -> dict[str, Any] | None:
+def decode(
+    cursor: str | None, *, keys: tuple[str, ...], pinned: dict[str, str], numbers: tuple[str, ...] = ()
+) -> dict[str, Any] | None:
     """The start key of the next page: exactly ``keys``, strings but for the ``numbers`` (whole, not negative),
     ``pinned`` ones the caller's own."""
     if not cursor:
         return None
-    invalid = BadRequest("The cursor is not one this API issued for this list.", code="invalid_cursor",
-                         field="cursor")
+    invalid = BadRequest("The cursor is not one this API issued for this list.", code="invalid_cursor", field="cursor")
     if len(cursor) > MAX_CURSOR_LENGTH:
         raise invalid
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (binascii.Error, ValueError):
         raise invalid from None
-    if not isinstance(key, dict) or set(key) != set(keys) or not all(
-            _valid(value, name in numbers) for name, value in key.items()):
+    if (
+        not isinstance(key, dict)
+        or set(key) != set(keys)
+        or not all(_valid(value, name in numbers) for name, value in key.items())
+    ):
         raise invalid
     for name, expected in pinned.items():
         if key.get(name) != {"S": expected}:

@@ -32,12 +32,16 @@ def keep(request_id: str, body: bytes) -> None:
     S3 checks the bytes against their SHA-256 on arrival. A retry stores a new version of the same bytes."""
     digest = hashlib.sha256(body)
     try:
-        client("s3").put_object(Bucket=get_settings().evidence_bucket, Key=key(request_id, digest.hexdigest()),
-                                Body=body, ContentType="application/json", ChecksumAlgorithm="SHA256",
-                                ChecksumSHA256=base64.b64encode(digest.digest()).decode("ascii"))
+        client("s3").put_object(
+            Bucket=get_settings().evidence_bucket,
+            Key=key(request_id, digest.hexdigest()),
+            Body=body,
+            ContentType="application/json",
+            ChecksumAlgorithm="SHA256",
+            ChecksumSHA256=base64.b64encode(digest.digest()).decode("ascii"),
+        )
     except (BotoCoreError, ClientError) as error:
-        raise DependencyUnavailable("The evidence store is unavailable; nothing was stored. Retry shortly.") \
-            from error
+        raise DependencyUnavailable("The evidence store is unavailable; nothing was stored. Retry shortly.") from error
 
 
 def read(request_id: str, sha256: str) -> bytes | None:

@@ -20,10 +20,20 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     VersionAttribute,
 )
+from pynamodb.connection import TableConnection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
-from pynamodb.models import Model
+from pynamodb.models import Model as _PynamoModel
 
+from chalicelib import aws
 from chalicelib.settings import get_settings
+
+
+class Model(_PynamoModel):
+    """PynamoDB's model, speaking through the process's one DynamoDB connection (``aws.share``)."""
+
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        return aws.share(super()._get_connection())
 
 
 class _TableFromSettings(type):
@@ -65,7 +75,7 @@ REGISTRY = "agency"
 class Agency(Model):
     """An authority registered to file requests (police, prosecutor, court, regulator, NGO)."""
 
-    Meta = AgencyMeta
+    Meta = AgencyMeta  # type: ignore[assignment]  # a class; PynamoDB types Meta as an instance
     agency_id = UnicodeAttribute(hash_key=True)
     registry = UnicodeAttribute(default=REGISTRY)
     name = UnicodeAttribute()
@@ -103,7 +113,7 @@ class AccountApplication(Model):
     ``application#<id>``, outside the registry index (no ``registry`` attribute): the registry lists agencies
     only, and an agency's key can never take this form (``domain.agencies.IDENTIFIER``)."""
 
-    Meta = AgencyMeta
+    Meta = AgencyMeta  # type: ignore[assignment]  # a class; PynamoDB types Meta as an instance
     key = UnicodeAttribute(hash_key=True, attr_name="agency_id")
     application_id = UnicodeAttribute()
     state = UnicodeAttribute(attr_name="application_state")
@@ -153,7 +163,7 @@ class RepresentativeMeta(_Meta):
 class Representative(Model):
     """A person of the platform who handles requests of one region."""
 
-    Meta = RepresentativeMeta
+    Meta = RepresentativeMeta  # type: ignore[assignment]  # a class; PynamoDB types Meta as an instance
     rep_id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
     email = UnicodeAttribute()
@@ -224,7 +234,7 @@ class TargetAttribute(MapAttribute):
 class LegalRequest(Model):
     """A legal request from an authority, with its deadlines and state."""
 
-    Meta = RequestMeta
+    Meta = RequestMeta  # type: ignore[assignment]  # a class; PynamoDB types Meta as an instance
     request_id = UnicodeAttribute(hash_key=True)
     agency_id = UnicodeAttribute()
     submitted_by = UnicodeAttribute()
@@ -241,7 +251,8 @@ class LegalRequest(Model):
     description = UnicodeAttribute()
     language = UnicodeAttribute()
     targets = ListAttribute(of=TargetAttribute, default=list)
-    data_categories = ListAttribute(of=UnicodeAttribute, null=True)
+    # PynamoDB types of= as the element type; a list of UnicodeAttribute holds str.
+    data_categories: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[arg-type]
     emergency = JSONAttribute(null=True)
     certificate = JSONAttribute(null=True)  # an EU order filed as its official form, exactly as filed
     enforcing_authority = JSONAttribute(null=True)  # e-Evidence Art. 8: the notified authority's wait and answers
@@ -253,7 +264,7 @@ class LegalRequest(Model):
     body_sha256 = UnicodeAttribute()
     idempotency_key = UnicodeAttribute(null=True)
     assignee = UnicodeAttribute(null=True)
-    escalation_chain = ListAttribute(of=UnicodeAttribute, null=True)  # backup, then lead
+    escalation_chain: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[arg-type]  # backup, then lead
     assignment_rule = UnicodeAttribute(null=True)
     acknowledged_at = UnicodeAttribute(null=True)
     paused_at = UnicodeAttribute(null=True)  # while awaiting information the resolve clock stops
@@ -318,7 +329,7 @@ class Event(Model):
     with its own serialisation), and ``hash`` chains the event to the one before
     (``chalicelib/domain/audit.py``)."""
 
-    Meta = EventMeta
+    Meta = EventMeta  # type: ignore[assignment]  # a class; PynamoDB types Meta as an instance
     request_id = UnicodeAttribute(hash_key=True)
     seq = NumberAttribute(range_key=True)
     at = UnicodeAttribute()
@@ -345,7 +356,7 @@ class Document(Model):
     The bytes live in the evidence bucket under the request's prefix; this item holds what was declared and,
     once checked, the object version whose SHA-256 matched (downloads serve that version only)."""
 
-    Meta = DocumentMeta
+    Meta = DocumentMeta  # type: ignore[assignment]  # a class; PynamoDB types Meta as an instance
     request_id = UnicodeAttribute(hash_key=True)
     document_id = UnicodeAttribute(range_key=True)
     filename = UnicodeAttribute()
@@ -375,7 +386,7 @@ class Tally(Model):
     ``ack|preservation|37``...), added to in the same transaction as the change they count, so they need no
     declaration here (``chalicelib/services/transparency.py``)."""
 
-    Meta = ReportsMeta
+    Meta = ReportsMeta  # type: ignore[assignment]  # a class; PynamoDB types Meta as an instance
     period = UnicodeAttribute(hash_key=True)  # "day"
     slot = UnicodeAttribute(range_key=True)  # "YYYY-MM-DD#<shard>"
 
@@ -390,7 +401,7 @@ class ConfigEntry(Model):
     No version attribute: documents are replaced whole by an admin's PUT and counters move by atomic ADD,
     so an optimistic-concurrency version would only be reset on every write."""
 
-    Meta = ConfigMeta
+    Meta = ConfigMeta  # type: ignore[assignment]  # a class; PynamoDB types Meta as an instance
     name = UnicodeAttribute(hash_key=True)
     document = JSONAttribute(null=True)
     counter = NumberAttribute(null=True)  # rotation and rate-limit counters use this instead
@@ -410,7 +421,7 @@ class WebSession(Model):
     present a session. DynamoDB's TTL deletes an item some time after ``expires_at_epoch``; every read
     checks the times itself (``chalicelib/web/sessions.py``)."""
 
-    Meta = SessionMeta
+    Meta = SessionMeta  # type: ignore[assignment]  # a class; PynamoDB types Meta as an instance
     session_key = UnicodeAttribute(hash_key=True)  # hex SHA-256 of the cookie's secret
     stage = UnicodeAttribute()  # pending | active
     created_at_epoch = NumberAttribute()

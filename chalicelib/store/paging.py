@@ -28,10 +28,20 @@ FILTERED_PAGE_SIZE = 100
 MAX_PAGES = 5
 
 
-def query_page(index: Any, model: type[M], hash_key: str, *, key_names: tuple[str, ...], limit: int,
-               after: str | None, filter_condition: Any = None, newest_first: bool = False,
-               number_keys: tuple[str, ...] = (), consistent_read: bool = False,
-               max_bytes: int | None = None) -> tuple[list[M], str | None]:
+def query_page(
+    index: Any,
+    model: type[M],
+    hash_key: str,
+    *,
+    key_names: tuple[str, ...],
+    limit: int,
+    after: str | None,
+    filter_condition: Any = None,
+    newest_first: bool = False,
+    number_keys: tuple[str, ...] = (),
+    consistent_read: bool = False,
+    max_bytes: int | None = None,
+) -> tuple[list[M], str | None]:
     """``index``: an index, or the model itself for its table (``consistent_read`` only there); ``number_keys``:
     the keys of ``key_names`` that are numbers (a sort key such as a sequence number)."""
     start = cursor.decode(after, keys=key_names, pinned={key_names[0]: hash_key}, numbers=number_keys)
@@ -68,7 +78,8 @@ def query_page(index: Any, model: type[M], hash_key: str, *, key_names: tuple[st
                 return items, None
     except QueryError as error:
         if start is not None and error.cause_response_code == "ValidationException":
-            raise BadRequest("The cursor is not one this API issued for this list.", code="invalid_cursor",
-                             field="cursor") from None
+            raise BadRequest(
+                "The cursor is not one this API issued for this list.", code="invalid_cursor", field="cursor"
+            ) from None
         raise
     return items, cursor.encode(pages.last_evaluated_key)

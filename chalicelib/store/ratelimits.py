@@ -8,6 +8,7 @@ turn of a window), and their counters delete themselves by TTL a window after th
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,7 +27,7 @@ class Window:
     seconds: int
 
     @classmethod
-    def of(cls, at: datetime, seconds: int) -> "Window":
+    def of(cls, at: datetime, seconds: int) -> Window:
         return cls(int(at.timestamp()) // seconds, seconds)
 
     def retry_after(self, at: datetime) -> int:
@@ -47,9 +48,11 @@ def counter(name: str, limit: int, window: Window):
     entry = ConfigEntry(key(name, window))
 
     def count(transaction: TransactWrite) -> None:
-        transaction.update(entry, actions=[ConfigEntry.counter.add(1),
-                                           ConfigEntry.expires_at_epoch.set(window.expires_at_epoch)],
-                           condition=ConfigEntry.counter.does_not_exist() | (ConfigEntry.counter < limit))
+        transaction.update(
+            entry,
+            actions=[ConfigEntry.counter.add(1), ConfigEntry.expires_at_epoch.set(window.expires_at_epoch)],
+            condition=ConfigEntry.counter.does_not_exist() | (ConfigEntry.counter < limit),
+        )
 
     return count
 
@@ -65,8 +68,6 @@ def reached(name: str, limit: int, window: Window) -> bool:
 
 def uncount(name: str, window: Window) -> None:
     """Give one back (best effort): what was counted did not happen after all (its e-mail could not be sent)."""
-    try:
-        ConfigEntry(key(name, window)).update(actions=[ConfigEntry.counter.add(-1)],
-                                              condition=ConfigEntry.counter > 0)
-    except Exception:  # noqa: BLE001 - a limit one too strict for the rest of its window
-        pass
+    # Failing leaves a limit one too strict for the rest of its window: better than failing the caller.
+    with contextlib.suppress(Exception):
+        ConfigEntry(key(name, window)).update(actions=[ConfigEntry.counter.add(-1)], condition=ConfigEntry.counter > 0)

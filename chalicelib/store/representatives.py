@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
+from pynamodb.constants import ALL_OLD
 from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.assignment import Candidate
 from chalicelib.errors import Conflict, NotFound
@@ -16,9 +20,18 @@ CANDIDATES_CACHE_SECONDS = 30
 _candidates: dict[str, tuple[float, list[Candidate]]] = {}
 
 
+# Each region's next turn as this container last saw it: a submission takes it inside its own transaction
+# (``take_turn``), which saves a call, and learns the true one when another container took it first.
+_turns: dict[str, int] = {}
+
+
 def forget() -> None:
     """Drop the cached desks (after a change, and in tests)."""
     _candidates.clear()
+
+
+def _rotation(region: str) -> str:
+    return f"rotation#{region}"
 
 
 class RepresentativeRepository:
@@ -30,16 +43,57 @@ class RepresentativeRepository:
         if cached and time.monotonic() - cached[0] < CANDIDATES_CACHE_SECONDS:
             return cached[1]
         # A deactivated representative takes no new request and is no one's backup.
-        desk = [Candidate(rep.rep_id, bool(rep.lead), bool(rep.available) and rep.active is not False)
-                for rep in self.in_region(region)]
+        desk = [
+            Candidate(rep.rep_id, bool(rep.lead), bool(rep.available) and rep.active is not False)
+            for rep in self.in_region(region)
+        ]
         _candidates[region] = (time.monotonic(), desk)
         return desk
 
     def next_turn(self, region: str) -> int:
-        """An atomic ADD: concurrent submissions each get their own turn, never a stale one."""
-        entry = ConfigEntry(f"rotation#{region}")
+        """An atomic ADD, for an assignment outside a submission's transaction (a reassignment, a request
+        nobody could take at first): concurrent ones each get their own turn, never a stale one."""
+        entry = ConfigEntry(_rotation(region))
         entry.update(actions=[ConfigEntry.counter.add(1)])
+        _turns[region] = int(entry.counter)
         return int(entry.counter) - 1
+
+    def known_turn(self, region: str) -> int:
+        """The region's next turn as this container last saw it; read (one GetItem) the first time."""
+        if region not in _turns:
+            try:
+                _turns[region] = int(ConfigEntry.get(_rotation(region), consistent_read=True).counter or 0)
+            except DoesNotExist:
+                _turns[region] = 0
+        return _turns[region]
+
+    @staticmethod
+    def take_turn(region: str, turn: int) -> Callable[[TransactWrite], None]:
+        """The write that takes ``turn`` in a transaction: the counter moves to the next turn only if it still
+        stands at ``turn``. If another submission took it first, the transaction is refused on this write,
+        which then returns the counter as it stands (``seen_turn``): the caller assigns again with it. So every
+        turn goes to exactly one request, as with the atomic ADD, without a call of its own."""
+        at = ConfigEntry.counter == turn
+        condition = (ConfigEntry.counter.does_not_exist() | at) if turn == 0 else at
+
+        def take(transaction: TransactWrite) -> None:
+            transaction.update(
+                ConfigEntry(_rotation(region)),
+                actions=[ConfigEntry.counter.set(turn + 1)],
+                condition=condition,
+                return_values=ALL_OLD,
+            )
+
+        return take
+
+    @staticmethod
+    def took_turn(region: str, turn: int) -> None:
+        _turns[region] = max(_turns.get(region, 0), turn + 1)
+
+    @staticmethod
+    def seen_turn(region: str, item: dict[str, Any] | None) -> None:
+        """The counter as a refused ``take_turn`` returned it (none: the counter does not exist yet)."""
+        _turns[region] = int((item or {}).get("counter", {}).get("N", 0))
 
     def get(self, rep_id: str) -> Representative | None:
         try:
@@ -62,7 +116,8 @@ class RepresentativeRepository:
             forget()
         except PutError as error:
             if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
-                raise Conflict(f"A representative '{representative.rep_id}' already exists.",
-                               code="representative_exists") from None
+                raise Conflict(
+                    f"A representative '{representative.rep_id}' already exists.", code="representative_exists"
+                ) from None
             raise
         return representative

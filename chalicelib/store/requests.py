@@ -10,27 +10,24 @@ event is only ever put where none exists, so nothing is overwritten.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer
-
-from pynamodb.connection import Connection
 from botocore.exceptions import ClientError
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.attributes import JSONAttribute
-from pynamodb.expressions.operand import Value
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.expressions.operand import Path, Value
 from pynamodb.expressions.update import Action, RemoveAction, SetAction
 from pynamodb.transactions import TransactWrite
 
+from chalicelib import aws
 from chalicelib.aws import client
 from chalicelib.domain import audit
 from chalicelib.errors import Conflict
-from chalicelib.settings import get_settings
 from chalicelib.store.models import Event, LegalRequest
 from chalicelib.store.paging import query_page
 
@@ -40,16 +37,17 @@ CREATE_ATTEMPTS = 3
 
 
 class Refused(Exception):
-    """A condition of one of the extra writes of a transaction failed (``index`` into ``also``)."""
+    """A condition of one of the extra writes of a transaction failed (``index`` into ``also``); ``item``: that
+    item as it was, in DynamoDB's JSON, when the write asked for it (``return_values=ALL_OLD``)."""
 
-    def __init__(self, index: int) -> None:
+    def __init__(self, index: int, item: dict[str, Any] | None = None) -> None:
         super().__init__(index)
         self.index = index
+        self.item = item
 
 
-@functools.cache
 def connection() -> Connection:
-    return Connection(region=get_settings().aws_region)
+    return aws.dynamodb()
 
 
 @dataclass(frozen=True)
@@ -68,7 +66,6 @@ class Change:
     sets: dict[str, Any] | None = None
 
 
-_WIRE = TypeDeserializer()
 _ATTRIBUTES = LegalRequest.get_attributes()
 
 
@@ -82,9 +79,11 @@ def _number(value: Any) -> Any:
     return value
 
 
-def _plain(name: str, wire: dict[str, Any]) -> Any:
+def _plain(name: str, wire: Any) -> Any:
     """A request attribute's DynamoDB value as JSON (JSON attributes parsed, numbers as numbers)."""
-    value = _number(_WIRE.deserialize(wire))
+    from boto3.dynamodb.types import TypeDeserializer  # boto3, only where a request changes: not for reads
+
+    value = _number(TypeDeserializer().deserialize(wire))
     if isinstance(_ATTRIBUTES[name], JSONAttribute) and isinstance(value, str):
         value = json.loads(value)
     return value
@@ -101,7 +100,9 @@ def sets_of(actions: Sequence[Action]) -> dict[str, Any]:
     by DynamoDB (an increment, an append) could not be recorded in the event, so it is refused here."""
     sets: dict[str, Any] = {}
     for action in actions:
-        path = action.values[0].path
+        target = action.values[0]
+        assert isinstance(target, Path)  # what an update action acts on
+        path = target.path
         if path[0] not in audit.BOUND_FIELDS:
             continue
         if len(path) == 1 and isinstance(action, SetAction) and isinstance(action.values[1], Value):
@@ -122,8 +123,17 @@ def _event(request_id: str, seq: int, change: Change, prev_hash: str) -> Event:
     details = {**change.detail, audit.STATE_KEY: change.sets} if change.sets else change.detail
     detail = json.dumps(details, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     digest = audit.link(prev_hash, request_id, seq, change.at, change.kind, change.actor_role, change.actor, detail)
-    return Event(request_id, seq, at=change.at, kind=change.kind, actor_role=change.actor_role,
-                 actor=change.actor, detail=detail, prev_hash=prev_hash, hash=digest)
+    return Event(
+        request_id,
+        seq,
+        at=change.at,
+        kind=change.kind,
+        actor_role=change.actor_role,
+        actor=change.actor,
+        detail=detail,
+        prev_hash=prev_hash,
+        hash=digest,
+    )
 
 
 class RequestRepository:
@@ -133,8 +143,9 @@ class RequestRepository:
         except DoesNotExist:
             return None
 
-    def create(self, item: LegalRequest, first: Change, also: Sequence[Operation] = (),
-               then: Sequence[Change] = ()) -> None:
+    def create(
+        self, item: LegalRequest, first: Change, also: Sequence[Operation] = (), then: Sequence[Change] = ()
+    ) -> None:
         """Store a new request with its first event (and the events ``then``, chained after it), atomically;
         409 if the id exists.
 
@@ -163,51 +174,71 @@ class RequestRepository:
                 reasons = [r.code if r is not None else None for r in error.cancellation_reasons]
                 # PynamoDB sends puts before updates, whatever the order of the calls: the request and its
                 # events come first, then ``also``, which must therefore hold updates only (counters, tallies).
-                for index, reason in enumerate(reasons[1 + len(events):]):
+                for index, reason in enumerate(reasons[1 + len(events) :]):
                     if reason == "ConditionalCheckFailed":
-                        raise Refused(index) from None
+                        found = error.cancellation_reasons[1 + len(events) + index]
+                        raise Refused(index, found.raw_item if found is not None else None) from None
                 if reasons[:1] == ["ConditionalCheckFailed"]:
                     raise Conflict(f"Request {item.request_id} already exists.", code="request_exists") from None
                 if attempt == CREATE_ATTEMPTS:
-                    raise Conflict("The submission met a concurrent one and was not stored; retry it.",
-                                   code="concurrent_submission") from None
+                    raise Conflict(
+                        "The submission met a concurrent one and was not stored; retry it.",
+                        code="concurrent_submission",
+                    ) from None
 
-    def apply(self, item: LegalRequest, change: Change, actions: list[Action],
-              also: Sequence[Operation] = ()) -> LegalRequest:
+    def apply(
+        self, item: LegalRequest, change: Change, actions: list[Action], also: Sequence[Operation] = ()
+    ) -> LegalRequest:
         """Apply ``actions`` to the version of ``item`` that was read, with the next event; or 409.
 
         ``also`` adds writes on other items to the same transaction (a document's state)."""
         seq = int(item.last_event_seq) + 1
-        event = _event(item.request_id, seq, replace(change, sets=sets_of(actions)),
-                       item.last_event_hash or audit.GENESIS)
+        event = _event(
+            item.request_id, seq, replace(change, sets=sets_of(actions)), item.last_event_hash or audit.GENESIS
+        )
         try:
             with TransactWrite(connection=connection()) as transaction:
-                transaction.update(item, actions=[*actions, LegalRequest.last_event_seq.set(seq),
-                                                  LegalRequest.last_event_hash.set(event.hash),
-                                                  LegalRequest.chain_hour.set(chain_hour(change.at)),
-                                                  LegalRequest.updated_at.set(change.at)])
+                transaction.update(
+                    item,
+                    actions=[
+                        *actions,
+                        LegalRequest.last_event_seq.set(seq),
+                        LegalRequest.last_event_hash.set(event.hash),
+                        LegalRequest.chain_hour.set(chain_hour(change.at)),
+                        LegalRequest.updated_at.set(change.at),
+                    ],
+                )
                 transaction.save(event, condition=Event.seq.does_not_exist())
                 for operation in also:
                     operation(transaction)
         except TransactWriteError as error:
             if error.cause_response_code == "TransactionCanceledException":
-                raise Conflict("The request changed meanwhile; read it again and retry.",
-                               code="stale_version") from None
+                raise Conflict(
+                    "The request changed meanwhile; read it again and retry.", code="stale_version"
+                ) from None
             raise
         item.refresh(consistent_read=True)
         return item
 
-    def page_for_agency(self, agency_id: str, *, limit: int, after: str | None, status: str | None,
-                        type_: str | None) -> tuple[list[LegalRequest], str | None]:
+    def page_for_agency(
+        self, agency_id: str, *, limit: int, after: str | None, status: str | None, type_: str | None
+    ) -> tuple[list[LegalRequest], str | None]:
         """The agency's requests, newest first, from the agency index (never a Scan)."""
         condition = None
         if status:
             condition = LegalRequest.status == status
         if type_:
-            condition = (LegalRequest.type == type_) if condition is None else condition & (
-                LegalRequest.type == type_)
-        return query_page(LegalRequest.by_agency, LegalRequest, agency_id, key_names=AGENCY_INDEX_KEYS,
-                          limit=limit, after=after, filter_condition=condition, newest_first=True)
+            condition = (LegalRequest.type == type_) if condition is None else condition & (LegalRequest.type == type_)
+        return query_page(
+            LegalRequest.by_agency,
+            LegalRequest,
+            agency_id,
+            key_names=AGENCY_INDEX_KEYS,
+            limit=limit,
+            after=after,
+            filter_condition=condition,
+            newest_first=True,
+        )
 
     def forget_token(self, request_id: str, token: str | None) -> None:
         """Drop a task token once Step Functions accepted its answer, unless a newer one replaced it."""
@@ -216,9 +247,12 @@ class RequestRepository:
         # A plain UpdateItem: PynamoDB's Model.update would also reset the version of an unloaded instance.
         try:
             client("dynamodb").update_item(
-                TableName=LegalRequest.Meta.table_name, Key={"request_id": {"S": request_id}},
-                UpdateExpression="REMOVE task_token, waiting_for", ConditionExpression="task_token = :token",
-                ExpressionAttributeValues={":token": {"S": token}})
+                TableName=LegalRequest.Meta.table_name,
+                Key={"request_id": {"S": request_id}},
+                UpdateExpression="REMOVE task_token, waiting_for",
+                ConditionExpression="task_token = :token",
+                ExpressionAttributeValues={":token": {"S": token}},
+            )
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise

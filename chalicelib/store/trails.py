@@ -14,13 +14,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain import audit
-from chalicelib.store.models import Event
+from chalicelib.store.models import AccountApplication, Agency, Event
 from chalicelib.store.requests import connection
 
+TrailOwner = Agency | AccountApplication  # the items that hold a trail's head (trail_seq, trail_head)
 MAX_TRAIL = 500  # events read for a page: an agency's trail grows by its standing changes, a handful a year
 
 
@@ -42,15 +42,24 @@ class Entry:
     detail: dict[str, Any]
 
 
-def chain(key: str, owner: Model, entry: Entry, at: str) -> tuple[Event, list[Any]]:
+def chain(key: str, owner: TrailOwner, entry: Entry, at: str) -> tuple[Event, list[Any]]:
     """The next event of ``owner``'s trail, and the actions that move the owner's head to it (to be added to
     the owner's update, or set on a new owner before it is saved)."""
     seq = int(getattr(owner, "trail_seq", None) or 0) + 1
     previous = getattr(owner, "trail_head", None) or audit.GENESIS
     detail = json.dumps(entry.detail, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     digest = audit.link(previous, key, seq, at, entry.kind, entry.actor_role, entry.actor, detail)
-    event = Event(key, seq, at=at, kind=entry.kind, actor_role=entry.actor_role, actor=entry.actor, detail=detail,
-                  prev_hash=previous, hash=digest)
+    event = Event(
+        key,
+        seq,
+        at=at,
+        kind=entry.kind,
+        actor_role=entry.actor_role,
+        actor=entry.actor,
+        detail=detail,
+        prev_hash=previous,
+        hash=digest,
+    )
     model = type(owner)
     return event, [model.trail_seq.set(seq), model.trail_head.set(digest)]
 
@@ -59,7 +68,7 @@ def chain(key: str, owner: Model, entry: Entry, at: str) -> tuple[Event, list[An
 class Step:
     """A change of one trail's owner (``actions``; or the owner itself when ``new``) and the event recording it."""
 
-    owner: Model
+    owner: TrailOwner
     key: str
     entry: Entry
     actions: list[Any] = field(default_factory=list)
@@ -86,13 +95,22 @@ def write_all(steps: Sequence[Step], at: str, *, also: Sequence[Callable[[Transa
         step.owner.trail_seq, step.owner.trail_head = event.seq, event.hash
 
 
-def write(owner: Model, key: str, entry: Entry, at: str, actions: list[Any], *, condition: Any = None,
-          new: bool = False, also: Sequence[Callable[[TransactWrite], None]] = ()) -> None:
+def write(
+    owner: TrailOwner,
+    key: str,
+    entry: Entry,
+    at: str,
+    actions: list[Any],
+    *,
+    condition: Any = None,
+    new: bool = False,
+    also: Sequence[Callable[[TransactWrite], None]] = (),
+) -> None:
     """One step (``write_all``)."""
     write_all([Step(owner, key, entry, actions, condition, new)], at, also=also)
 
 
-def read(key: str, owner: Model) -> tuple[list[Event], audit.Verdict]:
+def read(key: str, owner: TrailOwner) -> tuple[list[Event], audit.Verdict]:
     """The trail in order, and whether it is whole and ends at the owner's recorded head."""
     events = list(Event.query(key, consistent_read=True, scan_index_forward=True, limit=MAX_TRAIL))
     return events, audit.verify(events, int(getattr(owner, "trail_seq", None) or 0), getattr(owner, "trail_head", None))
@@ -100,5 +118,15 @@ def read(key: str, owner: Model) -> tuple[list[Event], audit.Verdict]:
 
 def record(events: list[Event]) -> list[dict[str, Any]]:
     """The events as a page shows them."""
-    return [{"seq": int(e.seq), "at": e.at, "kind": e.kind, "actor_role": e.actor_role, "actor": e.actor,
-             "detail": e.details, "hash": e.hash} for e in events]
+    return [
+        {
+            "seq": int(e.seq),
+            "at": e.at,
+            "kind": e.kind,
+            "actor_role": e.actor_role,
+            "actor": e.actor,
+            "detail": e.details,
+            "hash": e.hash,
+        }
+        for e in events
+    ]

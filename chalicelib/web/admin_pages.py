@@ -32,9 +32,9 @@ from chalicelib.api.admin import AgencyQuery, NewRepresentative, RegionQuery, ag
 from chalicelib.api.http import validate
 from chalicelib.api.views import AgencyView
 from chalicelib.domain.agencies import NewAgency, Standing, StandingChange, allowed_changes
+from chalicelib.domain.deadlines import RequestType
 from chalicelib.domain.directory import RegionContact
 from chalicelib.domain.routing import RoutingDocument
-from chalicelib.domain.deadlines import RequestType
 from chalicelib.domain.safeguards import RiskTier, RiskTiers
 from chalicelib.domain.user_notice import NoticeAction, NoticePolicy, NoticeRule
 from chalicelib.errors import BadRequest, LiaisonError, NotFound
@@ -85,9 +85,10 @@ def _schema_form(model: type[BaseModel], fields: dict[str, Any]) -> Any:
     list of codes, separated by commas or spaces)."""
     spec = schema_fields(model)
     document: dict[str, Any] = {}
-    for name, value in fields.items():
+    for name, given in fields.items():
+        value: Any = given
         if spec.get(name, {}).get("array"):
-            items = re.split(r"[,\s]+", value) if name in ON_ONE_LINE else str(value).splitlines()
+            items = re.split(r"[,\s]+", given) if name in ON_ONE_LINE else str(given).splitlines()
             value = [item.strip() for item in items if item.strip()]
         if value in ("", None, []):
             continue
@@ -116,9 +117,14 @@ def schema_fields(model: type[BaseModel]) -> dict[str, dict[str, Any]]:
                 walk(target, f"{prefix}{name}.")
                 continue
             fields[prefix + name] = {
-                "required": name in required, "maxlength": target.get("maxLength"),
-                "hint": prop.get("description"), "choices": target.get("enum"), "default": prop.get("default"),
-                "array": target.get("type") == "array", "boolean": target.get("type") == "boolean"}
+                "required": name in required,
+                "maxlength": target.get("maxLength"),
+                "hint": prop.get("description"),
+                "choices": target.get("enum"),
+                "default": prop.get("default"),
+                "array": target.get("type") == "array",
+                "boolean": target.get("type") == "boolean",
+            }
 
     walk(schema, "")
     return fields
@@ -142,22 +148,38 @@ def _defaults(model: type[BaseModel]) -> dict[str, Any]:
 
 # --- Agencies ---------------------------------------------------------------------------------------------------
 
+
 def _agency_query(raw: dict[str, str]) -> AgencyQuery:
     """The API's query schema of the registry: a standing to filter by, and the registry's cursor."""
     return validate(AgencyQuery, {k: raw[k] for k in ("standing", "cursor") if raw.get(k)}, "query")
 
 
-def _agencies(visit: Visit, query: dict[str, str], *, status: int = 200, done: str | None = None,
-              refused: dict[str, Any] | None = None, typed: dict[str, str] | None = None) -> Response:
+def _agencies(
+    visit: Visit,
+    query: dict[str, str],
+    *,
+    status: int = 200,
+    done: str | None = None,
+    refused: dict[str, Any] | None = None,
+    typed: dict[str, str] | None = None,
+) -> Response:
     chosen = _agency_query(query)
     items, next_cursor = agencies.page(limit=chosen.limit, after=chosen.cursor, standing=chosen.standing)
     rows = [{"agency": AgencyView.of(a), "changes": allowed_changes(Standing(a.standing))} for a in items]
     return visit.render(
-        "admin_agencies.html", status=status, done=done, refused=refused, rows=rows, next_cursor=next_cursor,
-        chosen=chosen, standings=list(Standing), spec=schema_fields(NewAgency),
+        "admin_agencies.html",
+        status=status,
+        done=done,
+        refused=refused,
+        rows=rows,
+        next_cursor=next_cursor,
+        chosen=chosen,
+        standings=list(Standing),
+        spec=schema_fields(NewAgency),
         values=typed if typed is not None else {},
         first_page=_admin_url(standing=chosen.standing or ""),
-        next_page=_admin_url(standing=chosen.standing or "", cursor=next_cursor or "") if next_cursor else None)
+        next_page=_admin_url(standing=chosen.standing or "", cursor=next_cursor or "") if next_cursor else None,
+    )
 
 
 @pages.page("/console/admin", like=admin_api.list_agencies)
@@ -193,15 +215,30 @@ def change_standing(visit: Visit) -> Response:
 
 # --- Representatives --------------------------------------------------------------------------------------------
 
-def _representatives(visit: Visit, region: str | None, *, status: int = 200, done: str | None = None,
-                     refused: dict[str, Any] | None = None, typed: dict[str, str] | None = None) -> Response:
+
+def _representatives(
+    visit: Visit,
+    region: str | None,
+    *,
+    status: int = 200,
+    done: str | None = None,
+    refused: dict[str, Any] | None = None,
+    typed: dict[str, str] | None = None,
+) -> Response:
     rules = config.routing_rules()
     chosen: RegionQuery = validate(RegionQuery, {"region": region or rules.default_region}, "query")
     values = typed if typed is not None else {**_defaults(NewRepresentative), "region": chosen.region}
     return visit.render(
-        "admin_representatives.html", status=status, done=done, refused=refused, regions=rules.regions,
-        region=chosen.region, people=representatives.in_region(chosen.region),
-        spec=schema_fields(NewRepresentative), values=values)
+        "admin_representatives.html",
+        status=status,
+        done=done,
+        refused=refused,
+        regions=rules.regions,
+        region=chosen.region,
+        people=representatives.in_region(chosen.region),
+        spec=schema_fields(NewRepresentative),
+        values=values,
+    )
 
 
 @pages.page("/console/admin/representatives", like=admin_api.list_representatives)
@@ -213,16 +250,26 @@ def representatives_page(visit: Visit) -> Response:
 def add_representative(visit: Visit) -> Response:
     typed = _typed(visit)
     # A checkbox is sent when ticked and absent when not: each of the schema's yes/no fields is one.
-    answers = {**typed, **{name: name in typed for name, spec in schema_fields(NewRepresentative).items()
-                           if spec["boolean"]}}
+    answers = {
+        **typed,
+        **{name: name in typed for name, spec in schema_fields(NewRepresentative).items() if spec["boolean"]},
+    }
     try:
         new: NewRepresentative = _schema_form(NewRepresentative, answers)
-        registry.add_representative(rep_id=new.id, name=new.name, email=new.email, region=new.region,
-                                    lead=new.lead, available=new.available, admin=visit.principal)
+        registry.add_representative(
+            rep_id=new.id,
+            name=new.name,
+            email=new.email,
+            region=new.region,
+            lead=new.lead,
+            available=new.available,
+            admin=visit.principal,
+        )
     except LiaisonError as refusal:
         shown = typed.get("region") if typed.get("region") in config.routing_rules().regions else None
-        return _representatives(visit, shown, status=refusal.status, refused=_refusal("representative", refusal),
-                                typed=typed)
+        return _representatives(
+            visit, shown, status=refusal.status, refused=_refusal("representative", refusal), typed=typed
+        )
     return render.redirect(_admin_url("/representatives", region=new.region, done="representative", fragment="main"))
 
 
@@ -237,8 +284,15 @@ def change_activation(visit: Visit) -> Response:
 
 # --- Routing ----------------------------------------------------------------------------------------------------
 
-def _routing(visit: Visit, *, status: int = 200, done: str | None = None, refused: dict[str, Any] | None = None,
-             typed: dict[str, str] | None = None) -> Response:
+
+def _routing(
+    visit: Visit,
+    *,
+    status: int = 200,
+    done: str | None = None,
+    refused: dict[str, Any] | None = None,
+    typed: dict[str, str] | None = None,
+) -> Response:
     document = config.routing_document()
     shown = document.model_dump(mode="json")
     shown["countries"] = dict(sorted(shown["countries"].items()))  # scanned by code
@@ -246,9 +300,17 @@ def _routing(visit: Visit, *, status: int = 200, done: str | None = None, refuse
     by_region: dict[str, list[str]] = {}
     for country, region in sorted(document.countries.items()):
         by_region.setdefault(region, []).append(country)
-    return visit.render("admin_routing.html", status=status, done=done, refused=refused, routing=document,
-                        by_region=by_region, text=text, types=list(RequestType),
-                        spec=schema_fields(RoutingDocument))
+    return visit.render(
+        "admin_routing.html",
+        status=status,
+        done=done,
+        refused=refused,
+        routing=document,
+        by_region=by_region,
+        text=text,
+        types=list(RequestType),
+        spec=schema_fields(RoutingDocument),
+    )
 
 
 @pages.page("/console/admin/routing", like=admin_api.get_routing)
@@ -260,8 +322,11 @@ def _json_document(text: str) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise BadRequest(f"The document is not valid JSON (line {error.lineno}, column {error.colno}: "
-                         f"{error.msg}).", code="invalid_json", field="document") from None
+        raise BadRequest(
+            f"The document is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}).",
+            code="invalid_json",
+            field="document",
+        ) from None
     except RecursionError:
         raise BadRequest("The document is not valid JSON.", code="invalid_json", field="document") from None
     if not isinstance(data, dict):
@@ -282,14 +347,30 @@ def replace_routing(visit: Visit) -> Response:
 
 # --- Contacts ---------------------------------------------------------------------------------------------------
 
-def _contacts(visit: Visit, region: str | None, *, status: int = 200, done: str | None = None,
-              refused: dict[str, Any] | None = None, typed: dict[str, str] | None = None) -> Response:
+
+def _contacts(
+    visit: Visit,
+    region: str | None,
+    *,
+    status: int = 200,
+    done: str | None = None,
+    refused: dict[str, Any] | None = None,
+    typed: dict[str, str] | None = None,
+) -> Response:
     current = directory.directory()
     chosen: RegionQuery = validate(RegionQuery, {"region": region or current.default_region}, "query")
     contact = current.regions.get(chosen.region, {}).get("contact")
     values = typed if typed is not None else (_flat(contact) if contact else _defaults(RegionContact))
-    return visit.render("admin_contacts.html", status=status, done=done, refused=refused, directory=current,
-                        region=chosen.region, spec=schema_fields(RegionContact), values=values)
+    return visit.render(
+        "admin_contacts.html",
+        status=status,
+        done=done,
+        refused=refused,
+        directory=current,
+        region=chosen.region,
+        spec=schema_fields(RegionContact),
+        values=values,
+    )
 
 
 @pages.page("/console/admin/contacts", like=admin_api.put_contact)
@@ -311,6 +392,7 @@ def publish_contact(visit: Visit) -> Response:
 
 # --- Risk tiers -------------------------------------------------------------------------------------------------
 
+
 def _tier_rows(typed: dict[str, str]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """The form's rows: one per listed jurisdiction (``tier.FR``), and the empty rows to add one."""
     listed = [(name.removeprefix("tier."), value) for name, value in typed.items() if name.startswith("tier.")]
@@ -318,16 +400,30 @@ def _tier_rows(typed: dict[str, str]) -> tuple[list[tuple[str, str]], list[tuple
     return listed, added
 
 
-def _risk_tiers(visit: Visit, *, status: int = 200, done: str | None = None, refused: dict[str, Any] | None = None,
-                typed: dict[str, str] | None = None) -> Response:
+def _risk_tiers(
+    visit: Visit,
+    *,
+    status: int = 200,
+    done: str | None = None,
+    refused: dict[str, Any] | None = None,
+    typed: dict[str, str] | None = None,
+) -> Response:
     if typed is None:
         tiers = config.risk_tiers()
         listed = [(country, tier.value) for country, tier in sorted(tiers.jurisdictions.items())]
         added, default = [("", "")] * NEW_TIER_ROWS, tiers.default.value
     else:
         (listed, added), default = _tier_rows(typed), typed.get("default", "")
-    return visit.render("admin_risk_tiers.html", status=status, done=done, refused=refused, listed=listed,
-                        added=added, default=default, tiers=list(RiskTier))
+    return visit.render(
+        "admin_risk_tiers.html",
+        status=status,
+        done=done,
+        refused=refused,
+        listed=listed,
+        added=added,
+        default=default,
+        tiers=list(RiskTier),
+    )
 
 
 @pages.page("/console/admin/risk-tiers", like=admin_api.get_risk_tiers)
@@ -341,10 +437,15 @@ def replace_risk_tiers(visit: Visit) -> Response:
     listed, added = _tier_rows(typed)
     # A listed jurisdiction set to "the default" is taken off the list, an empty new row is no row; anything
     # else goes to the schema as it came, so an unknown field is refused by name, as the API refuses it.
-    jurisdictions = {**{country: tier for country, tier in listed if tier},
-                     **{country: tier for country, tier in added if country}}
-    rows = {"default"} | {f"tier.{c}" for c, _ in listed} | {f"{kind}.{n}" for kind in ("country", "new-tier")
-                                                            for n in range(1, NEW_TIER_ROWS + 1)}
+    jurisdictions = {
+        **{country: tier for country, tier in listed if tier},
+        **{country: tier for country, tier in added if country},
+    }
+    rows = (
+        {"default"}
+        | {f"tier.{c}" for c, _ in listed}
+        | {f"{kind}.{n}" for kind in ("country", "new-tier") for n in range(1, NEW_TIER_ROWS + 1)}
+    )
     document = {**{k: v for k, v in typed.items() if k not in rows}, "jurisdictions": jurisdictions}
     if typed.get("default"):
         document["default"] = typed["default"]
@@ -358,8 +459,13 @@ def replace_risk_tiers(visit: Visit) -> Response:
 # --- User notice policy -----------------------------------------------------------------------------------------
 
 RULE_FIELDS = ("action", "delay_days", "record_within_days", "max_prohibition_days", "basis")
-RULE_LABELS = {"action": "Action", "delay_days": "Delay (days)", "record_within_days": "Record within (days)",
-               "max_prohibition_days": "Longest prohibition (days)", "basis": "Basis"}
+RULE_LABELS = {
+    "action": "Action",
+    "delay_days": "Delay (days)",
+    "record_within_days": "Record within (days)",
+    "max_prohibition_days": "Longest prohibition (days)",
+    "basis": "Basis",
+}
 OVERRIDE_FIELDS = ("country", "type", *RULE_FIELDS)
 
 
@@ -380,42 +486,74 @@ def _typed_rule(typed: dict[str, str], prefix: str = "") -> dict[str, str]:
 def _rule_spec(prefix: str) -> dict[str, dict[str, Any]]:
     """The rule's schema per form control (``prefix`` + field), its descriptions shown once above the forms."""
     required = {"record_within_days", "max_prohibition_days"}  # defaulted: every stored rule has them
-    return {prefix + name: {**spec, "hint": None, "required": spec["required"] or name in required}
-            for name, spec in schema_fields(NoticeRule).items()}
+    return {
+        prefix + name: {**spec, "hint": None, "required": spec["required"] or name in required}
+        for name, spec in schema_fields(NoticeRule).items()
+    }
 
 
-def _notice_policy(visit: Visit, *, status: int = 200, done: str | None = None,
-                   refused: dict[str, Any] | None = None, typed: dict[str, str] | None = None) -> Response:
+def _notice_policy(
+    visit: Visit,
+    *,
+    status: int = 200,
+    done: str | None = None,
+    refused: dict[str, Any] | None = None,
+    typed: dict[str, str] | None = None,
+) -> Response:
     policy = config.notice_policy()
     action = refused["action"] if refused else None
     if action == "notice-types" and typed is not None:
         type_values = typed
     else:
-        type_values = {k: v for kind, rule in policy.types.items() for k, v in
-                       _rule_values(rule, f"types.{kind.value}.").items()}
+        type_values = {
+            k: v for kind, rule in policy.types.items() for k, v in _rule_values(rule, f"types.{kind.value}.").items()
+        }
     if action == "notice-override" and typed is not None:
         override = typed
     else:  # an Edit link: the jurisdiction's own rule of the type, else the type's rule to start from
         country, kind = visit.query.get("country", "").strip().upper(), visit.query.get("type", "")
         override = {"country": country} if country else {}
-        override.update({name: NoticeRule.model_fields[name].default for name in ("record_within_days",
-                                                                                  "max_prohibition_days")})
+        override.update(
+            {name: NoticeRule.model_fields[name].default for name in ("record_within_days", "max_prohibition_days")}
+        )
         if kind in {t.value for t in RequestType}:
             own = policy.jurisdictions.get(country, {}).get(RequestType(kind))
             override.update({"type": kind, **_rule_values(own or policy.types[RequestType(kind)])})
-    overrides = [(country, kind.value, rule.model_dump(mode="json"))
-                 for country, rules in sorted(policy.jurisdictions.items()) for kind, rule in rules.items()]
+    overrides = [
+        (country, kind.value, rule.model_dump(mode="json"))
+        for country, rules in sorted(policy.jurisdictions.items())
+        for kind, rule in rules.items()
+    ]
     hints = {name: spec["hint"] for name, spec in schema_fields(NoticeRule).items() if spec["hint"]}
     return visit.render(
-        "admin_notice_policy.html", status=status, done=done, refused=refused, types=[t.value for t in RequestType],
-        type_values=type_values, override=override, overrides=overrides, labels=RULE_LABELS, hints=hints,
+        "admin_notice_policy.html",
+        status=status,
+        done=done,
+        refused=refused,
+        types=[t.value for t in RequestType],
+        type_values=type_values,
+        override=override,
+        overrides=overrides,
+        labels=RULE_LABELS,
+        hints=hints,
         type_spec={kind.value: _rule_spec(f"types.{kind.value}.") for kind in RequestType},
-        override_spec={**_rule_spec(""), "country": {"required": True, "maxlength": 2},
-                       "type": {"required": True, "choices": [t.value for t in RequestType]}})
+        override_spec={
+            **_rule_spec(""),
+            "country": {"required": True, "maxlength": 2},
+            "type": {"required": True, "choices": [t.value for t in RequestType]},
+        },
+    )
 
 
-def _store_notice_policy(visit: Visit, document: dict[str, Any], action: str, typed: dict[str, str],
-                         done: str, fragment: str = "", own: str = "") -> Response:
+def _store_notice_policy(
+    visit: Visit,
+    document: dict[str, Any],
+    action: str,
+    typed: dict[str, str],
+    done: str,
+    fragment: str = "",
+    own: str = "",
+) -> Response:
     """Validate and store the policy; a refusal shows the page again beside the form (``action``). ``own``: the
     path of the one rule the form edits, so a refusal of one of its fields marks the form's own control."""
     try:
@@ -446,9 +584,11 @@ def replace_notice_types(visit: Visit) -> Response:
     kinds = [t.value for t in RequestType]
     ours = {f"types.{kind}.{name}" for kind in kinds for name in RULE_FIELDS}
     current = config.notice_policy().model_dump(mode="json", exclude_none=True)
-    document = {**{k: v for k, v in typed.items() if k not in ours},
-                "types": {kind: _typed_rule(typed, f"types.{kind}.") for kind in kinds},
-                "jurisdictions": current["jurisdictions"]}
+    document = {
+        **{k: v for k, v in typed.items() if k not in ours},
+        "types": {kind: _typed_rule(typed, f"types.{kind}.") for kind in kinds},
+        "jurisdictions": current["jurisdictions"],
+    }
     return _store_notice_policy(visit, document, "notice-types", typed, "notice-policy", "main")
 
 
@@ -459,8 +599,11 @@ def set_notice_override(visit: Visit) -> Response:
     country, kind = typed.get("country", "").strip().upper(), typed.get("type", "").strip()
     try:
         if not country:
-            raise BadRequest("Give the jurisdiction's country code (ISO 3166-1 alpha-2, e.g. FR).",
-                             code="missing_field", field="country")
+            raise BadRequest(
+                "Give the jurisdiction's country code (ISO 3166-1 alpha-2, e.g. FR).",
+                code="missing_field",
+                field="country",
+            )
         if kind not in {t.value for t in RequestType}:
             raise BadRequest("Choose the type of request the rule is for.", code="invalid_field", field="type")
     except LiaisonError as refusal:
@@ -468,8 +611,9 @@ def set_notice_override(visit: Visit) -> Response:
     document = config.notice_policy().model_dump(mode="json", exclude_none=True)
     document.update({k: v for k, v in typed.items() if k not in OVERRIDE_FIELDS})
     document["jurisdictions"].setdefault(country, {})[kind] = _typed_rule(typed)
-    return _store_notice_policy(visit, document, "notice-override", typed, "notice-override", "main",
-                                own=f"jurisdictions.{country}.{kind}")
+    return _store_notice_policy(
+        visit, document, "notice-override", typed, "notice-override", "main", own=f"jurisdictions.{country}.{kind}"
+    )
 
 
 @pages.page("/console/admin/notice-policy/jurisdiction/remove", ("POST",), like=notices_api.put_notice_policy)
@@ -480,8 +624,10 @@ def remove_notice_override(visit: Visit) -> Response:
     document = config.notice_policy().model_dump(mode="json", exclude_none=True)
     rules = document["jurisdictions"].get(country, {})
     if kind not in rules:
-        refusal = NotFound(f"{country or 'That jurisdiction'} has no rule of its own for {kind or 'that type'}: "
-                           "nothing was removed.", code="no_such_rule")
+        refusal = NotFound(
+            f"{country or 'That jurisdiction'} has no rule of its own for {kind or 'that type'}: nothing was removed.",
+            code="no_such_rule",
+        )
         return _notice_policy(visit, status=refusal.status, refused=_refusal("notice-remove", refusal))
     del rules[kind]
     if not rules:

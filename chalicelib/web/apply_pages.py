@@ -18,18 +18,37 @@ from urllib.parse import urlencode
 from chalice import Response
 
 from chalicelib.api import admin as admin_api
+from chalicelib.api.http import header, query_of
 from chalicelib.api.views import AgencyView
 from chalicelib.domain.agencies import AgencyKind
-from chalicelib.domain.applications import Approval, CallBack, Check, DomainCheck, NewApplication, Rejection, State, \
-    suggested_agency_id
+from chalicelib.domain.applications import (
+    Approval,
+    CallBack,
+    Check,
+    DomainCheck,
+    NewApplication,
+    Rejection,
+    State,
+    suggested_agency_id,
+)
 from chalicelib.errors import BadRequest, Forbidden, LiaisonError, NotFound
 from chalicelib.services.applications import Applications
 from chalicelib.store import trails
 from chalicelib.store.agencies import AgencyRepository
 from chalicelib.web import render
 from chalicelib.web.admin_pages import _refusal, _schema_form, _typed, schema_fields
-from chalicelib.web.console import FORM_TYPES, PAGE_ATTRIBUTE, Visit, WebPage, _unexpected, _where_to_turn, \
-    blueprint, error_page, pages, read_form
+from chalicelib.web.console import (
+    FORM_TYPES,
+    PAGE_ATTRIBUTE,
+    Visit,
+    WebPage,
+    _unexpected,
+    _where_to_turn,
+    blueprint,
+    error_page,
+    pages,
+    read_form,
+)
 
 applications = Applications()
 FORM_COOKIE = "liaison-apply"
@@ -42,11 +61,12 @@ DONE = {
     "reject": "Rejected. The applicant has been told why.",
     "finish": "Done: nothing is left to do for this decision.",
     "unfinished": "The decision is recorded, but not everything that follows it could be done (see below): try again "
-                  "in a few minutes with the button there.",
+    "in a few minutes with the button there.",
 }
 
 
 # --- The applicant ----------------------------------------------------------------------------------------------
+
 
 def _cookie_name() -> str:
     return f"__Host-{FORM_COOKIE}" if render.over_https() else FORM_COOKIE
@@ -58,7 +78,7 @@ def _form_cookie(value: str) -> str:
 
 
 def _sent_token(request: Any) -> str | None:
-    for pair in ((request.headers or {}).get("cookie") or "").split(";"):
+    for pair in (header(request, "cookie") or "").split(";"):
         name, _, value = pair.strip().partition("=")
         if name == _cookie_name() and TOKEN.match(value):
             return value
@@ -69,8 +89,9 @@ def _open_form(template: str, status: int = 200, **context: Any) -> Response:
     """An applicant's page: the browser's form token (made on its first page, kept after: a second tab does not
     void the first), the security headers, no session."""
     token = _sent_token(blueprint.current_request) or secrets.token_urlsafe(32)
-    return render.page(template, status, me=None, rep=None, csrf=token, headers={"Set-Cookie": _form_cookie(token)},
-                       **context)
+    return render.page(
+        template, status, me=None, rep=None, csrf=token, headers={"Set-Cookie": _form_cookie(token)}, **context
+    )
 
 
 def _form_and_token() -> tuple[dict[str, str], bool]:
@@ -85,10 +106,19 @@ def _form_and_token() -> tuple[dict[str, str], bool]:
 FORGED = "This form was not sent from this browser's copy of the page, so nothing was done."
 
 
-def _apply_form(status: int = 200, *, values: dict[str, str] | None = None,
-                refused: dict[str, Any] | None = None) -> Response:
-    return _open_form("apply.html", status, values=values or {}, refused=refused, spec=schema_fields(NewApplication),
-                      open=applications.open(), contact=_where_to_turn(None), kinds=[k.value for k in AgencyKind])
+def _apply_form(
+    status: int = 200, *, values: dict[str, str] | None = None, refused: dict[str, Any] | None = None
+) -> Response:
+    return _open_form(
+        "apply.html",
+        status,
+        values=values or {},
+        refused=refused,
+        spec=schema_fields(NewApplication),
+        open=applications.open(),
+        contact=_where_to_turn(None),
+        kinds=[k.value for k in AgencyKind],
+    )
 
 
 def _public(where: str, build: Any) -> Response:
@@ -96,7 +126,7 @@ def _public(where: str, build: Any) -> Response:
         return build()
     except LiaisonError as error:
         return error_page(error)
-    except Exception:
+    except Exception:  # noqa: BLE001 - the page boundary: _unexpected logs the bug and answers 500
         return _unexpected(where)
 
 
@@ -109,8 +139,13 @@ def submit_application() -> Response:
         request = blueprint.current_request
         typed, valid = _form_and_token()
         if not valid:  # nothing done; the form again, as typed, with this browser's token (a cookie lost, a reload)
-            return _apply_form(403, values=typed, refused=_refusal("apply", Forbidden(
-                f"{FORGED} Check what you typed and send it again.", code="csrf_failed")))
+            return _apply_form(
+                403,
+                values=typed,
+                refused=_refusal(
+                    "apply", Forbidden(f"{FORGED} Check what you typed and send it again.", code="csrf_failed")
+                ),
+            )
         source = ((request.context or {}).get("identity") or {}).get("sourceIp") or "unknown"
         try:
             item = applications.apply(_schema_form(NewApplication, typed), source)
@@ -123,19 +158,30 @@ def submit_application() -> Response:
 
 def application_sent() -> Response:
     def build() -> Response:
-        application_id = (blueprint.current_request.query_params or {}).get("application", "")
-        return render.page("apply_sent.html", me=None, rep=None, csrf="",
-                           application_id=application_id if applications.get(application_id) else None)
+        application_id = query_of(blueprint.current_request).get("application", "")
+        return render.page(
+            "apply_sent.html",
+            me=None,
+            rep=None,
+            csrf="",
+            application_id=application_id if applications.get(application_id) else None,
+        )
 
     return _public("GET /console/apply/sent", build)
 
 
 def confirm_page() -> Response:
     """The one-time link: a page with a button (a GET changes nothing: mail scanners open links too)."""
+
     def build() -> Response:
-        query = blueprint.current_request.query_params or {}
-        return _open_form("apply_confirm.html", application_id=query.get("application", "")[:40],
-                          token=query.get("token", "")[:100], done=None, already=False)
+        query = query_of(blueprint.current_request)
+        return _open_form(
+            "apply_confirm.html",
+            application_id=query.get("application", "")[:40],
+            token=query.get("token", "")[:100],
+            done=None,
+            already=False,
+        )
 
     return _public("GET /console/apply/confirm", build)
 
@@ -167,6 +213,7 @@ _open("/console/apply/confirm", ("POST",), confirm)
 
 # --- The admins -------------------------------------------------------------------------------------------------
 
+
 def _url(application_id: str = "", **query: str) -> str:
     target = f"{render.base_path()}/admin/applications" + (f"/{application_id}" if application_id else "")
     shown = {k: v for k, v in query.items() if v}
@@ -180,12 +227,23 @@ def applications_page(visit: Visit) -> Response:
     except ValueError:
         raise BadRequest("Unknown state.", code="invalid_field", field="state") from None
     items, cursor = applications.page(state, cursor=visit.query.get("cursor") or None)
-    return visit.render("admin_applications.html", rows=items, state=state.value, states=[s.value for s in State],
-                        next_page=_url(state=state.value, cursor=cursor) if cursor else None)
+    return visit.render(
+        "admin_applications.html",
+        rows=items,
+        state=state.value,
+        states=[s.value for s in State],
+        next_page=_url(state=state.value, cursor=cursor) if cursor else None,
+    )
 
 
-def _review(visit: Visit, status: int = 200, *, done: str | None = None, refused: dict[str, Any] | None = None,
-            typed: dict[str, str] | None = None) -> Response:
+def _review(
+    visit: Visit,
+    status: int = 200,
+    *,
+    done: str | None = None,
+    refused: dict[str, Any] | None = None,
+    typed: dict[str, str] | None = None,
+) -> Response:
     item = applications.get(visit.params["application_id"])
     if item is None:
         raise NotFound("No such application.")
@@ -193,19 +251,36 @@ def _review(visit: Visit, status: int = 200, *, done: str | None = None, refused
     matches = applications.same_domain(item) if item.state == State.AWAITING_REVIEW else []
     # Each form shows what was typed into it only when it is the one refused: its fields are its own (both checks
     # have a "confirmed" box, and one ticked must not come back ticked in the other).
-    values = {action: dict(typed or {}) if refused and refused["action"] == action else {}
-              for action in ("domain-check", "call-back", "approve", "reject")}
-    values["approve"].setdefault("agency_id", matches[0].agency_id if len(matches) == 1 else
-                                 suggested_agency_id(item.agency_name, item.country))
-    unfinished = item.state == State.APPROVED and not item.account or \
+    values = {
+        action: dict(typed or {}) if refused and refused["action"] == action else {}
+        for action in ("domain-check", "call-back", "approve", "reject")
+    }
+    values["approve"].setdefault(
+        "agency_id", matches[0].agency_id if len(matches) == 1 else suggested_agency_id(item.agency_name, item.country)
+    )
+    unfinished = (item.state == State.APPROVED and not item.account) or (
         item.state in (State.APPROVED, State.REJECTED) and not item.outcome_sent_at
+    )
     return visit.render(
-        "admin_application.html", status, item=item, done=done, refused=refused, values=values, unfinished=unfinished,
+        "admin_application.html",
+        status,
+        item=item,
+        done=done,
+        refused=refused,
+        values=values,
+        unfinished=unfinished,
         domain_check=json.loads(item.domain_check) if item.domain_check else None,
-        call_back=json.loads(item.call_back) if item.call_back else None, matches=matches,
-        trail=trails.record(events), verdict=verdict,
-        specs={"domain-check": schema_fields(DomainCheck), "call-back": schema_fields(CallBack),
-               "approve": schema_fields(Approval), "reject": schema_fields(Rejection)})
+        call_back=json.loads(item.call_back) if item.call_back else None,
+        matches=matches,
+        trail=trails.record(events),
+        verdict=verdict,
+        specs={
+            "domain-check": schema_fields(DomainCheck),
+            "call-back": schema_fields(CallBack),
+            "approve": schema_fields(Approval),
+            "reject": schema_fields(Rejection),
+        },
+    )
 
 
 @pages.page("/console/admin/applications/{application_id}", like=admin_api.list_agencies)
@@ -240,7 +315,11 @@ def review_action(visit: Visit) -> Response:
 def _said(action: str, item: Any) -> str:
     """What the page says after ``action``: a decision whose account or e-mail is still to do says so."""
     decided = action in ("approve", "reject", "finish")
-    if decided and item is not None and (item.state == State.APPROVED and not item.account or not item.outcome_sent_at):
+    if (
+        decided
+        and item is not None
+        and ((item.state == State.APPROVED and not item.account) or not item.outcome_sent_at)
+    ):
         return "unfinished"
     return action
 
@@ -259,5 +338,6 @@ def agency_page(visit: Visit) -> Response:
     events, verdict = repository.trail(agency)
     shown = trails.record(events)
     linked = sorted({e["detail"].get("application_id") for e in shown if e["detail"].get("application_id")})
-    return visit.render("admin_agency.html", agency=AgencyView.of(agency), trail=shown, verdict=verdict,
-                        applications=linked)
+    return visit.render(
+        "admin_agency.html", agency=AgencyView.of(agency), trail=shown, verdict=verdict, applications=linked
+    )

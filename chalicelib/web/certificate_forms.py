@@ -77,17 +77,37 @@ def layout(name: str) -> dict[str, Any]:
                 mark = "required if you fill in this section"
             else:
                 mark = "optional"
-            fields.append({
-                "name": path, "id": dom_id(path), "field": spec.name, "kind": spec.kind, "label": spec.label,
-                "mark": mark, "required": spec.required and section.mandatory, "hint": HINTS.get(spec.kind),
-                "maxlength": MAXLENGTH.get(spec.kind, certificates.MAX_LINE),
-                "choices": [(c, choice_words(c), f"{dom_id(path)}-{i}") for i, c in enumerate(spec.choices)],
-            })
-        sections.append({"letter": section.letter, "title": section.title, "mandatory": section.mandatory,
-                         "retrieved": section.retrieved, "id": dom_id(f"{PREFIX}.{section.letter}"),
-                         "fields": fields})
-    return {"name": form.name, "title": form.title, "source": form.source, "types": list(form.types),
-            "sections": sections}
+            fields.append(
+                {
+                    "name": path,
+                    "id": dom_id(path),
+                    "field": spec.name,
+                    "kind": spec.kind,
+                    "label": spec.label,
+                    "mark": mark,
+                    "required": spec.required and section.mandatory,
+                    "hint": HINTS.get(spec.kind),
+                    "maxlength": MAXLENGTH.get(spec.kind, certificates.MAX_LINE),
+                    "choices": [(c, choice_words(c), f"{dom_id(path)}-{i}") for i, c in enumerate(spec.choices)],
+                }
+            )
+        sections.append(
+            {
+                "letter": section.letter,
+                "title": section.title,
+                "mandatory": section.mandatory,
+                "retrieved": section.retrieved,
+                "id": dom_id(f"{PREFIX}.{section.letter}"),
+                "fields": fields,
+            }
+        )
+    return {
+        "name": form.name,
+        "title": form.title,
+        "source": form.source,
+        "types": list(form.types),
+        "sections": sections,
+    }
 
 
 def anchors(name: str) -> set[str]:
@@ -141,8 +161,11 @@ def build(form: Form, values: dict[str, dict[str, Any]]) -> dict[str, Any]:
             elif value not in (None, ""):
                 content[spec.name] = value
         if content:
-            content |= {spec.name: False for spec in section.fields
-                        if spec.kind == "flag" and spec.required and spec.name not in content}
+            content |= {
+                spec.name: False
+                for spec in section.fields
+                if spec.kind == "flag" and spec.required and spec.name not in content
+            }
             sections[section.letter] = content
     return {"form": form.name, "sections": sections}
 
@@ -176,8 +199,7 @@ def missing(form: Form, refused: LiaisonError) -> list[tuple[str, str]]:
             continue
         if not name:
             title = f" ({section.title})" if section.title != "title not retrieved" else ""
-            out.append((f"{PREFIX}.{letter}", f"Section {letter}{title} is mandatory on the {form.name}: fill it "
-                                              "in."))
+            out.append((f"{PREFIX}.{letter}", f"Section {letter}{title} is mandatory on the {form.name}: fill it in."))
             continue
         spec = next((f for f in section.fields if f.name == name), None)
         if spec is not None:
@@ -189,7 +211,7 @@ def place(form: Form | None, path: str | None) -> str:
     """Where a certificate error is, in words, for the error summary: 'Section A, Issuing State'."""
     if form is None or not path or not path.startswith(PREFIX + "."):
         return ""
-    letter, _, name = path[len(PREFIX) + 1:].partition(".")
+    letter, _, name = path[len(PREFIX) + 1 :].partition(".")
     section = form.section(letter)
     if section is None:
         return ""

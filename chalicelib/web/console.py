@@ -19,22 +19,29 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, quote
 
+from botocore.exceptions import BotoCoreError, ClientError
 from chalice import Blueprint, Response
 from chalice.app import Request
 
+from chalicelib.api.http import OPERATION_ATTRIBUTE, body_of, header, query_of
 from chalicelib.api.identity import get_me
 from chalicelib.auth.guard import admit
-from chalicelib.store.representatives import RepresentativeRepository
 from chalicelib.auth.principal import Principal, Role
 from chalicelib.clock import app_clock
-from botocore.exceptions import BotoCoreError, ClientError
-
-from chalicelib.errors import BadRequest, DependencyUnavailable, Forbidden, LiaisonError, NotFound, PayloadTooLarge, \
-    Unauthorized
+from chalicelib.errors import (
+    BadRequest,
+    DependencyUnavailable,
+    Forbidden,
+    LiaisonError,
+    NotFound,
+    PayloadTooLarge,
+    Unauthorized,
+)
 from chalicelib.observability import logger, metrics
 from chalicelib.settings import get_settings
 from chalicelib.store.agencies import AgencyRepository
 from chalicelib.store.models import Agency, LegalRequest, Representative, WebSession
+from chalicelib.store.representatives import RepresentativeRepository
 from chalicelib.web import render, signin
 from chalicelib.web.sessions import Cookie, Session, Sessions, cookie_value
 
@@ -70,7 +77,7 @@ def clear_cookie() -> str:
 def read_cookie(request: Request) -> Cookie | None:
     """Our cookie among whatever else the browser sends for this host (other apps on 127.0.0.1 included): split
     by hand, since one malformed neighbour makes the standard library's parser drop every cookie."""
-    raw = (request.headers or {}).get("cookie") or ""
+    raw = header(request, "cookie") or ""
     name = cookie_name()
     for pair in raw.split(";"):
         key, _, value = pair.strip().partition("=")
@@ -87,7 +94,8 @@ def prefetch(cookie: Cookie, request_id: str | None) -> dict[str, Any]:
 
     settings = get_settings()
     wanted: dict[str, tuple[str, dict[str, Any]]] = {
-        settings.sessions_table: ("session", {"session_key": {"S": cookie.key}})}
+        settings.sessions_table: ("session", {"session_key": {"S": cookie.key}})
+    }
     if cookie.subject:
         wanted[settings.representatives_table] = ("representative", {"rep_id": {"S": cookie.subject}})
     if request_id and REQUEST_ID.match(request_id):
@@ -123,11 +131,14 @@ def read_multipart(request: Request) -> tuple[dict[str, str], dict[str, Uploaded
     from email.parser import BytesParser
     from email.policy import HTTP
 
-    raw = request.raw_body or b""
+    raw = body_of(request)
     if len(raw) > MAX_UPLOAD_BYTES + MAX_FORM_BYTES:
-        raise PayloadTooLarge(f"A file sent through the console may be at most {MAX_UPLOAD_BYTES // (1024 * 1024)} "
-                              "MB; send larger documents (up to 25 MB) through the API.", code="payload_too_large")
-    content_type = (request.headers or {}).get("content-type", "")
+        raise PayloadTooLarge(
+            f"A file sent through the console may be at most {MAX_UPLOAD_BYTES // (1024 * 1024)} "
+            "MB; send larger documents (up to 25 MB) through the API.",
+            code="payload_too_large",
+        )
+    content_type = header(request, "content-type") or ""
     message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode("latin-1") + raw)
     if not message.is_multipart():
         raise BadRequest("The form could not be read.", code="invalid_form")
@@ -138,7 +149,8 @@ def read_multipart(request: Request) -> tuple[dict[str, str], dict[str, Uploaded
         if not name:
             continue
         filename = part.get_filename()
-        payload = part.get_payload(decode=True) or b""
+        decoded = part.get_payload(decode=True)  # bytes; None for a part with parts of its own
+        payload = decoded if isinstance(decoded, bytes) else b""
         if filename is not None:
             files[str(name)] = UploadedFile(str(filename), part.get_content_type(), payload)
         else:
@@ -150,12 +162,13 @@ def read_multipart(request: Request) -> tuple[dict[str, str], dict[str, Uploaded
 
 
 def read_form(request: Request) -> dict[str, str]:
-    raw = request.raw_body or b""
+    raw = body_of(request)
     if len(raw) > MAX_FORM_BYTES:
         raise PayloadTooLarge(f"The form exceeds {MAX_FORM_BYTES} bytes.")
     try:
-        fields = parse_qs(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False,
-                          max_num_fields=MAX_FORM_FIELDS)
+        fields = parse_qs(
+            raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False, max_num_fields=MAX_FORM_FIELDS
+        )
     except (UnicodeDecodeError, ValueError):
         raise BadRequest("The form could not be read.", code="invalid_form") from None
     return {name: values[-1] for name, values in fields.items()}
@@ -181,14 +194,19 @@ class Visit:
 
     @property
     def query(self) -> dict[str, str]:
-        return {k: v for k, v in (self.request.query_params or {}).items()}
+        return query_of(self.request)
 
     def render(self, template: str, status: int = 200, **context: Any) -> Response:
         return render.page(template, status, **self.context(), **context)
 
     def context(self) -> dict[str, Any]:
-        return {"me": self.principal, "rep": self.representative, "csrf": self.session.csrf_token,
-                "now": self.now, "time_left": lambda instant: render.time_left(instant, self.now)}
+        return {
+            "me": self.principal,
+            "rep": self.representative,
+            "csrf": self.session.csrf_token,
+            "now": self.now,
+            "time_left": lambda instant: render.time_left(instant, self.now),
+        }
 
 
 PageHandler = Callable[[Visit], Response]
@@ -233,12 +251,15 @@ def actual_path(request: Request) -> str:
 
 def _page_path(path: str) -> str:
     """The page's own path under the console base (the route path starts with /console)."""
-    return path[len("/console"):] if path.startswith("/console") else path
+    return path.removeprefix("/console")
 
 
 # The guard's refusals of an officer whose agency cannot file: the page says which, and where to turn.
-AGENCY_STANDING = {"agency_unknown": "Your agency is not registered", "agency_not_verified": "Your agency is not "
-                   "verified yet", "agency_suspended": "Your agency's access is suspended"}
+AGENCY_STANDING = {
+    "agency_unknown": "Your agency is not registered",
+    "agency_not_verified": "Your agency is not verified yet",
+    "agency_suspended": "Your agency's access is suspended",
+}
 
 
 def _where_to_turn(principal: Principal | None) -> dict[str, Any] | None:
@@ -257,35 +278,59 @@ def _where_to_turn(principal: Principal | None) -> dict[str, Any] | None:
         return None
 
 
-def error_page(error: LiaisonError, principal: Principal | None = None, csrf: str | None = None, *,
-               refused: Principal | None = None, headers: dict[str, str] | None = None) -> Response:
+def error_page(
+    error: LiaisonError,
+    principal: Principal | None = None,
+    csrf: str | None = None,
+    *,
+    refused: Principal | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     """``principal``: who is signed in (the page shows them); ``refused``: someone refused at sign-in, who is not,
     but whose agency's standing the page still explains."""
     standing = AGENCY_STANDING.get(error.code or "")
     contact = _where_to_turn(principal or refused) if standing else None
     if contact is not None and hasattr(contact, "model_dump"):
         contact = contact.model_dump(mode="json")
-    return render.page("error.html", error.status, error=error, me=principal, rep=None, csrf=csrf or "",
-                       standing=standing, contact=contact, headers=headers)
+    return render.page(
+        "error.html",
+        error.status,
+        error=error,
+        me=principal,
+        rep=None,
+        csrf=csrf or "",
+        standing=standing,
+        contact=contact,
+        headers=headers,
+    )
 
 
 def _unexpected(where: str) -> Response:
     """A bug: logged with its traceback and counted; the person gets a page quoting the correlation id."""
-    logger.exception("unhandled error", extra={"page": where})
+    logger.exception("unhandled error", extra={"page": where})  # noqa: LOG004 - called only from except blocks
     metrics.add_metric(name="UnhandledErrors", unit="Count", value=1)
-    return error_page(LiaisonError("Something went wrong on our side. Quote correlation id "
-                                   f"{logger.get_correlation_id()} when you report it."))
+    return error_page(
+        LiaisonError(
+            f"Something went wrong on our side. Quote correlation id {logger.get_correlation_id()} when you report it."
+        )
+    )
 
 
 def roles_of(api_view: Callable[..., Any]) -> tuple[frozenset[Role], str]:
     """The roles an API route was declared with (``api.http.Routes``), and the route."""
-    operation = getattr(api_view, "__liaison_operation__")
+    operation = getattr(api_view, OPERATION_ATTRIBUTE)
     return operation.roles, f"{operation.method} {operation.path}"
 
 
 class Pages:
-    def page(self, path: str, methods: tuple[str, ...] = ("GET",), *, like: Callable[..., Any],
-             content_types: list[str] | None = None) -> Callable[[PageHandler], PageHandler]:
+    def page(
+        self,
+        path: str,
+        methods: tuple[str, ...] = ("GET",),
+        *,
+        like: Callable[..., Any],
+        content_types: list[str] | None = None,
+    ) -> Callable[[PageHandler], PageHandler]:
         """Declare a page, open to the roles of the API route ``like`` (the page does what that route does, for
         people). A path with ``{request_id}`` gets the request read with the session (``visit.read``)."""
         roles, api_route = roles_of(like)
@@ -304,39 +349,46 @@ class Pages:
                     if session is None:
                         if request.method == "GET":
                             return render.redirect(sign_in_location(request))
-                        raise Unauthorized("Your session has ended, so nothing was changed. Sign in again.",
-                                           code="session_ended")
+                        raise Unauthorized(
+                            "Your session has ended, so nothing was changed. Sign in again.", code="session_ended"
+                        )
                     visit = Visit(request, session, session.principal, params, read=fetched.get("request"))
                     read_rep = fetched.get("representative") if cookie and cookie.subject else False
                     if session.principal.role is Role.REPRESENTATIVE and read_rep is False:
                         read_rep = RepresentativeRepository().get(session.principal.subject)
                     visit.agency = admit(session.principal, roles, representative=read_rep)
                     if session.principal.role is Role.REPRESENTATIVE:  # admitted: on the desk they claim
-                        visit.representative = read_rep or None
+                        visit.representative = read_rep if isinstance(read_rep, Representative) else None
                     if request.method == "POST":
-                        multipart = (request.headers or {}).get("content-type", "").startswith("multipart/")
+                        multipart = (header(request, "content-type") or "").startswith("multipart/")
                         if multipart:
                             visit.form, visit.files = read_multipart(request)
                         else:
                             visit.form = read_form(request) if request.raw_body else {}
                         if not session.csrf_matches(visit.form.get("csrf")):
-                            raise Forbidden("This form was not sent from your current session, so nothing was "
-                                            "changed. Reload the page and try again.", code="csrf_failed")
+                            raise Forbidden(
+                                "This form was not sent from your current session, so nothing was "
+                                "changed. Reload the page and try again.",
+                                code="csrf_failed",
+                            )
                     return handler(visit)
                 except Unauthorized as refused:
                     if request.method == "GET" and refused.code == "token_expired":
                         return render.redirect(sign_in_location(request))
                     return error_page(refused)
                 except LiaisonError as error:
-                    return error_page(error, session.principal if session else None,
-                                      session.csrf_token if session else None)
-                except Exception:
+                    return error_page(
+                        error, session.principal if session else None, session.csrf_token if session else None
+                    )
+                except Exception:  # noqa: BLE001 - the page boundary: _unexpected logs the bug and answers 500
                     return _unexpected(f"{request.method} {path}")
 
             setattr(view, PAGE_ATTRIBUTE, WebPage(path, methods, roles, api_route))
-            blueprint.route(path, methods=list(methods),
-                            content_types=content_types or (FORM_TYPES if "POST" in methods else None)
-                            or ["application/json"])(view)
+            blueprint.route(
+                path,
+                methods=list(methods),
+                content_types=content_types or (FORM_TYPES if "POST" in methods else None) or ["application/json"],
+            )(view)
             return handler  # pages may call one another (the console's home is the queue)
 
         return decorate
@@ -348,8 +400,9 @@ pages = Pages()
 def _sign_in_settings():
     sign_in = get_settings().web_sign_in
     if sign_in is None:
-        raise NotFound("Sign-in is not configured on this deployment (LIAISON_WEB_SIGN_IN).",
-                       code="sign_in_not_configured")
+        raise NotFound(
+            "Sign-in is not configured on this deployment (LIAISON_WEB_SIGN_IN).", code="sign_in_not_configured"
+        )
     return sign_in
 
 
@@ -360,8 +413,13 @@ def _callback_url() -> str:
 def _safe_return(target: str | None) -> str:
     """Only a path of this console: never another site (an open redirect) nor a scheme-relative URL."""
     home = f"{render.base_path()}/"
-    if not target or not RETURN_TO.match(target) or target.startswith("//") or "//" in target \
-            or not target.startswith(home):
+    if (
+        not target
+        or not RETURN_TO.match(target)
+        or target.startswith("//")
+        or "//" in target
+        or not target.startswith(home)
+    ):
         return home
     return target
 
@@ -372,7 +430,7 @@ def sign_in() -> Response:
     request = blueprint.current_request
     try:
         sign_in_settings = _sign_in_settings()
-        return_to = _safe_return((request.query_params or {}).get("return_to"))
+        return_to = _safe_return(query_of(request).get("return_to"))
         cookie = read_cookie(request)
         if cookie is not None and sessions.find(cookie.secret) is not None:
             return render.redirect(return_to)
@@ -381,7 +439,7 @@ def sign_in() -> Response:
         return render.redirect(location, {"Set-Cookie": set_cookie(secret)})
     except LiaisonError as error:
         return error_page(error)
-    except Exception:
+    except Exception:  # noqa: BLE001 - the page boundary: _unexpected logs the bug and answers 500
         return _unexpected("GET /console/sign-in")
 
 
@@ -389,30 +447,33 @@ def callback() -> Response:
     """The provider's answer: check it belongs to the sign-in this browser started, verify the ID token,
     then open a session under a fresh secret."""
     request = blueprint.current_request
-    query = request.query_params or {}
+    query = query_of(request)
     principal = None
     try:
         sign_in_settings = _sign_in_settings()
         cookie = read_cookie(request)
         pending = sessions.take_pending(cookie.secret if cookie else None)
         if pending is None:
-            raise Unauthorized("This sign-in has expired or was started in another browser. Sign in again.",
-                               code="sign_in_expired")
+            raise Unauthorized(
+                "This sign-in has expired or was started in another browser. Sign in again.", code="sign_in_expired"
+            )
         if "error" in query:
-            raise Unauthorized(f"The sign-in provider did not sign you in ({query['error'][:64]}).",
-                               code="sign_in_refused")
+            raise Unauthorized(
+                f"The sign-in provider did not sign you in ({query['error'][:64]}).", code="sign_in_refused"
+            )
         if not query.get("code") or not query.get("state"):
             raise BadRequest("The sign-in answer is incomplete.", code="invalid_callback")
-        principal = signin.redeem(sign_in_settings, _callback_url(), pending, query["state"],
-                                            query["code"])
+        principal = signin.redeem(sign_in_settings, _callback_url(), pending, query["state"], query["code"])
         admit(principal, roles_of(get_me)[0])  # an agency not (or no longer) in standing is told so now
         secret, _ = sessions.open(principal)
         logger.info("signed in", extra={"subject": principal.subject, "role": principal.role.value})
-        return render.redirect(pending.return_to or f"{render.base_path()}/",
-                               {"Set-Cookie": set_cookie(cookie_value(secret, principal.subject))})
+        return render.redirect(
+            pending.return_to or f"{render.base_path()}/",
+            {"Set-Cookie": set_cookie(cookie_value(secret, principal.subject))},
+        )
     except LiaisonError as error:  # an officer whose agency cannot file is told why and where to turn, here too
         return error_page(error, refused=principal, headers={"Set-Cookie": clear_cookie()})
-    except Exception:
+    except Exception:  # noqa: BLE001 - the page boundary: _unexpected logs the bug and answers 500
         return _unexpected("GET /console/callback")
 
 
@@ -434,11 +495,15 @@ def static(name: str) -> Response:
     if name not in render.STATIC_TYPES:
         return error_page(NotFound("No such file."))
     body, _ = render.static_file(name)
-    return Response(body=body.decode("utf-8"), status_code=200,
-                    headers={"Content-Type": render.STATIC_TYPES[name], "X-Content-Type-Options": "nosniff",
-                             "Cache-Control": "public, max-age=31536000, immutable"})
-
-
+    return Response(
+        body=body.decode("utf-8"),
+        status_code=200,
+        headers={
+            "Content-Type": render.STATIC_TYPES[name],
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "public, max-age=31536000, immutable",
+        },
+    )
 
 
 public_page("/console/sign-in", sign_in)

@@ -15,32 +15,41 @@ from typing import Any
 from chalice import Response
 from pydantic import BaseModel
 
-from chalicelib.api import authorities as api_authorities, documents as api_documents, \
-    representatives as api_representatives
+from chalicelib.api import authorities as api_authorities
+from chalicelib.api import documents as api_documents
+from chalicelib.api import representatives as api_representatives
 from chalicelib.api.authorities import desk, intake
-from chalicelib.api.notices import notices
-from chalicelib.api.identity import get_me
 from chalicelib.api.documents import documents
 from chalicelib.api.http import validate
-from chalicelib.api.representatives import Acknowledgement, Approval, InformationRequest, MessageIn, \
-    Reassignment
-from chalicelib.api.representatives import AnnexIII, EnforcingAuthorityAnswer, ObstacleEnded, TcoAnnexIII, \
-    VerificationClearance
+from chalicelib.api.identity import get_me
+from chalicelib.api.notices import notices
+from chalicelib.api.representatives import (
+    Acknowledgement,
+    AnnexIII,
+    Approval,
+    EnforcingAuthorityAnswer,
+    InformationRequest,
+    MessageIn,
+    ObstacleEnded,
+    Reassignment,
+    TcoAnnexIII,
+    VerificationClearance,
+)
 from chalicelib.api.views import AUTHORITY_KINDS, EventView, RequestView
 from chalicelib.auth.principal import Role
 from chalicelib.clock import isoformat, parse_instant
 from chalicelib.domain import certificates
-from chalicelib.domain.decisions import Decision, Outcome, Reason
-from chalicelib.domain.deadlines import RequestType
 from chalicelib.domain import user_notice as notice_rules
-from chalicelib.domain.user_notice import Challenge, Channel, NoticeRecord, NoticeState, NoticeWaiver
+from chalicelib.domain.deadlines import RequestType
+from chalicelib.domain.decisions import Decision, Outcome, Reason
 from chalicelib.domain.lifecycle import OPEN, Action, Status, allowed, next_deadline
 from chalicelib.domain.safeguards import INDEPENDENT_SOURCES, Verification
+from chalicelib.domain.user_notice import Challenge, Channel, NoticeRecord, NoticeState, NoticeWaiver
 from chalicelib.errors import BadRequest, DependencyUnavailable, LiaisonError, NotFound, PayloadTooLarge
 from chalicelib.services import evidence
 from chalicelib.services.desk import CONVERSATION
-from chalicelib.web import render
 from chalicelib.services.documents import CONTENT_TYPES, MAX_BYTES, NewDocument
+from chalicelib.web import render
 from chalicelib.web.console import FORM_TYPES, MAX_UPLOAD_BYTES, UPLOAD_TYPES, Visit, pages
 
 QUEUE_PAGE_SIZE = 50
@@ -55,19 +64,19 @@ DONE = {
     "message": "Message sent.",
     "decision": "Decision recorded.",
     "proposed": "Decision proposed: this jurisdiction is high risk, so it takes effect once a second "
-                "representative approves it.",
+    "representative approves it.",
     "approval": "Approval recorded.",
     "verification": "Call-back verification recorded.",
     "clear-verification": "Failed call-back cleared. A new call-back, confirmed by a representative other than the "
-                          "one deciding, is still needed before any fulfilment.",
+    "one deciding, is still needed before any fulfilment.",
     "reassign": "Reassigned.",
     "documents": "Document uploaded; its SHA-256 check is shown below.",
     "enforcing-authority": "The enforcing authority's answer is recorded.",
     "impossibility": "Annex III sent to the issuing authority; it is kept on the request as sent.",
     "removal-impossibility": "TCO Annex III sent to the issuing authority: the removal order's hour is stopped "
-                             "until the obstacle ends or the authority clarifies.",
+    "until the obstacle ends or the authority clarifies.",
     "obstacle-ended": "Obstacle ended: the removal order's hour runs again, a full hour from now. The issuing "
-                      "authority is told.",
+    "authority is told.",
     "release-hold": "Preservation hold ended; the issuing authority is told.",
     "user-notice": "Notice to the user recorded: the notice task is done.",
     "waive-notice": "Recorded that no notice will be given, with your reason.",
@@ -110,9 +119,15 @@ def marks(item: Any) -> list[tuple[str, str]]:
 
 def row(item: Any, visit: Visit) -> dict[str, Any]:
     which, due = next_deadline(Status(item.status), item.ack_due_at, item.due_at)
-    overdue = bool(due) and parse_instant(due) <= visit.now and which != "paused"
-    return {"item": item, "which": which, "due": due, "left": render.time_left(due, visit.now) if due else "",
-            "overdue": overdue, "marks": marks(item)}
+    overdue = parse_instant(due) <= visit.now and which != "paused" if due else False
+    return {
+        "item": item,
+        "which": which,
+        "due": due,
+        "left": render.time_left(due, visit.now) if due else "",
+        "overdue": overdue,
+        "marks": marks(item),
+    }
 
 
 def _enum(value: str | None, kind: type) -> Any:
@@ -140,19 +155,34 @@ def queue(visit: Visit) -> Response:
     status = _enum(query.get("status"), Status)
     type_ = _enum(query.get("type"), RequestType)
     mine = query.get("mine") == "1"
-    items, next_cursor = desk.queue(visit.principal, limit=QUEUE_PAGE_SIZE, cursor=query.get("cursor") or None,
-                                    status=status, type_=type_, assignee=visit.principal.subject if mine else None)
+    items, next_cursor = desk.queue(
+        visit.principal,
+        limit=QUEUE_PAGE_SIZE,
+        cursor=query.get("cursor") or None,
+        status=status,
+        type_=type_,
+        assignee=visit.principal.subject if mine else None,
+    )
     rows = [row(item, visit) for item in items]  # in the index's order: most urgent first, across pages too
     # The region's notice tasks (a sparse index, soonest deadline first), above the queue's first page only.
     tasks, tasks_cursor = [], None
     if not query.get("cursor"):
-        found, tasks_cursor = notices.tasks(visit.principal, limit=NOTICE_TASKS_SHOWN,
-                                            cursor=query.get("notices") or None)
+        found, tasks_cursor = notices.tasks(
+            visit.principal, limit=NOTICE_TASKS_SHOWN, cursor=query.get("notices") or None
+        )
         tasks = [notice_task(item, visit.now) for item in found]
-    return visit.render("queue.html", rows=rows, next_cursor=next_cursor, statuses=sorted(OPEN),
-                        types=list(RequestType), chosen={"status": status, "type": type_, "mine": mine},
-                        cursor=query.get("cursor"), tasks=tasks, tasks_cursor=tasks_cursor,
-                        tasks_after=query.get("notices"))
+    return visit.render(
+        "queue.html",
+        rows=rows,
+        next_cursor=next_cursor,
+        statuses=sorted(OPEN),
+        types=list(RequestType),
+        chosen={"status": status, "type": type_, "mine": mine},
+        cursor=query.get("cursor"),
+        tasks=tasks,
+        tasks_cursor=tasks_cursor,
+        tasks_after=query.get("notices"),
+    )
 
 
 def _request_context(visit: Visit, request_id: str) -> dict[str, Any]:
@@ -168,17 +198,29 @@ def _request_context(visit: Visit, request_id: str) -> dict[str, Any]:
     if chain is not None and shown is None:
         page, earlier = desk.latest_page(chain, TIMELINE_PAGE_SIZE)
     else:
-        page, earlier = desk.timeline(visit.principal, item.request_id, limit=TIMELINE_PAGE_SIZE, cursor=shown,
-                                      kinds=None if internal else AUTHORITY_KINDS, newest_first=True, read=item)
+        page, earlier = desk.timeline(
+            visit.principal,
+            item.request_id,
+            limit=TIMELINE_PAGE_SIZE,
+            cursor=shown,
+            kinds=None if internal else AUTHORITY_KINDS,
+            newest_first=True,
+            read=item,
+        )
     timeline = [EventView.of(e, internal=internal) for e in reversed(page)]
     context: dict[str, Any] = {
-        "item": item, "view": RequestView.of(item, routing=internal), "row": row(item, visit),
-        "timeline": timeline, "messages": [e for e in timeline if e.kind in CONVERSATION],
-        "earlier_events": earlier, "events_cursor": shown,
+        "item": item,
+        "view": RequestView.of(item, routing=internal),
+        "row": row(item, visit),
+        "timeline": timeline,
+        "messages": [e for e in timeline if e.kind in CONVERSATION],
+        "earlier_events": earlier,
+        "events_cursor": shown,
         "documents": documents.list(visit.principal, item.request_id, read=item),
         "certificate": certificates.shown(item.certificate),
         "impossibility_reasons": list(certificates.ImpossibilityReason),
-        **official_forms(item), **hold_context(item, visit.now, timeline),
+        **official_forms(item),
+        **hold_context(item, visit.now, timeline),
         "obstacle": stopped_on_obstacle(item),
     }
     context.update(notice_context(item, context["documents"], visit.now))
@@ -212,11 +254,15 @@ def officer_offers(item: Any, now: datetime) -> dict[str, bool]:
     status = Status(item.status)
     running = hold_running(item, now)
     active = running and item.hold_state == "active"
-    return {"answer": allowed(status, Action.ANSWER), "message": status in OPEN,
-            "attach": status != Status.WITHDRAWN, "withdraw": allowed(status, Action.WITHDRAW),
-            "extend": active and not item.hold_extended,
-            "production_follows": active and (item.certificate or {}).get("form") == "EPOC-PR",
-            "release_hold": running}
+    return {
+        "answer": allowed(status, Action.ANSWER),
+        "message": status in OPEN,
+        "attach": status != Status.WITHDRAWN,
+        "withdraw": allowed(status, Action.WITHDRAW),
+        "extend": active and not item.hold_extended,
+        "production_follows": active and (item.certificate or {}).get("form") == "EPOC-PR",
+        "release_hold": running,
+    }
 
 
 def hold_running(item: Any, now: datetime) -> bool:
@@ -224,15 +270,19 @@ def hold_running(item: Any, now: datetime) -> bool:
     or kept until production (no end)."""
     if item.type != RequestType.PRESERVATION or item.hold_state not in HOLD_RUNNING:
         return False
-    return item.hold_state == "until_production" or not item.hold_expires_at or \
-        parse_instant(item.hold_expires_at) > now
+    return (
+        item.hold_state == "until_production" or not item.hold_expires_at or parse_instant(item.hold_expires_at) > now
+    )
 
 
 def hold_context(item: Any, now: datetime, timeline: list[Any]) -> dict[str, Any]:
     """The hold's state as the page words it: whether it runs, and the release shown in the timeline (who, why)."""
     released = next((e for e in reversed(timeline) if e.kind == "hold_released"), None)
-    return {"hold_running": hold_running(item, now), "hold_released": released,
-            "epoc_pr": (item.certificate or {}).get("form") == "EPOC-PR"}
+    return {
+        "hold_running": hold_running(item, now),
+        "hold_released": released,
+        "epoc_pr": (item.certificate or {}).get("form") == "EPOC-PR",
+    }
 
 
 def official_forms(item: Any) -> dict[str, Any]:
@@ -249,8 +299,11 @@ def official_forms(item: Any) -> dict[str, Any]:
 def stopped_on_obstacle(item: Any) -> bool:
     """Whether a TCO removal order's hour is stopped on an obstacle its latest Annex III named (force majeure, a de
     facto impossibility): the desk says when it ends."""
-    return (item.certificate or {}).get("form") == "TCO-RO" and item.status == Status.AWAITING_INFORMATION \
+    return (
+        (item.certificate or {}).get("form") == "TCO-RO"
+        and item.status == Status.AWAITING_INFORMATION
         and certificates.waiting_on_obstacle(item.official_answers, item.paused_at)
+    )
 
 
 def removal_order_context(item: Any, now: datetime) -> dict[str, Any]:
@@ -260,9 +313,12 @@ def removal_order_context(item: Any, now: datetime) -> dict[str, Any]:
         return {"removal_order": False}
     received = parse_instant(item.received_at)
     ceiling = received.replace(microsecond=0) + (timedelta(seconds=1) if received.microsecond else timedelta(0))
-    return {"removal_order": True, "tco_reasons": list(certificates.TcoImpossibilityReason),
-            "obstacles": {r.value for r in certificates.OBSTACLES},
-            "removal_default": max(now.replace(microsecond=0), ceiling).strftime("%Y-%m-%dT%H:%M:%S")}
+    return {
+        "removal_order": True,
+        "tco_reasons": list(certificates.TcoImpossibilityReason),
+        "obstacles": {r.value for r in certificates.OBSTACLES},
+        "removal_default": max(now.replace(microsecond=0), ceiling).strftime("%Y-%m-%dT%H:%M:%S"),
+    }
 
 
 def upload_limits() -> dict[str, Any]:
@@ -273,10 +329,11 @@ def upload_limits() -> dict[str, Any]:
     return {
         "types": ", ".join(words[:-1]) + " or " + words[-1],
         "accept": ",".join(sorted(CONTENT_TYPES) + [f".{k}" for k in kinds] + [".jpg"]),
-        "max_bytes": MAX_UPLOAD_BYTES, "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
+        "max_bytes": MAX_UPLOAD_BYTES,
+        "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
         "api_max_mb": MAX_BYTES // (1024 * 1024),
         "too_large": f"A file sent through the console may be at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; send "
-                     f"larger documents (up to {MAX_BYTES // (1024 * 1024)} MB) through the API.",
+        f"larger documents (up to {MAX_BYTES // (1024 * 1024)} MB) through the API.",
     }
 
 
@@ -284,8 +341,14 @@ def upload_limits() -> dict[str, Any]:
 def request_page(visit: Visit) -> Response:
     done_key = visit.query.get("done", "")
     done = (OFFICER_DONE if visit.principal.role is Role.AUTHORITY else DONE).get(done_key)
-    return visit.render("request.html", done=done, done_key=done_key if done else None, refused=None, typed={},
-                        **_request_context(visit, visit.params["request_id"]))
+    return visit.render(
+        "request.html",
+        done=done,
+        done_key=done_key if done else None,
+        refused=None,
+        typed={},
+        **_request_context(visit, visit.params["request_id"]),
+    )
 
 
 def refused_page(visit: Visit, action: str, refusal: LiaisonError) -> Response:
@@ -294,9 +357,15 @@ def refused_page(visit: Visit, action: str, refusal: LiaisonError) -> Response:
     if refusal.status == 404:
         raise refusal
     typed = {k: v for k, v in visit.form.items() if k != "csrf"}
-    return visit.render("request.html", status=refusal.status, done=None, done_key=None,
-                        refused={"action": action, "error": refusal}, typed=typed,
-                        **_request_context(visit, visit.params["request_id"]))
+    return visit.render(
+        "request.html",
+        status=refusal.status,
+        done=None,
+        done_key=None,
+        refused={"action": action, "error": refusal},
+        typed=typed,
+        **_request_context(visit, visit.params["request_id"]),
+    )
 
 
 def _form(model: type[BaseModel], data: dict[str, Any]) -> Any:
@@ -344,8 +413,11 @@ def _act(action: str, visit: Visit) -> Any:
         return desk.obstacle_ended(visit.principal, request_id, _form(ObstacleEnded, fields).note)
     if action == "user-notice":
         sent_at = fields.pop("sent_at", "")
-        return notices.record(visit.principal, request_id,
-                              _form(NoticeRecord, {**fields, "sent_at": _instant(sent_at) if sent_at else ""}))
+        return notices.record(
+            visit.principal,
+            request_id,
+            _form(NoticeRecord, {**fields, "sent_at": _instant(sent_at) if sent_at else ""}),
+        )
     if action == "waive-notice":
         return notices.waive(visit.principal, request_id, _form(NoticeWaiver, fields).reason)
     if action == "challenge":
@@ -362,7 +434,7 @@ def _decision(fields: dict[str, str]) -> Decision:
     data: dict[str, Any] = {k: v for k, v in fields.items() if v not in ("", None)}
     if action:
         data["removal"] = {"action": action, **({"done_at": _utc(done_at)} if done_at else {})}
-    return validate(Decision, data, "form")  # type: ignore[return-value]
+    return validate(Decision, data, "form")
 
 
 def _utc(local: str) -> str:
@@ -401,18 +473,27 @@ def notice_context(item: Any, listed: list[Any], now: datetime) -> dict[str, Any
         effective = NoticeState.DUE if fulfilled else NoticeState(particulars.get("base", state.value))
     final = state in notice_rules.FINAL
     stored = [d for d in listed if d.status == "stored"]
-    return {"notice": {
-        "state": state.value, "runs": runs, "final": final,
-        "owed": not final and not runs and effective in (NoticeState.NOTIFY_BEFORE_DISCLOSURE, NoticeState.DUE),
-        "before_disclosure": effective is NoticeState.NOTIFY_BEFORE_DISCLOSURE,
-        "challengeable": notice_rules.challengeable(particulars, now),
-        "declarable": not final, "endable": state is NoticeState.PROHIBITED and runs,
-        "document": next((d for d in stored if d.document_id == prohibition.get("document_id")), None),
-        "order_documents": [d for d in stored if d.uploader_role == Role.AUTHORITY.value],
-        "channels": list(Channel), "latest": now.strftime("%Y-%m-%dT%H:%M"),
-        "overdue": state is NoticeState.DUE and (bool(item.notice_overdue) or bool(
-            particulars.get("deadline") and parse_instant(particulars["deadline"]) <= now)),
-    }}
+    return {
+        "notice": {
+            "state": state.value,
+            "runs": runs,
+            "final": final,
+            "owed": not final and not runs and effective in (NoticeState.NOTIFY_BEFORE_DISCLOSURE, NoticeState.DUE),
+            "before_disclosure": effective is NoticeState.NOTIFY_BEFORE_DISCLOSURE,
+            "challengeable": notice_rules.challengeable(particulars, now),
+            "declarable": not final,
+            "endable": state is NoticeState.PROHIBITED and runs,
+            "document": next((d for d in stored if d.document_id == prohibition.get("document_id")), None),
+            "order_documents": [d for d in stored if d.uploader_role == Role.AUTHORITY.value],
+            "channels": list(Channel),
+            "latest": now.strftime("%Y-%m-%dT%H:%M"),
+            "overdue": state is NoticeState.DUE
+            and (
+                bool(item.notice_overdue)
+                or bool(particulars.get("deadline") and parse_instant(particulars["deadline"]) <= now)
+            ),
+        }
+    }
 
 
 def notice_task(item: Any, now: datetime) -> dict[str, Any]:
@@ -421,12 +502,23 @@ def notice_task(item: Any, now: datetime) -> dict[str, Any]:
     particulars = item.user_notice or {}
     if item.notice_state == NoticeState.PROHIBITED:
         review = (particulars.get("prohibition") or {}).get("review_on")
-        return {"item": item, "review": True, "when": item.notice_task_due, "review_on": review, "overdue": False,
-                "left": ""}
+        return {
+            "item": item,
+            "review": True,
+            "when": item.notice_task_due,
+            "review_on": review,
+            "overdue": False,
+            "left": "",
+        }
     deadline = particulars.get("deadline") or item.notice_task_due
     overdue = bool(item.notice_overdue) or bool(deadline and parse_instant(deadline) <= now)
-    return {"item": item, "review": False, "when": deadline, "overdue": overdue,
-            "left": render.time_left(deadline, now) if deadline else ""}
+    return {
+        "item": item,
+        "review": False,
+        "when": deadline,
+        "overdue": overdue,
+        "left": render.time_left(deadline, now) if deadline else "",
+    }
 
 
 def upload(visit: Visit, request_id: str) -> Any:
@@ -442,12 +534,23 @@ def upload(visit: Visit, request_id: str) -> Any:
         raise BadRequest("Choose a file to upload.", code="missing_field", field="file")
     if len(sent.data) > MAX_UPLOAD_BYTES:  # the form around it may add up to MAX_FORM_BYTES to what was read
         raise PayloadTooLarge(upload_limits()["too_large"], code="payload_too_large", field="file")
-    declared = _form(NewDocument, {"filename": sent.filename, "content_type": sent.content_type,
-                                   "size": len(sent.data), "sha256": hashlib.sha256(sent.data).hexdigest()})
+    declared = _form(
+        NewDocument,
+        {
+            "filename": sent.filename,
+            "content_type": sent.content_type,
+            "size": len(sent.data),
+            "sha256": hashlib.sha256(sent.data).hexdigest(),
+        },
+    )
     document, form = documents.declare(visit.principal, request_id, declared)
     try:
-        answer = requests.post(form.url, data=form.fields, timeout=30,
-                               files={"file": (document.filename, sent.data, document.content_type)})
+        answer = requests.post(
+            form.url,
+            data=form.fields,
+            timeout=30,
+            files={"file": (document.filename, sent.data, document.content_type)},
+        )
     except requests.RequestException:
         raise DependencyUnavailable("The evidence store did not take the file; try again.") from None
     if answer.status_code >= 300:
@@ -455,8 +558,12 @@ def upload(visit: Visit, request_id: str) -> Any:
     return documents.list(visit.principal, request_id)  # checks it now: stored, or rejected with the reason
 
 
-@pages.page("/console/requests/{request_id}/{action}", ("POST",), like=api_representatives.acknowledge_request,
-            content_types=FORM_TYPES + UPLOAD_TYPES)
+@pages.page(
+    "/console/requests/{request_id}/{action}",
+    ("POST",),
+    like=api_representatives.acknowledge_request,
+    content_types=FORM_TYPES + UPLOAD_TYPES,
+)
 def act(visit: Visit) -> Response:
     action, request_id = visit.params["action"], visit.params["request_id"]
     if action not in DONE or action == "proposed":
@@ -490,19 +597,25 @@ def lead(visit: Visit) -> Response:
             break
     rows = [row(i, visit) for i in items]
     horizon = visit.now + LEAD_WINDOW
-    per_rep: dict[str, dict[str, int]] = {c.rep_id: {"open": 0, "overdue": 0, "breached": 0}
-                                           for c in desk.representatives.candidates(str(visit.principal.region))}
+    per_rep: dict[str, dict[str, int]] = {
+        c.rep_id: {"open": 0, "overdue": 0, "breached": 0}
+        for c in desk.representatives.candidates(str(visit.principal.region))
+    }
     for r in rows:
         counts = per_rep.setdefault(r["item"].assignee or "(nobody)", {"open": 0, "overdue": 0, "breached": 0})
         counts["open"] += 1
         counts["overdue"] += int(r["overdue"])
         counts["breached"] += int(bool(r["item"].sla_breached))
     return visit.render(
-        "lead.html", partial=bool(cursor), per_rep=sorted(per_rep.items()),
+        "lead.html",
+        partial=bool(cursor),
+        per_rep=sorted(per_rep.items()),
         breached=[r for r in rows if r["item"].sla_breached],
         escalated=[r for r in rows if int(r["item"].escalation_level or 0) and not r["item"].sla_breached],
         due_soon=[r for r in rows if r["due"] and r["which"] != "paused" and parse_instant(r["due"]) <= horizon],
-        pending=[r for r in rows if r["item"].pending_decision], total=len(rows))
+        pending=[r for r in rows if r["item"].pending_decision],
+        total=len(rows),
+    )
 
 
 @pages.page("/console/requests", like=api_authorities.list_requests)
@@ -510,9 +623,15 @@ def agency_requests(visit: Visit) -> Response:
     """An officer's agency's requests, newest first, by status and type if asked (the API's list, its index)."""
     query = visit.query
     status, type_ = _enum(query.get("status"), Status), _enum(query.get("type"), RequestType)
-    items, next_cursor = intake.page(visit.principal, limit=QUEUE_PAGE_SIZE, cursor=query.get("cursor") or None,
-                                     status=status, type_=type_)
-    return visit.render("agency_requests.html", rows=[row(i, visit) for i in items], next_cursor=next_cursor,
-                        statuses=list(Status), types=list(RequestType), chosen={"status": status, "type": type_},
-                        cursor=query.get("cursor"))
-
+    items, next_cursor = intake.page(
+        visit.principal, limit=QUEUE_PAGE_SIZE, cursor=query.get("cursor") or None, status=status, type_=type_
+    )
+    return visit.render(
+        "agency_requests.html",
+        rows=[row(i, visit) for i in items],
+        next_cursor=next_cursor,
+        statuses=list(Status),
+        types=list(RequestType),
+        chosen={"status": status, "type": type_},
+        cursor=query.get("cursor"),
+    )

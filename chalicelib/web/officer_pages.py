@@ -19,32 +19,45 @@ own message and upload forms), so a representative posting here is refused and n
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Response
 
-from chalicelib.api import authorities as api_authorities, documents as api_documents, \
-    representatives as api_representatives
-from chalicelib.api.authorities import AnnexV, Extension, HoldRelease, Withdrawal, desk
+from chalicelib.api import authorities as api_authorities
+from chalicelib.api import documents as api_documents
 from chalicelib.api import notices as api_notices
+from chalicelib.api import representatives as api_representatives
+from chalicelib.api.authorities import AnnexV, Extension, HoldRelease, Withdrawal, desk
 from chalicelib.api.notices import notices
 from chalicelib.api.representatives import MessageIn
-from chalicelib.domain.user_notice import NonDisclosure, ProhibitionEnd
 from chalicelib.auth.principal import Role
 from chalicelib.domain.lifecycle import Status
+from chalicelib.domain.user_notice import NonDisclosure, ProhibitionEnd
 from chalicelib.errors import Forbidden, LiaisonError
 from chalicelib.web import render
 from chalicelib.web.console import FORM_TYPES, UPLOAD_TYPES, Visit, pages
 from chalicelib.web.desk_pages import _form, refused_page, upload
 
 # Where the browser lands after each action, on the request's page.
-LANDING = {"answer": "top", "message": "h-messages", "attach": "h-documents", "withdraw": "top", "extend": "top",
-           "production-follows": "top", "release-hold": "top", "non-disclosure": "h-notice",
-           "end-non-disclosure": "h-notice"}
+LANDING = {
+    "answer": "top",
+    "message": "h-messages",
+    "attach": "h-documents",
+    "withdraw": "top",
+    "extend": "top",
+    "production-follows": "top",
+    "release-hold": "top",
+    "non-disclosure": "h-notice",
+    "end-non-disclosure": "h-notice",
+}
 
 
 def _officer(visit: Visit) -> None:
     if visit.principal.role is not Role.AUTHORITY:
-        raise Forbidden("This form is for officers of the request's agency; the desk answers from its own forms.",
-                        code="role_not_allowed")
+        raise Forbidden(
+            "This form is for officers of the request's agency; the desk answers from its own forms.",
+            code="role_not_allowed",
+        )
 
 
 def _done(visit: Visit, action: str) -> Response:
@@ -68,8 +81,12 @@ def answer(visit: Visit) -> Response:
     return _done(visit, "answer" if before.status == Status.AWAITING_INFORMATION else "message")
 
 
-@pages.page("/console/requests/{request_id}/attach", ("POST",), like=api_documents.declare_document,
-            content_types=FORM_TYPES + UPLOAD_TYPES)
+@pages.page(
+    "/console/requests/{request_id}/attach",
+    ("POST",),
+    like=api_documents.declare_document,
+    content_types=FORM_TYPES + UPLOAD_TYPES,
+)
 def attach(visit: Visit) -> Response:
     """Legal process (the order, the warrant) sent through the page: declared, uploaded through the presigned POST
     and checked, as the representatives' response packages are."""
@@ -104,8 +121,9 @@ def extend(visit: Visit) -> Response:
     return _done(visit, "extend")
 
 
-@pages.page("/console/requests/{request_id}/production-follows", ("POST",),
-            like=api_authorities.confirm_production_follows)
+@pages.page(
+    "/console/requests/{request_id}/production-follows", ("POST",), like=api_authorities.confirm_production_follows
+)
 def production_follows(visit: Visit) -> Response:
     """e-Evidence Annex V: a production request follows this EPOC-PR, so the data are kept until it is served, with
     no end date (the API's ``AnnexV``)."""
@@ -129,7 +147,7 @@ def release_hold(visit: Visit) -> Response:
     return _done(visit, "release-hold")
 
 
-def _order(fields: dict[str, str]) -> NonDisclosure:
+def _order(fields: dict[str, Any]) -> NonDisclosure:
     """The declaration form as the API's ``NonDisclosure``: the date the chosen kind of order takes ("until" a day,
     or "indefinite" with its review day); the other date field, if typed in too, is left out."""
     kind = fields.pop("ends", "")

@@ -42,10 +42,19 @@ from chalicelib.web import certificate_forms, render
 from chalicelib.web.console import Visit, pages
 
 # Words for the fields (labels only: which fields a type needs, and their limits, come from the schema).
-LABELS = {"type": "Type", "legal_basis": "Legal basis", "reference": "Reference", "language": "Language",
-          "description": "Description", "targets": "Targets", "data_categories": "Data categories",
-          "emergency": "Emergency", "threat": "Threat", "callback_number": "Call-back number",
-          "certificate": "Certificate"}
+LABELS = {
+    "type": "Type",
+    "legal_basis": "Legal basis",
+    "reference": "Reference",
+    "language": "Language",
+    "description": "Description",
+    "targets": "Targets",
+    "data_categories": "Data categories",
+    "emergency": "Emergency",
+    "threat": "Threat",
+    "callback_number": "Call-back number",
+    "certificate": "Certificate",
+}
 # How each field of ``Submission`` is drawn by new_request.html; a field the schema gains without one here
 # stops the app at import (and its tests), rather than leaving the form silently short.
 DRAWN = frozenset(LABELS) - {"threat", "callback_number"}
@@ -104,12 +113,16 @@ def _typed(form: dict[str, str], certificate: Form | None = None) -> dict[str, A
             rows.setdefault(int(found.group(1)), {"kind": "", "value": ""})[found.group(2)] = value
     return {
         "type": form.get("type", ""),
-        "legal_basis": form.get("legal_basis", ""), "reference": form.get("reference", ""),
-        "language": form.get("language", ""), "description": form.get("description", ""),
+        "legal_basis": form.get("legal_basis", ""),
+        "reference": form.get("reference", ""),
+        "language": form.get("language", ""),
+        "description": form.get("description", ""),
         "targets": [rows[i] for i in sorted(rows)] or [{"kind": "", "value": ""}],
         "data_categories": [c.value for c in DataCategory if form.get(f"data_categories.{c.value}")],
-        "emergency": {"threat": form.get("emergency.threat", ""),
-                      "callback_number": form.get("emergency.callback_number", "")},
+        "emergency": {
+            "threat": form.get("emergency.threat", ""),
+            "callback_number": form.get("emergency.callback_number", ""),
+        },
         "certificate": certificate_forms.typed(certificate, form) if certificate else {},
     }
 
@@ -193,9 +206,9 @@ PURPOSE = {
     RequestType.PRESERVATION: "Keep an account's data from deletion while you obtain the order to disclose it.",
     RequestType.CONTENT_REMOVAL: "Take down illegal content: a message or a channel.",
     RequestType.EMERGENCY_DISCLOSURE: "Data needed at once because a life or someone's safety is at risk. "
-                                      "Needs a sign-in with multi-factor authentication.",
+    "Needs a sign-in with multi-factor authentication.",
     RequestType.TERRORIST_CONTENT_REMOVAL: "A removal order for terrorist content (EU 2021/784): removed within the "
-                                           "hour.",
+    "hour.",
 }
 
 
@@ -208,8 +221,10 @@ def _span(delta: timedelta) -> str:
 
 def _choose(visit: Visit, status: int = 200, problem: str | None = None) -> Response:
     clocks = DeadlinePolicy(get_settings().deadlines).clocks
-    kinds = [(kind, PURPOSE[kind], clocks[kind].basis, _span(clocks[kind].acknowledge), _span(clocks[kind].resolve))
-             for kind in RequestType]
+    kinds = [
+        (kind, PURPOSE[kind], clocks[kind].basis, _span(clocks[kind].acknowledge), _span(clocks[kind].resolve))
+        for kind in RequestType
+    ]
     forms = [(form, [(kind, _span(clocks[kind].resolve)) for kind in form.types]) for form in FORMS.values()]
     return visit.render("new_request.html", status=status, step="choose", kinds=kinds, forms=forms, problem=problem)
 
@@ -228,13 +243,24 @@ def _languages(visit: Visit) -> list[str]:
     return [str(tag) for tag in languages or []]
 
 
-def _form_page(visit: Visit, kind: RequestType | None, typed: dict[str, Any], key: str, *, status: int = 200,
-               errors: list[tuple[str | None, str]] | None = None, refused: LiaisonError | None = None,
-               focus: str | None = None, certificate: Form | None = None) -> Response:
+def _form_page(
+    visit: Visit,
+    kind: RequestType | None,
+    typed: dict[str, Any],
+    key: str,
+    *,
+    status: int = 200,
+    errors: list[tuple[str | None, str]] | None = None,
+    refused: LiaisonError | None = None,
+    focus: str | None = None,
+    certificate: Form | None = None,
+) -> Response:
     shown, rules = fields_of(kind, certificate)
-    rendered = {"legal_basis", "reference", "language", "description", "targets"} | (
-        {"data_categories"} if "data_categories" in shown else set()) | (
-        {"emergency", "emergency-threat", "emergency-callback_number"} if "emergency" in shown else set())
+    rendered = (
+        {"legal_basis", "reference", "language", "description", "targets"}
+        | ({"data_categories"} if "data_categories" in shown else set())
+        | ({"emergency", "emergency-threat", "emergency-callback_number"} if "emergency" in shown else set())
+    )
     rendered |= {f"targets-{i}-{part}" for i in range(len(typed["targets"])) for part in ("kind", "value")}
     if certificate is not None:
         rendered |= {"type"} | certificate_forms.anchors(certificate.name)
@@ -263,13 +289,31 @@ def _form_page(visit: Visit, kind: RequestType | None, typed: dict[str, Any], ke
             show(refused.field, refused.message)
     context: dict[str, Any] = {}
     if certificate is not None:
-        context = {"certificate": certificate_forms.layout(certificate.name), "languages": _languages(visit),
-                   "purposes": PURPOSE}
+        context = {
+            "certificate": certificate_forms.layout(certificate.name),
+            "languages": _languages(visit),
+            "purposes": PURPOSE,
+        }
     return visit.render(
-        "new_request.html", status=status, step="form", kind=kind, shown=shown, rules=rules, typed=typed,
-        key=key, errors={k: " ".join(v) for k, v in beside.items()}, summary=summary, refused=refused,
-        limits=limits(), labels=LABELS, target_kinds=list(TargetKind), categories=list(DataCategory),
-        max_targets=MAX_TARGETS, focus=focus, **context)
+        "new_request.html",
+        status=status,
+        step="form",
+        kind=kind,
+        shown=shown,
+        rules=rules,
+        typed=typed,
+        key=key,
+        errors={k: " ".join(v) for k, v in beside.items()},
+        summary=summary,
+        refused=refused,
+        limits=limits(),
+        labels=LABELS,
+        target_kinds=list(TargetKind),
+        categories=list(DataCategory),
+        max_targets=MAX_TARGETS,
+        focus=focus,
+        **context,
+    )
 
 
 @pages.page("/console/requests/new", like=api_authorities.submit_request)
@@ -293,9 +337,12 @@ def new_request(visit: Visit) -> Response:
 
 
 def _too_large(size: int) -> PayloadTooLarge:
-    return PayloadTooLarge(f"This request would be {size // 1024} KB of JSON, more than the {MAX_BODY_BYTES // 1024} "
-                           "KB the API takes, so it was not filed. Shorten the longest texts; long documents can be "
-                           "attached to the request once it is filed.", code="payload_too_large")
+    return PayloadTooLarge(
+        f"This request would be {size // 1024} KB of JSON, more than the {MAX_BODY_BYTES // 1024} "
+        "KB the API takes, so it was not filed. Shorten the longest texts; long documents can be "
+        "attached to the request once it is filed.",
+        code="payload_too_large",
+    )
 
 
 @pages.page("/console/requests/new", ("POST",), like=api_authorities.submit_request)
@@ -311,8 +358,9 @@ def file_new_request(visit: Visit) -> Response:
         return _choose(visit, 400, "Choose one of the types below.")
     key = form.get("idempotency_key", "")
     if not _IDEMPOTENCY_KEY.match(key):
-        raise BadRequest("This form lost its Idempotency-Key; open a new request form.", code="invalid_form",
-                         field="Idempotency-Key")
+        raise BadRequest(
+            "This form lost its Idempotency-Key; open a new request form.", code="invalid_form", field="Idempotency-Key"
+        )
     typed = _typed(form, certificate)
     again = functools.partial(_form_page, visit, kind, typed, key, certificate=certificate)
     if form.get("add_target") is not None:
@@ -336,8 +384,9 @@ def file_new_request(visit: Visit) -> Response:
         return again(status=400, errors=errors)
     try:
         intake.check(visit.principal, submission)
-        created = file_request(visit.principal, submission, filed, key, visit.agency,
-                               getattr(visit.request, "lambda_context", None))
+        created = file_request(
+            visit.principal, submission, filed, key, visit.agency, getattr(visit.request, "lambda_context", None)
+        )
     except LiaisonError as refusal:
         if refusal.status in (401, 404):
             raise

@@ -82,9 +82,14 @@ def pdf(receipt: str, agency_name: str | None = None) -> bytes:
     document.set_font("Helvetica", "B", 16)
     document.cell(width, 10, "Liaison - receipt of a legal request", new_x="LMARGIN", new_y="NEXT")
     document.set_font("Helvetica", "", 10)
-    document.multi_cell(width, 5, "Liaison signed this receipt when it received the request. It proves when the "
-                                  "request was received and exactly what was filed (the SHA-256 of the body).",
-                        new_x="LMARGIN", new_y="NEXT")
+    document.multi_cell(
+        width,
+        5,
+        "Liaison signed this receipt when it received the request. It proves when the "
+        "request was received and exactly what was filed (the SHA-256 of the body).",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     document.ln(3)
 
     agency = _ascii(claims.get("agency_id"))
@@ -95,9 +100,14 @@ def pdf(receipt: str, agency_name: str | None = None) -> bytes:
         received_words = f"{render.when(received)} ({_ascii(received)})" if received else ""
     except ValueError:
         received_words = _ascii(received)
-    fields = [("Request id", _ascii(claims.get("request_id"))), ("Agency", agency),
-              ("Received at (UTC)", received_words), ("Body SHA-256", _ascii(claims.get("body_sha256"))),
-              ("Key id (kid)", _ascii(header.get("kid"))), ("Algorithm", _ascii(header.get("alg")))]
+    fields = [
+        ("Request id", _ascii(claims.get("request_id"))),
+        ("Agency", agency),
+        ("Received at (UTC)", received_words),
+        ("Body SHA-256", _ascii(claims.get("body_sha256"))),
+        ("Key id (kid)", _ascii(header.get("kid"))),
+        ("Algorithm", _ascii(header.get("alg"))),
+    ]
     label_width = 38
     for name, value in fields:
         document.set_font("Helvetica", "B", 10)
@@ -116,21 +126,30 @@ def pdf(receipt: str, agency_name: str | None = None) -> bytes:
     document.set_font("Helvetica", "B", 11)
     document.cell(width, 7, "How to verify it", new_x="LMARGIN", new_y="NEXT")
     document.set_font("Helvetica", "", 10)
-    document.multi_cell(width, 5, _ascii(
-        "Join the lines above into one string without spaces (or use the .jws file downloaded beside this PDF). "
-        "Fetch the public keys (a JWKS) from the address below and take the key whose kid is the one above. Any JWT "
-        "library then checks the signature (algorithm ES256) and gives back the fields above: they are what "
-        "Liaison signed. To check the body, compute the SHA-256 of the JSON you sent, re-serialised with sorted "
-        "keys and no spaces, in UTF-8, and compare it with the body SHA-256 above."), new_x="LMARGIN", new_y="NEXT")
+    document.multi_cell(
+        width,
+        5,
+        _ascii(
+            "Join the lines above into one string without spaces (or use the .jws file downloaded beside this "
+            "PDF). Fetch the public keys (a JWKS) from the address below and take the key whose kid is the one "
+            "above. Any JWT library then checks the signature (algorithm ES256) and gives back the fields above: "
+            "they are what Liaison signed. To check the body, compute the SHA-256 of the JSON you sent, "
+            "re-serialised with sorted keys and no spaces, in UTF-8, and compare it with the body SHA-256 above."
+        ),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     document.ln(2)
     document.set_font("Courier", "", 9)
     document.multi_cell(width, 5, _ascii(keys_url()), new_x="LMARGIN", new_y="NEXT")
     document.ln(2)
     document.set_font("Courier", "", 8)
-    for line in ("# Python, with PyJWT:",
-                 "keys = jwt.PyJWKSet.from_dict(json.load(urllib.request.urlopen(KEYS_URL)))",
-                 "claims = jwt.decode(receipt, keys[jwt.get_unverified_header(receipt)['kid']],",
-                 "                    algorithms=['ES256'])"):
+    for line in (
+        "# Python, with PyJWT:",
+        "keys = jwt.PyJWKSet.from_dict(json.load(urllib.request.urlopen(KEYS_URL)))",
+        "claims = jwt.decode(receipt, keys[jwt.get_unverified_header(receipt)['kid']],",
+        "                    algorithms=['ES256'])",
+    ):
         document.cell(width, 4, line, new_x="LMARGIN", new_y="NEXT")
 
     out = bytes(document.output())
@@ -151,18 +170,29 @@ def receipt(visit: Visit) -> Response:
     """The request's receipt as a file: ``?format=jws`` (the default) or ``?format=pdf``."""
     chosen = visit.query.get("format") or "jws"
     if chosen not in FORMATS:
-        raise BadRequest(f"Unknown format '{chosen[:20]}': choose jws or pdf.", code="invalid_format",
-                         field="format")
+        raise BadRequest(f"Unknown format '{chosen[:20]}': choose jws or pdf.", code="invalid_format", field="format")
     item = desk.visible(visit.principal, visit.params["request_id"], read=visit.read)
     if not item.receipt:
         raise NotFound("This request has no receipt.", code="no_receipt")
     headers = {**render.security_headers(), "Cache-Control": "no-store"}
     if chosen == "jws":
-        return Response(body=item.receipt, status_code=200, headers={
-            **headers, "Content-Type": "application/jose",
-            "Content-Disposition": f'attachment; filename="{_filename(item.request_id, "jws")}"'})
+        return Response(
+            body=item.receipt,
+            status_code=200,
+            headers={
+                **headers,
+                "Content-Type": "application/jose",
+                "Content-Disposition": f'attachment; filename="{_filename(item.request_id, "jws")}"',
+            },
+        )
     agency = visit.agency if visit.agency is not None and visit.agency.agency_id == item.agency_id else None
     body = pdf(item.receipt, agency.name if agency else None)
-    return Response(body=body.decode("ascii"), status_code=200, headers={
-        **headers, "Content-Type": "application/pdf",
-        "Content-Disposition": f'attachment; filename="{_filename(item.request_id, "pdf")}"'})
+    return Response(
+        body=body.decode("ascii"),
+        status_code=200,
+        headers={
+            **headers,
+            "Content-Type": "application/pdf",
+            "Content-Disposition": f'attachment; filename="{_filename(item.request_id, "pdf")}"',
+        },
+    )

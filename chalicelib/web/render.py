@@ -45,10 +45,17 @@ def security_headers() -> dict[str, str]:
     redirected on to the provider (form-action also governs the redirects that follow a form)."""
     sign_in = get_settings().web_sign_in
     form_action = "'self'" + (f" {_origin(str(sign_in.logout_url))}" if sign_in and sign_in.logout_url else "")
-    policy = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-              f"form-action {form_action}; base-uri 'none'; frame-ancestors 'none'")
-    headers = {"Content-Security-Policy": policy, "X-Content-Type-Options": "nosniff",
-               "Referrer-Policy": "same-origin", "Cache-Control": "no-store", "X-Frame-Options": "DENY"}
+    policy = (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        f"form-action {form_action}; base-uri 'none'; frame-ancestors 'none'"
+    )
+    headers = {
+        "Content-Security-Policy": policy,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "Cache-Control": "no-store",
+        "X-Frame-Options": "DENY",
+    }
     if over_https():
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     return headers
@@ -93,9 +100,10 @@ INSTANT = re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z\b")
 
 def times(text: str | None) -> str:
     """A sentence with stored instants in it (``domain.user_notice.words``), each as a person reads it."""
+
     def shown(found: re.Match[str]) -> str:
         try:
-            return datetime.fromisoformat(found.group(0).replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M UTC")
+            return datetime.fromisoformat(found.group(0)).strftime("%Y-%m-%d %H:%M UTC")
         except ValueError:
             return found.group(0)
 
@@ -112,8 +120,12 @@ def label(value: Any) -> str:
 def environment():
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters.update(label=label, when=when, times=times)
     env.globals.update(static_url=static_url, public_page=public_page)
     return env
@@ -121,8 +133,11 @@ def environment():
 
 def page(template: str, status: int = 200, headers: dict[str, str] | None = None, **context: Any) -> Response:
     html = environment().get_template(template).render(base=base_path(), **context)
-    return Response(body=html, status_code=status,
-                    headers={"Content-Type": "text/html; charset=utf-8", **security_headers(), **(headers or {})})
+    return Response(
+        body=html,
+        status_code=status,
+        headers={"Content-Type": "text/html; charset=utf-8", **security_headers(), **(headers or {})},
+    )
 
 
 def redirect(location: str, headers: dict[str, str] | None = None) -> Response:

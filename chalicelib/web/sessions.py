@@ -54,7 +54,7 @@ class Cookie:
         return _key(self.secret)
 
     @classmethod
-    def parse(cls, value: str | None) -> "Cookie | None":
+    def parse(cls, value: str | None) -> Cookie | None:
         match = COOKIE.match(value or "")
         if match is None:
             return None
@@ -104,11 +104,23 @@ class Sessions:
     def begin_sign_in(self, return_to: str) -> tuple[str, Pending]:
         """A new pending sign-in: the cookie secret to set, and what the authorization request carries."""
         secret, now = secrets.token_urlsafe(32), self._now()
-        pending = Pending(state=secrets.token_urlsafe(24), nonce=secrets.token_urlsafe(24),
-                          code_verifier=secrets.token_urlsafe(48), return_to=return_to)
-        WebSession(_key(secret), stage="pending", created_at_epoch=now, last_seen_epoch=now,
-                   expires_at_epoch=now + PENDING_SECONDS, state=pending.state, nonce=pending.nonce,
-                   code_verifier=pending.code_verifier, return_to=return_to).save()
+        pending = Pending(
+            state=secrets.token_urlsafe(24),
+            nonce=secrets.token_urlsafe(24),
+            code_verifier=secrets.token_urlsafe(48),
+            return_to=return_to,
+        )
+        WebSession(
+            _key(secret),
+            stage="pending",
+            created_at_epoch=now,
+            last_seen_epoch=now,
+            expires_at_epoch=now + PENDING_SECONDS,
+            state=pending.state,
+            nonce=pending.nonce,
+            code_verifier=pending.code_verifier,
+            return_to=return_to,
+        ).save()
         return secret, pending
 
     def take_pending(self, secret: str | None) -> Pending | None:
@@ -122,26 +134,43 @@ class Sessions:
             return None
         if item.stage != "pending" or self._now() >= int(item.expires_at_epoch):
             return None
-        return Pending(state=str(item.state), nonce=str(item.nonce), code_verifier=str(item.code_verifier),
-                       return_to=str(item.return_to or ""))
+        return Pending(
+            state=str(item.state),
+            nonce=str(item.nonce),
+            code_verifier=str(item.code_verifier),
+            return_to=str(item.return_to or ""),
+        )
 
     def open(self, principal: Principal) -> tuple[str, Session]:
         """A signed-in session under a fresh secret (never the pending one: no fixation)."""
         secret, now = secrets.token_urlsafe(32), self._now()
         ends = now + self.max_seconds
-        held = Principal(subject=principal.subject, role=principal.role, issuer=principal.issuer, expires_at=ends,
-                         mfa=principal.mfa, agency_id=principal.agency_id, region=principal.region)
+        held = Principal(
+            subject=principal.subject,
+            role=principal.role,
+            issuer=principal.issuer,
+            expires_at=ends,
+            mfa=principal.mfa,
+            agency_id=principal.agency_id,
+            region=principal.region,
+        )
         csrf = secrets.token_urlsafe(32)
-        item = WebSession(_key(secret), stage="active", created_at_epoch=now, last_seen_epoch=now,
-                          expires_at_epoch=min(ends, now + self.idle_seconds), principal=held.to_context(),
-                          csrf_token=csrf)
+        item = WebSession(
+            _key(secret),
+            stage="active",
+            created_at_epoch=now,
+            last_seen_epoch=now,
+            expires_at_epoch=min(ends, now + self.idle_seconds),
+            principal=held.to_context(),
+            csrf_token=csrf,
+        )
         try:
             item.save(condition=WebSession.session_key.does_not_exist())
         except PutError:  # a 256-bit collision; refuse rather than overwrite
             raise RuntimeError("session key collision") from None
         return secret, Session(secret, held, csrf, int(item.expires_at_epoch))
 
-    def find(self, secret: str | None, *, prefetched: WebSession | None | bool = False) -> Session | None:
+    def find(self, secret: str | None, *, prefetched: WebSession | bool | None = False) -> Session | None:
         """The signed-in session of this cookie, if it is still alive; extends its idle deadline. A page that read
         the item already (``prefetched``: the item, or None when it was absent) passes it."""
         if not secret or not SECRET.match(secret):
@@ -164,12 +193,13 @@ class Sessions:
         if now - int(item.last_seen_epoch) >= TOUCH_SECONDS:
             expires = min(ends, now + self.idle_seconds)
             try:  # only while it exists: a sign-out in another tab must not be undone by this page
-                item.update(actions=[WebSession.last_seen_epoch.set(now), WebSession.expires_at_epoch.set(expires)],
-                            condition=WebSession.stage == "active")
+                item.update(
+                    actions=[WebSession.last_seen_epoch.set(now), WebSession.expires_at_epoch.set(expires)],
+                    condition=WebSession.stage == "active",
+                )
             except UpdateError:
                 return None
-        return Session(secret, Principal.from_context(item.principal), str(item.csrf_token),
-                       expires)
+        return Session(secret, Principal.from_context(item.principal), str(item.csrf_token), expires)
 
     def close(self, secret: str | None) -> None:
         if secret and SECRET.match(secret):

@@ -24,14 +24,20 @@ TOKEN_TIMEOUT_SECONDS = 5
 def _client(sign_in: WebSignIn, redirect_uri: str):
     from authlib.integrations.requests_client import OAuth2Session  # only sign-ins pay for importing it
 
-    return OAuth2Session(sign_in.client_id, sign_in.client_secret, scope=sign_in.scope, redirect_uri=redirect_uri,
-                         code_challenge_method="S256",
-                         token_endpoint_auth_method="client_secret_basic" if sign_in.client_secret else "none")
+    return OAuth2Session(
+        sign_in.client_id,
+        sign_in.client_secret,
+        scope=sign_in.scope,
+        redirect_uri=redirect_uri,
+        code_challenge_method="S256",
+        token_endpoint_auth_method="client_secret_basic" if sign_in.client_secret else "none",
+    )
 
 
 def authorization_url(sign_in: WebSignIn, redirect_uri: str, pending: Pending) -> str:
     url, _ = _client(sign_in, redirect_uri).create_authorization_url(
-        str(sign_in.authorize_url), state=pending.state, nonce=pending.nonce, code_verifier=pending.code_verifier)
+        str(sign_in.authorize_url), state=pending.state, nonce=pending.nonce, code_verifier=pending.code_verifier
+    )
     return url
 
 
@@ -43,15 +49,17 @@ def redeem(sign_in: WebSignIn, redirect_uri: str, pending: Pending, state: str, 
     if not hmac.compare_digest(state.encode(), pending.state.encode()):
         raise Unauthorized("This sign-in answer does not belong to the sign-in started here.", code="state_mismatch")
     try:
-        token = _client(sign_in, redirect_uri).fetch_token(str(sign_in.token_url), code=code,
-                                                           code_verifier=pending.code_verifier,
-                                                           timeout=TOKEN_TIMEOUT_SECONDS)
+        token = _client(sign_in, redirect_uri).fetch_token(
+            str(sign_in.token_url), code=code, code_verifier=pending.code_verifier, timeout=TOKEN_TIMEOUT_SECONDS
+        )
     except AuthlibBaseError as error:
-        raise Unauthorized(f"The sign-in provider refused the sign-in ({error.error}).",
-                           code="sign_in_refused") from None
+        raise Unauthorized(
+            f"The sign-in provider refused the sign-in ({error.error}).", code="sign_in_refused"
+        ) from None
     except (RequestException, ValueError):
-        raise DependencyUnavailable("The sign-in provider cannot be reached right now; try again shortly.",
-                                    code="issuer_unavailable") from None
+        raise DependencyUnavailable(
+            "The sign-in provider cannot be reached right now; try again shortly.", code="issuer_unavailable"
+        ) from None
     id_token = token.get("id_token")
     if not isinstance(id_token, str):
         raise Unauthorized("The sign-in provider sent no ID token.", code="sign_in_refused")

@@ -16,11 +16,19 @@ from chalicelib.aws import client
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 
-
 ANSWER_ATTEMPTS = 4
 ANSWER_BACKOFF_SECONDS = 0.2
-RETRYABLE = frozenset({"InvalidToken", "TaskDoesNotExist", "ThrottlingException", "ServiceUnavailable",
-                       "InternalFailure", "InternalServerError", "RequestLimitExceeded"})
+RETRYABLE = frozenset(
+    {
+        "InvalidToken",
+        "TaskDoesNotExist",
+        "ThrottlingException",
+        "ServiceUnavailable",
+        "InternalFailure",
+        "InternalServerError",
+        "RequestLimitExceeded",
+    }
+)
 
 
 class WorkflowUnavailable(Exception):
@@ -33,7 +41,8 @@ class Workflow:
         settings = get_settings()
         try:
             return client("stepfunctions").start_execution(
-                stateMachineArn=settings.state_machine_arn, name=request_id,
+                stateMachineArn=settings.state_machine_arn,
+                name=request_id,
                 input=json.dumps({"request_id": request_id, **plan}),
             )["executionArn"]
         except ClientError as error:
@@ -57,8 +66,11 @@ class Workflow:
         """End the waiting execution of a withdrawn request."""
         if not token:
             return False
-        return self._send(lambda sfn: sfn.send_task_failure(taskToken=token, error="Liaison.Withdrawn",
-                                                            cause="The authority withdrew the request."))
+        return self._send(
+            lambda sfn: sfn.send_task_failure(
+                taskToken=token, error="Liaison.Withdrawn", cause="The authority withdrew the request."
+            )
+        )
 
     @staticmethod
     def _send(call: Any) -> bool:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +25,7 @@ class Checkpointer:
         self.interval = max(HOUR_SECONDS / sla_time_scale, SHORTEST_SECONDS)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="audit-checkpointer", daemon=True)
-        self._invoke = None
+        self._invoke: Callable[[], dict[str, Any]] | None = None  # set by start(), before the thread starts
 
     def start(self) -> None:
         from chalice.test import Client
@@ -32,8 +34,14 @@ class Checkpointer:
         from chalicelib.schedules import AUDIT_CHECKPOINT
 
         client = Client(app, stage_name="local", project_dir=str(ROOT))
-        self._invoke = lambda: client.lambda_.invoke(AUDIT_CHECKPOINT, client.events.generate_cw_event(
-            source="aws.events", detail_type="Scheduled Event", detail={}, resources=[])).payload
+        self._invoke = lambda: (
+            client.lambda_.invoke(
+                AUDIT_CHECKPOINT,
+                client.events.generate_cw_event(
+                    source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
+                ),
+            ).payload
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -42,9 +50,11 @@ class Checkpointer:
             self._thread.join(timeout=5)
 
     def _loop(self) -> None:
+        invoke = self._invoke
+        assert invoke is not None, "start() sets it before it starts the thread"
         while not self._stop.wait(self.interval):
             try:
-                written = self._invoke()
+                written = invoke()
                 logger.info("audit checkpoint %s (%s heads)", written.get("checkpoint"), written.get("heads"))
             except Exception:  # the next hour tries again; the stack keeps running
                 logger.exception("audit checkpoint failed")

@@ -59,8 +59,9 @@ def response_type(error_type: str, body: bytes | None) -> str | None:
     return _RESPONSE_TYPES.get(error_type)
 
 
-def render(responses: dict[str, dict[str, Any]], status: int, headers: dict[str, str],
-           body: bytes | None) -> tuple[int, dict[str, str], bytes]:
+def render(
+    responses: dict[str, dict[str, Any]], status: int, headers: dict[str, str], body: bytes | None
+) -> tuple[int, dict[str, str], bytes]:
     """The status, headers and body API Gateway sends for this chalice-local error."""
     kind = response_type(headers.get("x-amzn-ErrorType", ""), body)
     declared = responses.get(kind) if kind else None
@@ -70,10 +71,14 @@ def render(responses: dict[str, dict[str, Any]], status: int, headers: dict[str,
         return status, headers, body or b""
     rendered = declared["ResponseTemplates"]["application/json"]
     # Static header values are quoted in the template ('nosniff'), as API Gateway wants them.
-    added = {name: value.strip("'") for name, value in
-             declared.get("ResponseParameters", {}).get("Headers", {}).items()}
-    return (int(declared.get("StatusCode", status)), {**headers, **added, "Content-Type": "application/json"},
-            rendered.encode())
+    added = {
+        name: value.strip("'") for name, value in declared.get("ResponseParameters", {}).get("Headers", {}).items()
+    }
+    return (
+        int(declared.get("StatusCode", status)),
+        {**headers, **added, "Content-Type": "application/json"},
+        rendered.encode(),
+    )
 
 
 LISTEN_BACKLOG = 128  # werkzeug's, and moto's server's; socketserver's default is 5
@@ -100,10 +105,10 @@ def patch(template_path: Path = TEMPLATE) -> None:
         self._send_http_response(status, headers, body)
 
     setattr(send_error_response, _MARK, True)
-    ChaliceRequestHandler._send_error_response = send_error_response  # type: ignore[method-assign]
+    ChaliceRequestHandler._send_error_response = send_error_response  # type: ignore[method-assign]  # monkeypatch
     # http.server answers a method it has no do_X for with its own 501 HTML page; API Gateway answers any
     # method a resource does not declare as "no such route". Route every method through the gateway emulation.
-    ChaliceRequestHandler.__getattr__ = _any_method  # type: ignore[attr-defined]
+    ChaliceRequestHandler.__getattr__ = _any_method
 
 
 def _any_method(self: Any, name: str) -> Any:

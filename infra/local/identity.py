@@ -38,8 +38,9 @@ class DevIssuer:
             return
         self.directory.mkdir(parents=True, exist_ok=True)
         key = ec.generate_private_key(ec.SECP256R1())
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         descriptor = os.open(self.private_key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(pem)
@@ -50,22 +51,41 @@ class DevIssuer:
         staging.write_text(json.dumps({"keys": [jwk]}, indent=2), encoding="utf-8")
         os.replace(staging, self.jwks_path)
 
-    def trusted_issuer(self) -> dict[str, str]:
+    def trusted_issuer(self) -> dict[str, Any]:
         """This issuer as an entry of ``LIAISON_TRUSTED_ISSUERS``."""
-        return {"issuer": ISSUER, "audience": AUDIENCE, "jwks_file": str(self.jwks_path.resolve()),
-                "roles": ["authority", "representative", "admin"], "agencies": ["*"]}
+        return {
+            "issuer": ISSUER,
+            "audience": AUDIENCE,
+            "jwks_file": str(self.jwks_path.resolve()),
+            "roles": ["authority", "representative", "admin"],
+            "agencies": ["*"],
+        }
 
     def _kid(self) -> str:
         return json.loads(self.jwks_path.read_text(encoding="utf-8"))["keys"][0]["kid"]
 
-    def mint(self, *, role: str, sub: str, agency_id: str | None = None, region: str | None = None,
-             mfa: bool = False, ttl_seconds: int = DEFAULT_TTL_SECONDS, now: float | None = None,
-             extra: dict[str, Any] | None = None) -> str:
+    def mint(
+        self,
+        *,
+        role: str,
+        sub: str,
+        agency_id: str | None = None,
+        region: str | None = None,
+        mfa: bool = False,
+        ttl_seconds: int = DEFAULT_TTL_SECONDS,
+        now: float | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> str:
         self.ensure_key()
         issued = int(now if now is not None else time.time())
         claims: dict[str, Any] = {
-            "iss": ISSUER, "aud": AUDIENCE, "sub": sub, "role": role,
-            "iat": issued, "nbf": issued, "exp": issued + ttl_seconds,
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": sub,
+            "role": role,
+            "iat": issued,
+            "nbf": issued,
+            "exp": issued + ttl_seconds,
             "jti": uuid.uuid4().hex,
             "amr": ["pwd", "mfa"] if mfa else ["pwd"],
         }
@@ -75,4 +95,6 @@ class DevIssuer:
             claims["region"] = region
         claims.update(extra or {})
         key = serialization.load_pem_private_key(self.private_key_path.read_bytes(), password=None)
+        if not isinstance(key, ec.EllipticCurvePrivateKey):
+            raise ValueError(f"{self.private_key_path} is not an EC key ({ALGORITHM})")
         return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": self._kid()})

@@ -26,24 +26,37 @@ class InProcess:
         self.mock.stop()
 
 
-def start(state_dir: Path, *, parameters: dict[str, str] | None = None, stage: str = "test",
-          environment: dict[str, str] | None = None) -> InProcess:
+def start(
+    state_dir: Path,
+    *,
+    parameters: dict[str, str] | None = None,
+    stage: str = "test",
+    environment: dict[str, str] | None = None,
+) -> InProcess:
     """``environment``: settings the template does not give (as ``make run`` adds its own)."""
     from moto import mock_aws
 
     for name in list(os.environ):
         if name.startswith(("AWS_", "LIAISON_")):
             del os.environ[name]
-    os.environ.update({
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
-        "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        "TZ": "UTC",
-        "POWERTOOLS_SERVICE_NAME": "liaison", "POWERTOOLS_METRICS_NAMESPACE": "Liaison",
-        "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-        "LIAISON_STAGE": stage,
-    })
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "TZ": "UTC",
+            "POWERTOOLS_SERVICE_NAME": "liaison",
+            "POWERTOOLS_METRICS_NAMESPACE": "Liaison",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+            "LIAISON_STAGE": stage,
+        }
+    )
     from infra.local import moto_patches
 
     moto_patches.patch()  # the fixes of infra/local/moto_patches.py: thread-safe DynamoDB, cheaper parses
@@ -57,13 +70,17 @@ def start(state_dir: Path, *, parameters: dict[str, str] | None = None, stage: s
 
     issuer = DevIssuer(state_dir)
     issuer.ensure_key()
-    created = resources.create(prefix="liaison-test", region=REGION, parameters={
-        "TrustedIssuers": json.dumps([issuer.trusted_issuer()]),
-        "ApiBaseUrl": "https://liaison.test",
-        "ConsoleBaseUrl": "https://liaison.test/console",
-        "MailDomain": "liaison.test",
-        **(parameters or {}),
-    })
+    created = resources.create(
+        prefix="liaison-test",
+        region=REGION,
+        parameters={
+            "TrustedIssuers": json.dumps([issuer.trusted_issuer()]),
+            "ApiBaseUrl": "https://liaison.test",
+            "ConsoleBaseUrl": "https://liaison.test/console",
+            "MailDomain": "liaison.test",
+            **(parameters or {}),
+        },
+    )
     os.environ.update(created.environment(template.load()))
     os.environ.update(environment or {})
     # The demo data of `make run`: verified agencies (FR, DE, ES, NL, US, AE), regions, routing, contacts.

@@ -58,7 +58,7 @@ def serialise_dynamodb() -> None:
             return original(self)
 
     setattr(call_action, _MARK, True)
-    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]  # monkeypatch
 
 
 def _item_key(operation: dict[str, Any], table: Any) -> dict[str, Any]:
@@ -92,7 +92,7 @@ def cheap_transactions() -> None:
         def deepcopy(value: Any, memo: Any = None) -> Any:
             return value if isinstance(value, Table) else copy.deepcopy(value, memo)
 
-    models.copy = _CopyButNotTables()  # type: ignore[assignment]
+    models.copy = _CopyButNotTables()  # type: ignore[assignment]  # monkeypatch
 
     @functools.wraps(original)
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
@@ -103,7 +103,7 @@ def cheap_transactions() -> None:
                 table = self.get_table(operation["TableName"])
                 key = _item_key(operation, table)
                 current = self.get_item(operation["TableName"], key)
-            except Exception:  # noqa: BLE001 - moto itself reports a malformed transaction below
+            except Exception:  # noqa: BLE001, S112 - moto itself reports a malformed transaction below
                 continue
             saved.append((operation["TableName"], key, current.to_json()["Attributes"] if current else None))
         try:
@@ -118,7 +118,7 @@ def cheap_transactions() -> None:
             raise
 
     setattr(transact_write_items, _MARK, True)
-    backend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    backend.transact_write_items = transact_write_items  # type: ignore[method-assign]  # monkeypatch
 
 
 _TREES_KEPT = 256
@@ -149,8 +149,8 @@ def parse_state_machines_once() -> None:
     from moto.stepfunctions.parser.asl.parse import asl_parser
     from moto.stepfunctions.parser.asl.parse.intrinsic import intrinsic_parser
 
-    _tree_cache(asl_parser.AmazonStateLanguageParser, lambda: asl_parser.Preprocessor())
-    _tree_cache(intrinsic_parser.IntrinsicParser, lambda: intrinsic_parser.Preprocessor())
+    _tree_cache(asl_parser.AmazonStateLanguageParser, asl_parser.Preprocessor)
+    _tree_cache(intrinsic_parser.IntrinsicParser, intrinsic_parser.Preprocessor)
 
 
 _HOSTS_KEPT = 1024
@@ -174,7 +174,7 @@ def route_hosts_once() -> None:
         return backend
 
     setattr(get_backend_for_host, _MARK, True)
-    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
+    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]  # monkeypatch
 
 
 def cheap_retention_check() -> None:
@@ -191,8 +191,9 @@ def cheap_retention_check() -> None:
         return retention_period + message.sent_timestamp / 1000 > unix_time()
 
     setattr(is_message_valid_based_on_retention_period, _MARK, True)
-    SQSBackend.is_message_valid_based_on_retention_period = (  # type: ignore[method-assign]
-        is_message_valid_based_on_retention_period)
+    SQSBackend.is_message_valid_based_on_retention_period = (  # type: ignore[method-assign]  # monkeypatch
+        is_message_valid_based_on_retention_period
+    )
 
 
 MAIL_DIR_VARIABLE = "LIAISON_LOCAL_MAIL_DIR"
@@ -217,7 +218,7 @@ def drop_sent_mail(directory: Path) -> None:
         return message
 
     setattr(send_email, _MARK, True)
-    SESBackend.send_email = send_email  # type: ignore[method-assign]
+    SESBackend.send_email = send_email  # type: ignore[method-assign]  # monkeypatch
 
 
 def sfn_parameter_names() -> None:
@@ -229,14 +230,15 @@ def sfn_parameter_names() -> None:
         return
 
     @functools.wraps(original)
-    def normalise(self: Any, parameters: dict, boto_service_name: str | None = None,
-                  service_action_name: str | None = None) -> None:
+    def normalise(
+        self: Any, parameters: dict, boto_service_name: str | None = None, service_action_name: str | None = None
+    ) -> None:
         original(self, parameters, boto_service_name, service_action_name)
         for name in [key for key in parameters if key[:1].isupper()]:
             parameters[name[0].lower() + name[1:]] = parameters.pop(name)
 
     setattr(normalise, _MARK, True)
-    task._normalise_parameters = normalise
+    task._normalise_parameters = normalise  # type: ignore[method-assign]  # monkeypatch
 
 
 def patch() -> None:

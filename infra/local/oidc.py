@@ -49,14 +49,25 @@ def users(data: dict[str, Any] | None = None) -> list[dict[str, Any]]:
 
     data = seed.demo_data() if data is None else data
     people: list[dict[str, Any]] = [
-        {"sub": sub, "claims": {"role": "admin", "amr": list(AMR)}} for sub in data["admins"]]
+        {"sub": sub, "claims": {"role": "admin", "amr": list(AMR)}} for sub in data["admins"]
+    ]
     people += [
         {"sub": officer, "claims": {"role": "authority", "agency_id": agency["agency_id"], "amr": list(AMR)}}
-        for agency in data["agencies"] for officer in agency["officers"]]
+        for agency in data["agencies"]
+        for officer in agency["officers"]
+    ]
     people += [
-        {"sub": rep["rep_id"], "claims": {"role": "representative", "region": rep["region"], "amr": list(AMR),
-                                          **{key: rep[key] for key in ("name", "email") if rep.get(key)}}}
-        for rep in data["representatives"]]
+        {
+            "sub": rep["rep_id"],
+            "claims": {
+                "role": "representative",
+                "region": rep["region"],
+                "amr": list(AMR),
+                **{key: rep[key] for key in ("name", "email") if rep.get(key)},
+            },
+        }
+        for rep in data["representatives"]
+    ]
     subs = [person["sub"] for person in people]
     if len(subs) != len(set(subs)):
         raise ValueError(f"the seed data names a person twice: {sorted({s for s in subs if subs.count(s) > 1})}")
@@ -96,7 +107,7 @@ def _strict_parts() -> dict[str, type]:
         code_challenge_method: str | None = None
 
     class S256Required(CodeChallenge):
-        SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+        SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]  # noqa: RUF012 - overrides Authlib's list attribute
 
         def validate_code_challenge(self, grant: Any, redirect_uri: str) -> None:
             data = grant.request.payload.data
@@ -105,7 +116,7 @@ def _strict_parts() -> dict[str, type]:
             super().validate_code_challenge(grant, redirect_uri)
 
     class CodeGrant(mock.AuthorizationCodeGrant):
-        TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+        TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]  # noqa: RUF012 - as above
 
         def __init__(self, request: Any, server: Any) -> None:
             super().__init__(request, server)
@@ -115,9 +126,13 @@ def _strict_parts() -> dict[str, type]:
             super().save_authorization_code(code, request)
             saved = mock.storage.get_authorization_code(code)
             data = request.payload.data
-            mock.storage.store_authorization_code(PkceCode(
-                **{f.name: getattr(saved, f.name) for f in dataclasses.fields(saved)},
-                code_challenge=data.get("code_challenge"), code_challenge_method=data.get("code_challenge_method")))
+            mock.storage.store_authorization_code(
+                PkceCode(
+                    **{f.name: getattr(saved, f.name) for f in dataclasses.fields(saved)},
+                    code_challenge=data.get("code_challenge"),
+                    code_challenge_method=data.get("code_challenge_method"),
+                )
+            )
 
     class KeyedOpenIDCode(mock.OpenIDCode):
         def get_encode_header(self, client: Any) -> dict[str, Any]:
@@ -155,7 +170,8 @@ def build_app(people: list[dict[str, Any]], port: int) -> Callable[..., Iterable
     try:
         flask_app = oidc_provider_mock.app(
             require_nonce=True,
-            user_claims=[oidc_provider_mock.User(sub=p["sub"], claims=dict(p["claims"])) for p in people])
+            user_claims=[oidc_provider_mock.User(sub=p["sub"], claims=dict(p["claims"])) for p in people],
+        )
     finally:
         vars(mock).update(originals)
     # The mock turns on Flask's debug mode and Werkzeug's debugger; a server other local users can reach
@@ -166,8 +182,9 @@ def build_app(people: list[dict[str, Any]], port: int) -> Callable[..., Iterable
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m infra.local.oidc", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m infra.local.oidc", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--host", default=HOST, help="127.0.0.1 (loopback only)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--users", type=Path, help="JSON list of {sub, claims}; default: the seeded people")
@@ -185,14 +202,13 @@ def main(argv: list[str] | None = None) -> int:
     import authlib.deprecate  # noqa: F401
 
     warnings.simplefilter("ignore", DeprecationWarning)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     from werkzeug.serving import make_server
 
     server = make_server(HOST, args.port, build_app(people, args.port), threaded=True)
     logging.getLogger("infra.local.oidc").info(
-        "OpenID provider at %s for %d people: %s", base_url(args.port), len(people),
-        ", ".join(p["sub"] for p in people))
+        "OpenID provider at %s for %d people: %s", base_url(args.port), len(people), ", ".join(p["sub"] for p in people)
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -24,8 +24,11 @@ logger = logging.getLogger(__name__)
 
 SENDER = "Liaison <notifications@liaison.local>"
 OPERATORS = "operators@liaison.local"
-TOPICS = {"RepresentativesTopic": "representatives", "OperatorAlertsTopic": "operators",
-          "AgencyNotificationsTopic": "authorities"}
+TOPICS = {
+    "RepresentativesTopic": "representatives",
+    "OperatorAlertsTopic": "operators",
+    "AgencyNotificationsTopic": "authorities",
+}
 
 
 def _address(kind: str, recipient: str | None) -> str:
@@ -85,8 +88,10 @@ def mail_to(directory: Path, recipient: str) -> list[EmailMessage]:
     from email.parser import BytesParser
 
     safe = _file_safe(recipient)
-    return [BytesParser(policy=policy.default).parsebytes(path.read_bytes())  # type: ignore[misc]
-            for path in sorted(directory.glob(f"*-mail-{safe}.eml"))]
+    return [
+        BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+        for path in sorted(directory.glob(f"*-mail-{safe}.eml"))
+    ]
 
 
 class Outbox:
@@ -118,7 +123,7 @@ class Outbox:
             for kind, url in self._queues.items():
                 try:
                     busy |= self._drain_batch(kind, url)
-                except Exception:  # noqa: BLE001 - the pump outlives a failed call: what is not deleted comes back
+                except Exception:  # the pump outlives a failed call: what is not deleted comes back
                     if self._stop.is_set():
                         return  # moto is stopping with the stack
                     logger.exception("outbox: reading the %s queue failed; trying again", kind)
@@ -134,9 +139,10 @@ class Outbox:
             name, content = render(kind, json.loads(received["Body"]))
             (self.directory / name).write_bytes(content)
         if messages:
-            failed = self._sqs.delete_message_batch(QueueUrl=url, Entries=[
-                {"Id": str(index), "ReceiptHandle": m["ReceiptHandle"]} for index, m in enumerate(messages)
-            ]).get("Failed", [])
+            failed = self._sqs.delete_message_batch(
+                QueueUrl=url,
+                Entries=[{"Id": str(index), "ReceiptHandle": m["ReceiptHandle"]} for index, m in enumerate(messages)],
+            ).get("Failed", [])
             if failed:  # those come back after the visibility timeout and are written a second time
                 logger.warning("outbox: %d %s messages not deleted: %s", len(failed), kind, failed)
         return len(messages) == 10

@@ -70,8 +70,7 @@ class RefusalPump:
         ``redeliver``: first make the messages given back visible again (their visibility timeout, cut short)."""
         if redeliver:
             for handle in self._given_back:
-                self._sqs.change_message_visibility(QueueUrl=self.queue_url, ReceiptHandle=handle,
-                                                    VisibilityTimeout=0)
+                self._sqs.change_message_visibility(QueueUrl=self.queue_url, ReceiptHandle=handle, VisibilityTimeout=0)
             self._given_back.clear()
         handed = 0
         while True:
@@ -85,7 +84,7 @@ class RefusalPump:
         while not self._stop.is_set():
             try:
                 full = self._batch()[0] == BATCH
-            except Exception:  # noqa: BLE001 - the pump outlives a failed call: what is not deleted comes back
+            except Exception:  # the pump outlives a failed call: what is not deleted comes back
                 if self._stop.is_set():
                     return  # moto is stopping with the stack
                 logger.exception("refusals: consuming the queue failed; trying again")
@@ -97,23 +96,25 @@ class RefusalPump:
     def _batch(self) -> tuple[int, list[str]]:
         """Receive up to a batch, hand it to the handler, delete what it chained; how many were received, and the
         receipt handles of those given back."""
-        messages = self._sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=BATCH,
-                                             WaitTimeSeconds=0, AttributeNames=["All"]).get("Messages", [])
+        messages = self._sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=BATCH, WaitTimeSeconds=0, AttributeNames=["All"]
+        ).get("Messages", [])
         if not messages:
             return 0, []
         if self._invoke is None:
             self._invoke = handler_invoke()
         try:
             answer = self._invoke({"Records": [self._record(m) for m in messages]}) or {}
-        except Exception:  # noqa: BLE001 - as Lambda: a failed invocation gives the whole batch back
+        except Exception:  # as Lambda: a failed invocation gives the whole batch back
             logger.exception("refusals: the handler failed; the batch comes back from the queue")
             return len(messages), [m["ReceiptHandle"] for m in messages]
         given_back = {failure["itemIdentifier"] for failure in answer.get("batchItemFailures", [])}
         done = [m for m in messages if m["MessageId"] not in given_back]
         if done:
-            failed = self._sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=[
-                {"Id": str(index), "ReceiptHandle": m["ReceiptHandle"]} for index, m in enumerate(done)
-            ]).get("Failed", [])
+            failed = self._sqs.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[{"Id": str(index), "ReceiptHandle": m["ReceiptHandle"]} for index, m in enumerate(done)],
+            ).get("Failed", [])
             if failed:  # they come back after the visibility timeout and are chained a second time
                 logger.warning("refusals: %d messages not deleted: %s", len(failed), failed)
         return len(messages), [m["ReceiptHandle"] for m in messages if m["MessageId"] in given_back]
@@ -121,9 +122,17 @@ class RefusalPump:
     def _record(self, message: dict[str, Any]) -> dict[str, Any]:
         """One message as Lambda's SQS event carries it."""
         if self._queue_arn is None:
-            self._queue_arn = self._sqs.get_queue_attributes(
-                QueueUrl=self.queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        return {"messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"],
-                "body": message["Body"], "attributes": message.get("Attributes", {}), "messageAttributes": {},
-                "md5OfBody": message.get("MD5OfBody", ""), "eventSource": "aws:sqs",
-                "eventSourceARN": self._queue_arn, "awsRegion": self.region}
+            self._queue_arn = self._sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])[
+                "Attributes"
+            ]["QueueArn"]
+        return {
+            "messageId": message["MessageId"],
+            "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"],
+            "attributes": message.get("Attributes", {}),
+            "messageAttributes": {},
+            "md5OfBody": message.get("MD5OfBody", ""),
+            "eventSource": "aws:sqs",
+            "eventSourceARN": self._queue_arn,
+            "awsRegion": self.region,
+        }

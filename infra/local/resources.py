@@ -105,7 +105,7 @@ class LocalResources:
         return self._holds(self.conditions[name])
 
     def _holds(self, expression: Any) -> bool:
-        (function, argument), = expression.items()
+        ((function, argument),) = expression.items()
         if function == "Fn::Equals":
             return self.resolve(argument[0]) == self.resolve(argument[1])
         if function == "Fn::Not":
@@ -165,7 +165,8 @@ def _table(dynamodb: Any, name: str, props: dict[str, Any]) -> Created:
         dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"])
     if props.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled"):
         dynamodb.update_continuous_backups(
-            TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+            TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+        )
     return Created(name, {"Arn": description["TableArn"], "StreamArn": description.get("LatestStreamArn", "")})
 
 
@@ -187,25 +188,26 @@ def _bucket(s3: Any, region: str, name: str, props: dict[str, Any], resources: L
             default = dict(rule["ServerSideEncryptionByDefault"])
             if "KMSMasterKeyID" in default:
                 default["KMSMasterKeyID"] = resources.resolve(default["KMSMasterKeyID"])
-            rules.append({"ApplyServerSideEncryptionByDefault": default,
-                          "BucketKeyEnabled": rule.get("BucketKeyEnabled", False)})
+            rules.append(
+                {"ApplyServerSideEncryptionByDefault": default, "BucketKeyEnabled": rule.get("BucketKeyEnabled", False)}
+            )
         s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
     if "PublicAccessBlockConfiguration" in props:
-        s3.put_public_access_block(Bucket=name,
-                                   PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"])
+        s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"])
     return Created(name, {"Arn": f"arn:aws:s3:::{name}"})
 
 
 def _queue_attributes(props: dict[str, Any], resources: LocalResources) -> dict[str, str]:
     """The queue's timings and its dead-letter queue (created before it: the template lists it first), so a
     message the local consumer gives back behaves as deployed. Encryption is left to the deployment."""
-    attributes = {name: str(props[name]) for name in ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds",
-                                                       "ReceiveMessageWaitTimeSeconds") if name in props}
+    timings = ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds", "ReceiveMessageWaitTimeSeconds")
+    attributes: dict[str, str] = {name: str(props[name]) for name in timings if name in props}
     if "RedrivePolicy" in props:
         redrive = props["RedrivePolicy"]
         target = resources.resolve(redrive["deadLetterTargetArn"])
-        attributes["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": target,
-                                                  "maxReceiveCount": redrive["maxReceiveCount"]})
+        attributes["RedrivePolicy"] = json.dumps(
+            {"deadLetterTargetArn": target, "maxReceiveCount": redrive["maxReceiveCount"]}
+        )
     return attributes
 
 
@@ -219,8 +221,9 @@ def _substitute(definition: dict[str, Any], substitutions: dict[str, str]) -> st
     return text
 
 
-def create(*, prefix: str, region: str, parameters: dict[str, str],
-           session: boto3.session.Session | None = None) -> LocalResources:
+def create(
+    *, prefix: str, region: str, parameters: dict[str, str], session: boto3.session.Session | None = None
+) -> LocalResources:
     """Create every emulated resource of the template; return how to reach them."""
     session = session or boto3.session.Session()
     template = cfn.load()
@@ -228,8 +231,9 @@ def create(*, prefix: str, region: str, parameters: dict[str, str],
     missing = set(template.get("Parameters", {})) - set(defaults) - set(parameters)
     if missing:
         raise ValueError(f"template parameters without a value: {sorted(missing)}")
-    resources = LocalResources(region=region, parameters={**defaults, **parameters},
-                               conditions=template.get("Conditions", {}))
+    resources = LocalResources(
+        region=region, parameters={**defaults, **parameters}, conditions=template.get("Conditions", {})
+    )
     typed = {name: res for name, res in template["Resources"].items() if "Type" in res}
     unknown = {res["Type"] for res in typed.values()} - set(CREATION_ORDER) - set(NOT_EMULATED)
     if unknown:
@@ -250,9 +254,11 @@ def create(*, prefix: str, region: str, parameters: dict[str, str],
                 resources.created[logical_id] = Created(identity, {})
                 continue
             if kind == "AWS::KMS::Key":
-                key = client("kms").create_key(Description=props.get("Description", logical_id),
-                                               KeySpec=props.get("KeySpec", "SYMMETRIC_DEFAULT"),
-                                               KeyUsage=props.get("KeyUsage", "ENCRYPT_DECRYPT"))["KeyMetadata"]
+                key = client("kms").create_key(
+                    Description=props.get("Description", logical_id),
+                    KeySpec=props.get("KeySpec", "SYMMETRIC_DEFAULT"),
+                    KeyUsage=props.get("KeyUsage", "ENCRYPT_DECRYPT"),
+                )["KeyMetadata"]
                 created = Created(key["KeyId"], {"Arn": key["Arn"]})
             elif kind == "AWS::DynamoDB::Table":
                 created = _table(client("dynamodb"), name, props)
@@ -267,8 +273,9 @@ def create(*, prefix: str, region: str, parameters: dict[str, str],
             elif kind == "AWS::S3::Bucket":
                 created = _bucket(client("s3"), region, name.lower(), props, resources)
             else:  # AWS::StepFunctions::StateMachine
-                substitutions = {key: resources.resolve(value)
-                                 for key, value in props.get("DefinitionSubstitutions", {}).items()}
+                substitutions = {
+                    key: resources.resolve(value) for key, value in props.get("DefinitionSubstitutions", {}).items()
+                }
                 arn = client("stepfunctions").create_state_machine(
                     name=name,
                     definition=_substitute(props["Definition"], substitutions),

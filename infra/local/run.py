@@ -75,18 +75,20 @@ def port_is_free(port: int) -> bool:
 
 def base_environment(moto_port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(SCRUBBED_PREFIXES)}
-    env.update({
-        "TZ": "UTC",
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-        "AWS_ENDPOINT_URL": f"http://{HOST}:{moto_port}",
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        "MOTO_PORT": str(moto_port),
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "TZ": "UTC",
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "AWS_ENDPOINT_URL": f"http://{HOST}:{moto_port}",
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "MOTO_PORT": str(moto_port),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     return env
 
 
@@ -99,8 +101,9 @@ def _get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
 
 
 class Stack:
-    def __init__(self, *, moto_port: int, port: int, state_dir: Path, sla_time_scale: float,
-                 oidc_port: int = oidc.DEFAULT_PORT) -> None:
+    def __init__(
+        self, *, moto_port: int, port: int, state_dir: Path, sla_time_scale: float, oidc_port: int = oidc.DEFAULT_PORT
+    ) -> None:
         self.moto_port = moto_port
         self.port = port
         self.oidc_port = oidc_port
@@ -122,13 +125,29 @@ class Stack:
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
         log = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115 - lives as long as the child
-        child = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                 stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent)
+        child = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only prctl, no locks taken
+        )
         self.children.append((name, child))
         return child
 
-    def _wait_until(self, name: str, child: subprocess.Popen[bytes], ready: Any, what: str = "",
-                    clock: Any = time.monotonic, pause: Any = time.sleep, say: Any = None) -> None:
+    def _wait_until(
+        self,
+        name: str,
+        child: subprocess.Popen[bytes],
+        ready: Any,
+        what: str = "",
+        clock: Any = time.monotonic,
+        pause: Any = time.sleep,
+        say: Any = None,
+    ) -> None:
         """Wait for ``ready()`` while ``child`` makes progress: alive, and using CPU or writing its log. On a busy
         machine a start can take minutes; it is given up on only when the child exits, when it has made no
         progress for ``STALLED_SECONDS``, or after ``READY_LIMIT_SECONDS`` in all. Every ``PROGRESS_EVERY_SECONDS``
@@ -151,55 +170,94 @@ class Stack:
                 seen, last_progress = mark, now
             waited, idle = now - started, now - last_progress
             if idle >= STALLED_SECONDS or waited >= READY_LIMIT_SECONDS:
-                why = (f"made no progress for {int(idle)} s" if idle >= STALLED_SECONDS
-                       else f"was not ready after {READY_LIMIT_SECONDS} s")
+                why = (
+                    f"made no progress for {int(idle)} s"
+                    if idle >= STALLED_SECONDS
+                    else f"was not ready after {READY_LIMIT_SECONDS} s"
+                )
                 raise StartupError(f"{name} {why} (waiting for {what or 'it to answer'}; see {log})")
             if now - last_said >= PROGRESS_EVERY_SECONDS:
                 last_said = now
-                say(f"... still waiting for {name} ({what or 'it to answer'}): {int(waited)} s, "
-                    f"{'busy' if idle < PROGRESS_EVERY_SECONDS else f'idle for {int(idle)} s'}")
+                say(
+                    f"... still waiting for {name} ({what or 'it to answer'}): {int(waited)} s, "
+                    f"{'busy' if idle < PROGRESS_EVERY_SECONDS else f'idle for {int(idle)} s'}"
+                )
             pause(0.2)
 
     def start(self) -> None:
         for label, port in (("MOTO_PORT", self.moto_port), ("PORT", self.port), ("OIDC_PORT", self.oidc_port)):
             if not port_is_free(port):
-                raise StartupError(f"port {port} on {HOST} is already in use (is another `make run` going?). "
-                                   f"Stop it, or choose another port: make run {label}=<free port>")
+                raise StartupError(
+                    f"port {port} on {HOST} is already in use (is another `make run` going?). "
+                    f"Stop it, or choose another port: make run {label}=<free port>"
+                )
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(exist_ok=True)
         env = base_environment(self.moto_port)
 
         from infra.local.moto_patches import MAIL_DIR_VARIABLE
 
-        moto = self._spawn("moto", [sys.executable, "-m", "infra.local.moto_patches", "-H", HOST, "-p",
-                                    str(self.moto_port)],
-                           {**env, MAIL_DIR_VARIABLE: str(self.state_dir / "outbox")})  # e-mail sent through SES
-        self._wait_until("moto", moto, lambda: _get(f"http://{HOST}:{self.moto_port}/moto-api/data.json")[0] == 200,
-                         f"moto on port {self.moto_port}")
+        moto = self._spawn(
+            "moto",
+            [sys.executable, "-m", "infra.local.moto_patches", "-H", HOST, "-p", str(self.moto_port)],
+            {**env, MAIL_DIR_VARIABLE: str(self.state_dir / "outbox")},
+        )  # e-mail sent through SES
+        self._wait_until(
+            "moto",
+            moto,
+            lambda: _get(f"http://{HOST}:{self.moto_port}/moto-api/data.json")[0] == 200,
+            f"moto on port {self.moto_port}",
+        )
         # Step Functions must execute definitions; enable it before creating state machines.
         request = urllib.request.Request(
-            f"http://{HOST}:{self.moto_port}/moto-api/config", method="POST",
+            f"http://{HOST}:{self.moto_port}/moto-api/config",
+            method="POST",
             data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode(),
-            headers={"Content-Type": "application/json"})
+            headers={"Content-Type": "application/json"},
+        )
         urllib.request.urlopen(request, timeout=5).close()  # noqa: S310 - loopback only
 
         # The sign-in provider: up before the API, which fetches its keys when a console ID token arrives.
         # It gets no AWS settings: it needs none.
         provider_env = {k: v for k, v in env.items() if not k.startswith(SCRUBBED_PREFIXES)}
-        provider = self._spawn("oidc", [sys.executable, "-m", "infra.local.oidc", "--host", HOST,
-                                        "--port", str(self.oidc_port)], provider_env)
-        self._wait_until("oidc", provider, lambda: _get(
-            f"{oidc.base_url(self.oidc_port)}/.well-known/openid-configuration")[0] == 200,
-            f"the sign-in provider on port {self.oidc_port}")
+        provider = self._spawn(
+            "oidc",
+            [sys.executable, "-m", "infra.local.oidc", "--host", HOST, "--port", str(self.oidc_port)],
+            provider_env,
+        )
+        self._wait_until(
+            "oidc",
+            provider,
+            lambda: _get(f"{oidc.base_url(self.oidc_port)}/.well-known/openid-configuration")[0] == 200,
+            f"the sign-in provider on port {self.oidc_port}",
+        )
 
         _STOP.check()
         api_env = self._provision(env)
         _STOP.check()
-        chalice = self._spawn("api", [sys.executable, "-m", "infra.local.gateway", "local", "--host", HOST,
-                                      "--port", str(self.port), "--stage", "local", "--no-autoreload"],
-                              {**env, **api_env})
-        self._wait_until("api", chalice, lambda: _get(f"{self.api_url}/v1/health")[0] == 200,
-                         f"{self.api_url}/v1/health to answer 200")
+        chalice = self._spawn(
+            "api",
+            [
+                sys.executable,
+                "-m",
+                "infra.local.gateway",
+                "local",
+                "--host",
+                HOST,
+                "--port",
+                str(self.port),
+                "--stage",
+                "local",
+                "--no-autoreload",
+            ],
+            {**env, **api_env},
+        )
+        self._wait_until(
+            "api",
+            chalice,
+            lambda: _get(f"{self.api_url}/v1/health")[0] == 200,
+            f"{self.api_url}/v1/health to answer 200",
+        )
 
     def _provision(self, env: dict[str, str]) -> dict[str, str]:
         """Create the resources and demo data; return the API's environment."""
@@ -209,13 +267,17 @@ class Stack:
         os.environ.update(env)  # this process talks to moto too, through boto3 and PynamoDB
         issuer = DevIssuer(self.state_dir)
         issuer.ensure_key()
-        created = resources.create(prefix=STACK_PREFIX, region=REGION, parameters={
-            "TrustedIssuers": json.dumps([issuer.trusted_issuer()]),
-            "ApiBaseUrl": self.api_url,
-            "ConsoleBaseUrl": f"{self.api_url}/console",
-            "WebSignIn": json.dumps(oidc.web_sign_in(self.oidc_port)),
-            "MailDomain": "liaison.local",
-        })
+        created = resources.create(
+            prefix=STACK_PREFIX,
+            region=REGION,
+            parameters={
+                "TrustedIssuers": json.dumps([issuer.trusted_issuer()]),
+                "ApiBaseUrl": self.api_url,
+                "ConsoleBaseUrl": f"{self.api_url}/console",
+                "WebSignIn": json.dumps(oidc.web_sign_in(self.oidc_port)),
+                "MailDomain": "liaison.local",
+            },
+        )
         from infra import template
 
         api_env = created.environment(template.load())
@@ -223,9 +285,8 @@ class Stack:
         api_env["LIAISON_LOCAL_ACCOUNTS_URL"] = oidc.base_url(self.oidc_port)  # approved applicants sign in there
         os.environ.update(api_env)
 
-        from infra.local import seed
-
         from chalicelib.clock import isoformat
+        from infra.local import seed
 
         data = seed.seed(isoformat(datetime.now(UTC)))
         tokens_path = self.state_dir / "tokens.json"
@@ -235,8 +296,13 @@ class Stack:
             handle.write(json.dumps(seed.tokens(issuer, data), indent=2) + "\n")
         (self.state_dir / "environment.json").write_text(json.dumps(api_env, indent=2) + "\n", encoding="utf-8")
         (self.state_dir / "stack.json").write_text(
-            json.dumps({"moto_port": self.moto_port, "api_url": self.api_url,
-                        "oidc_url": oidc.base_url(self.oidc_port)}, indent=2) + "\n", encoding="utf-8")
+            json.dumps(
+                {"moto_port": self.moto_port, "api_url": self.api_url, "oidc_url": oidc.base_url(self.oidc_port)},
+                indent=2,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
 
         from infra.local.outbox import TOPICS, Outbox
 
@@ -279,8 +345,9 @@ class Stack:
             _STOP.check()
             for name, child in self.children:
                 if child.poll() is not None:
-                    sys.stderr.write(f"{name} stopped unexpectedly (code {child.returncode}); "
-                                     f"see {self.log_dir / (name + '.log')}\n")
+                    sys.stderr.write(
+                        f"{name} stopped unexpectedly (code {child.returncode}); see {self.log_dir / (name + '.log')}\n"
+                    )
                     return 1
             time.sleep(0.5)  # a signal cuts the sleep short; the check above then sees it
 
@@ -329,17 +396,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.sla_time_scale < 1:
         parser.error("SLA_TIME_SCALE must be 1 or more")
 
-    stack = Stack(moto_port=args.moto_port, port=args.port, state_dir=args.state_dir.resolve(),
-                  sla_time_scale=args.sla_time_scale, oidc_port=args.oidc_port)
+    stack = Stack(
+        moto_port=args.moto_port,
+        port=args.port,
+        state_dir=args.state_dir.resolve(),
+        sla_time_scale=args.sla_time_scale,
+        oidc_port=args.oidc_port,
+    )
     signal.signal(signal.SIGTERM, _STOP)
     signal.signal(signal.SIGINT, _STOP)
     started = time.monotonic()
     try:
         stack.start()
-        print(f"Liaison is ready at {stack.api_url} in {time.monotonic() - started:.1f} s "
-              f"(docs {stack.api_url}/docs, console {stack.console_url} (sign in as {oidc.EXAMPLE_SUB}), "
-              f"tokens {stack.state_dir / 'tokens.json'}, "
-              f"notifications {stack.state_dir / 'outbox'}/, logs {stack.log_dir}/; Ctrl-C stops)", flush=True)
+        print(
+            f"Liaison is ready at {stack.api_url} in {time.monotonic() - started:.1f} s "
+            f"(docs {stack.api_url}/docs, console {stack.console_url} (sign in as {oidc.EXAMPLE_SUB}), "
+            f"tokens {stack.state_dir / 'tokens.json'}, "
+            f"notifications {stack.state_dir / 'outbox'}/, logs {stack.log_dir}/; Ctrl-C stops)",
+            flush=True,
+        )
         return stack.wait()
     except StartupError as exc:
         sys.stderr.write(f"make run: {exc}\n")

@@ -26,21 +26,37 @@ def seed(now_iso: str) -> dict[str, Any]:
     data = demo_data()
     for agency in data["agencies"]:
         Agency(
-            agency["agency_id"], name=agency["name"], country=agency["country"], kind=agency["kind"],
-            email_domain=agency["email_domain"], contact_email=agency["contact_email"],
-            standing="verified", created_at=now_iso, updated_at=now_iso,
+            agency["agency_id"],
+            name=agency["name"],
+            country=agency["country"],
+            kind=agency["kind"],
+            email_domain=agency["email_domain"],
+            contact_email=agency["contact_email"],
+            standing="verified",
+            created_at=now_iso,
+            updated_at=now_iso,
         ).save()
     for rep in data["representatives"]:
         Representative(
-            rep["rep_id"], name=rep["name"], email=rep["email"], region=rep["region"], lead=rep["lead"],
-            available=True, created_at=now_iso, updated_at=now_iso,
+            rep["rep_id"],
+            name=rep["name"],
+            email=rep["email"],
+            region=rep["region"],
+            lead=rep["lead"],
+            available=True,
+            created_at=now_iso,
+            updated_at=now_iso,
         ).save()
     countries = {country: region for region, spec in data["regions"].items() for country in spec["countries"]}
     ConfigEntry(
         "routing",
-        document={"regions": {rid: {"name": spec["name"]} for rid, spec in data["regions"].items()},
-                  "countries": countries, "default_region": data["default_region"]},
-        updated_at=now_iso, updated_by="seed",
+        document={
+            "regions": {rid: {"name": spec["name"]} for rid, spec in data["regions"].items()},
+            "countries": countries,
+            "default_region": data["default_region"],
+        },
+        updated_at=now_iso,
+        updated_by="seed",
     ).save()
     from chalicelib.domain.directory import RegionContact
     from chalicelib.services import directory
@@ -55,13 +71,22 @@ def tokens(issuer: DevIssuer, data: dict[str, Any]) -> dict[str, Any]:
     return {
         "admin": issuer.mint(role="admin", sub=data["admins"][0], mfa=True),
         "authorities": [
-            {"agency_id": agency["agency_id"], "country": agency["country"], "sub": officer,
-             "token": issuer.mint(role="authority", sub=officer, agency_id=agency["agency_id"], mfa=True)}
-            for agency in data["agencies"] for officer in agency["officers"]
+            {
+                "agency_id": agency["agency_id"],
+                "country": agency["country"],
+                "sub": officer,
+                "token": issuer.mint(role="authority", sub=officer, agency_id=agency["agency_id"], mfa=True),
+            }
+            for agency in data["agencies"]
+            for officer in agency["officers"]
         ],
         "representatives": [
-            {"rep_id": rep["rep_id"], "region": rep["region"], "lead": rep["lead"],
-             "token": issuer.mint(role="representative", sub=rep["rep_id"], region=rep["region"], mfa=True)}
+            {
+                "rep_id": rep["rep_id"],
+                "region": rep["region"],
+                "lead": rep["lead"],
+                "token": issuer.mint(role="representative", sub=rep["rep_id"], region=rep["region"], mfa=True),
+            }
             for rep in data["representatives"]
         ],
     }

@@ -29,9 +29,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("a representative token needs REGION=<region id>")
     if not 0 < args.ttl <= DEFAULT_TTL_SECONDS:
         # The API refuses a token that lives longer than LIAISON_MAX_TOKEN_LIFETIME_HOURS (12 h by default).
-        parser.error(f"TTL must be between 1 second and {DEFAULT_TTL_SECONDS} (12 hours): the API refuses longer-lived tokens")
+        parser.error(
+            f"TTL must be between 1 second and {DEFAULT_TTL_SECONDS} (12 hours): the API refuses longer-lived tokens"
+        )
     token = DevIssuer(args.state_dir).mint(
-        role=args.role, sub=args.sub, mfa=args.mfa, ttl_seconds=args.ttl,
+        role=args.role,
+        sub=args.sub,
+        mfa=args.mfa,
+        ttl_seconds=args.ttl,
         agency_id=args.agency if args.role == "authority" else None,
         region=args.region if args.role == "representative" else None,
     )

@@ -78,9 +78,9 @@ def test_given_a_submission_then_it_is_readable_with_its_first_event_and_one_wor
 
 def test_given_a_warm_container_then_a_submission_makes_five_aws_calls_one_of_them_the_write(client, issuer,
                                                                                            monkeypatch):
-    """The agency is read once (by the guard, reused by intake), the desk comes from the 30 s cache, and the
-    body as filed goes to the evidence bucket, and the request, its two events and its tallies are one
-    transaction: what `make bench` reports for submit."""
+    """The agency is read once (by the guard, reused by intake), the desk comes from the 30 s cache, the body
+    as filed goes to the evidence bucket, and the request, its two events, its tallies and the region's turn
+    are one transaction: what `make bench` reports for submit."""
     from chalicelib.services import config
     from chalicelib.store import representatives
 
@@ -100,8 +100,8 @@ def test_given_a_warm_container_then_a_submission_makes_five_aws_calls_one_of_th
     created = submit(client, issuer)
     monkeypatch.undo()
     assert created.status_code == 201 and created.json_body["status"] == "assigned"
-    assert calls == ["dynamodb:GetItem", "kms:Sign", "dynamodb:UpdateItem", "s3:PutObject",
-                     "dynamodb:TransactWriteItems", "stepfunctions:StartExecution"]
+    assert calls == ["dynamodb:GetItem", "kms:Sign", "s3:PutObject", "dynamodb:TransactWriteItems",
+                     "stepfunctions:StartExecution"]
 
 
 def test_given_a_warm_container_then_a_submission_and_its_acknowledgement_create_no_aws_client(
@@ -428,9 +428,9 @@ def test_given_a_non_authority_then_authority_routes_answer_403(client, issuer, 
     assert (response.status_code, response.json_body["code"]) == (403, "role_not_allowed")
 
 
-def test_given_nobody_available_in_the_region_then_stored_as_received_one_turn_taken_and_one_alert(local_resources):
+def test_given_nobody_available_in_the_region_then_stored_as_received_no_turn_taken_and_one_alert(local_resources):
     """The desk is asked once: the submission finds nobody, is stored as received (its only event
-    `submitted`), its workflow starts, and the operators are told once."""
+    `submitted`) without taking the region's turn, its workflow starts, and the operators are told once."""
     from chalicelib.auth.principal import Principal, Role
     from chalicelib.domain.intake import Submission
     from chalicelib.services.dispatch import Dispatch
@@ -439,6 +439,12 @@ def test_given_nobody_available_in_the_region_then_stored_as_received_one_turn_t
 
     class Nobody:
         turns: list[str] = []
+
+        def known_turn(self, region):
+            return 0
+
+        def take_turn(self, region, turn):
+            raise AssertionError("nobody to assign: no turn is taken")
 
         def next_turn(self, region):
             self.turns.append(region)
@@ -461,6 +467,103 @@ def test_given_nobody_available_in_the_region_then_stored_as_received_one_turn_t
                          body_sha256=hashlib.sha256(b"{}").hexdigest(), idempotency_key=None)
     stored = RequestRepository().get(item.request_id)
     assert (stored.status, stored.assignee, stored.last_event_seq) == ("received", None, 1)
-    assert nobody.turns == ["eu"]
+    assert nobody.turns == []
     assert len(operators.alerts) == 1 and "no available representative" in operators.alerts[0]
     assert len(executions_named(local_resources, item.request_id)) == 1
+
+
+def _rotation_counter(region: str) -> int:
+    from pynamodb.exceptions import DoesNotExist
+
+    from chalicelib.store.models import ConfigEntry
+
+    try:
+        return int(ConfigEntry.get(f"rotation#{region}", consistent_read=True).counter or 0)
+    except DoesNotExist:
+        return 0
+
+
+def _officer_submits(count: int, *, start: threading.Barrier | None = None):
+    """``count`` data-disclosure submissions through the intake service, each from its own thread when
+    ``start`` is given (the service, not the chalice test client: that client keeps one current request)."""
+    from chalicelib.auth.principal import Principal, Role
+    from chalicelib.domain.intake import Submission
+    from chalicelib.services.intake import Intake
+
+    officer = Principal("officer-1", Role.AUTHORITY, "test", 2_000_000_000, agency_id=FR)
+    body = json.dumps(submission()).encode()
+
+    def one():
+        if start is not None:
+            start.wait()
+        return Intake().submit(officer, Submission.model_validate(submission()), body=body,
+                               body_sha256=hashlib.sha256(body).hexdigest(), idempotency_key=None)
+
+    if start is None:
+        return [one() for _ in range(count)]
+    made, errors = [], []
+
+    def run():
+        try:
+            made.append(one())
+        except Exception as error:  # noqa: BLE001 - the test reports what a racing submission raised
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    return made
+
+
+def test_given_submissions_racing_at_one_desk_then_each_takes_its_own_turn_and_the_desk_shares_them_evenly(
+        local_resources):
+    """Round-robin holds under concurrency: every turn of the rotation goes to exactly one request, whichever
+    submission reached the counter first (the turn is taken inside each submission's transaction)."""
+    from collections import Counter
+
+    from chalicelib.store.representatives import RepresentativeRepository
+
+    desk = sorted(c.rep_id for c in RepresentativeRepository().candidates("eu") if c.available and not c.lead)
+    assert len(desk) >= 2
+    before = _rotation_counter("eu")
+    count = 3 * len(desk)
+    made = _officer_submits(count, start=threading.Barrier(count))
+    turns = Counter(item.assignee for item in made)
+    assert _rotation_counter("eu") == before + count
+    assert turns == {rep: 3 for rep in desk}, turns
+    assert sorted(int(item.assignment_rule.split(":")[1].split("/")[0]) for item in made) == \
+        sorted(list(range(1, len(desk) + 1)) * 3)
+
+
+def test_given_a_turn_another_container_took_then_the_submission_learns_it_and_takes_the_next(
+        local_resources, monkeypatch):
+    """A container's remembered turn is stale when another container assigned since: its transaction is
+    refused on the turn alone, and it assigns again with the counter as it stands, two transactions in all."""
+    from chalicelib.store.representatives import RepresentativeRepository, _turns
+
+    rotation = RepresentativeRepository()
+    _officer_submits(1)  # this container now knows the turn
+    known = _turns["eu"]
+    assert known == _rotation_counter("eu")
+    assert rotation.next_turn("eu") == known  # "another container" takes a turn
+    _turns["eu"] = known  # ...which this one has not seen
+    desk = sorted(c.rep_id for c in rotation.candidates("eu") if c.available and not c.lead)
+
+    transactions, mine = [], threading.get_ident()
+    original = botocore.client.BaseClient._make_api_call
+
+    def counting(self, operation, params):
+        if threading.get_ident() == mine and operation == "TransactWriteItems":
+            transactions.append(operation)
+        return original(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
+    [item] = _officer_submits(1)
+    monkeypatch.undo()
+    assert item.assignee == desk[(known + 1) % len(desk)]
+    assert len(transactions) == 2
+    assert _rotation_counter("eu") == known + 2 == _turns["eu"]
+

@@ -41,7 +41,7 @@ class _SharedSession(botocore.session.Session):
     """botocore's session, shared by every thread: making clients from one session is not thread-safe
     (botocore's own warning), so it makes them one at a time. The clients it returns are thread-safe."""
 
-    _making = threading.Lock()
+    _making = threading.RLock()  # re-entered if a credential provider makes a client of its own
 
     def create_client(self, *args: Any, **kwargs: Any) -> Any:
         with self._making:

@@ -28,9 +28,10 @@ def tracer_if_enabled():  # -> aws_lambda_powertools.Tracer | None
         return None
     from aws_lambda_powertools import Tracer
 
-    # botocore only (every AWS call): by default Powertools patches every library the X-Ray SDK knows, and
-    # importing them (requests, sqlite3, ...) cost each cold start about 50 ms.
-    return Tracer(patch_modules=["botocore"])
+    # Every AWS call (botocore) and every plain HTTP one (http.client: a JWKS fetch, the sign-in's token exchange
+    # and the console's upload through requests, which sends through it). By default Powertools patches every
+    # library the X-Ray SDK knows, and importing them (requests, sqlite3, ...) cost each cold start about 50 ms.
+    return Tracer(patch_modules=["botocore", "httplib"])
 
 
 tracer = tracer_if_enabled()

@@ -115,9 +115,9 @@ class FromEnvironment(BaseModel):
             alias = spec.validation_alias
             names = alias.choices if isinstance(alias, AliasChoices) else [cls.PREFIX + name]
             found = next((present[str(each).lower()] for each in names if str(each).lower() in present), None)
-            if found is None or (name in cls.JSON and not found.strip()):
-                continue
-            values[name] = json.loads(found) if name in cls.JSON else found
+            value = json.loads(found) if found is not None and name in cls.JSON else found
+            if value is not None:  # unset, or JSON null: the default
+                values[name] = value
         return values
 
 

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+ROUND_ROBIN = "round_robin"  # the rule of an assignment that took a turn of the region's rotation
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -47,7 +49,7 @@ def assign(candidates: list[Candidate], turn: int) -> Assignment:
         assignee = desk[turn % len(desk)].rep_id
         backup = desk[(turn + 1) % len(desk)].rep_id if len(desk) > 1 else None
         chain = tuple(rep for rep in (backup, lead) if rep is not None)
-        return Assignment(assignee, chain, f"round_robin:{turn % len(desk) + 1}/{len(desk)}")
+        return Assignment(assignee, chain, f"{ROUND_ROBIN}:{turn % len(desk) + 1}/{len(desk)}")
     if lead is not None:
         return Assignment(lead, (), "lead:no_available_representative")
     return Assignment(None, (), "unassigned:nobody_available")

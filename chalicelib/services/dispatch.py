@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from chalicelib.clock import Clock, app_clock, isoformat, parse_instant
-from chalicelib.domain.assignment import Assignment, assign, timers
+from chalicelib.domain.assignment import ROUND_ROBIN, Assignment, assign, timers
 from chalicelib.domain.lifecycle import Status
 from chalicelib.notify.publisher import Publisher, request_page
 from chalicelib.observability import logger, metrics
@@ -60,16 +60,17 @@ class Dispatch:
         ``dispatch(item, assignment_tried=True)`` then alerts the operators."""
         turn = self.representatives.known_turn(item.region)
         assignment = assign(self.representatives.candidates(item.region), turn)
-        if assignment.assignee is None:
+        if assignment.assignee is None:  # also after an earlier attempt assigned someone who is gone since
+            item.status, item.assignee = Status.RECEIVED.value, None
+            item.escalation_chain, item.assignment_rule = None, None
             return [], [], None
         item.status, item.assignee = Status.ASSIGNED.value, assignment.assignee
         item.escalation_chain, item.assignment_rule = list(assignment.chain), assignment.rule
         actions = self._assignment_actions(assignment, assignment.assignee)
-        return (
-            [replace(self._assigned(assignment, now), sets=sets_of(actions))],
-            [self.representatives.take_turn(item.region, turn)],
-            turn,
-        )
+        assigned = [replace(self._assigned(assignment, now), sets=sets_of(actions))]
+        if not assignment.rule.startswith(ROUND_ROBIN):  # the lead alone: the rotation does not move
+            return assigned, [], None
+        return assigned, [self.representatives.take_turn(item.region, turn)], turn
 
     def _assignment(self, region: str) -> Assignment:
         turn = self.representatives.next_turn(region)

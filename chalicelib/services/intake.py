@@ -227,6 +227,12 @@ class Intake:
                 # Another submission took this turn first (in another container, or at the same moment): the
                 # refusal tells the turn it stands at now; assign again with it.
                 self.dispatch.representatives.seen_turn(region, refused.item)
+            except Conflict as conflict:
+                if conflict.code != "concurrent_submission":
+                    raise
+                # Other transactions held the counter each time (DynamoDB's TransactionConflict, which tells no
+                # value): read the turn again, and assign again.
+                self.dispatch.representatives.forget_turn(region)
         else:
             raise Conflict(
                 "Many submissions to this desk met yours; nothing was stored. Retry it.", code="concurrent_submission"

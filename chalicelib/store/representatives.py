@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
 from typing import Any
 
 from pynamodb.constants import ALL_OLD
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.assignment import Candidate
@@ -23,6 +24,7 @@ _candidates: dict[str, tuple[float, list[Candidate]]] = {}
 # Each region's next turn as this container last saw it: a submission takes it inside its own transaction
 # (``take_turn``), which saves a call, and learns the true one when another container took it first.
 _turns: dict[str, int] = {}
+ADD_ATTEMPTS = 5
 
 
 def forget() -> None:
@@ -54,7 +56,15 @@ class RepresentativeRepository:
         """An atomic ADD, for an assignment outside a submission's transaction (a reassignment, a request
         nobody could take at first): concurrent ones each get their own turn, never a stale one."""
         entry = ConfigEntry(_rotation(region))
-        entry.update(actions=[ConfigEntry.counter.add(1)])
+        for attempt in range(1, ADD_ATTEMPTS + 1):
+            try:
+                entry.update(actions=[ConfigEntry.counter.add(1)])
+                break
+            except UpdateError as error:
+                # A submission's transaction was taking a turn at that moment: the ADD is refused, not queued.
+                if error.cause_response_code != "TransactionConflictException" or attempt == ADD_ATTEMPTS:
+                    raise
+                time.sleep(random.uniform(0, 0.02 * attempt))  # noqa: S311 - jitter only
         _turns[region] = int(entry.counter)
         return int(entry.counter) - 1
 
@@ -89,6 +99,11 @@ class RepresentativeRepository:
     @staticmethod
     def took_turn(region: str, turn: int) -> None:
         _turns[region] = max(_turns.get(region, 0), turn + 1)
+
+    @staticmethod
+    def forget_turn(region: str) -> None:
+        """The turn is no longer known here: ``known_turn`` reads it again."""
+        _turns.pop(region, None)
 
     @staticmethod
     def seen_turn(region: str, item: dict[str, Any] | None) -> None:

@@ -11,6 +11,8 @@ event is only ever put where none exists, so nothing is overwritten.
 from __future__ import annotations
 
 import json
+import random
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -34,6 +36,7 @@ from chalicelib.store.paging import query_page
 AGENCY_INDEX_KEYS = ("agency_id", "received_at", "request_id")
 Operation = Callable[[TransactWrite], None]
 CREATE_ATTEMPTS = 3
+CONFLICT_BACKOFF_SECONDS = 0.02
 
 
 class Refused(Exception):
@@ -172,19 +175,22 @@ class RequestRepository:
                 if error.cause_response_code != "TransactionCanceledException":
                     raise
                 reasons = [r.code if r is not None else None for r in error.cancellation_reasons]
+                if reasons[:1] == ["ConditionalCheckFailed"]:
+                    raise Conflict(f"Request {item.request_id} already exists.", code="request_exists") from None
                 # PynamoDB sends puts before updates, whatever the order of the calls: the request and its
                 # events come first, then ``also``, which must therefore hold updates only (counters, tallies).
                 for index, reason in enumerate(reasons[1 + len(events) :]):
                     if reason == "ConditionalCheckFailed":
                         found = error.cancellation_reasons[1 + len(events) + index]
                         raise Refused(index, found.raw_item if found is not None else None) from None
-                if reasons[:1] == ["ConditionalCheckFailed"]:
-                    raise Conflict(f"Request {item.request_id} already exists.", code="request_exists") from None
                 if attempt == CREATE_ATTEMPTS:
                     raise Conflict(
                         "The submission met a concurrent one and was not stored; retry it.",
                         code="concurrent_submission",
                     ) from None
+                # Another transaction held one of the items (TransactionConflict): try again a moment later,
+                # at a random one so that the two do not meet again.
+                time.sleep(random.uniform(0, CONFLICT_BACKOFF_SECONDS * attempt))  # noqa: S311 - jitter only
 
     def apply(
         self, item: LegalRequest, change: Change, actions: list[Action], also: Sequence[Operation] = ()

@@ -567,3 +567,98 @@ def test_given_a_turn_another_container_took_then_the_submission_learns_it_and_t
     assert len(transactions) == 2
     assert _rotation_counter("eu") == known + 2 == _turns["eu"]
 
+
+
+def test_given_an_assignee_gone_when_the_submission_assigns_again_then_it_is_stored_as_received(local_resources):
+    """A submission that lost its turn assigns again; if the desk emptied meanwhile, nothing of the first
+    assignment stays on the request (it would be stored assigned to someone with no `assigned` event)."""
+    from chalicelib.domain.assignment import Candidate
+    from chalicelib.services.dispatch import Dispatch
+    from chalicelib.store.models import LegalRequest
+
+    class Emptying:
+        desks = [[Candidate("rep-x", False, True), Candidate("rep-y", False, True)], []]
+
+        def known_turn(self, region):
+            return 0
+
+        def take_turn(self, region, turn):
+            return lambda transaction: None
+
+        def candidates(self, region):
+            return self.desks.pop(0)
+
+    dispatch = Dispatch(representatives=Emptying())
+    item = LegalRequest("LR-CCCCCCCCCCCCCCCC", region="eu", status="received")
+    changes, writes, turn = dispatch.assign_unstored(item, "2026-12-02T00:00:00.000Z")
+    assert (item.assignee, item.status, len(changes), len(writes), turn) == ("rep-x", "assigned", 1, 1, 0)
+    assert dispatch.assign_unstored(item, "2026-12-02T00:00:00.000Z") == ([], [], None)
+    assert (item.status, item.assignee, item.escalation_chain, item.assignment_rule) == ("received", None, None, None)
+
+
+def test_given_only_the_lead_then_the_submission_is_theirs_and_takes_no_turn(local_resources):
+    from chalicelib.domain.assignment import Candidate
+    from chalicelib.services.dispatch import Dispatch
+    from chalicelib.store.models import LegalRequest
+
+    class LeadOnly:
+        def known_turn(self, region):
+            return 7
+
+        def take_turn(self, region, turn):
+            raise AssertionError("the lead alone: the rotation does not move")
+
+        def candidates(self, region):
+            return [Candidate("rep-lead", True, True)]
+
+    item = LegalRequest("LR-DDDDDDDDDDDDDDDD", region="eu", status="received")
+    changes, writes, turn = Dispatch(representatives=LeadOnly()).assign_unstored(item, "2026-12-02T00:00:00.000Z")
+    assert (item.assignee, len(changes), writes, turn) == ("rep-lead", 1, [], None)
+
+
+def test_given_transactions_holding_the_counter_then_the_submission_reads_the_turn_again_and_is_stored(
+        local_resources, monkeypatch):
+    """DynamoDB answers a transaction that meets another one on the counter with TransactionConflict, which
+    tells no value: after the store's own tries (409 concurrent_submission inside), intake reads the turn again."""
+    from chalicelib.errors import Conflict
+    from chalicelib.store.representatives import _turns
+    from chalicelib.store.requests import RequestRepository
+
+    _officer_submits(1)
+    _turns["eu"] = _rotation_counter("eu") + 5  # a turn no transaction could take
+    real, refusals = RequestRepository.create, []
+
+    def held_once(self, *args, **kwargs):
+        refusals.append("conflict" if not refusals else "stored")
+        if refusals == ["conflict"]:
+            raise Conflict("met a concurrent one", code="concurrent_submission")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(RequestRepository, "create", held_once)
+    before = _rotation_counter("eu")
+    [item] = _officer_submits(1)
+    assert refusals == ["conflict", "stored"]  # the turn read again, not the stale one tried
+    assert item.status == "assigned" and _rotation_counter("eu") == before + 1 == _turns["eu"]
+
+
+def test_given_a_transaction_taking_a_turn_when_a_reassignment_adds_one_then_it_tries_again(local_resources, monkeypatch):
+    from botocore.exceptions import ClientError
+    from pynamodb.exceptions import UpdateError
+
+    from chalicelib.store.models import ConfigEntry
+    from chalicelib.store.representatives import RepresentativeRepository
+
+    real, refused = ConfigEntry.update, []
+
+    def conflicting(self, *args, **kwargs):
+        if not refused:
+            refused.append(True)
+            raise UpdateError("conflict", cause=ClientError(
+                {"Error": {"Code": "TransactionConflictException", "Message": "a transaction is in progress"}},
+                "UpdateItem"))
+        return real(self, *args, **kwargs)
+
+    before = _rotation_counter("eu")
+    monkeypatch.setattr(ConfigEntry, "update", conflicting)
+    assert RepresentativeRepository().next_turn("eu") == before
+    assert refused == [True] and _rotation_counter("eu") == before + 1

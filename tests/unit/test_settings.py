@@ -41,17 +41,19 @@ def test_given_a_field_with_aliases_then_the_first_present_wins_without_the_pref
     assert Settings().aws_region == "eu-central-1"
 
 
-def test_given_json_fields_then_they_are_parsed_and_an_empty_one_is_unset(environment):
+def test_given_json_fields_then_they_are_parsed_and_null_is_the_default(environment):
     environment.setenv("LIAISON_EMERGENCY_LIMITS", json.dumps({"agency_per_hour": 3, "officer_per_hour": 2}))
-    environment.setenv("LIAISON_DEADLINES", "")
+    environment.setenv("LIAISON_DEADLINES", "null")
     settings = Settings()
     assert settings.emergency_limits == EmergencyLimits(agency_per_hour=3, officer_per_hour=2)
     assert settings.deadlines == {}
 
 
-def test_given_a_malformed_json_field_then_settings_refuse_to_load(environment):
-    environment.setenv("LIAISON_EMERGENCY_LIMITS", "{not json")
-    with pytest.raises(ValueError, match="Expecting property name"):
+@pytest.mark.parametrize("text", ["{not json", "", "  "])
+def test_given_a_malformed_or_empty_json_field_then_settings_refuse_to_load(environment, text):
+    """As pydantic-settings did: a limit left empty by mistake must not quietly become the default."""
+    environment.setenv("LIAISON_EMERGENCY_LIMITS", text)
+    with pytest.raises(ValueError, match="Expecting"):
         Settings()
 
 

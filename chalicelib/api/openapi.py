@@ -8,8 +8,6 @@ Schemas come from the same pydantic models the handlers validate with.
 
 from __future__ import annotations
 
-import html
-import json
 import re
 from typing import Any, Literal
 
@@ -153,36 +151,3 @@ def build(app: Chalice, *, server_url: str, version: str) -> dict[str, Any]:
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
     }
-
-
-def render_html(document: dict[str, Any]) -> str:
-    """A self-contained, human-readable page of the document (no external assets)."""
-    rows = []
-    for path, methods in document["paths"].items():
-        for method, op in methods.items():
-            roles = ", ".join(op.get("x-liaison-roles", [])) or "public"
-            body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
-            responses = ", ".join(op["responses"])
-            rows.append(
-                f"<section><h2><code>{html.escape(method.upper())} {html.escape(path)}</code></h2>"
-                f"<p>{html.escape(op['summary'])}</p><p><b>Access:</b> {html.escape(roles)} · "
-                f"<b>Responses:</b> {html.escape(responses)}</p>"
-                + (
-                    f"<details><summary>Request body</summary><pre>{html.escape(json.dumps(body, indent=2))}"
-                    "</pre></details>"
-                    if body
-                    else ""
-                )
-                + "</section>"
-            )
-    schemas = html.escape(json.dumps(document["components"]["schemas"], indent=2))
-    return (
-        "<!doctype html><html lang=en><head><meta charset=utf-8><title>Liaison API</title>"
-        "<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
-        "section{border-top:1px solid #ddd;padding:.5rem 0}pre{background:#f6f6f6;padding:.5rem;overflow:auto}"
-        "</style></head><body>"
-        f"<h1>{html.escape(document['info']['title'])} {html.escape(document['info']['version'])}</h1>"
-        f"<p>{html.escape(document['info']['description'])} Machine-readable: "
-        "<a href=openapi.json>openapi.json</a>. Send <code>Authorization: Bearer &lt;JWT&gt;</code> "
-        "on every route that is not public.</p>" + "".join(rows) + f"<h2>Schemas</h2><pre>{schemas}</pre></body></html>"
-    )

@@ -51,15 +51,22 @@ class Dispatch:
         self._start(item)
         return item
 
-    def assign_unstored(self, item: LegalRequest, now: str) -> tuple[list[Change], list[Operation], int | None]:
+    def assign_unstored(
+        self, item: LegalRequest, now: str, *, contended: bool = False
+    ) -> tuple[list[Change], list[Operation], int | None]:
         """Assign a request that is about to be stored: its fields are set here, and the returned ``assigned``
         change and the write that takes the region's turn (``RepresentativeRepository.take_turn``) go in the
-        creating transaction; the turn is returned too. The turn is the one this container last saw: if the
-        transaction is refused on that write, another request took it (``seen_turn``) and the caller assigns
-        again. Nobody available: nothing, and the request is stored as received;
+        creating transaction; the turn is returned too (to ``took_turn`` once stored). The turn is the one this
+        container last saw: if the transaction is refused on that write, another request took it, and the
+        caller assigns again ``contended``: the turn is then taken at once with the atomic ADD (one call more,
+        but no request waits on others that saw the same counter), and no write for it goes in the
+        transaction. Nobody available: nothing, and the request is stored as received;
         ``dispatch(item, assignment_tried=True)`` then alerts the operators."""
-        turn = self.representatives.known_turn(item.region)
-        assignment = assign(self.representatives.candidates(item.region), turn)
+        candidates = self.representatives.candidates(item.region)
+        turn = (
+            self.representatives.next_turn(item.region) if contended else self.representatives.known_turn(item.region)
+        )
+        assignment = assign(candidates, turn)
         if assignment.assignee is None:  # also after an earlier attempt assigned someone who is gone since
             item.status, item.assignee = Status.RECEIVED.value, None
             item.escalation_chain, item.assignment_rule = None, None
@@ -68,7 +75,7 @@ class Dispatch:
         item.escalation_chain, item.assignment_rule = list(assignment.chain), assignment.rule
         actions = self._assignment_actions(assignment, assignment.assignee)
         assigned = [replace(self._assigned(assignment, now), sets=sets_of(actions))]
-        if not assignment.rule.startswith(ROUND_ROBIN):  # the lead alone: the rotation does not move
+        if contended or not assignment.rule.startswith(ROUND_ROBIN):  # taken already, or the lead alone
             return assigned, [], None
         return assigned, [self.representatives.take_turn(item.region, turn)], turn
 

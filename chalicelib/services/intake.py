@@ -31,10 +31,11 @@ from chalicelib.store.requests import Change, Refused, RequestRepository, bound_
 from chalicelib.workflow.client import Workflow
 
 REQUEST_ID_PREFIX = "LR-"
-# How many times a submission assigns again when other submissions to the same desk take its turn first. Each
-# attempt stores the request or loses the turn to one that was stored, so a burst of this many at one desk at
-# the same moment still goes through; more answer 409 concurrent_submission, and the client retries.
-TURN_ATTEMPTS = 25
+# How many times a submission is tried: the first with the turn the container last saw, taken in the
+# transaction; the next ones, if another took that turn or transactions kept meeting, with a turn taken by the
+# atomic ADD (theirs alone). A transaction then fails only on a conflict with others (retried inside
+# RequestRepository.create); after these many attempts: 409 concurrent_submission, and the client retries.
+TURN_ATTEMPTS = 3
 
 
 def _base32(data: bytes) -> str:
@@ -206,9 +207,10 @@ class Intake:
         # Kept before the request is stored, so every stored request has its body. A submission the transaction
         # then refuses (rate limit, a concurrent one) leaves its body in the bucket, under its own hash.
         filings.keep(request_id, body)
+        contended = False
         for _ in range(TURN_ATTEMPTS):
             # Nobody available: no change; dispatch() below alerts once. The turn is taken in the transaction.
-            assigned, take_turn, turn = self.dispatch.assign_unstored(item, now)
+            assigned, take_turn, turn = self.dispatch.assign_unstored(item, now, contended=contended)
             try:
                 self.requests.create(item, submitted, [*limits, *tallies, *take_turn], then=assigned)
                 break
@@ -224,15 +226,16 @@ class Intake:
                     ) from None
                 if refused.index != len(limits) + len(tallies):  # the tallies are unconditional: never them
                     raise
-                # Another submission took this turn first (in another container, or at the same moment): the
-                # refusal tells the turn it stands at now; assign again with it.
+                # Another submission took this turn first (in another container, or at the same moment): note
+                # where the counter stands, and take the next turn with the atomic ADD.
                 self.dispatch.representatives.seen_turn(region, refused.item)
+                contended = True
             except Conflict as conflict:
                 if conflict.code != "concurrent_submission":
                     raise
-                # Other transactions held the counter each time (DynamoDB's TransactionConflict, which tells no
-                # value): read the turn again, and assign again.
-                self.dispatch.representatives.forget_turn(region)
+                # Other transactions held the counter each time (DynamoDB's TransactionConflict, which tells
+                # no value): take the turn with the atomic ADD.
+                contended = True
         else:
             raise Conflict(
                 "Many submissions to this desk met yours; nothing was stored. Retry it.", code="concurrent_submission"

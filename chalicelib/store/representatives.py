@@ -81,8 +81,9 @@ class RepresentativeRepository:
     def take_turn(region: str, turn: int) -> Callable[[TransactWrite], None]:
         """The write that takes ``turn`` in a transaction: the counter moves to the next turn only if it still
         stands at ``turn``. If another submission took it first, the transaction is refused on this write,
-        which then returns the counter as it stands (``seen_turn``): the caller assigns again with it. So every
-        turn goes to exactly one request, as with the atomic ADD, without a call of its own."""
+        which then returns the counter as it stands (``seen_turn``), and the caller takes a turn with the atomic
+        ADD (``next_turn``). So every turn goes to exactly one request, as with the ADD alone, without a call of
+        its own when the container's turn is the latest."""
         at = ConfigEntry.counter == turn
         condition = (ConfigEntry.counter.does_not_exist() | at) if turn == 0 else at
 
@@ -99,11 +100,6 @@ class RepresentativeRepository:
     @staticmethod
     def took_turn(region: str, turn: int) -> None:
         _turns[region] = max(_turns.get(region, 0), turn + 1)
-
-    @staticmethod
-    def forget_turn(region: str) -> None:
-        """The turn is no longer known here: ``known_turn`` reads it again."""
-        _turns.pop(region, None)
 
     @staticmethod
     def seen_turn(region: str, item: dict[str, Any] | None) -> None:

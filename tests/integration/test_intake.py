@@ -541,7 +541,7 @@ def test_given_submissions_racing_at_one_desk_then_each_takes_its_own_turn_and_t
 def test_given_a_turn_another_container_took_then_the_submission_learns_it_and_takes_the_next(
         local_resources, monkeypatch):
     """A container's remembered turn is stale when another container assigned since: its transaction is
-    refused on the turn alone, and it assigns again with the counter as it stands, two transactions in all."""
+    refused on the turn alone, and it takes the next turn with the atomic ADD: two transactions in all."""
     from chalicelib.store.representatives import RepresentativeRepository, _turns
 
     rotation = RepresentativeRepository()
@@ -556,7 +556,7 @@ def test_given_a_turn_another_container_took_then_the_submission_learns_it_and_t
     original = botocore.client.BaseClient._make_api_call
 
     def counting(self, operation, params):
-        if threading.get_ident() == mine and operation == "TransactWriteItems":
+        if threading.get_ident() == mine and operation in ("TransactWriteItems", "UpdateItem"):
             transactions.append(operation)
         return original(self, operation, params)
 
@@ -564,7 +564,7 @@ def test_given_a_turn_another_container_took_then_the_submission_learns_it_and_t
     [item] = _officer_submits(1)
     monkeypatch.undo()
     assert item.assignee == desk[(known + 1) % len(desk)]
-    assert len(transactions) == 2
+    assert transactions == ["TransactWriteItems", "UpdateItem", "TransactWriteItems"]  # refused, ADD, stored
     assert _rotation_counter("eu") == known + 2 == _turns["eu"]
 
 
@@ -619,7 +619,8 @@ def test_given_only_the_lead_then_the_submission_is_theirs_and_takes_no_turn(loc
 def test_given_transactions_holding_the_counter_then_the_submission_reads_the_turn_again_and_is_stored(
         local_resources, monkeypatch):
     """DynamoDB answers a transaction that meets another one on the counter with TransactionConflict, which
-    tells no value: after the store's own tries (409 concurrent_submission inside), intake reads the turn again."""
+    tells no value: after the store's own tries (409 concurrent_submission inside), intake takes a turn with the
+    atomic ADD."""
     from chalicelib.errors import Conflict
     from chalicelib.store.representatives import _turns
     from chalicelib.store.requests import RequestRepository
@@ -637,7 +638,7 @@ def test_given_transactions_holding_the_counter_then_the_submission_reads_the_tu
     monkeypatch.setattr(RequestRepository, "create", held_once)
     before = _rotation_counter("eu")
     [item] = _officer_submits(1)
-    assert refusals == ["conflict", "stored"]  # the turn read again, not the stale one tried
+    assert refusals == ["conflict", "stored"]  # a turn of its own, not the stale one tried again
     assert item.status == "assigned" and _rotation_counter("eu") == before + 1 == _turns["eu"]
 
 

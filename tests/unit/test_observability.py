@@ -25,3 +25,13 @@ def test_given_tracing_on_then_the_powertools_tracer(monkeypatch, value):
 
     assert isinstance(tracer_if_enabled(), Tracer)
     assert "aws_xray_sdk.core" in sys.modules
+
+
+def test_given_the_app_imported_then_the_garbage_collector_runs_again():
+    """app.py switches the collector off for its imports only (a cold start's speed), never for good."""
+    import gc
+
+    import app
+
+    assert app.app.app_name == "liaison"
+    assert gc.isenabled()

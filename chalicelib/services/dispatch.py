@@ -52,7 +52,7 @@ class Dispatch:
         return item
 
     def assign_unstored(
-        self, item: LegalRequest, now: str, *, contended: bool = False
+        self, item: LegalRequest, now: str, *, contended: bool = False, taken: int | None = None
     ) -> tuple[list[Change], list[Operation], int | None]:
         """Assign a request that is about to be stored: its fields are set here, and the returned ``assigned``
         change and the write that takes the region's turn (``RepresentativeRepository.take_turn``) go in the
@@ -60,22 +60,26 @@ class Dispatch:
         container last saw: if the transaction is refused on that write, another request took it, and the
         caller assigns again ``contended``: the turn is then taken at once with the atomic ADD (one call more,
         but no request waits on others that saw the same counter), and no write for it goes in the
-        transaction. Nobody available: nothing, and the request is stored as received;
+        transaction; that turn is returned, and given back as ``taken`` if the transaction fails for another
+        reason, so that it is not lost. Nobody available: nothing, and the request is stored as received;
         ``dispatch(item, assignment_tried=True)`` then alerts the operators."""
         candidates = self.representatives.candidates(item.region)
-        turn = (
-            self.representatives.next_turn(item.region) if contended else self.representatives.known_turn(item.region)
-        )
+        if contended:
+            turn = taken if taken is not None else self.representatives.next_turn(item.region)
+        else:
+            turn = self.representatives.known_turn(item.region)
         assignment = assign(candidates, turn)
         if assignment.assignee is None:  # also after an earlier attempt assigned someone who is gone since
             item.status, item.assignee = Status.RECEIVED.value, None
             item.escalation_chain, item.assignment_rule = None, None
-            return [], [], None
+            return [], [], turn if contended else None
         item.status, item.assignee = Status.ASSIGNED.value, assignment.assignee
         item.escalation_chain, item.assignment_rule = list(assignment.chain), assignment.rule
         actions = self._assignment_actions(assignment, assignment.assignee)
         assigned = [replace(self._assigned(assignment, now), sets=sets_of(actions))]
-        if contended or not assignment.rule.startswith(ROUND_ROBIN):  # taken already, or the lead alone
+        if contended:  # taken already, with the ADD
+            return assigned, [], turn
+        if not assignment.rule.startswith(ROUND_ROBIN):  # the lead alone: the rotation does not move
             return assigned, [], None
         return assigned, [self.representatives.take_turn(item.region, turn)], turn
 

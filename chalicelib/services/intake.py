@@ -207,10 +207,13 @@ class Intake:
         # Kept before the request is stored, so every stored request has its body. A submission the transaction
         # then refuses (rate limit, a concurrent one) leaves its body in the bucket, under its own hash.
         filings.keep(request_id, body)
-        contended = False
+        contended, taken = False, None
         for _ in range(TURN_ATTEMPTS):
-            # Nobody available: no change; dispatch() below alerts once. The turn is taken in the transaction.
-            assigned, take_turn, turn = self.dispatch.assign_unstored(item, now, contended=contended)
+            # Nobody available: no change; dispatch() below alerts once. The turn is taken in the transaction,
+            # or, contended, with the ADD once (kept for the next attempts: a turn taken is never lost).
+            assigned, take_turn, turn = self.dispatch.assign_unstored(item, now, contended=contended, taken=taken)
+            if contended:
+                taken = turn
             try:
                 self.requests.create(item, submitted, [*limits, *tallies, *take_turn], then=assigned)
                 break

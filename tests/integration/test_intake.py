@@ -663,3 +663,31 @@ def test_given_a_transaction_taking_a_turn_when_a_reassignment_adds_one_then_it_
     monkeypatch.setattr(ConfigEntry, "update", conflicting)
     assert RepresentativeRepository().next_turn("eu") == before
     assert refused == [True] and _rotation_counter("eu") == before + 1
+
+
+def test_given_a_turn_taken_with_add_when_the_transaction_fails_again_then_the_next_attempt_keeps_it(
+        local_resources, monkeypatch):
+    """A turn taken with the ADD is the request's: a transaction that then fails on another conflict (the
+    shared tallies, say) tries again with the same turn, so no representative's turn is skipped."""
+    from chalicelib.errors import Conflict
+    from chalicelib.store.representatives import RepresentativeRepository, _turns
+    from chalicelib.store.requests import RequestRepository
+
+    _officer_submits(1)
+    known = _turns["eu"]
+    assert RepresentativeRepository().next_turn("eu") == known  # "another container" takes a turn
+    _turns["eu"] = known  # ...which this one has not seen
+    real, attempts = RequestRepository.create, []
+
+    def refused_then_held(self, *args, **kwargs):
+        attempts.append(len(attempts))
+        if len(attempts) == 2:  # the attempt with the ADD turn meets another transaction
+            raise Conflict("met a concurrent one", code="concurrent_submission")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(RequestRepository, "create", refused_then_held)
+    desk = sorted(c.rep_id for c in RepresentativeRepository().candidates("eu") if c.available and not c.lead)
+    [item] = _officer_submits(1)
+    assert attempts == [0, 1, 2]  # refused on the turn, held, stored
+    assert item.assignee == desk[(known + 1) % len(desk)]
+    assert _rotation_counter("eu") == known + 2  # one turn for "another container", one for this request

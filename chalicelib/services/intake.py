@@ -229,9 +229,8 @@ class Intake:
                     ) from None
                 if refused.index != len(limits) + len(tallies):  # the tallies are unconditional: never them
                     raise
-                # Another submission took this turn first (in another container, or at the same moment): note
-                # where the counter stands, and take the next turn with the atomic ADD.
-                self.dispatch.representatives.seen_turn(region, refused.item)
+                # Another submission took this turn first (in another container, or at the same moment): take the
+                # next turn with the atomic ADD, which also tells this container where the counter stands.
                 contended = True
             except Conflict as conflict:
                 if conflict.code != "concurrent_submission":

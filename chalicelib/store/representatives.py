@@ -5,9 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from typing import Any
 
-from pynamodb.constants import ALL_OLD
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.transactions import TransactWrite
 
@@ -80,10 +78,9 @@ class RepresentativeRepository:
     @staticmethod
     def take_turn(region: str, turn: int) -> Callable[[TransactWrite], None]:
         """The write that takes ``turn`` in a transaction: the counter moves to the next turn only if it still
-        stands at ``turn``. If another submission took it first, the transaction is refused on this write,
-        which then returns the counter as it stands (``seen_turn``), and the caller takes a turn with the atomic
-        ADD (``next_turn``). So every turn goes to exactly one request, as with the ADD alone, without a call of
-        its own when the container's turn is the latest."""
+        stands at ``turn``. If another submission took it first, the transaction is refused on this write, and
+        the caller takes a turn with the atomic ADD (``next_turn``). So every turn goes to exactly one request,
+        as with the ADD alone, without a call of its own when the container's turn is the latest."""
         at = ConfigEntry.counter == turn
         condition = (ConfigEntry.counter.does_not_exist() | at) if turn == 0 else at
 
@@ -92,7 +89,6 @@ class RepresentativeRepository:
                 ConfigEntry(_rotation(region)),
                 actions=[ConfigEntry.counter.set(turn + 1)],
                 condition=condition,
-                return_values=ALL_OLD,
             )
 
         return take
@@ -100,11 +96,6 @@ class RepresentativeRepository:
     @staticmethod
     def took_turn(region: str, turn: int) -> None:
         _turns[region] = max(_turns.get(region, 0), turn + 1)
-
-    @staticmethod
-    def seen_turn(region: str, item: dict[str, Any] | None) -> None:
-        """The counter as a refused ``take_turn`` returned it (none: the counter does not exist yet)."""
-        _turns[region] = int((item or {}).get("counter", {}).get("N", 0))
 
     def get(self, rep_id: str) -> Representative | None:
         try:

@@ -40,13 +40,11 @@ CONFLICT_BACKOFF_SECONDS = 0.02
 
 
 class Refused(Exception):
-    """A condition of one of the extra writes of a transaction failed (``index`` into ``also``); ``item``: that
-    item as it was, in DynamoDB's JSON, when the write asked for it (``return_values=ALL_OLD``)."""
+    """A condition of one of the extra writes of a transaction failed (``index`` into ``also``)."""
 
-    def __init__(self, index: int, item: dict[str, Any] | None = None) -> None:
+    def __init__(self, index: int) -> None:
         super().__init__(index)
         self.index = index
-        self.item = item
 
 
 def connection() -> Connection:
@@ -181,8 +179,7 @@ class RequestRepository:
                 # events come first, then ``also``, which must therefore hold updates only (counters, tallies).
                 for index, reason in enumerate(reasons[1 + len(events) :]):
                     if reason == "ConditionalCheckFailed":
-                        found = error.cancellation_reasons[1 + len(events) + index]
-                        raise Refused(index, found.raw_item if found is not None else None) from None
+                        raise Refused(index) from None
                 if attempt == CREATE_ATTEMPTS:
                     raise Conflict(
                         "The submission met a concurrent one and was not stored; retry it.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import subprocess
@@ -187,23 +188,33 @@ def test_given_the_state_machine_then_it_uses_direct_service_integrations_only(m
     assert "lambda:invoke" not in text and ":function:" not in text
 
 
-def test_given_the_workflow_retries_then_each_backoff_rate_is_a_float_as_statelint_requires(merged):
-    """statelint (awslabs, the ASL's own validator) refuses an integer BackoffRate: 25 errors before this was kept."""
-    rates = []
+STATELINT = Path(sys.executable).with_name("statelint")
+STATELINT_PIN = next(line for line in (ROOT / "requirements-dev.txt").read_text(encoding="utf-8").splitlines()
+                     if line.startswith("statelint=="))
 
-    def walk(node):
-        if isinstance(node, dict):
-            rates.extend(node["BackoffRate"] for key in ("BackoffRate",) if key in node)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
 
-    walk(merged["Resources"]["RequestWorkflow"]["Properties"]["Definition"])
-    assert rates and all(type(rate) is float and rate >= 1.0 for rate in rates)
-    assert '"BackoffRate": 2.0' in (Path(__file__).resolve().parents[2] / "infra" / "statemachine"
-                                    / "request-workflow.asl.json").read_text(encoding="utf-8")
+def statelint(definition: dict, tmp_path: Path) -> subprocess.CompletedProcess:
+    path = tmp_path / "definition.asl.json"
+    path.write_text(json.dumps(definition), encoding="utf-8")
+    return subprocess.run([str(STATELINT), str(path)], capture_output=True, text=True, timeout=60)
+
+
+def test_given_the_workflow_then_statelint_reports_no_error_and_would_report_an_integer_backoff(merged, tmp_path):
+    """statelint (pinned in requirements-dev.txt: the Python port of awslabs/statelint, the ASL's own validator)
+    on the definition the packaged template carries: 0 errors. It refused the 25 integer BackoffRates this workflow
+    once had; the same run on a copy with one of them put back shows it still would."""
+    from importlib.metadata import version
+
+    assert STATELINT_PIN == f"statelint=={version('statelint')}"
+    definition = merged["Resources"]["RequestWorkflow"]["Properties"]["Definition"]
+    clean = statelint(definition, tmp_path)
+    assert clean.returncode == 0 and clean.stdout.strip() == "", clean.stdout + clean.stderr
+
+    broken = copy.deepcopy(definition)
+    retry = next(state["Retry"][0] for state in broken["States"].values() if state.get("Retry"))
+    retry["BackoffRate"] = 2
+    found = statelint(broken, tmp_path)
+    assert found.returncode != 0 and "BackoffRate is 2 but should be a Float" in found.stdout, found.stdout
 
 
 # Settings the template never sets: `make run`'s own (its mock provider, where approved applicants sign in).

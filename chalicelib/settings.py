@@ -54,6 +54,7 @@ TABLE_SETTINGS = (
     "config_table",
     "idempotency_table",
     "documents_table",
+    "filings_table",
     "reports_table",
     "sessions_table",
 )
@@ -151,6 +152,7 @@ class Settings(FromEnvironment):
     agency_topic_arn: str
     evidence_bucket: str
     documents_table: str
+    filings_table: str  # each request's body as filed, written with the request; copied to the evidence bucket
     reports_table: str  # transparency tallies, kept as requests change
     receipt_key_id: str  # the KMS key (ECC_NIST_P256) that signs receipts
     # Keys that signed receipts before a rotation: still published, so old receipts keep verifying.

@@ -58,6 +58,7 @@ PRICES = {
 # A data disclosure's user is told before the data go (the default notice policy): "notice" records it.
 MIX = {"submit": 1, "get": 4, "list": 1, "queue": 2, "acknowledge": 1, "notice": 1, "decision": 1, "transparency": 0.1}
 LAMBDA_MEMORY_GB = 0.5  # .chalice/config.json, stage prod
+FILING_COPY_SECONDS = 0.1  # keep_filings: one S3 PUT per body, a batch of one at the least
 WRITES = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"}
 READS = {"GetItem", "Query", "BatchGetItem", "Scan", "TransactGetItems"}
 
@@ -701,6 +702,17 @@ def _cost(calls: dict[str, Counter], latency: dict[str, list[float]], transition
         "step_functions": transitions * PRICES["step_functions_standard_per_transition"],
         "sns": per_request["sns_publishes"] * (PRICES["sns_publish"] + PRICES["sns_email_delivery"]),
         "kms": per_request["kms_requests"] * PRICES["kms_request"],
+        # S3 calls on the request path, each priced as a PUT (an upper bound: most are GETs).
+        "s3": per_request["s3_requests"] * PRICES["s3_put"],
+        # Off the request path: each body as filed is copied into the evidence bucket by keep_filings, fed by
+        # the filings table's stream (reading it is free for a Lambda trigger): at most one invocation of about
+        # FILING_COPY_SECONDS and one PUT per submission.
+        "filings_copy": MIX["submit"]
+        * (
+            PRICES["s3_put"]
+            + PRICES["lambda_per_request"]
+            + FILING_COPY_SECONDS * LAMBDA_MEMORY_GB * PRICES["lambda_per_gb_second"]
+        ),
     }
     return {
         "mix_per_request": MIX,
@@ -710,7 +722,8 @@ def _cost(calls: dict[str, Counter], latency: dict[str, list[float]], transition
         "assumptions": "per request: one submission, 4 reads of it, one list, 2 queue reads, one "
         "acknowledgement, one user notice recorded, one decision, a tenth of a transparency report; "
         "happy-path workflow; "
-        "every transactional write counted as 3 items at 2 write units; Lambda at 512 MB for "
+        "every transactional write counted as 3 items at 2 write units; every S3 call as a PUT; each body as "
+        "filed copied to the evidence bucket by one invocation of its own; Lambda at 512 MB for "
         "the handler's in-process time against moto (an overestimate of AWS's); authorizer "
         "invoked on every call (API Gateway's authorizer cache would remove most); "
         "notification e-mails at SNS e-mail prices; us-east-1 list prices, November 2026",

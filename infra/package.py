@@ -146,10 +146,10 @@ def bundled_versions(bundle: Path) -> dict[str, str]:
     return versions
 
 
-# Functions `chalice package` generates for the queue consumers of chalicelib/events.py and the schedules of
-# chalicelib/schedules.py. They read the same settings as the API, so they get the API's environment from the
-# template: one map to keep, not one per function.
-EVENT_FUNCTIONS = ("RecordRefusals", "AuditCheckpoint")
+# Functions `chalice package` generates for the queue and stream consumers of chalicelib/events.py and the
+# schedules of chalicelib/schedules.py. They read the same settings as the API, so they get the API's environment
+# from the template: one map to keep, not one per function.
+EVENT_FUNCTIONS = ("RecordRefusals", "KeepFilings", "AuditCheckpoint")
 
 
 def with_event_environment(merged: dict) -> dict:

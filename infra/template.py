@@ -30,6 +30,8 @@ CHALICE_RESOURCES = (
     "RestAPI",
     "RecordRefusals",
     "RecordRefusalsRole",
+    "KeepFilings",
+    "KeepFilingsRole",
     "AuditCheckpoint",
     "AuditCheckpointRole",
 )

@@ -87,6 +87,16 @@ def local_resources():
 
 
 @pytest.fixture(scope="session")
+def filing_pump():
+    """The reader of the filings table's stream (infra/local/filings.py), not started: ``drain()`` copies what
+    submissions filed into the evidence bucket, as ``keep_filings`` does deployed. One per session, so each
+    drain reads on from where the last stopped."""
+    from infra.local.filings import FilingPump
+
+    return FilingPump.from_settings()
+
+
+@pytest.fixture(scope="session")
 def client():
     from chalice.test import Client
 

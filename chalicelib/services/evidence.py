@@ -3,8 +3,8 @@
 1. the chain, link by link (``domain/audit.verify``);
 2. the request itself: the bound fields replayed from the events against the stored item
    (``domain/audit.verify_state``), a difference named by its field;
-3. the body as filed: the one kept in the evidence bucket under the ``body_sha256`` the trail bound
-   hashes to it (``store/filings``);
+3. the body as filed: the one kept in the evidence bucket (or, for the seconds before it is copied there,
+   in the filings table) under the ``body_sha256`` the trail bound hashes to it (``store/filings``);
 4. the anchor: the chain against the latest signed checkpoint that covers it (``services/checkpoints``),
    or, for a request filed well inside the checkpoints' coverage, the lack of one.
 """
@@ -31,15 +31,19 @@ class Report:
 def check_filed(item: LegalRequest, events: Sequence[Event], body: bytes | None) -> audit.Verdict | None:
     if body is None:
         return audit.Verdict(
-            False, len(events), 1, "the body as filed is missing from the evidence bucket", field="body_sha256"
+            False,
+            len(events),
+            1,
+            "the body as filed is missing from the evidence bucket and the filings table",
+            field="body_sha256",
         )
     if hashlib.sha256(body).hexdigest() != item.body_sha256:
         return audit.Verdict(
             False,
             len(events),
             1,
-            "the body as filed in the evidence bucket does not hash to the "
-            "body_sha256 of the trail: a version was added over it",
+            "the body as filed does not hash to the body_sha256 of the trail: a version was added over it in "
+            "the evidence bucket (or, not copied there yet, it was changed in the filings table)",
             field="body_sha256",
         )
     return None

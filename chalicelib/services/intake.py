@@ -115,8 +115,9 @@ class Intake:
         agency: Agency | None = None,
     ) -> LegalRequest:
         """Store the request, assigned in the same transaction, and start its workflow. ``body`` is the
-        canonical JSON whose hash is ``body_sha256``: it goes to the evidence bucket first. ``agency`` is the
-        caller's agency if the route guard already read it on this call (saves reading it again)."""
+        canonical JSON whose hash is ``body_sha256``: it is written with the request (``store/filings``).
+        ``agency`` is the caller's agency if the route guard already read it on this call (saves reading it
+        again)."""
         agency_id = principal.agency_id
         assert agency_id is not None  # authority principals always carry one
         request_id = request_id_for(agency_id, idempotency_key)
@@ -204,9 +205,9 @@ class Intake:
             {"type": item.type, "region": region, "routing_rule": rule, "body_sha256": body_sha256},
             sets=bound_state(item),
         )
-        # Kept before the request is stored, so every stored request has its body. A submission the transaction
-        # then refuses (rate limit, a concurrent one) leaves its body in the bucket, under its own hash.
-        filings.keep(request_id, body)
+        # The body as filed is written with the request, so no request is ever stored without it; the filings
+        # table's stream copies it into the evidence bucket (chalicelib/events.py: keep_filings).
+        filed = filings.item(request_id, body, now)
         contended, taken = False, None
         for _ in range(TURN_ATTEMPTS):
             # Nobody available: no change; dispatch() below alerts once. The turn is taken in the transaction,
@@ -215,7 +216,9 @@ class Intake:
             if contended:
                 taken = turn
             try:
-                self.requests.create(item, submitted, [*limits, *tallies, *take_turn], then=assigned)
+                self.requests.create(
+                    item, submitted, [*limits, *tallies, *take_turn], then=assigned, with_items=[filed]
+                )
                 break
             except Refused as refused:
                 if refused.index < len(limits):

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from pynamodb.attributes import (
+    BinaryAttribute,
     BooleanAttribute,
     JSONAttribute,
     ListAttribute,
@@ -375,6 +376,22 @@ class Document(Model):
     version = VersionAttribute()
 
 
+class FilingMeta(_Meta):
+    setting = "filings_table"
+
+
+class Filing(Model):
+    """A request's body as filed (the canonical JSON whose SHA-256 its ``submitted`` event binds), written in the
+    submission's own transaction. The table's stream hands it to ``keep_filings`` (``chalicelib/events.py``), which
+    copies it into the evidence bucket (``store/filings.py``); the item stays, and never changes."""
+
+    Meta = FilingMeta  # type: ignore[assignment]  # a class; PynamoDB types Meta as an instance
+    request_id = UnicodeAttribute(hash_key=True)
+    sha256 = UnicodeAttribute(range_key=True)
+    body = BinaryAttribute(legacy_encoding=False)
+    filed_at = UnicodeAttribute()
+
+
 class ReportsMeta(_Meta):
     setting = "reports_table"
 
@@ -444,6 +461,7 @@ MODELS: dict[str, type[Model]] = {
     "RepresentativesTable": Representative,
     "ConfigTable": ConfigEntry,
     "DocumentsTable": Document,
+    "FilingsTable": Filing,
     "ReportsTable": Tally,
     "SessionsTable": WebSession,
 }

@@ -30,7 +30,7 @@ from chalicelib import aws
 from chalicelib.aws import client
 from chalicelib.domain import audit
 from chalicelib.errors import Conflict
-from chalicelib.store.models import Event, LegalRequest
+from chalicelib.store.models import Event, LegalRequest, Model
 from chalicelib.store.paging import query_page
 
 AGENCY_INDEX_KEYS = ("agency_id", "received_at", "request_id")
@@ -145,10 +145,16 @@ class RequestRepository:
             return None
 
     def create(
-        self, item: LegalRequest, first: Change, also: Sequence[Operation] = (), then: Sequence[Change] = ()
+        self,
+        item: LegalRequest,
+        first: Change,
+        also: Sequence[Operation] = (),
+        then: Sequence[Change] = (),
+        with_items: Sequence[Model] = (),
     ) -> None:
         """Store a new request with its first event (and the events ``then``, chained after it), atomically;
-        409 if the id exists.
+        409 if the id exists. ``with_items`` are other items written with it (the body as filed, whose key is
+        its hash: written again, it is the same).
 
         ``also`` adds writes to the same transaction (rate-limit counters); if one of their conditions fails,
         nothing is written and ``Refused(index)`` names which. A transaction that meets another one on the
@@ -166,6 +172,8 @@ class RequestRepository:
                     transaction.save(item, condition=LegalRequest.request_id.does_not_exist())
                     for event in events:
                         transaction.save(event, condition=Event.seq.does_not_exist())
+                    for other in with_items:
+                        transaction.save(other)
                     for operation in also:
                         operation(transaction)
                 return
@@ -175,9 +183,10 @@ class RequestRepository:
                 reasons = [r.code if r is not None else None for r in error.cancellation_reasons]
                 if reasons[:1] == ["ConditionalCheckFailed"]:
                     raise Conflict(f"Request {item.request_id} already exists.", code="request_exists") from None
-                # PynamoDB sends puts before updates, whatever the order of the calls: the request and its
-                # events come first, then ``also``, which must therefore hold updates only (counters, tallies).
-                for index, reason in enumerate(reasons[1 + len(events) :]):
+                # PynamoDB sends puts before updates, whatever the order of the calls: the request, its events
+                # and ``with_items`` come first, then ``also``, which must therefore hold updates only (counters,
+                # tallies, the turn).
+                for index, reason in enumerate(reasons[1 + len(events) + len(with_items) :]):
                     if reason == "ConditionalCheckFailed":
                         raise Refused(index) from None
                 if attempt == CREATE_ATTEMPTS:

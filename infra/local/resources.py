@@ -160,6 +160,11 @@ def _table(dynamodb: Any, name: str, props: dict[str, Any]) -> Created:
     }
     if "GlobalSecondaryIndexes" in props:
         args["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    if "StreamSpecification" in props:  # CloudFormation's has the view type only; the API's, StreamEnabled too
+        args["StreamSpecification"] = {
+            "StreamEnabled": True,
+            "StreamViewType": props["StreamSpecification"]["StreamViewType"],
+        }
     description = dynamodb.create_table(**args)["TableDescription"]
     if "TimeToLiveSpecification" in props:
         dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"])

@@ -112,6 +112,7 @@ class Stack:
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
         self.outbox: Any = None
         self.refusals: Any = None  # the pump feeding queued refusals to their consumer (infra/local/refusals.py)
+        self.filings: Any = None  # the reader of the filings table's stream (infra/local/filings.py)
         self.checkpointer: Any = None  # the hourly audit checkpoint (infra/local/checkpointer.py)
         self.log_dir = state_dir / "logs"
 
@@ -312,6 +313,10 @@ class Stack:
 
         self.refusals = RefusalPump(created.created["RefusalsQueue"].ref, REGION)
         self.refusals.start()
+        from infra.local.filings import FilingPump
+
+        self.filings = FilingPump(created.created["FilingsTable"].ref, REGION)
+        self.filings.start()
         from infra.local.checkpointer import Checkpointer
 
         self.checkpointer = Checkpointer(self.sla_time_scale)
@@ -323,6 +328,8 @@ class Stack:
             self.outbox.stop()
         if self.refusals is not None:
             self.refusals.stop()
+        if self.filings is not None:
+            self.filings.stop()
         if self.checkpointer is not None:
             self.checkpointer.stop()
         for _, child in reversed(self.children):

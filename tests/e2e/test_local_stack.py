@@ -468,6 +468,33 @@ def test_given_tampering_with_moto_s_tables_then_audit_and_verify_audit_report_i
     assert (refused.status_code, refused.json()["code"]) == (403, "representative_deactivated"), refused.text
 
 
+def test_given_a_submission_then_the_runner_copies_its_body_as_filed_into_the_evidence_bucket(stack):
+    """Deployed, the filings table's stream feeds keep_filings; under make run a thread of the runner reads moto's
+    stream and hands it the same events: the body the receipt binds lands in the evidence bucket on its own."""
+    import jwt
+
+    officer = {"Authorization": f"Bearer {tokens(stack)['authorities'][0]['token']}"}
+    created = requests.post(f"{stack.url}/v1/requests", timeout=10, headers=officer, json={
+        "type": "preservation", "legal_basis": "CPP art. 60-1", "reference": f"E2E-{secrets.token_hex(3)}",
+        "language": "fr", "description": "Preserve the account.", "data_categories": ["subscriber"],
+        "targets": [{"kind": "username", "value": "someone_42"}]})
+    assert created.status_code == 201, created.text
+    sha = jwt.decode(created.json()["receipt"], options={"verify_signature": False})["body_sha256"]
+    environment = json.loads((stack.state_dir / "environment.json").read_text())
+    s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{stack.moto_port}", region_name="eu-west-1",
+                      aws_access_key_id="local", aws_secret_access_key="local")
+    key = f"requests/{created.json()['id']}/filed-{sha}.json"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            body = s3.get_object(Bucket=environment["LIAISON_EVIDENCE_BUCKET"], Key=key)["Body"].read()
+            break
+        except s3.exceptions.NoSuchKey:
+            assert time.monotonic() < deadline, f"{key} never reached the evidence bucket"
+            time.sleep(0.2)
+    assert hashlib.sha256(body).hexdigest() == sha
+
+
 def test_given_another_agencys_id_then_the_404_of_a_missing_one_and_the_runner_chains_the_refusal(stack):
     """Issue 13, point 8, over the real stack: a foreign request and a missing id answer alike; the refusal is
     queued, and the runner's pump hands it to the consumer, which chains it into the request's trail."""

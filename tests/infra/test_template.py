@@ -237,7 +237,8 @@ def test_given_prod_then_the_local_accounts_setting_is_refused():
                                                "state_machine_arn", "representatives_topic_arn",
                                                "operator_alerts_topic_arn", "agency_topic_arn", "evidence_bucket",
                                                "documents_table", "reports_table", "receipt_key_id",
-                                               "request_id_key_id", "refusals_queue_url", "sessions_table")},
+                                               "request_id_key_id", "refusals_queue_url", "sessions_table",
+                                               "filings_table")},
                     "stage": "prod", "local_accounts_url": "http://127.0.0.1:9400"})
 
 
@@ -245,6 +246,8 @@ def test_given_the_local_bootstrap_then_every_resource_is_created_or_knowingly_n
     typed = {name for name, res in merged["Resources"].items() if "Type" in res}
     skipped = {name for name in typed if merged["Resources"][name]["Type"] in resources.NOT_EMULATED}
     assert set(local_resources.created) == typed - skipped
+    # The filings table streams locally too, so `make run`'s pump can read it as keep_filings does deployed.
+    assert local_resources.created["FilingsTable"].attributes["StreamArn"].startswith("arn:aws:dynamodb:")
 
 
 def _statements(template: dict):
@@ -275,7 +278,7 @@ def test_given_the_packaged_template_then_no_role_has_wildcard_actions_or_resour
 
 def test_given_the_packaged_template_then_every_function_gets_the_environment(packaged):
     functions = {n: r for n, r in packaged["Resources"].items() if r["Type"] == "AWS::Serverless::Function"}
-    assert set(functions) == {"APIHandler", "JwtAuth", "RecordRefusals", "AuditCheckpoint"}
+    assert set(functions) == {"APIHandler", "JwtAuth", "RecordRefusals", "KeepFilings", "AuditCheckpoint"}
     for name, function in functions.items():
         variables = function["Properties"]["Environment"]["Variables"]
         assert variables["LIAISON_REQUESTS_TABLE"] == {"Ref": "RequestsTable"}, name
@@ -325,6 +328,89 @@ def test_given_refused_attempts_then_the_api_queues_them_and_only_their_consumer
     assert on_events and all(set(s["Action"]) <= {"dynamodb:PutItem", "dynamodb:DescribeTable"} for s in on_events)
     touched = {r for s in consumer for r in re.findall(r'"(\w+)", "Arn"', json.dumps(s.get("Resource")))}
     assert touched == {"DataKey", "RefusalsQueue", "RequestsTable", "EventsTable"}
+
+
+STREAM_READS = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}
+
+
+def test_given_the_filings_table_then_it_streams_each_new_item_whole(merged):
+    """keep_filings copies the body from the stream record itself: the new image, never a second read."""
+    props = merged["Resources"]["FilingsTable"]["Properties"]
+    assert props["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    assert _keys(props["KeySchema"]) == {"HASH": "request_id", "RANGE": "sha256"}
+    assert cfn.api_environment(merged)["LIAISON_FILINGS_TABLE"] == {"Ref": "FilingsTable"}
+
+
+def test_given_keep_filings_then_it_reads_only_inserts_of_the_filings_stream_and_parks_what_fails(packaged):
+    """From the oldest record kept, inserts only, a failed batch retried a bounded number of times and split down
+    to the record that fails, which is then named in an alarmed dead-letter queue (the shard moves on)."""
+    function = packaged["Resources"]["KeepFilings"]["Properties"]
+    assert function["Handler"] == "chalicelib.events.keep_filings"
+    assert function["Role"] == {"Fn::GetAtt": ["KeepFilingsRole", "Arn"]}
+    assert function["Environment"]["Variables"]["LIAISON_FILINGS_TABLE"] == {"Ref": "FilingsTable"}
+    assert function["Environment"]["Variables"]["LIAISON_EVIDENCE_BUCKET"] == {"Ref": "EvidenceBucket"}
+    assert function["ReservedConcurrentExecutions"] == {"Fn::If": ["ReservesConcurrency", 5, {"Ref": "AWS::NoValue"}]}
+    assert list(function["Events"]) == ["KeepFilingsDynamodbEventSource"]
+    event = function["Events"]["KeepFilingsDynamodbEventSource"]
+    assert event["Type"] == "DynamoDB"
+    source = event["Properties"]
+    assert source["Stream"] == {"Fn::GetAtt": ["FilingsTable", "StreamArn"]}
+    assert source["StartingPosition"] == "TRIM_HORIZON"
+    assert [json.loads(f["Pattern"]) for f in source["FilterCriteria"]["Filters"]] == [{"eventName": ["INSERT"]}]
+    assert source["BisectBatchOnFunctionError"] is True
+    assert 0 < source["MaximumRetryAttempts"] <= 10
+    assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert source["DestinationConfig"] == {
+        "OnFailure": {"Destination": {"Fn::GetAtt": ["FilingsDeadLetterQueue", "Arn"]}}}
+
+
+def test_given_keep_filings_then_its_role_reads_that_stream_puts_kept_bodies_and_parks_failures_only(packaged):
+    consumer = [s for role, s in _statements(packaged) if role == "KeepFilingsRole"]
+    on_data = {(action, json.dumps(s["Resource"], sort_keys=True)) for s in consumer if s["Effect"] == "Allow"
+               for action in _as_list(s["Action"]) if action.split(":")[0] in DATA_SERVICES}
+    stream = json.dumps({"Fn::GetAtt": ["FilingsTable", "StreamArn"]})
+    # ListStreams has no resource-level permission; scoped to the table's streams as SAM's DynamoDBStreamReadPolicy.
+    streams = json.dumps({"Fn::Sub": "${FilingsTable.Arn}/stream/*"})
+    data_key = json.dumps({"Fn::GetAtt": ["DataKey", "Arn"]})  # the stream, the queue and the bucket's SSE-KMS
+    assert on_data == {
+        ("dynamodb:DescribeStream", stream), ("dynamodb:GetRecords", stream), ("dynamodb:GetShardIterator", stream),
+        ("dynamodb:ListStreams", streams),
+        ("s3:PutObject", json.dumps({"Fn::Sub": "${EvidenceBucket.Arn}/requests/*"})),
+        ("sqs:SendMessage", json.dumps({"Fn::GetAtt": ["FilingsDeadLetterQueue", "Arn"]})),
+        ("kms:Decrypt", data_key), ("kms:GenerateDataKey", data_key),
+    }
+    others = {action for s in consumer for action in _as_list(s["Action"])
+              if action.split(":")[0] not in DATA_SERVICES}
+    assert others == {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
+                      "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+
+
+def test_given_the_filings_table_then_the_api_puts_and_gets_items_and_only_keep_filings_reads_its_stream(packaged):
+    """The API files the body in the submission's transaction (a Put) and the evidence check reads it back while the
+    bucket has no copy yet (GetItem); it never changes or deletes one, nor reads the stream."""
+    statements = list(_statements(packaged))
+    on_filings = {(role, action) for role, s in statements if "FilingsTable" in json.dumps(s.get("Resource"))
+                  for action in _as_list(s["Action"])}
+    assert {action for role, action in on_filings if role == "ApiHandlerRole"} == {
+        "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DescribeTable"}
+    assert {role for role, _ in on_filings} == {"ApiHandlerRole", "KeepFilingsRole"}
+    reading_streams = {role for role, s in statements for action in _as_list(s["Action"]) if action in STREAM_READS}
+    assert reading_streams == {"KeepFilingsRole"}
+
+
+def test_given_the_filings_dead_letter_queue_then_it_keeps_two_weeks_and_alarms_the_operators(merged):
+    queue = merged["Resources"]["FilingsDeadLetterQueue"]
+    assert queue["Type"] == "AWS::SQS::Queue"
+    assert queue["Properties"] == {"KmsMasterKeyId": {"Ref": "DataKey"}, "MessageRetentionPeriod": 14 * 24 * 3600}
+    alarm = merged["Resources"]["FilingsDeadLetterAlarm"]["Properties"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    assert alarm["Dimensions"] == [{"Name": "QueueName",
+                                    "Value": {"Fn::GetAtt": ["FilingsDeadLetterQueue", "QueueName"]}}]
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+    assert alarm["AlarmActions"] == [{"Ref": "OperatorAlertsTopic"}]
+    malformed = merged["Resources"]["FilingsMalformedAlarm"]["Properties"]  # skipped records: chalicelib/events.py
+    assert (malformed["Namespace"], malformed["MetricName"]) == ("Liaison", "FilingsMalformed")
+    assert malformed["AlarmActions"] == [{"Ref": "OperatorAlertsTopic"}]
 
 
 def test_given_the_packaged_api_then_it_is_throttled_and_gateway_errors_are_json(packaged):
@@ -417,7 +503,8 @@ def test_given_the_packaged_template_then_checkov_fails_nothing_and_every_skip_s
     assert {("CKV_AWS_76", "AWS::Serverless::Api.RestAPI"), ("CKV_AWS_73", "AWS::Serverless::Api.RestAPI"),
             ("CKV_AWS_18", "AWS::S3::Bucket.EvidenceBucket"),
             ("CKV_AWS_115", "AWS::Serverless::Function.APIHandler"),
-            ("CKV_AWS_115", "AWS::Serverless::Function.JwtAuth")} <= passed
+            ("CKV_AWS_115", "AWS::Serverless::Function.JwtAuth"),
+            ("CKV_AWS_115", "AWS::Serverless::Function.KeepFilings")} <= passed
 
 
 def test_given_the_api_access_log_then_it_is_json_with_request_principal_and_status_and_no_token(packaged):

@@ -20,7 +20,7 @@ from chalicelib.domain import audit
 from chalicelib.services import checkpoints
 from chalicelib.settings import get_settings
 from chalicelib.store import filings
-from chalicelib.store.models import ConfigEntry, LegalRequest
+from chalicelib.store.models import ConfigEntry, Filing, LegalRequest
 from tests.helpers import FR, authority, bearer, post, submission
 
 CHECKPOINT_BUCKET = "liaison-test-checkpoints"
@@ -32,6 +32,11 @@ def rep(issuer, sub="rep-eu-okafor"):
 
 def audit_of(client, issuer, request_id, query=""):
     return client.http.get(f"/v1/requests/{request_id}/audit{query}", headers=rep(issuer))
+
+
+def s3_body(key):
+    s3 = boto3.client("s3", region_name=get_settings().aws_region)
+    return s3.get_object(Bucket=get_settings().evidence_bucket, Key=key)["Body"].read()
 
 
 def table(name):
@@ -57,7 +62,7 @@ def own_checkpoints(monkeypatch):
     ConfigEntry(checkpoints.STATE).delete()
 
 
-def test_given_a_request_filed_then_its_first_event_binds_it_and_its_body_is_kept(client, issuer):
+def test_given_a_request_filed_then_its_first_event_binds_it_and_its_body_is_kept(client, issuer, filing_pump):
     created, body = filed(client, issuer)
     trail = audit_of(client, issuer, created["id"]).json_body
     first = json.loads(trail["events"][0]["detail"])
@@ -70,6 +75,12 @@ def test_given_a_request_filed_then_its_first_event_binds_it_and_its_body_is_kep
     assert json.loads(trail["events"][1]["detail"])[audit.STATE_KEY]["assignee"] == created["assignee"]
     assert filings.read(created["id"], first["body_sha256"]) == canonical
     assert trail["verified"] is True
+    # Written with the request, in its transaction; the table's stream copies it into the evidence bucket.
+    assert bytes(Filing.get(created["id"], first["body_sha256"]).body) == canonical
+    in_bucket = filings.key(created["id"], first["body_sha256"])
+    filing_pump.drain()
+    assert s3_body(in_bucket) == canonical
+    assert audit_of(client, issuer, created["id"]).json_body["verified"] is True
     # The authority's timeline shows what happened, not the bound state.
     timeline = client.http.get(f"/v1/requests/{created['id']}/events", headers=authority(issuer, FR)).json_body
     assert all(audit.STATE_KEY not in e["detail"] for e in timeline["events"])
@@ -96,9 +107,10 @@ def test_given_status_and_targets_changed_in_the_table_then_audit_and_verify_aud
     assert f"BROKEN {request_id}: field targets:" in capsys.readouterr().out
 
 
-def test_given_the_body_as_filed_overwritten_or_missing_then_audit_says_so(client, issuer):
+def test_given_the_body_as_filed_overwritten_or_missing_then_audit_says_so(client, issuer, filing_pump):
     created, body = filed(client, issuer)
     digest = hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode())
+    filing_pump.drain()
     s3 = boto3.client("s3", region_name=get_settings().aws_region)
     bucket, name = get_settings().evidence_bucket, filings.key(created["id"], digest.hexdigest())
     s3.put_object(Bucket=bucket, Key=name, Body=b'{"type":"preservation"}')  # a version added over it
@@ -106,8 +118,31 @@ def test_given_the_body_as_filed_overwritten_or_missing_then_audit_says_so(clien
     assert (trail["verified"], trail["field"]) == (False, "body_sha256") and "added over it" in trail["problem"]
     for version in s3.list_object_versions(Bucket=bucket, Prefix=name)["Versions"]:  # moto: no retention enforced
         s3.delete_object(Bucket=bucket, Key=name, VersionId=version["VersionId"], BypassGovernanceRetention=True)
+    # Gone from the bucket: the table's copy, which the trail's hash still binds, is what is checked.
+    assert audit_of(client, issuer, created["id"]).json_body["verified"] is True
+    Filing.get(created["id"], digest.hexdigest()).delete()
     trail = audit_of(client, issuer, created["id"]).json_body
     assert (trail["verified"], trail["field"]) == (False, "body_sha256") and "missing" in trail["problem"]
+
+
+def test_given_the_body_changed_in_the_table_before_its_copy_then_audit_says_so_and_the_bucket_copy_prevails(
+        client, issuer, filing_pump):
+    """Until the stream has copied it, the table's body is the one checked; once copied, the bucket's."""
+    filing_pump.drain()  # what earlier tests left waiting
+    created, _ = filed(client, issuer)
+    sha = LegalRequest.get(created["id"]).body_sha256
+    genuine = bytes(Filing.get(created["id"], sha).body)
+    table("filings_table").update_item(Key={"request_id": created["id"], "sha256": sha},
+                                       UpdateExpression="SET body = :b", ExpressionAttributeValues={":b": b"{}"})
+    trail = audit_of(client, issuer, created["id"]).json_body
+    assert (trail["verified"], trail["field"]) == (False, "body_sha256") and "filings table" in trail["problem"]
+    table("filings_table").update_item(Key={"request_id": created["id"], "sha256": sha},
+                                       UpdateExpression="SET body = :b", ExpressionAttributeValues={":b": genuine})
+    filing_pump.drain()  # copies the body as inserted (the stream's new image), never a later change
+    assert s3_body(filings.key(created["id"], sha)) == genuine
+    table("filings_table").update_item(Key={"request_id": created["id"], "sha256": sha},
+                                       UpdateExpression="SET body = :b", ExpressionAttributeValues={":b": b"{}"})
+    assert audit_of(client, issuer, created["id"]).json_body["verified"] is True
 
 
 def test_given_a_keyed_submission_refused_then_filed_again_corrected_then_its_evidence_holds(client, issuer,

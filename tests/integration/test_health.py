@@ -16,7 +16,7 @@ def test_given_every_resource_exists_then_health_is_200_and_lists_each_dependenc
         "representatives_table": "table", "config_table": "table", "idempotency_table": "table",
         "request_workflow": "state_machine", "representatives_topic": "topic",
         "operator_alerts_topic": "topic", "agency_topic": "topic", "evidence_bucket": "bucket",
-        "documents_table": "table", "receipt_key": "key", "reports_table": "table", "sessions_table": "table",
+        "documents_table": "table", "filings_table": "table", "receipt_key": "key", "reports_table": "table", "sessions_table": "table",
     }
     assert all(dep["reachable"] for dep in body["dependencies"])
     assert response.headers["Cache-Control"] == "no-store"

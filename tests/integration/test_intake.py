@@ -76,11 +76,11 @@ def test_given_a_submission_then_it_is_readable_with_its_first_event_and_one_wor
     assert len(executions_named(local_resources, created["id"])) == 1
 
 
-def test_given_a_warm_container_then_a_submission_makes_five_aws_calls_one_of_them_the_write(client, issuer,
+def test_given_a_warm_container_then_a_submission_makes_four_aws_calls_one_of_them_the_write(client, issuer,
                                                                                            monkeypatch):
-    """The agency is read once (by the guard, reused by intake), the desk comes from the 30 s cache, the body
-    as filed goes to the evidence bucket, and the request, its two events, its tallies and the region's turn
-    are one transaction: what `make bench` reports for submit."""
+    """The agency is read once (by the guard, reused by intake), the desk comes from the 30 s cache, and the
+    request, its two events, its body as filed, its tallies and the region's turn are one transaction: what
+    `make bench` reports for submit (the body reaches the evidence bucket through the filings table's stream)."""
     from chalicelib.services import config
     from chalicelib.store import representatives
 
@@ -100,8 +100,7 @@ def test_given_a_warm_container_then_a_submission_makes_five_aws_calls_one_of_th
     created = submit(client, issuer)
     monkeypatch.undo()
     assert created.status_code == 201 and created.json_body["status"] == "assigned"
-    assert calls == ["dynamodb:GetItem", "kms:Sign", "s3:PutObject", "dynamodb:TransactWriteItems",
-                     "stepfunctions:StartExecution"]
+    assert calls == ["dynamodb:GetItem", "kms:Sign", "dynamodb:TransactWriteItems", "stepfunctions:StartExecution"]
 
 
 def test_given_a_warm_container_then_a_submission_and_its_acknowledgement_create_no_aws_client(

@@ -13,6 +13,7 @@ from chalicelib.api import authorities
 from chalicelib.services import config
 from chalicelib.services import intake as intake_module
 from chalicelib.services.intake import request_id_for
+from chalicelib.store.models import Filing
 from tests.helpers import FR, admin, authority, bearer, give_notice, post, submission
 
 ES = "es-castavel-fiscalia"
@@ -154,6 +155,7 @@ def test_given_too_many_emergencies_in_an_hour_then_429_with_retry_after_and_not
     assert agency_over.status_code == 429 and "agency" in agency_over.json_body["message"]
     for key in ("rl-officer", "rl-agency"):
         assert client.http.get(f"/v1/requests/{request_id_for(ES, key)}", headers=officer("off-a")).status_code == 404
+        assert list(Filing.query(request_id_for(ES, key), consistent_read=True)) == []  # nor its body as filed
     fixed_clock.advance(timedelta(hours=1))
     later = bearer(issuer.mint(role="authority", sub="off-a", agency_id=ES, mfa=True,
                                now=fixed_clock.now().timestamp()))

@@ -1,0 +1,171 @@
+"""The local reader of the filings table's stream: what the ``keep_filings`` Lambda's event source does deployed.
+
+A submission writes its body as filed into the filings table, in its own transaction; deployed, the table's
+stream feeds ``keep_filings`` (``chalicelib/events.py``), which copies the body into the evidence bucket.
+``chalice local`` serves HTTP only, so under ``make run`` a pump thread of the runner reads the stream in moto
+from its oldest record, hands each batch of new items to that same handler as Lambda would (a DynamoDB stream
+event, through Chalice's test client), and, where the handler names a failed record (``batchItemFailures``),
+reads again from that record on its next round, as Lambda retries. Tests call ``drain`` to copy what is waiting.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[2]
+BATCH = 10  # as the deployed event source's BatchSize (chalicelib/events.py)
+
+Invoke = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def handler_invoke() -> Invoke:
+    """The deployed handler, called as Lambda calls it: through Chalice's test client, with the stage's settings."""
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib.events import KEEP_FILINGS
+
+    client = Client(app, stage_name="local", project_dir=str(ROOT))
+    return lambda event: client.lambda_.invoke(KEEP_FILINGS, event).payload
+
+
+def as_event_json(value: Any) -> Any:
+    """An attribute value as Lambda's event JSON carries it: boto3 hands binary values over as bytes, Lambda
+    as base64 text."""
+    if isinstance(value, dict):
+        return {
+            key: (
+                base64.b64encode(item).decode("ascii")
+                if key == "B" and isinstance(item, bytes | bytearray)
+                else [base64.b64encode(b).decode("ascii") for b in item]
+                if key == "BS"
+                else as_event_json(item)
+            )
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [as_event_json(item) for item in value]
+    if isinstance(value, datetime):  # ApproximateCreationDateTime: epoch seconds in the event
+        return int(value.timestamp())
+    return value
+
+
+class FilingPump:
+    def __init__(self, table_name: str, region: str, invoke: Invoke | None = None) -> None:
+        self.region = region
+        self._invoke = invoke
+        # The regional endpoint (streams.dynamodb.<region>), which moto knows, not the account-based one botocore
+        # now prefers (<account>.streams-ddb.<region>), which in-process moto does not recognise.
+        self._streams = boto3.client(
+            "dynamodbstreams", region_name=region, config=Config(account_id_endpoint_mode="disabled")
+        )
+        self.stream_arn = boto3.client("dynamodb", region_name=region).describe_table(TableName=table_name)["Table"][
+            "LatestStreamArn"
+        ]
+        self._iterators: dict[str, str] = {}  # shard id -> where its next batch is read from
+        self._lock = threading.Lock()  # the thread and ``drain`` never read one shard at once
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._pump, name="filing-pump", daemon=True)
+
+    @classmethod
+    def from_settings(cls, invoke: Invoke | None = None) -> FilingPump:
+        from chalicelib.settings import get_settings  # the environment is set by now
+
+        settings = get_settings()
+        return cls(settings.filings_table, settings.aws_region, invoke)
+
+    def start(self) -> None:
+        self._invoke = self._invoke or handler_invoke()  # imported here, not in the thread: errors show at start
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def drain(self) -> int:
+        """Hand every waiting record to the handler, batch by batch, until none is left or the handler gives one
+        back; how many were handed (a record given back is handed again on the next call)."""
+        handed = 0
+        while True:
+            count, given_back = self._round()
+            handed += count
+            if count == 0 or given_back:
+                return handed
+
+    def _pump(self) -> None:
+        while not self._stop.is_set():
+            try:
+                count, given_back = self._round()
+            except Exception:  # the pump outlives a failed call: it reads again from where it was
+                if self._stop.is_set():
+                    return  # moto is stopping with the stack
+                logger.exception("filings: reading the stream failed; trying again")
+                self._stop.wait(1.0)
+                continue
+            if count < BATCH or given_back:  # a full batch means more are waiting: keep up with them
+                self._stop.wait(1.0 if given_back else 0.5)
+
+    def _round(self) -> tuple[int, bool]:
+        """One batch from each shard; how many records were handed, and whether the handler gave one back."""
+        with self._lock:
+            handed, given_back = 0, False
+            shards = self._streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
+            for shard in shards:
+                count, back = self._batch(shard["ShardId"])
+                handed, given_back = handed + count, given_back or back
+            return handed, given_back
+
+    def _batch(self, shard_id: str) -> tuple[int, bool]:
+        iterator = (
+            self._iterators.get(shard_id)
+            or self._streams.get_shard_iterator(
+                StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+            )["ShardIterator"]
+        )
+        page = self._streams.get_records(ShardIterator=iterator, Limit=BATCH)
+        records = page.get("Records", [])
+        if not records:
+            self._iterators[shard_id] = page.get("NextShardIterator") or iterator
+            return 0, False
+        if self._invoke is None:
+            self._invoke = handler_invoke()
+        event = {"Records": [self._record(r) for r in records]}
+        try:
+            answer = self._invoke(event) or {}
+        except Exception:  # as Lambda: a failed invocation is retried whole
+            logger.exception("filings: the handler failed; the batch is read again")
+            failed = records[0]["dynamodb"]["SequenceNumber"]
+        else:
+            failures = answer.get("batchItemFailures") or []
+            failed = failures[0]["itemIdentifier"] if failures else None
+        if failed is None:
+            self._iterators[shard_id] = page["NextShardIterator"]
+            return len(records), False
+        self._iterators[shard_id] = self._streams.get_shard_iterator(
+            StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="AT_SEQUENCE_NUMBER", SequenceNumber=failed
+        )["ShardIterator"]
+        return len(records), True
+
+    def _record(self, record: dict[str, Any]) -> dict[str, Any]:
+        """One stream record as Lambda's DynamoDB event carries it."""
+        return {
+            "eventID": record["eventID"],
+            "eventName": record["eventName"],
+            "eventVersion": record.get("eventVersion", "1.1"),
+            "eventSource": "aws:dynamodb",
+            "awsRegion": self.region,
+            "dynamodb": as_event_json(record["dynamodb"]),
+            "eventSourceARN": self.stream_arn,
+        }

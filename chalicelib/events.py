@@ -70,23 +70,23 @@ KEEP_FILINGS = "keep_filings"
 )
 def keep_filings(event: DynamoDBEvent) -> dict[str, Any]:
     """Copy each new filing into the evidence bucket, in stream order. If the bucket refuses one, name it
-    (``batchItemFailures``): Lambda retries the batch from there, and what was copied already is copied again,
-    harmlessly (the same bytes, under the same name)."""
+    (``batchItemFailures``): Lambda retries the batch from there, and a body the bucket already keeps is only
+    read back and compared (the same bytes: done)."""
     for record in event:
         raw = record.to_dict()
         if raw.get("eventName") != "INSERT":  # the event source's filter passes inserts only; kept honest here
             continue
         try:
             request_id, body = filings.from_new_image(raw["dynamodb"].get("NewImage") or {})
-        except filings.MalformedRecord as error:
-            # Not written by the API; retrying would block the shard behind it. Counted and alarmed instead.
-            logger.error("filing record malformed", extra={"event_id": raw.get("eventID"), "problem": str(error)})
-            metrics.add_metric(name="FilingsMalformed", unit="Count", value=1)
-            continue
-        try:
             filings.keep(request_id, body)
+        except (filings.MalformedRecord, filings.FilingConflict) as error:
+            # Not written by the API (a malformed item, or a second body for a request whose body the bucket
+            # keeps): never copied; retrying would block the shard behind it. Counted and alarmed instead.
+            logger.error("filing refused", extra={"event_id": raw.get("eventID"), "problem": str(error)})
+            metrics.add_metric(name="FilingsRefused", unit="Count", value=1)
+            continue
         except DependencyUnavailable:
-            logger.warning("filing not copied yet", extra={"request_id": request_id})
+            logger.warning("filing not copied yet", extra={"event_id": raw.get("eventID"), "request_id": request_id})
             metrics.add_metric(name="FilingsCopyDeferred", unit="Count", value=1)
             return {"batchItemFailures": [{"itemIdentifier": raw["dynamodb"]["SequenceNumber"]}]}
         metrics.add_metric(name="FilingsKept", unit="Count", value=1)

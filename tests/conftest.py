@@ -86,14 +86,20 @@ def local_resources():
     return _state["resources"]
 
 
+def _filing_pump():
+    if "filing_pump" not in _state:
+        from infra.local.filings import FilingPump
+
+        _state["filing_pump"] = FilingPump.from_settings()
+    return _state["filing_pump"]
+
+
 @pytest.fixture(scope="session")
 def filing_pump():
     """The reader of the filings table's stream (infra/local/filings.py), not started: ``drain()`` copies what
     submissions filed into the evidence bucket, as ``keep_filings`` does deployed. One per session, so each
     drain reads on from where the last stopped."""
-    from infra.local.filings import FilingPump
-
-    return FilingPump.from_settings()
+    return _filing_pump()
 
 
 @pytest.fixture(scope="session")
@@ -121,7 +127,16 @@ def clock_from_now() -> Iterator[object]:
 def _frozen(at: datetime) -> Iterator[object]:
     from chalicelib.clock import FixedClock, app_clock
 
-    previous, app_clock.source = app_clock.source, FixedClock(at)
+    class Clock(FixedClock):
+        """Time that passes lets the asynchronous work of its first seconds happen: deployed, the filings
+        stream copies each body as filed into the evidence bucket within seconds, so before a test's clock
+        jumps ahead, what is waiting on the stream is copied (the evidence check wants it there after an hour)."""
+
+        def advance(self, delta):
+            _filing_pump().drain()
+            super().advance(delta)
+
+    previous, app_clock.source = app_clock.source, Clock(at)
     try:
         yield app_clock.source
     finally:

@@ -35,6 +35,9 @@ from pydantic_core import PydanticCustomError
 _NOT_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _NOT_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all C0 controls but tab, LF and CR; DEL
 
+# A request id as the API issues them: prefix and base32 of 10 bytes (random, or a MAC of an Idempotency-Key).
+REQUEST_ID = re.compile(r"^LR-[A-Z2-7]{16}$")
+
 
 def _check(value: str, forbidden: re.Pattern[str], kind: str, what: str) -> str:
     found = forbidden.search(value)

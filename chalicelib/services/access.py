@@ -18,7 +18,6 @@ Refused attempts are recorded in the request's audit trail, by ``chain_refusal``
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,13 +25,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib.auth.principal import Principal, Role
 from chalicelib.aws import client
 from chalicelib.clock import app_clock, isoformat
+from chalicelib.domain.schema import REQUEST_ID
 from chalicelib.errors import Conflict, LiaisonError, NotFound
 from chalicelib.observability import logger, metrics
 from chalicelib.settings import get_settings
 from chalicelib.store.models import LegalRequest
 from chalicelib.store.requests import Change, RequestRepository
 
-REQUEST_ID = re.compile(r"^LR-[A-Z2-7]{16}$")  # prefix + base32 of 10 bytes
 MAX_RECORDED_REFUSALS = 100
 RECORD_ATTEMPTS = 5  # writes of one refusal that meet concurrent ones: this many arriving together are all chained
 

@@ -3,8 +3,8 @@
 1. the chain, link by link (``domain/audit.verify``);
 2. the request itself: the bound fields replayed from the events against the stored item
    (``domain/audit.verify_state``), a difference named by its field;
-3. the body as filed: the one kept in the evidence bucket (or, for the seconds before it is copied there,
-   in the filings table) under the ``body_sha256`` the trail bound hashes to it (``store/filings``);
+3. the body as filed: the one kept in the evidence bucket (or, for the hour it may take to be copied there,
+   the filings table's) hashes to the ``body_sha256`` the trail binds (``store/filings``);
 4. the anchor: the chain against the latest signed checkpoint that covers it (``services/checkpoints``),
    or, for a request filed well inside the checkpoints' coverage, the lack of one.
 """
@@ -15,6 +15,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from chalicelib.clock import app_clock, parse_instant
 from chalicelib.domain import audit
 from chalicelib.services import checkpoints
 from chalicelib.store import filings
@@ -28,23 +29,24 @@ class Report:
     anchor: checkpoints.Anchor | None
 
 
-def check_filed(item: LegalRequest, events: Sequence[Event], body: bytes | None) -> audit.Verdict | None:
-    if body is None:
-        return audit.Verdict(
-            False,
-            len(events),
-            1,
-            "the body as filed is missing from the evidence bucket and the filings table",
-            field="body_sha256",
+def check_filed(item: LegalRequest, events: Sequence[Event], found: filings.Found) -> audit.Verdict | None:
+    def broken(problem: str) -> audit.Verdict:
+        return audit.Verdict(False, len(events), 1, problem, field="body_sha256")
+
+    if found.where == "nowhere" or found.body is None:
+        return broken("the body as filed is missing from the evidence bucket and the filings table")
+    if found.where == "table_overdue":
+        return broken(
+            "the body as filed never reached the evidence bucket: it is only in the filings table, where whoever "
+            "can write the tables could have put it"
         )
-    if hashlib.sha256(body).hexdigest() != item.body_sha256:
-        return audit.Verdict(
-            False,
-            len(events),
-            1,
+    if hashlib.sha256(found.body).hexdigest() != item.body_sha256:
+        return broken(
             "the body as filed does not hash to the body_sha256 of the trail: a version was added over it in "
-            "the evidence bucket (or, not copied there yet, it was changed in the filings table)",
-            field="body_sha256",
+            "the evidence bucket, or the trail was rewritten"
+            if found.where == "bucket"
+            else "the body as filed does not hash to the body_sha256 of the trail (it is not in the evidence "
+            "bucket yet; the filings table's copy was changed, or the trail was rewritten)"
         )
     return None
 
@@ -68,7 +70,8 @@ def verify(
     anchor = None
     verdict = verify_tables(item, events)
     if verdict.verified:
-        verdict = check_filed(item, events, filings.read(item.request_id, item.body_sha256)) or verdict
+        found = filings.read(item.request_id, item.body_sha256, parse_instant(item.received_at), app_clock.now())
+        verdict = check_filed(item, events, found) or verdict
     if verdict.verified:
         try:
             anchor = anchor_of(item.request_id)

@@ -73,7 +73,8 @@ class FilingPump:
         self.stream_arn = boto3.client("dynamodb", region_name=region).describe_table(TableName=table_name)["Table"][
             "LatestStreamArn"
         ]
-        self._iterators: dict[str, str] = {}  # shard id -> where its next batch is read from
+        self._positions: dict[str, tuple[str, str | None]] = {}  # shard id -> (iterator type, sequence number)
+        self._iterators: dict[str, str] = {}  # shard id -> the iterator its last read returned, not used yet
         self._lock = threading.Lock()  # the thread and ``drain`` never read one shard at once
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._pump, name="filing-pump", daemon=True)
@@ -128,35 +129,40 @@ class FilingPump:
             return handed, given_back
 
     def _batch(self, shard_id: str) -> tuple[int, bool]:
-        iterator = (
-            self._iterators.get(shard_id)
-            or self._streams.get_shard_iterator(
-                StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-            )["ShardIterator"]
-        )
+        """Read one batch of a shard and hand it over. Where the shard is read from is kept as a position (after
+        the last record handed, or at the one given back); the iterator the last read returned is used while it
+        lasts, and a new one is asked for from the position when there is none (a failed call, a record given
+        back: moto drops an iterator once read, infra/local/moto_patches.py)."""
+        iterator = self._iterators.pop(shard_id, None)
+        if iterator is None:
+            kind, sequence = self._positions.get(shard_id, ("TRIM_HORIZON", None))
+            asked: dict[str, Any] = {"ShardIteratorType": kind} | ({"SequenceNumber": sequence} if sequence else {})
+            iterator = self._streams.get_shard_iterator(StreamArn=self.stream_arn, ShardId=shard_id, **asked)[
+                "ShardIterator"
+            ]
         page = self._streams.get_records(ShardIterator=iterator, Limit=BATCH)
         records = page.get("Records", [])
         if not records:
-            self._iterators[shard_id] = page.get("NextShardIterator") or iterator
+            if page.get("NextShardIterator"):
+                self._iterators[shard_id] = page["NextShardIterator"]
             return 0, False
         if self._invoke is None:
             self._invoke = handler_invoke()
-        event = {"Records": [self._record(r) for r in records]}
         try:
-            answer = self._invoke(event) or {}
+            answer = self._invoke({"Records": [self._record(r) for r in records]}) or {}
         except Exception:  # as Lambda: a failed invocation is retried whole
             logger.exception("filings: the handler failed; the batch is read again")
             failed = records[0]["dynamodb"]["SequenceNumber"]
         else:
             failures = answer.get("batchItemFailures") or []
             failed = failures[0]["itemIdentifier"] if failures else None
-        if failed is None:
+        if failed is not None:  # read again from the record given back, as Lambda retries
+            self._positions[shard_id] = ("AT_SEQUENCE_NUMBER", failed)
+            return len(records), True
+        self._positions[shard_id] = ("AFTER_SEQUENCE_NUMBER", records[-1]["dynamodb"]["SequenceNumber"])
+        if page.get("NextShardIterator"):
             self._iterators[shard_id] = page["NextShardIterator"]
-            return len(records), False
-        self._iterators[shard_id] = self._streams.get_shard_iterator(
-            StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="AT_SEQUENCE_NUMBER", SequenceNumber=failed
-        )["ShardIterator"]
-        return len(records), True
+        return len(records), False
 
     def _record(self, record: dict[str, Any]) -> dict[str, Any]:
         """One stream record as Lambda's DynamoDB event carries it."""

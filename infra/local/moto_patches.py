@@ -106,6 +106,11 @@ def cheap_transactions() -> None:
             except Exception:  # noqa: BLE001, S112 - moto itself reports a malformed transaction below
                 continue
             saved.append((operation["TableName"], key, current.to_json()["Attributes"] if current else None))
+        streams = {
+            id(shard): (shard, len(shard.items))
+            for shard in (self.get_table(name).stream_shard for name, _, _ in saved)
+            if shard is not None
+        }
         try:
             return original(self, transact_items)
         except Exception:
@@ -115,6 +120,9 @@ def cheap_transactions() -> None:
                         self.delete_item(table_name, key)
                 else:
                     self.put_item(table_name, attributes)
+            # DynamoDB's streams carry no record of a cancelled transaction: neither its writes nor their undoing.
+            for shard, length in streams.values():
+                del shard.items[length:]
             raise
 
     setattr(transact_write_items, _MARK, True)
@@ -241,8 +249,28 @@ def sfn_parameter_names() -> None:
     task._normalise_parameters = normalise  # type: ignore[method-assign]  # monkeypatch
 
 
+def single_use_stream_iterators() -> None:
+    """A DynamoDB Streams iterator is dropped once read (moto keeps every one it hands out, forever): the stream
+    reader of ``make run`` (infra/local/filings.py) reads every half second, with the next iterator each time."""
+    from moto.dynamodbstreams.models import DynamoDBStreamsBackend
+
+    original = DynamoDBStreamsBackend.get_records
+    if getattr(original, _MARK, False):
+        return
+
+    @functools.wraps(original)
+    def get_records(self: Any, iterator_arn: str, limit: int) -> dict[str, Any]:
+        answer = original(self, iterator_arn, limit)
+        self.shard_iterators.pop(iterator_arn, None)
+        return answer
+
+    setattr(get_records, _MARK, True)
+    DynamoDBStreamsBackend.get_records = get_records  # type: ignore[method-assign]  # monkeypatch
+
+
 def patch() -> None:
     sfn_parameter_names()
+    single_use_stream_iterators()
     serialise_dynamodb()
     cheap_transactions()
     parse_state_machines_once()

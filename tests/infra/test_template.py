@@ -375,7 +375,9 @@ def test_given_keep_filings_then_its_role_reads_that_stream_puts_kept_bodies_and
     assert on_data == {
         ("dynamodb:DescribeStream", stream), ("dynamodb:GetRecords", stream), ("dynamodb:GetShardIterator", stream),
         ("dynamodb:ListStreams", streams),
-        ("s3:PutObject", json.dumps({"Fn::Sub": "${EvidenceBucket.Arn}/requests/*"})),
+        # One object per request, written once and read back only to compare a retried copy.
+        ("s3:PutObject", json.dumps({"Fn::Sub": "${EvidenceBucket.Arn}/requests/*/filed.json"})),
+        ("s3:GetObject", json.dumps({"Fn::Sub": "${EvidenceBucket.Arn}/requests/*/filed.json"})),
         ("sqs:SendMessage", json.dumps({"Fn::GetAtt": ["FilingsDeadLetterQueue", "Arn"]})),
         ("kms:Decrypt", data_key), ("kms:GenerateDataKey", data_key),
     }
@@ -408,9 +410,9 @@ def test_given_the_filings_dead_letter_queue_then_it_keeps_two_weeks_and_alarms_
                                     "Value": {"Fn::GetAtt": ["FilingsDeadLetterQueue", "QueueName"]}}]
     assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
     assert alarm["AlarmActions"] == [{"Ref": "OperatorAlertsTopic"}]
-    malformed = merged["Resources"]["FilingsMalformedAlarm"]["Properties"]  # skipped records: chalicelib/events.py
-    assert (malformed["Namespace"], malformed["MetricName"]) == ("Liaison", "FilingsMalformed")
-    assert malformed["AlarmActions"] == [{"Ref": "OperatorAlertsTopic"}]
+    refused = merged["Resources"]["FilingsRefusedAlarm"]["Properties"]  # records not copied: chalicelib/events.py
+    assert (refused["Namespace"], refused["MetricName"]) == ("Liaison", "FilingsRefused")
+    assert refused["AlarmActions"] == [{"Ref": "OperatorAlertsTopic"}]
 
 
 def test_given_the_packaged_api_then_it_is_throttled_and_gateway_errors_are_json(packaged):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from datetime import timedelta
 from urllib.parse import quote
 
 import boto3
@@ -73,13 +74,11 @@ def test_given_a_request_filed_then_its_first_event_binds_it_and_its_body_is_kep
     assert (bound["status"], bound["targets"], bound["body_sha256"]) == ("received", body["targets"],
                                                                           first["body_sha256"])
     assert json.loads(trail["events"][1]["detail"])[audit.STATE_KEY]["assignee"] == created["assignee"]
-    assert filings.read(created["id"], first["body_sha256"]) == canonical
     assert trail["verified"] is True
     # Written with the request, in its transaction; the table's stream copies it into the evidence bucket.
     assert bytes(Filing.get(created["id"], first["body_sha256"]).body) == canonical
-    in_bucket = filings.key(created["id"], first["body_sha256"])
     filing_pump.drain()
-    assert s3_body(in_bucket) == canonical
+    assert s3_body(filings.key(created["id"])) == canonical
     assert audit_of(client, issuer, created["id"]).json_body["verified"] is True
     # The authority's timeline shows what happened, not the bound state.
     timeline = client.http.get(f"/v1/requests/{created['id']}/events", headers=authority(issuer, FR)).json_body
@@ -107,19 +106,24 @@ def test_given_status_and_targets_changed_in_the_table_then_audit_and_verify_aud
     assert f"BROKEN {request_id}: field targets:" in capsys.readouterr().out
 
 
-def test_given_the_body_as_filed_overwritten_or_missing_then_audit_says_so(client, issuer, filing_pump):
+def test_given_the_body_as_filed_overwritten_or_missing_then_audit_says_so(client, issuer, filing_pump,
+                                                                           clock_from_now):
     created, body = filed(client, issuer)
     digest = hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode())
     filing_pump.drain()
     s3 = boto3.client("s3", region_name=get_settings().aws_region)
-    bucket, name = get_settings().evidence_bucket, filings.key(created["id"], digest.hexdigest())
+    bucket, name = get_settings().evidence_bucket, filings.key(created["id"])
     s3.put_object(Bucket=bucket, Key=name, Body=b'{"type":"preservation"}')  # a version added over it
     trail = audit_of(client, issuer, created["id"]).json_body
     assert (trail["verified"], trail["field"]) == (False, "body_sha256") and "added over it" in trail["problem"]
     for version in s3.list_object_versions(Bucket=bucket, Prefix=name)["Versions"]:  # moto: no retention enforced
         s3.delete_object(Bucket=bucket, Key=name, VersionId=version["VersionId"], BypassGovernanceRetention=True)
-    # Gone from the bucket: the table's copy, which the trail's hash still binds, is what is checked.
+    # Gone from the bucket: within the hour its copy is due, the table's copy (bound by the trail's hash) stands in.
     assert audit_of(client, issuer, created["id"]).json_body["verified"] is True
+    clock_from_now.advance(filings.COPY_GRACE + timedelta(seconds=1))
+    trail = audit_of(client, issuer, created["id"]).json_body
+    assert (trail["verified"], trail["field"]) == (False, "body_sha256")
+    assert "never reached the evidence bucket" in trail["problem"]
     Filing.get(created["id"], digest.hexdigest()).delete()
     trail = audit_of(client, issuer, created["id"]).json_body
     assert (trail["verified"], trail["field"]) == (False, "body_sha256") and "missing" in trail["problem"]
@@ -139,10 +143,44 @@ def test_given_the_body_changed_in_the_table_before_its_copy_then_audit_says_so_
     table("filings_table").update_item(Key={"request_id": created["id"], "sha256": sha},
                                        UpdateExpression="SET body = :b", ExpressionAttributeValues={":b": genuine})
     filing_pump.drain()  # copies the body as inserted (the stream's new image), never a later change
-    assert s3_body(filings.key(created["id"], sha)) == genuine
+    assert s3_body(filings.key(created["id"])) == genuine
     table("filings_table").update_item(Key={"request_id": created["id"], "sha256": sha},
                                        UpdateExpression="SET body = :b", ExpressionAttributeValues={":b": b"{}"})
     assert audit_of(client, issuer, created["id"]).json_body["verified"] is True
+
+
+def test_given_a_trail_rewritten_to_a_forged_body_put_in_the_table_then_the_kept_body_still_catches_it(
+        client, issuer, filing_pump):
+    """Whoever can write the tables rewrites an unanchored request to another body, with its own filing: the
+    stream does not copy a second body for the request, and the one the bucket keeps does not hash to the
+    rewritten trail."""
+    filing_pump.drain()
+    created, _ = filed(client, issuer)
+    request_id = created["id"]
+    filing_pump.drain()  # the genuine body is kept
+    forged = b'{"type":"preservation","description":"not what was sent"}'
+    forged_sha = hashlib.sha256(forged).hexdigest()
+    Filing(request_id, forged_sha, body=forged, filed_at=LegalRequest.get(request_id).received_at).save()
+    filing_pump.drain()
+    assert s3_body(filings.key(request_id)) != forged  # refused (FilingsRefused, alarmed), the first one kept
+    # The trail rewritten to the forged body's hash, every link and the head recomputed (as an insider would).
+    events = table("events_table")
+    stored = sorted(events.query(KeyConditionExpression=boto3.dynamodb.conditions.Key("request_id").eq(request_id),
+                                 ConsistentRead=True)["Items"], key=lambda e: int(e["seq"]))
+    previous = audit.GENESIS
+    real_sha = LegalRequest.get(request_id).body_sha256
+    for event in stored:
+        event["detail"] = event["detail"].replace(real_sha, forged_sha)
+        event["prev_hash"] = previous
+        event["hash"] = previous = audit.link(previous, request_id, int(event["seq"]), event["at"], event["kind"],
+                                              event["actor_role"], event["actor"], event["detail"])
+        events.put_item(Item=event)
+    table("requests_table").update_item(Key={"request_id": request_id},
+                                        UpdateExpression="SET last_event_hash = :h, body_sha256 = :s",
+                                        ExpressionAttributeValues={":h": previous, ":s": forged_sha})
+    trail = audit_of(client, issuer, request_id).json_body
+    assert (trail["verified"], trail["field"]) == (False, "body_sha256"), trail
+    assert "trail was rewritten" in trail["problem"]
 
 
 def test_given_a_keyed_submission_refused_then_filed_again_corrected_then_its_evidence_holds(client, issuer,
@@ -274,7 +312,7 @@ def test_given_the_console_then_the_request_page_names_a_tampered_field_and_chec
     assert "The evidence does NOT verify (field status)" in page and "&#34;fulfilled&#34;" in page
     assert "Do not rely on this page" in page.split('id="h-next"')[0]  # said at the top, before any action
     boto3.client("s3", region_name=get_settings().aws_region).put_object(
-        Bucket=get_settings().evidence_bucket, Key=filings.key(request_id, LegalRequest.get(request_id).body_sha256),
+        Bucket=get_settings().evidence_bucket, Key=filings.key(request_id),
         Body=b"{}")
     table("requests_table").update_item(Key={"request_id": request_id}, UpdateExpression="SET #s = :s",
                                         ExpressionAttributeNames={"#s": "status"},

@@ -23,10 +23,12 @@ from infra.local.filings import FilingPump, as_event_json
 from tests.helpers import FR, authority, post, submission
 
 
-def in_bucket(request_id: str, sha256: str) -> bytes | None:
+def in_bucket(request_id: str, sha256: str | None = None) -> bytes | None:
+    """The request's body as the bucket keeps it (if ``sha256``: only if it is that body)."""
     s3 = boto3.client("s3", region_name=get_settings().aws_region)
     try:
-        return s3.get_object(Bucket=get_settings().evidence_bucket, Key=filings.key(request_id, sha256))["Body"].read()
+        kept = s3.get_object(Bucket=get_settings().evidence_bucket, Key=filings.key(request_id))["Body"].read()
+        return kept if sha256 is None or hashlib.sha256(kept).hexdigest() == sha256 else None
     except s3.exceptions.NoSuchKey:
         return None
 
@@ -101,7 +103,7 @@ def test_given_the_bucket_refusing_then_the_record_is_given_back_and_copied_on_t
 def test_given_records_that_are_not_new_filings_then_they_are_passed_over_without_blocking_the_stream():
     body = b'{"type":"preservation"}'
     good = {
-        "request_id": {"S": "LR-TEST"},
+        "request_id": {"S": "LR-TESTTESTTESTTEST"},
         "sha256": {"S": hashlib.sha256(body).hexdigest()},
         "body": {"B": base64.b64encode(body).decode()},
         "filed_at": {"S": "2026-12-02T10:00:00Z"},
@@ -113,21 +115,30 @@ def test_given_records_that_are_not_new_filings_then_they_are_passed_over_withou
                 record("MODIFY", forged, "1"),
                 record("REMOVE", {}, "2"),
                 record("INSERT", forged, "3"),
-                record("INSERT", {"request_id": {"S": "LR-TEST"}}, "4"),
+                record("INSERT", {"request_id": {"S": "LR-TESTTESTTESTTEST"}}, "4"),
                 record("INSERT", good, "5"),
             ]
         }
     )
     assert answer == {"batchItemFailures": []}
-    assert in_bucket("LR-TEST", hashlib.sha256(body).hexdigest()) == body
-    assert in_bucket("LR-TEST", hashlib.sha256(b"{}").hexdigest()) is None
+    assert in_bucket("LR-TESTTESTTESTTEST") == body
+    # Delivered again (a retried batch): read back, the same bytes, nothing written. Another body: refused.
+    outside = {**good, "request_id": {"S": "../../audit/heads/x"}}  # never a key outside the request's folder
+    other = {**good, "sha256": {"S": hashlib.sha256(b'{"n":0}').hexdigest()}, "body": {"B": "eyJuIjowfQ=="}}
+    answer = invoke({"Records": [record("INSERT", good, "6"), record("INSERT", other, "7"),
+                                 record("INSERT", outside, "8")]})
+    assert answer == {"batchItemFailures": []}
+    assert in_bucket("LR-TESTTESTTESTTEST") == body
+    versions = boto3.client("s3", region_name=get_settings().aws_region).list_object_versions(
+        Bucket=get_settings().evidence_bucket, Prefix=filings.key("LR-TESTTESTTESTTEST"))["Versions"]
+    assert len(versions) == 1
 
 
 def test_given_the_bucket_refusing_then_the_handler_names_the_first_record_not_copied(monkeypatch):
     bodies = [b'{"n":1}', b'{"n":2}']
     images = [
         {
-            "request_id": {"S": "LR-TEST2"},
+            "request_id": {"S": "LR-TWOTWOTWOTWOTWOT"},
             "sha256": {"S": hashlib.sha256(b).hexdigest()},
             "body": {"B": base64.b64encode(b).decode()},
             "filed_at": {"S": "2026-12-02T10:00:00Z"},
@@ -165,4 +176,24 @@ def test_given_a_new_pump_then_it_reads_the_stream_from_its_oldest_record(client
     request_id, sha = file_one(client, issuer)
     fresh = FilingPump.from_settings()
     assert fresh.drain() >= 1
+    assert in_bucket(request_id, sha) is not None
+
+
+def test_given_a_cancelled_transaction_then_its_filing_is_neither_stored_nor_on_the_stream(client, issuer,
+                                                                                          filing_pump):
+    """DynamoDB streams carry nothing of a cancelled transaction (moto's rollback is made to match:
+    infra/local/moto_patches.py), so a refused submission's body is never copied."""
+    from chalicelib.errors import Conflict
+    from chalicelib.store.requests import Change, RequestRepository
+
+    request_id, sha = file_one(client, issuer)
+    filing_pump.drain()
+    item = LegalRequest.get(request_id)
+    again = filings.item(request_id, b'{"type":"cancelled"}', item.received_at)
+    with pytest.raises(Conflict) as refused:  # the request exists: the whole transaction is cancelled
+        RequestRepository().create(item, Change("submitted", "authority", "officer-1", item.received_at),
+                                   with_items=[again])
+    assert refused.value.code == "request_exists"
+    assert [f.sha256 for f in Filing.query(request_id, consistent_read=True)] == [sha]
+    assert filing_pump.drain() == 0
     assert in_bucket(request_id, sha) is not None

@@ -13,31 +13,17 @@ from __future__ import annotations
 import base64
 import logging
 import threading
-from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
+from infra.local.lambdas import EventSource, Invoke
+
 logger = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[2]
 BATCH = 10  # as the deployed event source's BatchSize (chalicelib/events.py)
-
-Invoke = Callable[[dict[str, Any]], dict[str, Any]]
-
-
-def handler_invoke() -> Invoke:
-    """The deployed handler, called as Lambda calls it: through Chalice's test client, with the stage's settings."""
-    from chalice.test import Client
-
-    from app import app
-    from chalicelib.events import KEEP_FILINGS
-
-    client = Client(app, stage_name="local", project_dir=str(ROOT))
-    return lambda event: client.lambda_.invoke(KEEP_FILINGS, event).payload
 
 
 def as_event_json(value: Any) -> Any:
@@ -61,10 +47,13 @@ def as_event_json(value: Any) -> Any:
     return value
 
 
-class FilingPump:
+class FilingPump(EventSource):
+    function = "keep_filings"  # chalicelib.events.KEEP_FILINGS
+    name = "filings"
+
     def __init__(self, table_name: str, region: str, invoke: Invoke | None = None) -> None:
+        super().__init__(invoke)
         self.region = region
-        self._invoke = invoke
         # The regional endpoint (streams.dynamodb.<region>), which moto knows, not the account-based one botocore
         # now prefers (<account>.streams-ddb.<region>), which in-process moto does not recognise.
         self._streams = boto3.client(
@@ -76,8 +65,6 @@ class FilingPump:
         self._positions: dict[str, tuple[str, str | None]] = {}  # shard id -> (iterator type, sequence number)
         self._iterators: dict[str, str] = {}  # shard id -> the iterator its last read returned, not used yet
         self._lock = threading.Lock()  # the thread and ``drain`` never read one shard at once
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._pump, name="filing-pump", daemon=True)
 
     @classmethod
     def from_settings(cls, invoke: Invoke | None = None) -> FilingPump:
@@ -85,15 +72,6 @@ class FilingPump:
 
         settings = get_settings()
         return cls(settings.filings_table, settings.aws_region, invoke)
-
-    def start(self) -> None:
-        self._invoke = self._invoke or handler_invoke()  # imported here, not in the thread: errors show at start
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
 
     def drain(self) -> int:
         """Hand every waiting record to the handler, batch by batch, until none is left or the handler gives one
@@ -105,18 +83,9 @@ class FilingPump:
             if count == 0 or given_back:
                 return handed
 
-    def _pump(self) -> None:
-        while not self._stop.is_set():
-            try:
-                count, given_back = self._round()
-            except Exception:  # the pump outlives a failed call: it reads again from where it was
-                if self._stop.is_set():
-                    return  # moto is stopping with the stack
-                logger.exception("filings: reading the stream failed; trying again")
-                self._stop.wait(1.0)
-                continue
-            if count < BATCH or given_back:  # a full batch means more are waiting: keep up with them
-                self._stop.wait(1.0 if given_back else 0.5)
+    def busy_round(self) -> bool:
+        count, given_back = self._round()
+        return count == BATCH and not given_back
 
     def _round(self) -> tuple[int, bool]:
         """One batch from each shard; how many records were handed, and whether the handler gave one back."""
@@ -146,10 +115,8 @@ class FilingPump:
             if page.get("NextShardIterator"):
                 self._iterators[shard_id] = page["NextShardIterator"]
             return 0, False
-        if self._invoke is None:
-            self._invoke = handler_invoke()
         try:
-            answer = self._invoke({"Records": [self._record(r) for r in records]}) or {}
+            answer = self.invoke()({"Records": [self._record(r) for r in records]}) or {}
         except Exception:  # as Lambda: a failed invocation is retried whole
             logger.exception("filings: the handler failed; the batch is read again")
             failed = records[0]["dynamodb"]["SequenceNumber"]

@@ -12,42 +12,28 @@ want the trail written.
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import boto3
 
+from infra.local.lambdas import EventSource, Invoke
+
 logger = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[2]
 BATCH = 10  # as the deployed event source's BatchSize (chalicelib/events.py)
 
-Invoke = Callable[[dict[str, Any]], dict[str, Any]]
 
+class RefusalPump(EventSource):
+    function = "record_refusals"  # chalicelib.events.RECORD_REFUSALS
+    name = "refusals"
 
-def handler_invoke() -> Invoke:
-    """The deployed handler, called as Lambda calls it: through Chalice's test client, with the stage's settings."""
-    from chalice.test import Client
-
-    from app import app
-    from chalicelib.events import RECORD_REFUSALS
-
-    client = Client(app, stage_name="local", project_dir=str(ROOT))
-    return lambda event: client.lambda_.invoke(RECORD_REFUSALS, event).payload
-
-
-class RefusalPump:
     def __init__(self, queue_url: str, region: str, invoke: Invoke | None = None) -> None:
+        super().__init__(invoke)
         self.queue_url = queue_url
         self.region = region
         self._sqs = boto3.client("sqs", region_name=region)
-        self._invoke = invoke
         self._queue_arn: str | None = None
         self._given_back: list[str] = []  # receipt handles of messages the handler gave back during ``drain``
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._pump, name="refusal-pump", daemon=True)
 
     @classmethod
     def from_settings(cls, invoke: Invoke | None = None) -> RefusalPump:
@@ -55,15 +41,6 @@ class RefusalPump:
 
         settings = get_settings()
         return cls(settings.refusals_queue_url, settings.aws_region, invoke)
-
-    def start(self) -> None:
-        self._invoke = self._invoke or handler_invoke()  # imported here, not in the thread: errors show at start
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
 
     def drain(self, *, redeliver: bool = False) -> int:
         """Hand every visible message to the handler, batch by batch, until none is left; how many were handed.
@@ -80,18 +57,8 @@ class RefusalPump:
             if count == 0:
                 return handed
 
-    def _pump(self) -> None:
-        while not self._stop.is_set():
-            try:
-                full = self._batch()[0] == BATCH
-            except Exception:  # the pump outlives a failed call: what is not deleted comes back
-                if self._stop.is_set():
-                    return  # moto is stopping with the stack
-                logger.exception("refusals: consuming the queue failed; trying again")
-                self._stop.wait(1.0)
-                continue
-            if not full:  # a full batch means more are waiting: keep up with them
-                self._stop.wait(0.5)
+    def busy_round(self) -> bool:
+        return self._batch()[0] == BATCH
 
     def _batch(self) -> tuple[int, list[str]]:
         """Receive up to a batch, hand it to the handler, delete what it chained; how many were received, and the
@@ -101,10 +68,8 @@ class RefusalPump:
         ).get("Messages", [])
         if not messages:
             return 0, []
-        if self._invoke is None:
-            self._invoke = handler_invoke()
         try:
-            answer = self._invoke({"Records": [self._record(m) for m in messages]}) or {}
+            answer = self.invoke()({"Records": [self._record(m) for m in messages]}) or {}
         except Exception:  # as Lambda: a failed invocation gives the whole batch back
             logger.exception("refusals: the handler failed; the batch comes back from the queue")
             return len(messages), [m["ReceiptHandle"] for m in messages]

@@ -197,3 +197,32 @@ def test_given_a_cancelled_transaction_then_its_filing_is_neither_stored_nor_on_
     assert [f.sha256 for f in Filing.query(request_id, consistent_read=True)] == [sha]
     assert filing_pump.drain() == 0
     assert in_bucket(request_id, sha) is not None
+
+
+def test_given_a_read_of_the_stream_failing_then_the_reader_resumes_from_its_position(client, issuer, monkeypatch):
+    """A lost answer leaves no usable iterator (moto drops an iterator once read, as the pump expects): the next
+    round asks for one after the last record handed, so nothing is skipped and nothing is handed twice."""
+    pump = FilingPump.from_settings()
+    pump.drain()
+    handed: list[str] = []
+    real_invoke = pump.invoke()
+    monkeypatch.setattr(pump, "_invoke", lambda event: handed.extend(
+        r["dynamodb"]["NewImage"]["request_id"]["S"] for r in event["Records"]) or real_invoke(event))
+    first, _ = file_one(client, issuer)
+    assert pump.drain() == 1 and handed == [first]
+    real_get = pump._streams.get_records
+    calls = []
+
+    def failing_once(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            real_get(**kwargs)  # read by the server, the answer lost on the way back
+            raise ConnectionError("connection reset")
+        return real_get(**kwargs)
+
+    monkeypatch.setattr(pump._streams, "get_records", failing_once)
+    second, sha = file_one(client, issuer)
+    with pytest.raises(ConnectionError):
+        pump.drain()
+    assert pump.drain() == 1
+    assert handed == [first, second] and in_bucket(second, sha) is not None

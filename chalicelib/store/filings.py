@@ -52,7 +52,7 @@ COPY_GRACE = timedelta(hours=1)
 
 
 def item(request_id: str, body: bytes, filed_at: str) -> Filing:
-    """The item the submission's transaction puts (never over an existing one: the same hash is the same body)."""
+    """The item the submission's transaction puts. Keyed by the hash: put again, it holds the same body."""
     return Filing(request_id, hashlib.sha256(body).hexdigest(), body=body, filed_at=filed_at)
 
 

@@ -9,7 +9,7 @@ it could not chain yet comes back, and after its last attempt stays in the dead-
 ``keep_filings`` copies each request's body as filed from the filings table, where the submission's transaction
 put it, into the evidence bucket (``store/filings.py``). Deployed, it reads the table's stream (new items only),
 from the oldest record kept; a batch that fails is retried, split, and after its last attempt named in the
-filings dead-letter queue, which alarms (the body stays in the table, where the evidence check still reads it).
+filings dead-letter queue, which alarms (the body stays in the table; the evidence check reports it after an hour).
 Under ``make run`` a thread of the local runner reads moto's stream and hands it the same events.
 """
 

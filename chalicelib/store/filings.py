@@ -49,6 +49,7 @@ def legacy_key(request_id: str, sha256: str) -> str:
 # How long after filing the table's copy is accepted while the bucket has none: the stream copies within seconds,
 # and a batch that fails is retried for minutes; a body not in the bucket after this is reported.
 COPY_GRACE = timedelta(hours=1)
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def item(request_id: str, body: bytes, filed_at: str) -> Filing:
@@ -65,6 +66,10 @@ def keep(request_id: str, body: bytes) -> None:
     stream batch retried), or ``FilingConflict``. S3 checks the bytes against their SHA-256 on arrival."""
     digest = hashlib.sha256(body)
     bucket = get_settings().evidence_bucket
+    if _legacy_kept(bucket, request_id):
+        # Filed before the bucket kept one object per request, so its body is kept at the legacy key: a filing
+        # for it now was put into the table by hand (the check would otherwise read it before the real one).
+        raise FilingConflict(f"{request_id} was filed before December 2026: its body is kept already")
     try:
         client("s3").put_object(
             Bucket=bucket,
@@ -90,6 +95,15 @@ def keep(request_id: str, body: bytes) -> None:
         raise DependencyUnavailable("The evidence store is unavailable; the body was not copied yet.") from error
 
 
+def _legacy_kept(bucket: str, request_id: str) -> bool:
+    """Whether the bucket keeps a body of this request at a legacy key (``legacy_key``)."""
+    try:
+        listed = client("s3").list_objects_v2(Bucket=bucket, Prefix=f"requests/{request_id}/filed-", MaxKeys=1)
+    except (BotoCoreError, ClientError) as error:
+        raise DependencyUnavailable("The evidence store is unavailable; the body was not copied yet.") from error
+    return bool(listed.get("KeyCount"))
+
+
 class MalformedRecord(ValueError):
     """A stream record that is not a filing's new image (never written by the API)."""
 
@@ -105,7 +119,7 @@ def from_new_image(image: dict[str, Any]) -> tuple[str, bytes]:
         raise MalformedRecord(f"not a filing: {error!r}") from None
     if hashlib.sha256(body).hexdigest() != sha256:
         raise MalformedRecord("its body does not hash to its key")
-    if not REQUEST_ID.match(request_id):  # the API issues no other: never a key outside the request's folder
+    if not REQUEST_ID.fullmatch(request_id):  # the API issues no other: never a key outside the request's folder
         raise MalformedRecord(f"not a request id: {request_id[:40]!r}")
     return request_id, body
 
@@ -120,7 +134,8 @@ def read(request_id: str, sha256: str, filed_at: datetime, now: datetime) -> Fou
     """The body as filed of a request whose trail binds ``sha256``: the bucket's copy as its latest version holds
     it (locked versions cannot be changed or removed; a later one can only be added, and is what this reads);
     for a request filed before the bucket kept one object per request, the one named by its hash; else the
-    table's, said to be overdue past ``COPY_GRACE``."""
+    table's, said to be overdue past ``COPY_GRACE`` (``keep`` refuses a ``filed.json`` for a request with a legacy
+    body, so a body put into the table by hand for an old request is never read before the real one)."""
     bucket = get_settings().evidence_bucket
     kept = objects.body_or_none(bucket, key(request_id))
     if kept is None:
@@ -131,4 +146,5 @@ def read(request_id: str, sha256: str, filed_at: datetime, now: datetime) -> Fou
         body = bytes(Filing.get(request_id, sha256, consistent_read=True).body)
     except Filing.DoesNotExist:
         return Found(None, "nowhere")
-    return Found(body, "table" if now - filed_at <= COPY_GRACE else "table_overdue")
+    age = now - filed_at  # a filing time ahead of the clock (beyond a little skew) is not taken on trust either
+    return Found(body, "table" if -CLOCK_SKEW <= age <= COPY_GRACE else "table_overdue")

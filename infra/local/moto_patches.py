@@ -1,15 +1,18 @@
-"""Six fixes to moto (pinned 5.2.5), for the tests and for `make run`'s moto server.
+"""Seven fixes to moto (pinned 5.2.5), for the tests and for `make run`'s moto server.
 
 1. One call at a time. moto's DynamoDB is not thread-safe: a TransactWriteItems
    deep-copies the tables while another thread (the Step Functions interpreter,
    running an execution) updates an item, and fails with "dictionary changed
    size during iteration"; and a transaction's condition check and its write can
    have another call land in between. DynamoDB has neither problem. Every
-   DynamoDB call of the process (parse, run, serialise) now holds one lock.
+   DynamoDB call of the process (parse, run, serialise) now holds one lock, and
+   so does every DynamoDB Streams call.
 2. Transactions that cost what they touch. To be able to roll back, moto
    deep-copies every table a TransactWriteItems touches, on every transaction:
    the cost grows with the table, so thousands of requests take minutes. Here
-   the items the transaction names are saved instead and put back on failure.
+   the items the transaction names are saved instead and put back on failure,
+   and the stream records of the cancelled transaction are cut off, since
+   DynamoDB's streams carry nothing of one.
 3. A state machine parsed once. moto's Step Functions parses the definition
    with ANTLR on every StartExecution: about 0.6 s of CPU for our workflow,
    under the GIL, so 50 concurrent submissions queued behind each other's
@@ -30,6 +33,10 @@
    name and input only: every such task failed with KeyError 'StateMachineArn'.
    Its names are now given boto3's spelling (LocalStack, where the interpreter
    comes from, does this from the service's model).
+7. Stream iterators that do not pile up. moto keeps every DynamoDB Streams
+   iterator it hands out, forever; the stream reader of `make run` reads every
+   half second. An iterator is now dropped once read (the reader keeps its own
+   position: infra/local/filings.py). AWS keeps them usable for 15 minutes.
 """
 
 from __future__ import annotations
@@ -59,6 +66,19 @@ def serialise_dynamodb() -> None:
 
     setattr(call_action, _MARK, True)
     DynamoHandler.call_action = call_action  # type: ignore[method-assign]  # monkeypatch
+
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+
+    original_streams = DynamoDBStreamsHandler.call_action
+    if not getattr(original_streams, _MARK, False):
+
+        @functools.wraps(original_streams)
+        def streams_call_action(self: Any) -> Any:
+            with _LOCK:
+                return original_streams(self)
+
+        setattr(streams_call_action, _MARK, True)
+        DynamoDBStreamsHandler.call_action = streams_call_action  # type: ignore[method-assign]  # monkeypatch
 
 
 def _item_key(operation: dict[str, Any], table: Any) -> dict[str, Any]:
@@ -114,15 +134,18 @@ def cheap_transactions() -> None:
         try:
             return original(self, transact_items)
         except Exception:
-            for table_name, key, attributes in reversed(saved):
-                if attributes is None:
-                    if self.get_item(table_name, key) is not None:
-                        self.delete_item(table_name, key)
-                else:
-                    self.put_item(table_name, attributes)
-            # DynamoDB's streams carry no record of a cancelled transaction: neither its writes nor their undoing.
-            for shard, length in streams.values():
-                del shard.items[length:]
+            try:
+                for table_name, key, attributes in reversed(saved):
+                    if attributes is None:
+                        if self.get_item(table_name, key) is not None:
+                            self.delete_item(table_name, key)
+                    else:
+                        self.put_item(table_name, attributes)
+            finally:
+                # DynamoDB's streams carry no record of a cancelled transaction: neither its writes nor their
+                # undoing (stream reads take the same lock, serialise_dynamodb: none sees them in between).
+                for shard, length in streams.values():
+                    del shard.items[length:]
             raise
 
     setattr(transact_write_items, _MARK, True)
@@ -250,8 +273,7 @@ def sfn_parameter_names() -> None:
 
 
 def single_use_stream_iterators() -> None:
-    """A DynamoDB Streams iterator is dropped once read (moto keeps every one it hands out, forever): the stream
-    reader of ``make run`` (infra/local/filings.py) reads every half second, with the next iterator each time."""
+    """Fix 7: a DynamoDB Streams iterator is dropped once read."""
     from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 
     original = DynamoDBStreamsBackend.get_records

@@ -378,6 +378,8 @@ def test_given_keep_filings_then_its_role_reads_that_stream_puts_kept_bodies_and
         # One object per request, written once and read back only to compare a retried copy.
         ("s3:PutObject", json.dumps({"Fn::Sub": "${EvidenceBucket.Arn}/requests/*/filed.json"})),
         ("s3:GetObject", json.dumps({"Fn::Sub": "${EvidenceBucket.Arn}/requests/*/filed.json"})),
+        # Whether a request filed before December 2026 has its body at the legacy key: listed, never read.
+        ("s3:ListBucket", json.dumps({"Fn::GetAtt": ["EvidenceBucket", "Arn"]})),
         ("sqs:SendMessage", json.dumps({"Fn::GetAtt": ["FilingsDeadLetterQueue", "Arn"]})),
         ("kms:Decrypt", data_key), ("kms:GenerateDataKey", data_key),
     }
@@ -518,3 +520,25 @@ def test_given_the_api_access_log_then_it_is_json_with_request_principal_and_sta
     text = api["AccessLogSetting"]["Format"].lower()
     assert "authorization" not in text and "token" not in text and "querystring" not in text
     assert packaged["Resources"]["ApiAccessLogGroup"]["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
+
+
+def test_given_the_evidence_bucket_then_the_api_cannot_write_a_body_as_filed_and_the_keeper_lists_one_prefix(
+        merged):
+    """The API's role may put documents under requests/, but not the one object per request that keep_filings
+    writes: a version it added over a body would be what the evidence check reads."""
+    statements = merged["Resources"]["EvidenceBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    deny = next(s for s in statements if s.get("Sid") == "FiledBodiesNotByTheApi")
+    assert (deny["Effect"], deny["Action"]) == ("Deny", "s3:PutObject")
+    assert deny["Resource"] == {"Fn::Sub": "${EvidenceBucket.Arn}/requests/*/filed.json"}
+    assert deny["Condition"] == {"ArnEquals": {"aws:PrincipalArn": {"Fn::GetAtt": ["ApiHandlerRole", "Arn"]}}}
+    listing = next(s for s in merged["Resources"]["KeepFilingsRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+                   ["Statement"] if s.get("Sid") == "LegacyFilings")
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": "requests/*/filed-"}}
+
+
+def test_given_the_local_event_sources_then_they_feed_the_functions_chalicelib_declares():
+    from chalicelib.events import KEEP_FILINGS, RECORD_REFUSALS
+    from infra.local.filings import FilingPump
+    from infra.local.refusals import RefusalPump
+
+    assert (FilingPump.function, RefusalPump.function) == (KEEP_FILINGS, RECORD_REFUSALS)

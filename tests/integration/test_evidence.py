@@ -185,8 +185,8 @@ def test_given_a_trail_rewritten_to_a_forged_body_put_in_the_table_then_the_kept
 
 def test_given_a_keyed_submission_refused_then_filed_again_corrected_then_its_evidence_holds(client, issuer,
                                                                                                monkeypatch):
-    """The body of a refused attempt stays in the bucket under its own hash; the corrected one, filed under the
-    same Idempotency-Key (the same id), is the one the trail binds."""
+    """A refused attempt stores nothing, its body included; the corrected one, filed under the same
+    Idempotency-Key (the same id), is the one the trail binds and the bucket keeps."""
     from chalicelib.errors import Conflict
     from chalicelib.services import intake as intake_module
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
@@ -226,3 +227,29 @@ def test_given_a_read_of_the_stream_failing_then_the_reader_resumes_from_its_pos
         pump.drain()
     assert pump.drain() == 1
     assert handed == [first, second] and in_bucket(second, sha) is not None
+
+
+def test_given_a_request_filed_before_the_one_object_key_then_a_filing_put_in_for_it_later_is_refused():
+    """Its body is at the legacy key (filed-<sha>.json): a filing for it now was put into the table by hand, and
+    kept at filed.json it would be read before the real one."""
+    s3 = boto3.client("s3", region_name=get_settings().aws_region)
+    old_id, real = "LR-OLDOLDOLDOLDOLDOL", b'{"type":"preservation","n":"real"}'
+    s3.put_object(Bucket=get_settings().evidence_bucket, Key=filings.legacy_key(old_id, hashlib.sha256(real).hexdigest()),
+                  Body=real)
+    forged = b'{"type":"preservation","n":"forged"}'
+    image = {"request_id": {"S": old_id}, "sha256": {"S": hashlib.sha256(forged).hexdigest()},
+             "body": {"B": base64.b64encode(forged).decode()}, "filed_at": {"S": "2026-11-01T10:00:00.000Z"}}
+    assert invoke({"Records": [record("INSERT", image, "9")]}) == {"batchItemFailures": []}
+    assert in_bucket(old_id) is None
+    found = filings.read(old_id, hashlib.sha256(real).hexdigest(), datetime(2026, 11, 1, tzinfo=UTC),
+                         datetime(2026, 12, 2, tzinfo=UTC))
+    assert (found.where, found.body) == ("bucket", real)
+
+
+def test_given_a_filing_time_ahead_of_the_clock_then_the_table_copy_is_not_taken_on_trust(client, issuer):
+    request_id, sha = file_one(client, issuer)
+    filed_at = LegalRequest.get(request_id).received_at
+    now = datetime.fromisoformat(filed_at.replace("Z", "+00:00"))
+    assert filings.read(request_id, sha, now, now).where == "table"
+    assert filings.read(request_id, sha, now + timedelta(days=1), now).where == "table_overdue"
+    assert filings.read(request_id, sha, now, now + filings.COPY_GRACE + timedelta(seconds=1)).where == "table_overdue"

@@ -706,10 +706,10 @@ def _cost(calls: dict[str, Counter], latency: dict[str, list[float]], transition
         "s3": per_request["s3_requests"] * PRICES["s3_put"],
         # Off the request path: each body as filed is copied into the evidence bucket by keep_filings, fed by
         # the filings table's stream (reading it is free for a Lambda trigger): at most one invocation of about
-        # FILING_COPY_SECONDS and one PUT per submission.
+        # FILING_COPY_SECONDS, one LIST (is a legacy body there?) and one PUT per submission, both PUT-priced.
         "filings_copy": MIX["submit"]
         * (
-            PRICES["s3_put"]
+            2 * PRICES["s3_put"]
             + PRICES["lambda_per_request"]
             + FILING_COPY_SECONDS * LAMBDA_MEMORY_GB * PRICES["lambda_per_gb_second"]
         ),
@@ -723,7 +723,7 @@ def _cost(calls: dict[str, Counter], latency: dict[str, list[float]], transition
         "acknowledgement, one user notice recorded, one decision, a tenth of a transparency report; "
         "happy-path workflow; "
         "every transactional write counted as 3 items at 2 write units; every S3 call as a PUT; each body as "
-        "filed copied to the evidence bucket by one invocation of its own; Lambda at 512 MB for "
+        "filed copied to the evidence bucket by one invocation of its own (a LIST and a PUT); Lambda at 512 MB for "
         "the handler's in-process time against moto (an overestimate of AWS's); authorizer "
         "invoked on every call (API Gateway's authorizer cache would remove most); "
         "notification e-mails at SNS e-mail prices; us-east-1 list prices, November 2026",

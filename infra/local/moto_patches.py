@@ -54,31 +54,23 @@ _MARK = "__liaison_serialised__"
 
 def serialise_dynamodb() -> None:
     from moto.dynamodb.responses import DynamoHandler
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
-    original = DynamoHandler.call_action
-    if getattr(original, _MARK, False):
-        return
+    for handler in (DynamoHandler, DynamoDBStreamsHandler):
+        original = handler.call_action
+        if getattr(original, _MARK, False):
+            continue
+        handler.call_action = _under_lock(original)  # type: ignore[method-assign]  # monkeypatch
 
+
+def _under_lock(original: Any) -> Any:
     @functools.wraps(original)
     def call_action(self: Any) -> Any:
         with _LOCK:
             return original(self)
 
     setattr(call_action, _MARK, True)
-    DynamoHandler.call_action = call_action  # type: ignore[method-assign]  # monkeypatch
-
-    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
-
-    original_streams = DynamoDBStreamsHandler.call_action
-    if not getattr(original_streams, _MARK, False):
-
-        @functools.wraps(original_streams)
-        def streams_call_action(self: Any) -> Any:
-            with _LOCK:
-                return original_streams(self)
-
-        setattr(streams_call_action, _MARK, True)
-        DynamoDBStreamsHandler.call_action = streams_call_action  # type: ignore[method-assign]  # monkeypatch
+    return call_action
 
 
 def _item_key(operation: dict[str, Any], table: Any) -> dict[str, Any]:

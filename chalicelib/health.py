@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -21,8 +20,7 @@ from chalicelib.settings import TABLE_SETTINGS, Settings
 DependencyKind = Literal["table", "state_machine", "topic", "bucket", "key"]
 
 
-@dataclass(frozen=True)
-class Dependency:
+class Dependency(NamedTuple):
     name: str
     kind: DependencyKind
     probe: Callable[[], object]

@@ -15,21 +15,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 ROUND_ROBIN = "round_robin"  # the rule of an assignment that took a turn of the region's rotation
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     rep_id: str
     lead: bool
     available: bool
 
 
-@dataclass(frozen=True)
-class Assignment:
+class Assignment(NamedTuple):
     assignee: str | None
     chain: tuple[str, ...]  # escalation order: backup, then lead
     rule: str
@@ -88,8 +86,7 @@ def reassigned_chain(
     return result
 
 
-@dataclass(frozen=True)
-class Timers:
+class Timers(NamedTuple):
     """Seconds the workflow waits, already divided by the SLA time scale (at least 1 s each)."""
 
     acknowledge: int

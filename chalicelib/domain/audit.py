@@ -16,8 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 GENESIS = "0" * 64
 
@@ -62,8 +61,7 @@ def link(
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     """Whether a chain verifies; if not, the first bad link and what is wrong with it."""
 
     verified: bool
@@ -156,8 +154,7 @@ BOUND_FIELDS = (
 )
 
 
-@dataclass(frozen=True)
-class Difference:
+class Difference(NamedTuple):
     """A bound field whose stored value is not what the trail's events set."""
 
     field: str

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalicelib.domain.deadlines import RequestType
 from chalicelib.domain.decisions import Decision, Outcome
@@ -36,8 +35,7 @@ DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
     """One field of a section: ``kind`` is ``line`` (one line), ``text`` (paragraphs), ``date`` (ISO 8601),
     ``country`` (ISO 3166-1 alpha-2, as the EU writes Member States), ``flag`` (a tick-box), ``choice`` (one
     of ``choices``), ``choices`` (several), or ``lines`` (a list of lines)."""
@@ -49,8 +47,7 @@ class Field:
     choices: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(NamedTuple):
     letter: str
     title: str
     fields: tuple[Field, ...]
@@ -58,13 +55,12 @@ class Section:
     retrieved: bool = True  # False: the official text was not retrieved; one free-text field stands for it
 
 
-@dataclass(frozen=True)
-class Form:
+class Form(NamedTuple):
     name: str
     title: str
     source: str  # the regulation and annex
     types: tuple[RequestType, ...]  # what it may be filed as
-    sections: tuple[Section, ...] = field(default=())
+    sections: tuple[Section, ...] = ()
 
     def section(self, letter: str) -> Section | None:
         return next((s for s in self.sections if s.letter == letter), None)

@@ -8,9 +8,9 @@ them, never the stored deadlines.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class RequestType(StrEnum):
@@ -21,8 +21,7 @@ class RequestType(StrEnum):
     TERRORIST_CONTENT_REMOVAL = "terrorist_content_removal"
 
 
-@dataclass(frozen=True)
-class LegalClock:
+class LegalClock(NamedTuple):
     acknowledge: timedelta
     resolve: timedelta
     basis: str
@@ -45,8 +44,7 @@ DEFAULT_CLOCKS: dict[RequestType, LegalClock] = {
 }
 
 
-@dataclass(frozen=True)
-class Deadlines:
+class Deadlines(NamedTuple):
     ack_due_at: datetime
     due_at: datetime
 

@@ -18,10 +18,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from chalicelib.domain.certificates import FORMS, Field, Form, Section
 
@@ -43,8 +42,7 @@ LABEL_LINE, VALUE_LINE = 3.8, 5
 PAGES = "\x01N\x01"  # where the footer's total of pages goes
 
 
-@dataclass(frozen=True)
-class AnswerForm:
+class AnswerForm(NamedTuple):
     """How an answer form is headed: the regulation and annex, the official title, and who sends it to whom."""
 
     source: str

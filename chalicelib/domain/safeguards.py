@@ -14,10 +14,9 @@ effect only once a second representative approves it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import Field, StringConstraints, field_validator
 
@@ -61,8 +60,7 @@ class Verification(Strict):
 CONFIRMED, FAILED, CLEARED = "confirmed", "failed", "cleared"
 
 
-@dataclass(frozen=True)
-class Person:
+class Person(NamedTuple):
     """A representative as the "must differ" rules see them: the person behind a registry entry.
 
     The registry keys people by ``rep_id``, the subject of their tokens and sign-ins (the guard admits a
@@ -210,8 +208,7 @@ def needs_second_approval(tier: RiskTier, outcome: Outcome) -> bool:
     return tier is RiskTier.HIGH and outcome in FULFILMENTS
 
 
-@dataclass(frozen=True)
-class HoldRule:
+class HoldRule(NamedTuple):
     days: int
     extension_days: int
     basis: str
@@ -233,8 +230,7 @@ def hold_rule(jurisdiction: str | None) -> HoldRule:
     return DEFAULT_HOLD
 
 
-@dataclass(frozen=True)
-class HoldTimes:
+class HoldTimes(NamedTuple):
     expires_at: datetime
     reminder_at: datetime
 

@@ -38,7 +38,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from chalicelib.domain import certificates
 from chalicelib.domain.deadlines import RequestType
@@ -162,8 +162,7 @@ def _determined(
 Interval = Callable[[Any], tuple[float, float]]  # a figure's published range: [lo, hi], hi possibly infinite
 
 
-@dataclass(frozen=True)
-class Bound:
+class Bound(NamedTuple):
     """A relation readers know that is no published sum: some requests are part of others, so the part is at most
     the whole. Each side reads a lower bound from the figures' published ranges: ``smaller``, of the part, no less
     than the best a reader can tell (the part as some values the published figures allow have it); ``larger``, of

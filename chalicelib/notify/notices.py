@@ -9,7 +9,7 @@ tokens: e-mail is not a safe place for either.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 SUBJECTS = {
     "acknowledged": "Your request {id} was acknowledged",
@@ -22,8 +22,7 @@ SUBJECTS = {
 }
 
 
-@dataclass(frozen=True)
-class Notice:
+class Notice(NamedTuple):
     subject: str
     text: str
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import quote
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -26,8 +26,7 @@ from chalicelib.settings import get_settings
 LOCAL_AMR = ["pwd", "mfa"]  # as every seeded person of the local provider: the pool requires MFA too
 
 
-@dataclass(frozen=True)
-class Account:
+class Account(NamedTuple):
     where: str  # "cognito", "local" or "none"
     username: str | None  # what the officer types to sign in (their address); none: nothing was made
 

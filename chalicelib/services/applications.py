@@ -14,8 +14,8 @@ import ipaddress
 import json
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
+from typing import NamedTuple
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
@@ -77,8 +77,7 @@ def new_id() -> str:
     return "AP-" + base64.b32encode(secrets.token_bytes(10)).decode("ascii")
 
 
-@dataclass(frozen=True)
-class Limit:
+class Limit(NamedTuple):
     name: str
     limit: int
     seconds: int

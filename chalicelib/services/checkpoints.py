@@ -30,9 +30,8 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PutError
@@ -65,8 +64,7 @@ class CheckpointInvalid(Exception):
     """A checkpoint or pointer that does not verify (its signature, content hash, link or coverage)."""
 
 
-@dataclass(frozen=True)
-class Anchor:
+class Anchor(NamedTuple):
     """A request's head as a checkpoint recorded it."""
 
     checkpoint: str

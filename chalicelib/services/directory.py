@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pynamodb.transactions import TransactWrite
 
@@ -30,8 +29,7 @@ def _key(region: str) -> str:
     return f"contact#{region}"
 
 
-@dataclass(frozen=True)
-class Directory:
+class Directory(NamedTuple):
     version: int
     updated_at: str | None
     default_region: str

@@ -18,9 +18,8 @@ import base64
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import Field, StrictInt, StringConstraints
@@ -67,15 +66,13 @@ class NewDocument(Strict):
     sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$"), SingleLine]
 
 
-@dataclass(frozen=True)
-class Upload:
+class Upload(NamedTuple):
     url: str
     fields: dict[str, str]
     expires_at: str
 
 
-@dataclass(frozen=True)
-class Download:
+class Download(NamedTuple):
     url: str
     expires_at: str
 

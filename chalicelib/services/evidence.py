@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chalicelib.clock import app_clock, parse_instant
 from chalicelib.domain import audit
@@ -23,8 +23,7 @@ from chalicelib.store.models import Event, LegalRequest
 from chalicelib.store.requests import bound_state
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(NamedTuple):
     verdict: audit.Verdict
     anchor: checkpoints.Anchor | None
 

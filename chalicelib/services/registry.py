@@ -9,7 +9,7 @@ with the time and ``admin:<subject>``.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -31,8 +31,7 @@ representatives = RepresentativeRepository()
 publisher = Publisher()
 
 
-@dataclass(frozen=True)
-class Stamp:
+class Stamp(NamedTuple):
     """When a change was made, and by whom (as the stored document records it)."""
 
     at: str

@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -124,8 +123,7 @@ def from_new_image(image: dict[str, Any]) -> tuple[str, bytes]:
     return request_id, body
 
 
-@dataclass(frozen=True)
-class Found:
+class Found(NamedTuple):
     body: bytes | None
     where: str  # "bucket", "table", "table_overdue" (only in the table, past COPY_GRACE), or "nowhere"
 

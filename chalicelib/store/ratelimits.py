@@ -9,8 +9,8 @@ turn of a window), and their counters delete themselves by TTL a window after th
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from pynamodb.transactions import TransactWrite
 
@@ -19,11 +19,10 @@ from chalicelib.store.models import ConfigEntry
 PREFIX = "ratelimit#"
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(NamedTuple):
     """The fixed window of ``seconds`` holding an instant."""
 
-    index: int  # windows since the epoch
+    number: int  # windows since the epoch
     seconds: int
 
     @classmethod
@@ -32,15 +31,15 @@ class Window:
 
     def retry_after(self, at: datetime) -> int:
         """Whole seconds from ``at`` until the next window opens (at least 1: a Retry-After of 0 means now)."""
-        return max((self.index + 1) * self.seconds - int(at.timestamp()), 1)
+        return max((self.number + 1) * self.seconds - int(at.timestamp()), 1)
 
     @property
     def expires_at_epoch(self) -> int:
-        return (self.index + 2) * self.seconds  # TTL: a window after this one closes
+        return (self.number + 2) * self.seconds  # TTL: a window after this one closes
 
 
 def key(name: str, window: Window) -> str:
-    return f"{PREFIX}{name}#{window.index}"
+    return f"{PREFIX}{name}#{window.number}"
 
 
 def counter(name: str, limit: int, window: Window):

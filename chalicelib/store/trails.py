@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from pynamodb.transactions import TransactWrite
 
@@ -32,8 +32,7 @@ def application_key(application_id: str) -> str:
     return f"application#{application_id}"
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One event to add: what happened, who did it, and what to remember of it."""
 
     kind: str

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs, quote
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -119,8 +119,7 @@ def prefetch(cookie: Cookie, request_id: str | None) -> dict[str, Any]:
     return {name: models[name].from_raw_data(raw) for name, raw in found.items()}
 
 
-@dataclass(frozen=True)
-class UploadedFile:
+class UploadedFile(NamedTuple):
     filename: str
     content_type: str
     data: bytes
@@ -212,8 +211,7 @@ class Visit:
 PageHandler = Callable[[Visit], Response]
 
 
-@dataclass(frozen=True)
-class WebPage:
+class WebPage(NamedTuple):
     """A route of the web pages: guarded by the session and ``roles``; no roles means open to anyone. ``like``:
     the API operation whose roles the page takes ("METHOD path"), so API and pages share one role table."""
 

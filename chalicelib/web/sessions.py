@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 
@@ -42,8 +42,7 @@ def cookie_value(secret: str, subject: str) -> str:
     return f"{secret}.{base64.urlsafe_b64encode(subject.encode()).decode().rstrip('=')}"
 
 
-@dataclass(frozen=True)
-class Cookie:
+class Cookie(NamedTuple):
     """A session cookie as sent: the secret, and the subject it names (unverified until the session is read)."""
 
     secret: str
@@ -67,16 +66,14 @@ class Cookie:
         return cls(match["secret"], subject)
 
 
-@dataclass(frozen=True)
-class Pending:
+class Pending(NamedTuple):
     state: str
     nonce: str
     code_verifier: str
     return_to: str
 
 
-@dataclass(frozen=True)
-class Session:
+class Session(NamedTuple):
     secret: str
     principal: Principal
     csrf_token: str

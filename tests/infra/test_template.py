@@ -285,6 +285,7 @@ def test_given_the_packaged_template_then_every_function_gets_the_environment(pa
         assert variables["LIAISON_STAGE"] == "prod", name
         assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "Liaison", name
         assert variables["POWERTOOLS_SERVICE_NAME"] == "liaison", name
+        assert variables["PYDANTIC_DISABLE_PLUGINS"] == "__all__", name  # no entry-point scan at a cold start
         assert function["Properties"]["Tracing"] == "Active", name
 
 

@@ -11,7 +11,7 @@ SLA_TIME_SCALE ?= 1
 STATE_DIR ?= .local
 AWS_PACKAGE_REGION ?= eu-west-1
 
-.PHONY: run test unit package lint lock lint-template token verify-audit checkpoint bench load fuzz clean
+.PHONY: run test unit package lint lock lint-template token verify-audit checkpoint keep-filings bench load fuzz clean
 
 # requirements.txt and requirements-dev.txt are the hand-edited top level; `make lock` resolves them into
 # requirements.lock (what Lambda gets: `make package` bundles it) and requirements-dev.lock (everything, at the same
@@ -88,6 +88,12 @@ verify-audit: $(INSTALLED)
 ## Write an audit checkpoint now (signed chain heads, Object Lock), as the hourly schedule does (AWS=1: deployed).
 checkpoint: $(INSTALLED)
 	@$(PY) -m infra.checkpoint --state-dir "$(STATE_DIR)" $(if $(filter 1 true yes,$(AWS)),--aws)
+
+## Copy into the evidence bucket the bodies as filed that the filings dead-letter queue names (REQUEST="<id>...":
+## these requests' bodies instead; AWS=1 QUEUE=<url>: the deployment in your env).
+keep-filings: $(INSTALLED)
+	@$(PY) -m infra.keep_filings --state-dir "$(STATE_DIR)" $(if $(filter 1 true yes,$(AWS)),--aws) \
+	  $(if $(QUEUE),--queue-url "$(QUEUE)") $(if $(REQUEST),--request "$(REQUEST)")
 
 ## Measure cold start, AWS calls per operation, state transitions, latency, cost and timer precision.
 bench: $(INSTALLED)

@@ -1,4 +1,4 @@
-"""Seven fixes to moto (pinned 5.2.5), for the tests and for `make run`'s moto server.
+"""Eight fixes to moto (pinned 5.2.5), for the tests and for `make run`'s moto server.
 
 1. One call at a time. moto's DynamoDB is not thread-safe: a TransactWriteItems
    deep-copies the tables while another thread (the Step Functions interpreter,
@@ -37,6 +37,12 @@
    iterator it hands out, forever; the stream reader of `make run` reads every
    half second. An iterator is now dropped once read (the reader keeps its own
    position: infra/local/filings.py). AWS keeps them usable for 15 minutes.
+8. Stream positions answered as DynamoDB Streams answers them. Asked for an
+   iterator on a shard the stream does not have, or at a sequence number before
+   its oldest record, moto fails an assertion (a 500, or, in process, the
+   caller's AssertionError); DynamoDB Streams answers ResourceNotFoundException
+   and TrimmedDataAccessException, which `make keep-filings` reads as "the
+   stream no longer holds this batch".
 """
 
 from __future__ import annotations
@@ -282,9 +288,34 @@ def single_use_stream_iterators() -> None:
     DynamoDBStreamsBackend.get_records = get_records  # type: ignore[method-assign]  # monkeypatch
 
 
+def stream_positions_as_aws() -> None:
+    """Fix 8: an iterator on an unknown shard, or before the oldest record, refused as DynamoDB Streams does."""
+    from moto.core.exceptions import JsonRESTError
+    from moto.dynamodbstreams.models import DynamoDBStreamsBackend
+
+    original = DynamoDBStreamsBackend.get_shard_iterator
+    if getattr(original, _MARK, False):
+        return
+
+    @functools.wraps(original)
+    def get_shard_iterator(
+        self: Any, arn: str, shard_id: str, shard_iterator_type: str, sequence_number: str | None = None
+    ) -> Any:
+        shard = self._get_table_from_arn(arn).stream_shard
+        if shard is None or shard.id != shard_id:
+            raise JsonRESTError("ResourceNotFoundException", f"Requested resource not found: Shard {shard_id}")
+        if sequence_number is not None and int(sequence_number) < shard.starting_sequence_number:
+            raise JsonRESTError("TrimmedDataAccessException", "The sequence number is beyond the trim horizon")
+        return original(self, arn, shard_id, shard_iterator_type, sequence_number)
+
+    setattr(get_shard_iterator, _MARK, True)
+    DynamoDBStreamsBackend.get_shard_iterator = get_shard_iterator  # type: ignore[method-assign]  # monkeypatch
+
+
 def patch() -> None:
     sfn_parameter_names()
     single_use_stream_iterators()
+    stream_positions_as_aws()
     serialise_dynamodb()
     cheap_transactions()
     parse_state_machines_once()

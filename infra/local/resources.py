@@ -147,7 +147,7 @@ class LocalResources:
         return environment
 
 
-def _physical_name(prefix: str, logical_id: str) -> str:
+def physical_name(prefix: str, logical_id: str) -> str:
     return f"{prefix}-{logical_id}"
 
 
@@ -250,7 +250,7 @@ def create(
     for kind in CREATION_ORDER:
         for logical_id, resource in cfn.resources_of_type(template, kind).items():
             props = resource.get("Properties", {})
-            name = _physical_name(prefix, logical_id)
+            name = physical_name(prefix, logical_id)
             if "Condition" in resource and not resources.condition(resource["Condition"]):
                 continue  # not part of this stack (as CloudFormation skips it)
             if kind == "AWS::SES::EmailIdentity":  # moto verifies it at once: no DNS here

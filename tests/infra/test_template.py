@@ -403,7 +403,7 @@ def test_given_the_filings_table_then_the_api_puts_and_gets_items_and_only_keep_
     assert reading_streams == {"KeepFilingsRole"}
 
 
-def test_given_the_filings_dead_letter_queue_then_it_keeps_two_weeks_and_alarms_the_operators(merged):
+def test_given_the_filings_dead_letter_queue_then_it_keeps_two_weeks_alarms_the_operators_and_is_an_output(merged):
     queue = merged["Resources"]["FilingsDeadLetterQueue"]
     assert queue["Type"] == "AWS::SQS::Queue"
     assert queue["Properties"] == {"KmsMasterKeyId": {"Ref": "DataKey"}, "MessageRetentionPeriod": 14 * 24 * 3600}
@@ -416,6 +416,8 @@ def test_given_the_filings_dead_letter_queue_then_it_keeps_two_weeks_and_alarms_
     refused = merged["Resources"]["FilingsRefusedAlarm"]["Properties"]  # records not copied: chalicelib/events.py
     assert (refused["Namespace"], refused["MetricName"]) == ("Liaison", "FilingsRefused")
     assert refused["AlarmActions"] == [{"Ref": "OperatorAlertsTopic"}]
+    # where `make keep-filings AWS=1 QUEUE=...` reads it (docs/operations.md)
+    assert merged["Outputs"]["FilingsDeadLetterQueueUrl"]["Value"] == {"Ref": "FilingsDeadLetterQueue"}
 
 
 def test_given_the_packaged_api_then_it_is_throttled_and_gateway_errors_are_json(packaged):

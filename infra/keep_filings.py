@@ -1,0 +1,204 @@
+"""``make keep-filings``: copy into the evidence bucket the bodies as filed that ``keep_filings`` could not.
+
+When the copy of a body keeps failing, Lambda gives up on its batch after the last retry and names it in the
+filings dead-letter queue, which raises ``FilingsDeadLetterAlarm`` (docs/operations.md). Once the cause is fixed:
+
+- ``make keep-filings`` reads that queue. Each message names a batch of the filings table's stream (the shard,
+  its first and last sequence numbers), not the records; the stream keeps records for 24 hours, and within them
+  the batch's records name its requests. Each of these requests' bodies is copied (below); the message is
+  deleted once every request it names is kept. A message whose records the stream no longer has stays, and is
+  printed: ``make verify-audit`` names the requests whose copy is missing, and ``REQUEST=`` copies them.
+- ``make keep-filings REQUEST="<id> <id>..."`` copies these requests' bodies, whatever the queue holds.
+
+A copy is always the body the request binds: the filings table's item under the request's ``body_sha256`` (the
+hash its ``submitted`` event carries), read by key and copied once with ``If-None-Match``, by the same code as the
+function (``chalicelib/store/filings.py``). A body the bucket keeps already is read back and compared: the same
+bytes are done; another body is a conflict to investigate, never overwritten. It then reads the copy back the way
+the evidence check does. Exit 1 if anything was left.
+
+Against the local stack (default) it uses ``STATE_DIR``, written by ``make run``, and the local queue; against AWS
+(``make keep-filings AWS=1 QUEUE=<url>``) the caller's credentials, the ``LIAISON_*`` variables of the deployed
+API and the queue's URL (the stack's ``FilingsDeadLetterQueueUrl`` output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from infra.verify_audit import local_environment
+
+LOCAL_QUEUE = "FilingsDeadLetterQueue"  # the template's logical id; `make run` names the queue after it
+PAGES = 100  # reads of one batch's shard at most: a stream's page can be empty before its records
+VISIBILITY_SECONDS = 300  # a message this run reads stays hidden from other readers that long, then shows again
+
+
+class Batch(NamedTuple):
+    """What a message of the filings dead-letter queue names (Lambda's ``DDBStreamBatchInfo``)."""
+
+    stream_arn: str
+    shard_id: str
+    first: int
+    last: int
+
+    @classmethod
+    def of(cls, message_body: str) -> Batch:
+        """Raises ``ValueError`` for a message Lambda did not write."""
+        try:
+            info = json.loads(message_body)["DDBStreamBatchInfo"]
+            return cls(
+                str(info["streamArn"]),
+                str(info["shardId"]),
+                int(info["startSequenceNumber"]),
+                int(info["endSequenceNumber"]),
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"not a record of a discarded stream batch: {error!r}") from None
+
+
+def requests_in(batch: Batch, streams: Any) -> list[str] | None:
+    """The request ids of the batch's new filings, in stream order, or None if the stream no longer holds them."""
+    try:
+        iterator = streams.get_shard_iterator(
+            StreamArn=batch.stream_arn,
+            ShardId=batch.shard_id,
+            ShardIteratorType="AT_SEQUENCE_NUMBER",
+            SequenceNumber=str(batch.first),
+        )["ShardIterator"]
+        found: list[str] = []
+        for _ in range(PAGES):
+            page = streams.get_records(ShardIterator=iterator, Limit=100)
+            for record in page["Records"]:
+                if int(record["dynamodb"]["SequenceNumber"]) > batch.last:
+                    return found
+                if record.get("eventName") == "INSERT" and record["dynamodb"]["Keys"]["request_id"]["S"] not in found:
+                    found.append(record["dynamodb"]["Keys"]["request_id"]["S"])
+            iterator = page.get("NextShardIterator")
+            if iterator is None:  # a closed shard, read to its end
+                return found
+    except (BotoCoreError, ClientError, KeyError) as error:
+        print(f"  the stream no longer gives this batch's records ({error})")
+        return None
+    return found  # every page read: what it held up to here
+
+
+def copy(request_id: str, now: datetime) -> str | None:
+    """Copy the body the request binds into the evidence bucket; None when done, else what is wrong."""
+    from chalicelib.clock import parse_instant
+    from chalicelib.errors import DependencyUnavailable
+    from chalicelib.store import filings
+    from chalicelib.store.models import Filing
+    from chalicelib.store.requests import RequestRepository
+
+    try:
+        item = RequestRepository().get(request_id)
+        if item is None:
+            return "no such request"
+        try:
+            body = bytes(Filing.get(request_id, item.body_sha256, consistent_read=True).body)
+        except Filing.DoesNotExist:
+            found = filings.read(request_id, item.body_sha256, parse_instant(item.received_at), now)
+            return None if found.where == "bucket" else "no body with the request's hash, in the table or the bucket"
+        filings.keep(request_id, body)
+        found = filings.read(request_id, item.body_sha256, parse_instant(item.received_at), now)
+    except filings.FilingConflict as conflict:
+        return f"CONFLICT: {conflict}; nothing was written (docs/operations.md)"
+    except DependencyUnavailable as error:
+        return f"not copied: {error}"
+    if found.where != "bucket" or found.body != body:
+        return f"copied, but the evidence check reads it from {found.where!r}"
+    return None
+
+
+def messages(sqs: Any, queue_url: str) -> Iterator[dict[str, Any]]:
+    """Every message of the queue, once each, until a read brings none this run has not seen."""
+    seen: set[str] = set()
+    while True:
+        received = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0, VisibilityTimeout=VISIBILITY_SECONDS
+        ).get("Messages", [])
+        new = [message for message in received if message["MessageId"] not in seen]
+        if not new:
+            return
+        seen.update(message["MessageId"] for message in new)
+        yield from new
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="make keep-filings", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--state-dir", type=Path, default=Path(".local"))
+    parser.add_argument("--aws", action="store_true", help="the deployment the environment points at")
+    parser.add_argument("--queue-url", help="the filings dead-letter queue (with --aws: required to read it)")
+    parser.add_argument("--request", action="append", default=[], help="copy this request's body (repeatable)")
+    args = parser.parse_args(argv)
+    if not args.aws:
+        local_environment(args.state_dir)
+
+    from chalicelib.aws import client
+    from chalicelib.clock import app_clock
+    from chalicelib.settings import get_settings
+
+    requests = [each for given in args.request for each in given.split()]
+    now = app_clock.now()
+    left = 0
+    for request_id in requests:
+        problem = copy(request_id, now)
+        print(f"{request_id}: {problem or 'kept'}")
+        left += problem is not None
+    if requests:
+        return 1 if left else 0
+
+    sqs = client("sqs")
+    queue_url = args.queue_url
+    if queue_url is None:
+        if args.aws:
+            parser.error("--queue-url is required with --aws (the stack's FilingsDeadLetterQueueUrl output)")
+        from infra.local.resources import physical_name
+        from infra.local.run import STACK_PREFIX
+
+        queue_url = sqs.get_queue_url(QueueName=physical_name(STACK_PREFIX, LOCAL_QUEUE))["QueueUrl"]
+    # The regional endpoint (as infra/local/filings.py), which moto knows too, not the account-based one.
+    streams = boto3.client(
+        "dynamodbstreams", region_name=get_settings().aws_region, config=Config(account_id_endpoint_mode="disabled")
+    )
+    read = 0
+    for message in messages(sqs, queue_url):
+        read += 1
+        print(f"message {message['MessageId']}:")
+        try:
+            batch = Batch.of(message["Body"])
+        except ValueError as error:
+            print(f"  left in the queue: {error}")
+            left += 1
+            continue
+        named = requests_in(batch, streams)
+        if named is None:
+            print("  left in the queue: find its requests with `make verify-audit`, then copy them with REQUEST=")
+            left += 1
+            continue
+        problems = {request_id: copy(request_id, now) for request_id in named}
+        for request_id, problem in problems.items():
+            print(f"  {request_id}: {problem or 'kept'}")
+        if any(problems.values()):
+            print("  left in the queue")
+            left += 1
+            continue
+        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        print(f"  done ({len(named)} requests): deleted from the queue")
+    print(f"{read} messages read, {left} left")
+    return 1 if left else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,204 @@
+"""``make keep-filings`` (infra/keep_filings.py): the bodies as filed that ``keep_filings`` gave up on, copied later.
+
+The dead-letter queue's messages are written as Lambda writes them for a discarded stream batch (they name the
+shard and the batch's first and last sequence numbers), against the filings table's stream in moto; the bucket and
+the tables are moto's too. The tool runs as ``make keep-filings AWS=1`` runs it, on the environment the tests set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from chalicelib.errors import DependencyUnavailable
+from chalicelib.settings import get_settings
+from chalicelib.store import filings
+from chalicelib.store.models import Filing
+from infra import keep_filings
+from infra.local.resources import physical_name
+from tests.integration.test_filings import file_one, in_bucket
+
+QUEUE = physical_name("liaison-test", keep_filings.LOCAL_QUEUE)  # infra/local/inprocess.py's prefix
+
+
+def empty(url: str) -> None:
+    """Delete every message (PurgeQueue may run once a minute only)."""
+    sqs = boto3.client("sqs", region_name=get_settings().aws_region)
+    while received := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages"):
+        for message in received:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+@pytest.fixture
+def queue(monkeypatch) -> Iterator[str]:
+    """The filings dead-letter queue, empty; a message the tool leaves is visible again at once (deployed, after
+    ``VISIBILITY_SECONDS``), so a test sees it and the next run finds it."""
+    monkeypatch.setattr(keep_filings, "VISIBILITY_SECONDS", 0)
+    url = boto3.client("sqs", region_name=get_settings().aws_region).get_queue_url(QueueName=QUEUE)["QueueUrl"]
+    empty(url)
+    yield url
+    empty(url)
+
+
+def stream_records(*request_ids: str) -> tuple[str, str, list[int]]:
+    """The filings stream's ARN, its shard, and the sequence numbers of these requests' new filings."""
+    region = get_settings().aws_region
+    table = boto3.client("dynamodb", region_name=region).describe_table(TableName=get_settings().filings_table)
+    arn = table["Table"]["LatestStreamArn"]
+    streams = boto3.client("dynamodbstreams", region_name=region, config=Config(account_id_endpoint_mode="disabled"))
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    records = streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=1000)["Records"]
+    numbers = {r["dynamodb"]["Keys"]["request_id"]["S"]: int(r["dynamodb"]["SequenceNumber"]) for r in records}
+    return arn, shard, [numbers[each] for each in request_ids]
+
+
+def discarded(queue_url: str, arn: str, shard: str, first: int, last: int) -> None:
+    """What Lambda puts in the on-failure queue when it gives up on a batch of the stream."""
+    body = {
+        "requestContext": {"condition": "RetryAttemptsExhausted", "approximateInvokeCount": 11},
+        "version": "1.0",
+        "timestamp": "2026-12-02T18:00:00.000Z",
+        "DDBStreamBatchInfo": {
+            "shardId": shard,
+            "startSequenceNumber": str(first),
+            "endSequenceNumber": str(last),
+            "approximateArrivalOfFirstRecord": "2026-12-02T17:59:00Z",
+            "approximateArrivalOfLastRecord": "2026-12-02T17:59:00Z",
+            "batchSize": 2,
+            "streamArn": arn,
+        },
+    }
+    boto3.client("sqs", region_name=get_settings().aws_region).send_message(
+        QueueUrl=queue_url, MessageBody=json.dumps(body)
+    )
+
+
+def waiting(queue_url: str) -> int:
+    """Messages in the queue, visible or taken and not deleted."""
+    attributes = boto3.client("sqs", region_name=get_settings().aws_region).get_queue_attributes(
+        QueueUrl=queue_url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+
+def test_given_a_discarded_batch_then_its_requests_bodies_are_kept_and_the_message_deleted(
+    client, issuer, queue, capsys
+):
+    first, first_sha = file_one(client, issuer)
+    other, _ = file_one(client, issuer)  # in the stream between them: not in the batch only if outside its range
+    last, last_sha = file_one(client, issuer)
+    arn, shard, (start, _, end) = stream_records(first, other, last)
+    discarded(queue, arn, shard, start, end)
+    assert in_bucket(first) is None and in_bucket(last) is None
+
+    assert keep_filings.main(["--aws", "--queue-url", queue]) == 0
+
+    assert in_bucket(first, first_sha) == bytes(Filing.get(first, first_sha).body)
+    assert in_bucket(last, last_sha) == bytes(Filing.get(last, last_sha).body)
+    assert in_bucket(other) is not None  # within the batch's range: named by it
+    assert waiting(queue) == 0
+    out = capsys.readouterr().out
+    assert f"  {first}: kept" in out and f"  {last}: kept" in out and "deleted from the queue" in out
+    assert out.rstrip().endswith("1 messages read, 0 left")
+
+
+def test_given_a_batch_of_one_then_only_that_request_is_copied(client, issuer, queue):
+    named, sha = file_one(client, issuer)
+    after, _ = file_one(client, issuer)
+    arn, shard, (number,) = stream_records(named)
+    discarded(queue, arn, shard, number, number)
+
+    assert keep_filings.main(["--aws", "--queue-url", queue]) == 0
+    assert in_bucket(named, sha) is not None
+    assert in_bucket(after) is None  # after the batch's last record: not this message's
+
+
+def test_given_a_batch_the_stream_no_longer_holds_then_the_message_stays_and_says_what_to_do(
+    client, issuer, queue, capsys
+):
+    named, _ = file_one(client, issuer)
+    arn, _, (number,) = stream_records(named)
+    discarded(queue, arn, "shardId-00000001764000000000-trimmed", number, number)
+
+    assert keep_filings.main(["--aws", "--queue-url", queue]) == 1
+    assert waiting(queue) == 1
+    assert in_bucket(named) is None
+    out = capsys.readouterr().out
+    assert "the stream no longer gives this batch's records" in out and "make verify-audit" in out
+
+
+def test_given_a_message_lambda_did_not_write_then_it_stays(queue, capsys):
+    boto3.client("sqs", region_name=get_settings().aws_region).send_message(QueueUrl=queue, MessageBody="{}")
+    assert keep_filings.main(["--aws", "--queue-url", queue]) == 1
+    assert waiting(queue) == 1
+    assert "not a record of a discarded stream batch" in capsys.readouterr().out
+
+
+def test_given_the_bucket_still_refusing_then_the_message_stays_for_the_next_run(
+    client, issuer, queue, monkeypatch, capsys
+):
+    named, sha = file_one(client, issuer)
+    arn, shard, (number,) = stream_records(named)
+    discarded(queue, arn, shard, number, number)
+    real_keep = filings.keep
+
+    def down(request_id: str, body: bytes) -> None:
+        raise DependencyUnavailable("The evidence store is unavailable; the body was not copied yet.")
+
+    monkeypatch.setattr(filings, "keep", down)
+    assert keep_filings.main(["--aws", "--queue-url", queue]) == 1
+    assert waiting(queue) == 1
+    assert f"{named}: not copied" in capsys.readouterr().out
+
+    monkeypatch.setattr(filings, "keep", real_keep)  # the cause fixed: the next run copies it
+    assert keep_filings.main(["--aws", "--queue-url", queue]) == 0
+    assert in_bucket(named, sha) is not None and waiting(queue) == 0
+
+
+def test_given_requests_by_id_then_each_body_is_copied_once_and_a_second_run_finds_it_kept(client, issuer, capsys):
+    named, sha = file_one(client, issuer)
+    assert keep_filings.main(["--aws", "--request", named]) == 0
+    assert in_bucket(named, sha) == bytes(Filing.get(named, sha).body)
+    assert keep_filings.main(["--aws", "--request", named]) == 0  # the same bytes: done, nothing written
+    assert capsys.readouterr().out.count(f"{named}: kept") == 2
+
+
+def test_given_another_body_in_the_bucket_then_it_is_a_conflict_and_nothing_is_overwritten(client, issuer, capsys):
+    named, _ = file_one(client, issuer)
+    forged = b'{"type":"something else"}'
+    boto3.client("s3", region_name=get_settings().aws_region).put_object(
+        Bucket=get_settings().evidence_bucket, Key=filings.key(named), Body=forged
+    )
+    assert keep_filings.main(["--aws", "--request", named]) == 1
+    assert in_bucket(named) == forged
+    out = capsys.readouterr().out
+    assert f"{named}: CONFLICT" in out and hashlib.sha256(forged).hexdigest() in out
+
+
+def test_given_a_body_the_request_does_not_bind_then_it_is_not_copied(client, issuer, capsys):
+    """Only the table's item under the request's own hash is copied: another item put in for it is not."""
+    named, sha = file_one(client, issuer)
+    Filing.get(named, sha).delete()
+    filings.item(named, b'{"put":"in by hand"}', "2026-12-02T18:00:00.000Z").save()
+    assert keep_filings.main(["--aws", "--request", named]) == 1
+    assert in_bucket(named) is None
+    assert f"{named}: no body with the request's hash" in capsys.readouterr().out
+
+
+def test_given_an_unknown_request_then_it_is_named(capsys):
+    assert keep_filings.main(["--aws", "--request", "LR-20261202-0000000000000000"]) == 1
+    assert "LR-20261202-0000000000000000: no such request" in capsys.readouterr().out
+
+
+def test_given_aws_without_the_queue_then_it_asks_for_it(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        keep_filings.main(["--aws"])
+    assert stopped.value.code == 2
+    assert "--queue-url is required with --aws" in capsys.readouterr().err

@@ -13,8 +13,9 @@ filings dead-letter queue, which raises ``FilingsDeadLetterAlarm`` (docs/operati
 A copy is always the body the request binds: the filings table's item under the request's ``body_sha256`` (the
 hash its ``submitted`` event carries), read by key and copied once with ``If-None-Match``, by the same code as the
 function (``chalicelib/store/filings.py``). A body the bucket keeps already is read back and compared: the same
-bytes are done; another body is a conflict to investigate, never overwritten. It then reads the copy back the way
-the evidence check does. Exit 1 if anything was left.
+bytes are done; another body is a conflict to investigate, never overwritten. A body is copied only for a request
+whose trail and anchor verify (``chalicelib/services/evidence.py``, all but the body), and the request's whole
+evidence is checked after. Exit 1 if anything was left.
 
 Against the local stack (default) it uses ``STATE_DIR``, written by ``make run``, and the local queue; against AWS
 (``make keep-filings AWS=1 QUEUE=<url>``) the caller's credentials, the ``LIAISON_*`` variables of the deployed
@@ -92,30 +93,39 @@ def requests_in(batch: Batch, streams: Any) -> list[str] | None:
 
 
 def copy(request_id: str, now: datetime) -> str | None:
-    """Copy the body the request binds into the evidence bucket; None when done, else what is wrong."""
+    """Copy the body the request binds into the evidence bucket; None when done, else what is wrong. Only for a
+    request whose trail and anchor verify: a body is copied hours or days after filing here, long enough for
+    whoever can write the tables to have rewritten the request, its trail and its filing together."""
     from chalicelib.clock import parse_instant
     from chalicelib.errors import DependencyUnavailable
+    from chalicelib.services import checkpoints, evidence
     from chalicelib.store import filings
     from chalicelib.store.models import Filing
     from chalicelib.store.requests import RequestRepository
 
+    requests = RequestRepository()
+    anchors = checkpoints.Checkpoints()
     try:
-        item = RequestRepository().get(request_id)
+        item = requests.get(request_id)
         if item is None:
             return "no such request"
+        events = requests.events(request_id)
+        held = evidence.verify(item, events, anchor_of=anchors.latest_anchor, latest=anchors.latest(), body=False)
+        if not held.verdict.verified:
+            return f"not copied: its evidence does not hold ({held.verdict.problem}); investigate it first"
         try:
             body = bytes(Filing.get(request_id, item.body_sha256, consistent_read=True).body)
         except Filing.DoesNotExist:
             found = filings.read(request_id, item.body_sha256, parse_instant(item.received_at), now)
             return None if found.where == "bucket" else "no body with the request's hash, in the table or the bucket"
         filings.keep(request_id, body)
-        found = filings.read(request_id, item.body_sha256, parse_instant(item.received_at), now)
+        after = evidence.verify(item, events, anchor_of=anchors.latest_anchor, latest=anchors.latest())
     except filings.FilingConflict as conflict:
         return f"CONFLICT: {conflict}; nothing was written (docs/operations.md)"
-    except DependencyUnavailable as error:
+    except (DependencyUnavailable, checkpoints.CheckpointInvalid) as error:
         return f"not copied: {error}"
-    if found.where != "bucket" or found.body != body:
-        return f"copied, but the evidence check reads it from {found.where!r}"
+    if not after.verdict.verified:
+        return f"copied, but its evidence does not verify: {after.verdict.problem}"
     return None
 
 

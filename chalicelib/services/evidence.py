@@ -62,13 +62,15 @@ def verify(
     *,
     anchor_of: Callable[[str], checkpoints.Anchor | None],
     latest: dict | None,
+    body: bool = True,
 ) -> Report:
     """Every check of the module docstring, in order; the first that fails is the verdict. ``anchor_of`` finds
     the latest anchor of a request (a pointer read, or a lookup in checkpoints loaded whole); it may raise
-    ``CheckpointInvalid``, reported as the verdict."""
+    ``CheckpointInvalid``, reported as the verdict. ``body=False``: all but the body as filed (``make
+    keep-filings`` copies a body only for a request whose trail and anchor hold)."""
     anchor = None
     verdict = verify_tables(item, events)
-    if verdict.verified:
+    if verdict.verified and body:
         found = filings.read(item.request_id, item.body_sha256, parse_instant(item.received_at), app_clock.now())
         verdict = check_filed(item, events, found) or verdict
     if verdict.verified:

@@ -18,7 +18,7 @@ from botocore.config import Config
 from chalicelib.errors import DependencyUnavailable
 from chalicelib.settings import get_settings
 from chalicelib.store import filings
-from chalicelib.store.models import Filing
+from chalicelib.store.models import Filing, LegalRequest
 from infra import keep_filings
 from infra.local.resources import physical_name
 from tests.integration.test_filings import file_one, in_bucket
@@ -190,6 +190,19 @@ def test_given_a_body_the_request_does_not_bind_then_it_is_not_copied(client, is
     assert keep_filings.main(["--aws", "--request", named]) == 1
     assert in_bucket(named) is None
     assert f"{named}: no body with the request's hash" in capsys.readouterr().out
+
+
+def test_given_a_request_rewritten_in_the_tables_then_no_body_is_copied(client, issuer, capsys):
+    """Whoever can write the tables changes the request's hash and puts in a body to match: nothing is copied,
+    since the trail binds the hash the request was filed with."""
+    named, _ = file_one(client, issuer)
+    forged = b'{"type":"forged"}'
+    filings.item(named, forged, "2026-12-02T18:00:00.000Z").save()
+    LegalRequest.get(named).update(actions=[LegalRequest.body_sha256.set(hashlib.sha256(forged).hexdigest())])
+    assert keep_filings.main(["--aws", "--request", named]) == 1
+    assert in_bucket(named) is None
+    out = capsys.readouterr().out
+    assert f"{named}: not copied: its evidence does not hold" in out and "body_sha256" in out
 
 
 def test_given_an_unknown_request_then_it_is_named(capsys):

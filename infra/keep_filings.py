@@ -14,8 +14,9 @@ A copy is always the body the request binds: the filings table's item under the 
 hash its ``submitted`` event carries), read by key and copied once with ``If-None-Match``, by the same code as the
 function (``chalicelib/store/filings.py``). A body the bucket keeps already is read back and compared: the same
 bytes are done; another body is a conflict to investigate, never overwritten. A body is copied only for a request
-whose trail and anchor verify (``chalicelib/services/evidence.py``, all but the body), and the request's whole
-evidence is checked after. Exit 1 if anything was left.
+whose trail and anchor verify (``chalicelib/services/evidence.py``, all but the body, against the checkpoints read
+from the bucket as ``make verify-audit`` reads them), and only if it hashes to what the request binds; the
+request's whole evidence is checked after. Exit 1 if anything was left.
 
 Against the local stack (default) it uses ``STATE_DIR``, written by ``make run``, and the local queue; against AWS
 (``make keep-filings AWS=1 QUEUE=<url>``) the caller's credentials, the ``LIAISON_*`` variables of the deployed
@@ -25,6 +26,7 @@ API and the queue's URL (the stack's ``FilingsDeadLetterQueueUrl`` output).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from collections.abc import Iterator
@@ -35,12 +37,17 @@ from typing import Any, NamedTuple
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import ValidationError
+from pynamodb.exceptions import PynamoDBException
 
-from infra.verify_audit import local_environment
+from infra.verify_audit import Anchors, bucket_anchors, local_environment
 
 LOCAL_QUEUE = "FilingsDeadLetterQueue"  # the template's logical id; `make run` names the queue after it
 PAGES = 100  # reads of one batch's shard at most: a stream's page can be empty before its records
-VISIBILITY_SECONDS = 300  # a message this run reads stays hidden from other readers that long, then shows again
+VISIBILITY_SECONDS = 300  # a message this run reads stays hidden from other readers that long
+WAIT_SECONDS = 5  # long polling: every SQS server is asked, so an empty answer means an empty queue
+GONE = {"ResourceNotFoundException", "TrimmedDataAccessException"}  # the stream no longer holds the batch
+FAILED = (BotoCoreError, ClientError, PynamoDBException)  # an AWS call that failed: said, never a traceback
 
 
 class Batch(NamedTuple):
@@ -66,8 +73,15 @@ class Batch(NamedTuple):
             raise ValueError(f"not a record of a discarded stream batch: {error!r}") from None
 
 
-def requests_in(batch: Batch, streams: Any) -> list[str] | None:
-    """The request ids of the batch's new filings, in stream order, or None if the stream no longer holds them."""
+class Named(NamedTuple):
+    """The requests of a batch's new filings, in stream order, or, if they could not all be read, why."""
+
+    requests: list[str]
+    problem: str | None = None
+
+
+def requests_in(batch: Batch, streams: Any) -> Named:
+    """Read the batch's records from its shard: complete only once its last record is reached."""
     try:
         iterator = streams.get_shard_iterator(
             StreamArn=batch.stream_arn,
@@ -79,53 +93,69 @@ def requests_in(batch: Batch, streams: Any) -> list[str] | None:
         for _ in range(PAGES):
             page = streams.get_records(ShardIterator=iterator, Limit=100)
             for record in page["Records"]:
-                if int(record["dynamodb"]["SequenceNumber"]) > batch.last:
-                    return found
-                if record.get("eventName") == "INSERT" and record["dynamodb"]["Keys"]["request_id"]["S"] not in found:
-                    found.append(record["dynamodb"]["Keys"]["request_id"]["S"])
+                number = int(record["dynamodb"]["SequenceNumber"])
+                if number > batch.last:
+                    return Named(found)
+                request_id = record["dynamodb"]["Keys"]["request_id"]["S"]
+                if record.get("eventName") == "INSERT" and request_id not in found:
+                    found.append(request_id)
+                if number == batch.last:
+                    return Named(found)
             iterator = page.get("NextShardIterator")
-            if iterator is None:  # a closed shard, read to its end
-                return found
-    except (BotoCoreError, ClientError, KeyError) as error:
-        print(f"  the stream no longer gives this batch's records ({error})")
-        return None
-    return found  # every page read: what it held up to here
+            if iterator is None:  # a closed shard, read to its end without the batch's last record
+                break
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in GONE:
+            return Named([], "gone")
+        return Named([], f"the stream could not be read ({error}); run again")
+    except (BotoCoreError, KeyError, TypeError, ValueError) as error:
+        return Named([], f"the stream could not be read ({error!r}); run again")
+    return Named([], f"the batch's last record was not reached in {PAGES} reads; run again")
 
 
-def copy(request_id: str, now: datetime) -> str | None:
+def copy(request_id: str, anchors: Anchors, now: datetime) -> str | None:
     """Copy the body the request binds into the evidence bucket; None when done, else what is wrong. Only for a
-    request whose trail and anchor verify: a body is copied hours or days after filing here, long enough for
+    request whose trail and anchor verify: a body is copied here hours or days after filing, long enough for
     whoever can write the tables to have rewritten the request, its trail and its filing together."""
     from chalicelib.clock import parse_instant
+    from chalicelib.domain.schema import REQUEST_ID
     from chalicelib.errors import DependencyUnavailable
     from chalicelib.services import checkpoints, evidence
     from chalicelib.store import filings
     from chalicelib.store.models import Filing
     from chalicelib.store.requests import RequestRepository
 
+    if not REQUEST_ID.fullmatch(request_id):  # the API issues no other: never a key outside the request's folder
+        return "not a request id"
     requests = RequestRepository()
-    anchors = checkpoints.Checkpoints()
     try:
         item = requests.get(request_id)
         if item is None:
             return "no such request"
-        events = requests.events(request_id)
-        held = evidence.verify(item, events, anchor_of=anchors.latest_anchor, latest=anchors.latest(), body=False)
+        item, events = requests.chain(item)  # the request and its trail as of one moment
+        held = evidence.verify(item, events, anchor_of=anchors.anchor_of, latest=anchors.latest, body=False)
         if not held.verdict.verified:
             return f"not copied: its evidence does not hold ({held.verdict.problem}); investigate it first"
         try:
             body = bytes(Filing.get(request_id, item.body_sha256, consistent_read=True).body)
         except Filing.DoesNotExist:
-            found = filings.read(request_id, item.body_sha256, parse_instant(item.received_at), now)
-            return None if found.where == "bucket" else "no body with the request's hash, in the table or the bucket"
-        filings.keep(request_id, body)
-        after = evidence.verify(item, events, anchor_of=anchors.latest_anchor, latest=anchors.latest())
+            body = None
+        if body is not None and hashlib.sha256(body).hexdigest() != item.body_sha256:
+            return "not copied: the filings table's item does not hash to its key (put in by hand)"
+        if body is not None:
+            filings.keep(request_id, body)
+        found = filings.read(request_id, item.body_sha256, parse_instant(item.received_at), now)
+        if body is None and found.where != "bucket":
+            return "no body with the request's hash, in the table or the bucket"
+        after = evidence.verify(item, events, anchor_of=anchors.anchor_of, latest=anchors.latest)
     except filings.FilingConflict as conflict:
         return f"CONFLICT: {conflict}; nothing was written (docs/operations.md)"
     except (DependencyUnavailable, checkpoints.CheckpointInvalid) as error:
         return f"not copied: {error}"
+    except FAILED as error:
+        return f"not copied: {error}"
     if not after.verdict.verified:
-        return f"copied, but its evidence does not verify: {after.verdict.problem}"
+        return f"its evidence does not verify: {after.verdict.problem}"
     return None
 
 
@@ -134,13 +164,62 @@ def messages(sqs: Any, queue_url: str) -> Iterator[dict[str, Any]]:
     seen: set[str] = set()
     while True:
         received = sqs.receive_message(
-            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0, VisibilityTimeout=VISIBILITY_SECONDS
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=WAIT_SECONDS,
+            VisibilityTimeout=VISIBILITY_SECONDS,
         ).get("Messages", [])
         new = [message for message in received if message["MessageId"] not in seen]
         if not new:
             return
         seen.update(message["MessageId"] for message in new)
         yield from new
+
+
+def drain(sqs: Any, queue_url: str, anchors: Anchors, now: datetime) -> int:
+    """Handle every message of the queue; how many are left in it (shown again at once, for the next run)."""
+    from chalicelib.settings import get_settings
+
+    # The regional endpoint (as infra/local/filings.py), which moto knows too, not the account-based one.
+    streams = boto3.client(
+        "dynamodbstreams", region_name=get_settings().aws_region, config=Config(account_id_endpoint_mode="disabled")
+    )
+    read = 0
+    left: list[str] = []
+    for message in messages(sqs, queue_url):
+        read += 1
+        print(f"message {message['MessageId']}:")
+        try:
+            batch = Batch.of(message["Body"])
+        except ValueError as error:
+            print(f"  left in the queue: {error}")
+            left.append(message["ReceiptHandle"])
+            continue
+        named = requests_in(batch, streams)
+        if named.problem == "gone":
+            print("  left in the queue: the stream no longer holds this batch's records (it keeps them 24 hours).")
+            print(
+                "  `make verify-audit` names the requests whose body never reached the bucket; copy them with REQUEST="
+            )
+            left.append(message["ReceiptHandle"])
+            continue
+        if named.problem or not named.requests:
+            print(f"  left in the queue: {named.problem or 'its records name no new filing'}")
+            left.append(message["ReceiptHandle"])
+            continue
+        problems = {request_id: copy(request_id, anchors, now) for request_id in named.requests}
+        for request_id, problem in problems.items():
+            print(f"  {request_id}: {problem or 'kept'}")
+        if any(problems.values()):
+            print("  left in the queue")
+            left.append(message["ReceiptHandle"])
+            continue
+        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        print(f"  done ({len(named.requests)} requests): deleted from the queue")
+    for handle in left:  # visible again now: once the cause is fixed, the next run sees them at once
+        sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=handle, VisibilityTimeout=0)
+    print(f"{read} messages read, {len(left)} left in the queue")
+    return len(left)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,62 +231,46 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queue-url", help="the filings dead-letter queue (with --aws: required to read it)")
     parser.add_argument("--request", action="append", default=[], help="copy this request's body (repeatable)")
     args = parser.parse_args(argv)
+    if args.aws and not args.request and args.queue_url is None:
+        parser.error("--queue-url is required with --aws (the stack's FilingsDeadLetterQueueUrl output)")
     if not args.aws:
         local_environment(args.state_dir)
 
+    try:
+        return _run(args)
+    except ValidationError as error:  # the settings: a LIAISON_* variable missing or wrong
+        print(f"make keep-filings: the environment is not a deployment's: {error}", file=sys.stderr)
+    except FAILED as error:
+        print(f"make keep-filings: stopped, nothing more done: {error}", file=sys.stderr)
+    return 1
+
+
+def _run(args: argparse.Namespace) -> int:
     from chalicelib.aws import client
     from chalicelib.clock import app_clock
-    from chalicelib.settings import get_settings
 
-    requests = [each for given in args.request for each in given.split()]
+    anchors = bucket_anchors()
+    for problem in anchors.problems:
+        print(f"CHECKPOINT {problem}")
+    if anchors.problems:
+        print("nothing copied: the checkpoints do not verify, so no trail can be checked (make verify-audit)")
+        return 1
     now = app_clock.now()
-    left = 0
-    for request_id in requests:
-        problem = copy(request_id, now)
-        print(f"{request_id}: {problem or 'kept'}")
-        left += problem is not None
+    requests: list[str] = [one for given in args.request for one in given.split()]
     if requests:
-        return 1 if left else 0
+        outcomes: dict[str, str | None] = {one: copy(one, anchors, now) for one in requests}
+        for request_id, outcome in outcomes.items():
+            print(f"{request_id}: {outcome or 'kept'}")
+        return 1 if any(outcomes.values()) else 0
 
     sqs = client("sqs")
     queue_url = args.queue_url
-    if queue_url is None:
-        if args.aws:
-            parser.error("--queue-url is required with --aws (the stack's FilingsDeadLetterQueueUrl output)")
+    if queue_url is None:  # make run's queue
         from infra.local.resources import physical_name
         from infra.local.run import STACK_PREFIX
 
         queue_url = sqs.get_queue_url(QueueName=physical_name(STACK_PREFIX, LOCAL_QUEUE))["QueueUrl"]
-    # The regional endpoint (as infra/local/filings.py), which moto knows too, not the account-based one.
-    streams = boto3.client(
-        "dynamodbstreams", region_name=get_settings().aws_region, config=Config(account_id_endpoint_mode="disabled")
-    )
-    read = 0
-    for message in messages(sqs, queue_url):
-        read += 1
-        print(f"message {message['MessageId']}:")
-        try:
-            batch = Batch.of(message["Body"])
-        except ValueError as error:
-            print(f"  left in the queue: {error}")
-            left += 1
-            continue
-        named = requests_in(batch, streams)
-        if named is None:
-            print("  left in the queue: find its requests with `make verify-audit`, then copy them with REQUEST=")
-            left += 1
-            continue
-        problems = {request_id: copy(request_id, now) for request_id in named}
-        for request_id, problem in problems.items():
-            print(f"  {request_id}: {problem or 'kept'}")
-        if any(problems.values()):
-            print("  left in the queue")
-            left += 1
-            continue
-        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-        print(f"  done ({len(named)} requests): deleted from the queue")
-    print(f"{read} messages read, {left} left")
-    return 1 if left else 0
+    return 1 if drain(sqs, queue_url, anchors, now) else 0
 
 
 if __name__ == "__main__":

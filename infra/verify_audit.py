@@ -17,7 +17,9 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, NamedTuple
 
 
 def local_environment(state_dir: Path) -> None:
@@ -33,6 +35,26 @@ def local_environment(state_dir: Path) -> None:
     os.environ.update(json.loads((state_dir / "environment.json").read_text(encoding="utf-8")))
 
 
+class Anchors(NamedTuple):
+    """What ``evidence.verify`` takes (the latest anchor of each request, the checkpoints' coverage), from every
+    checkpoint read from the bucket; the problems found in them, and how many checkpoints there are."""
+
+    anchor_of: Callable[[str], Any]
+    latest: dict[str, Any] | None
+    problems: list[str]
+    checkpoints: int
+
+
+def bucket_anchors() -> Anchors:
+    """Every checkpoint, read from the bucket (not from any pointer the tables could steer): each one's signature,
+    content hash and link to the one before checked, and the latest head each anchors per request."""
+    from chalicelib.services import checkpoints
+
+    anchored, problems, contents = checkpoints.Checkpoints().load_all()
+    latest = {"at": contents[-1]["at"], "covered_from": contents[0]["hours"]["from"]} if contents else None
+    return Anchors(anchored.get, latest, problems, len(contents))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="make verify-audit", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -43,23 +65,19 @@ def main(argv: list[str] | None = None) -> int:
     if not args.aws:
         local_environment(args.state_dir)
 
-    from chalicelib.services import checkpoints, evidence
+    from chalicelib.services import evidence
     from chalicelib.store.models import LegalRequest
     from chalicelib.store.requests import RequestRepository
 
     requests = RequestRepository()
 
-    anchors = checkpoints.Checkpoints()
-    # Every checkpoint, read from the bucket (not from any pointer the tables could steer): each one's signature,
-    # content hash and link to the one before, and the latest head each anchors per request.
-    anchored, problems, contents = anchors.load_all()
+    anchor_of, latest, problems, kept = bucket_anchors()
     for problem in problems:
         print(f"CHECKPOINT {problem}")
-    latest = {"at": contents[-1]["at"], "covered_from": contents[0]["hours"]["from"]} if contents else None
     checked = broken = events = 0
     for scanned in LegalRequest.scan():
         item, trail = requests.chain(scanned)  # the Scan's item may predate its latest event: read both again
-        verdict = evidence.verify(item, trail, anchor_of=anchored.get, latest=latest).verdict
+        verdict = evidence.verify(item, trail, anchor_of=anchor_of, latest=latest).verdict
         checked += 1
         events += verdict.checked
         if not verdict.verified:
@@ -71,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(f"BROKEN {item.request_id}: {where}: {verdict.problem}")
     print(
-        f"{checked} request(s), {events} event(s) and {len(contents)} checkpoint(s) checked: "
+        f"{checked} request(s), {events} event(s) and {kept} checkpoint(s) checked: "
         + (
             "all evidence verifies."
             if not broken and not problems

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from chalicelib.errors import DependencyUnavailable
 from chalicelib.settings import get_settings
@@ -36,26 +37,37 @@ def empty(url: str) -> None:
 
 @pytest.fixture
 def queue(monkeypatch) -> Iterator[str]:
-    """The filings dead-letter queue, empty; a message the tool leaves is visible again at once (deployed, after
-    ``VISIBILITY_SECONDS``), so a test sees it and the next run finds it."""
-    monkeypatch.setattr(keep_filings, "VISIBILITY_SECONDS", 0)
+    """The filings dead-letter queue, empty. moto would wait out a long poll of an empty queue: not here."""
+    monkeypatch.setattr(keep_filings, "WAIT_SECONDS", 0)
     url = boto3.client("sqs", region_name=get_settings().aws_region).get_queue_url(QueueName=QUEUE)["QueueUrl"]
     empty(url)
     yield url
     empty(url)
 
 
-def stream_records(*request_ids: str) -> tuple[str, str, list[int]]:
-    """The filings stream's ARN, its shard, and the sequence numbers of these requests' new filings."""
+def stream_records(*request_ids: str, kind: str = "INSERT") -> tuple[str, str, list[int]]:
+    """The filings stream's ARN, its shard, and the sequence numbers of these requests' records of ``kind``."""
     region = get_settings().aws_region
     table = boto3.client("dynamodb", region_name=region).describe_table(TableName=get_settings().filings_table)
     arn = table["Table"]["LatestStreamArn"]
     streams = boto3.client("dynamodbstreams", region_name=region, config=Config(account_id_endpoint_mode="disabled"))
     shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
     iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
-    records = streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=1000)["Records"]
-    numbers = {r["dynamodb"]["Keys"]["request_id"]["S"]: int(r["dynamodb"]["SequenceNumber"]) for r in records}
+    numbers: dict[str, int] = {}
+    page = streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=1000)
+    while page["Records"]:
+        for r in page["Records"]:
+            if r["eventName"] == kind:
+                numbers[r["dynamodb"]["Keys"]["request_id"]["S"]] = int(r["dynamodb"]["SequenceNumber"])
+        page = streams.get_records(ShardIterator=page["NextShardIterator"], Limit=1000)
     return arn, shard, [numbers[each] for each in request_ids]
+
+
+def versions(request_id: str) -> int:
+    listed = boto3.client("s3", region_name=get_settings().aws_region).list_object_versions(
+        Bucket=get_settings().evidence_bucket, Prefix=filings.key(request_id)
+    )
+    return len(listed.get("Versions", []))
 
 
 def discarded(queue_url: str, arn: str, shard: str, first: int, last: int) -> None:
@@ -76,6 +88,14 @@ def discarded(queue_url: str, arn: str, shard: str, first: int, last: int) -> No
     }
     boto3.client("sqs", region_name=get_settings().aws_region).send_message(
         QueueUrl=queue_url, MessageBody=json.dumps(body)
+    )
+
+
+def visible(queue_url: str) -> int:
+    return int(
+        boto3.client("sqs", region_name=get_settings().aws_region).get_queue_attributes(
+            QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]["ApproximateNumberOfMessages"]
     )
 
 
@@ -106,7 +126,7 @@ def test_given_a_discarded_batch_then_its_requests_bodies_are_kept_and_the_messa
     assert waiting(queue) == 0
     out = capsys.readouterr().out
     assert f"  {first}: kept" in out and f"  {last}: kept" in out and "deleted from the queue" in out
-    assert out.rstrip().endswith("1 messages read, 0 left")
+    assert out.rstrip().endswith("1 messages read, 0 left in the queue")
 
 
 def test_given_a_batch_of_one_then_only_that_request_is_copied(client, issuer, queue):
@@ -120,18 +140,45 @@ def test_given_a_batch_of_one_then_only_that_request_is_copied(client, issuer, q
     assert in_bucket(after) is None  # after the batch's last record: not this message's
 
 
+@pytest.mark.parametrize("gone", ["shard", "trimmed"])
 def test_given_a_batch_the_stream_no_longer_holds_then_the_message_stays_and_says_what_to_do(
-    client, issuer, queue, capsys
+    client, issuer, queue, capsys, gone
 ):
     named, _ = file_one(client, issuer)
-    arn, _, (number,) = stream_records(named)
-    discarded(queue, arn, "shardId-00000001764000000000-trimmed", number, number)
+    arn, shard, (number,) = stream_records(named)
+    if gone == "shard":  # a shard closed and deleted past its 24 hours: ResourceNotFoundException
+        discarded(queue, arn, "shardId-00000001764000000000-expired", number, number)
+    else:  # records before the trim horizon: TrimmedDataAccessException
+        discarded(queue, arn, shard, 10**20, 10**20)
 
     assert keep_filings.main(["--aws", "--queue-url", queue]) == 1
     assert waiting(queue) == 1
     assert in_bucket(named) is None
     out = capsys.readouterr().out
-    assert "the stream no longer gives this batch's records" in out and "make verify-audit" in out
+    assert "the stream no longer holds this batch's records" in out and "make verify-audit" in out
+
+
+def test_given_a_batch_whose_records_name_no_new_filing_then_the_message_stays(client, issuer, queue, capsys):
+    named, sha = file_one(client, issuer)
+    Filing.get(named, sha).delete()  # a REMOVE record: not a filing the function copies
+    arn, shard, (number,) = stream_records(named, kind="REMOVE")
+    discarded(queue, arn, shard, number, number)
+    assert keep_filings.main(["--aws", "--queue-url", queue]) == 1
+    assert waiting(queue) == 1
+    assert "its records name no new filing" in capsys.readouterr().out
+
+
+class Throttled:
+    """A DynamoDB Streams client that is throttled (not a batch gone: a run later reads it)."""
+
+    def get_shard_iterator(self, **_: object) -> dict[str, str]:
+        raise ClientError({"Error": {"Code": "LimitExceededException", "Message": "slow down"}}, "GetShardIterator")
+
+
+def test_given_the_stream_throttling_then_the_batch_is_not_taken_for_gone():
+    named = keep_filings.requests_in(keep_filings.Batch("arn:stream", "shardId-1", 1, 2), Throttled())
+    assert named.requests == [] and named.problem is not None
+    assert "LimitExceededException" in named.problem and named.problem.endswith("run again")
 
 
 def test_given_a_message_lambda_did_not_write_then_it_stays(queue, capsys):
@@ -154,7 +201,7 @@ def test_given_the_bucket_still_refusing_then_the_message_stays_for_the_next_run
 
     monkeypatch.setattr(filings, "keep", down)
     assert keep_filings.main(["--aws", "--queue-url", queue]) == 1
-    assert waiting(queue) == 1
+    assert visible(queue) == 1  # shown again at once, not after the run's visibility timeout
     assert f"{named}: not copied" in capsys.readouterr().out
 
     monkeypatch.setattr(filings, "keep", real_keep)  # the cause fixed: the next run copies it
@@ -162,11 +209,34 @@ def test_given_the_bucket_still_refusing_then_the_message_stays_for_the_next_run
     assert in_bucket(named, sha) is not None and waiting(queue) == 0
 
 
+def test_given_one_request_of_a_batch_not_copied_then_the_others_are_and_the_message_stays(
+    client, issuer, queue, monkeypatch, capsys
+):
+    first, first_sha = file_one(client, issuer)
+    second, _ = file_one(client, issuer)
+    arn, shard, (start, end) = stream_records(first, second)
+    discarded(queue, arn, shard, start, end)
+    real_keep = filings.keep
+
+    def keep(request_id: str, body: bytes) -> None:
+        if request_id == second:
+            raise DependencyUnavailable("The evidence store is unavailable; the body was not copied yet.")
+        real_keep(request_id, body)
+
+    monkeypatch.setattr(filings, "keep", keep)
+    assert keep_filings.main(["--aws", "--queue-url", queue]) == 1
+    assert in_bucket(first, first_sha) is not None and in_bucket(second) is None
+    assert waiting(queue) == 1
+    out = capsys.readouterr().out
+    assert f"  {first}: kept" in out and f"  {second}: not copied" in out
+
+
 def test_given_requests_by_id_then_each_body_is_copied_once_and_a_second_run_finds_it_kept(client, issuer, capsys):
     named, sha = file_one(client, issuer)
     assert keep_filings.main(["--aws", "--request", named]) == 0
     assert in_bucket(named, sha) == bytes(Filing.get(named, sha).body)
     assert keep_filings.main(["--aws", "--request", named]) == 0  # the same bytes: done, nothing written
+    assert versions(named) == 1
     assert capsys.readouterr().out.count(f"{named}: kept") == 2
 
 
@@ -192,6 +262,24 @@ def test_given_a_body_the_request_does_not_bind_then_it_is_not_copied(client, is
     assert f"{named}: no body with the request's hash" in capsys.readouterr().out
 
 
+def test_given_a_table_item_that_does_not_hash_to_its_key_then_it_is_not_copied(client, issuer, capsys):
+    named, sha = file_one(client, issuer)
+    Filing(named, sha, body=b'{"put":"in by hand"}', filed_at="2026-12-02T18:00:00.000Z").save()
+    assert keep_filings.main(["--aws", "--request", named]) == 1
+    assert in_bucket(named) is None
+    assert f"{named}: not copied: the filings table's item does not hash to its key" in capsys.readouterr().out
+
+
+def test_given_another_body_in_the_bucket_and_none_in_the_table_then_it_is_not_called_kept(client, issuer, capsys):
+    named, sha = file_one(client, issuer)
+    Filing.get(named, sha).delete()
+    boto3.client("s3", region_name=get_settings().aws_region).put_object(
+        Bucket=get_settings().evidence_bucket, Key=filings.key(named), Body=b'{"not":"the body"}'
+    )
+    assert keep_filings.main(["--aws", "--request", named]) == 1
+    assert "does not hash to the body_sha256 of the trail" in capsys.readouterr().out
+
+
 def test_given_a_request_rewritten_in_the_tables_then_no_body_is_copied(client, issuer, capsys):
     """Whoever can write the tables changes the request's hash and puts in a body to match: nothing is copied,
     since the trail binds the hash the request was filed with."""
@@ -205,9 +293,10 @@ def test_given_a_request_rewritten_in_the_tables_then_no_body_is_copied(client, 
     assert f"{named}: not copied: its evidence does not hold" in out and "body_sha256" in out
 
 
-def test_given_an_unknown_request_then_it_is_named(capsys):
-    assert keep_filings.main(["--aws", "--request", "LR-20261202-0000000000000000"]) == 1
-    assert "LR-20261202-0000000000000000: no such request" in capsys.readouterr().out
+def test_given_an_unknown_request_or_not_a_request_id_then_each_is_named(capsys):
+    assert keep_filings.main(["--aws", "--request", "LR-AAAAAAAAAAAAAAAA ../../audit/x"]) == 1
+    out = capsys.readouterr().out
+    assert "LR-AAAAAAAAAAAAAAAA: no such request" in out and "../../audit/x: not a request id" in out
 
 
 def test_given_aws_without_the_queue_then_it_asks_for_it(capsys):

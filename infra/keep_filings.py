@@ -15,8 +15,8 @@ hash its ``submitted`` event carries), read by key and copied once with ``If-Non
 function (``chalicelib/store/filings.py``). A body the bucket keeps already is read back and compared: the same
 bytes are done; another body is a conflict to investigate, never overwritten. A body is copied only for a request
 whose trail and anchor verify (``chalicelib/services/evidence.py``, all but the body, against the checkpoints read
-from the bucket as ``make verify-audit`` reads them), and only if it hashes to what the request binds; the
-request's whole evidence is checked after. Exit 1 if anything was left.
+from the bucket as ``make verify-audit`` reads them) and whose anchored first event records that hash, and only if
+the body hashes to it; the request's whole evidence is checked after. Exit 1 if anything was left.
 
 Against the local stack (default) it uses ``STATE_DIR``, written by ``make run``, and the local queue; against AWS
 (``make keep-filings AWS=1 QUEUE=<url>``) the caller's credentials, the ``LIAISON_*`` variables of the deployed
@@ -40,6 +40,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 from pynamodb.exceptions import PynamoDBException
 
+from chalicelib.errors import LiaisonError
 from infra.verify_audit import Anchors, bucket_anchors, local_environment
 
 LOCAL_QUEUE = "FilingsDeadLetterQueue"  # the template's logical id; `make run` names the queue after it
@@ -113,33 +114,46 @@ def requests_in(batch: Batch, streams: Any) -> Named:
     return Named([], f"the batch's last record was not reached in {PAGES} reads; run again")
 
 
+NO_SUCH_REQUEST = "no such request"
+NOT_A_REQUEST_ID = "not a request id"
+
+
 def copy(request_id: str, anchors: Anchors, now: datetime) -> str | None:
-    """Copy the body the request binds into the evidence bucket; None when done, else what is wrong. Only for a
-    request whose trail and anchor verify: a body is copied here hours or days after filing, long enough for
-    whoever can write the tables to have rewritten the request, its trail and its filing together."""
+    """Copy the body the request was filed with into the evidence bucket; None when done, else what is wrong.
+
+    A body is copied here hours or days after filing: long enough for whoever can write the tables to have
+    rewritten the request, its trail and its filing together. So only for a request whose trail and anchor verify,
+    and whose anchored first event (``submitted``) records the hash of the body copied."""
     from chalicelib.clock import parse_instant
+    from chalicelib.domain import audit
     from chalicelib.domain.schema import REQUEST_ID
-    from chalicelib.errors import DependencyUnavailable
+    from chalicelib.errors import LiaisonError
     from chalicelib.services import checkpoints, evidence
     from chalicelib.store import filings
     from chalicelib.store.models import Filing
     from chalicelib.store.requests import RequestRepository
 
     if not REQUEST_ID.fullmatch(request_id):  # the API issues no other: never a key outside the request's folder
-        return "not a request id"
+        return NOT_A_REQUEST_ID
     requests = RequestRepository()
     try:
         item = requests.get(request_id)
         if item is None:
-            return "no such request"
+            return NO_SUCH_REQUEST
         item, events = requests.chain(item)  # the request and its trail as of one moment
         held = evidence.verify(item, events, anchor_of=anchors.anchor_of, latest=anchors.latest, body=False)
         if not held.verdict.verified:
             return f"not copied: its evidence does not hold ({held.verdict.problem}); investigate it first"
+        if held.anchor is None:
+            return "not copied yet: no audit checkpoint anchors its trail; run `make checkpoint`, then this again"
+        filed = json.loads(events[0].detail).get(audit.STATE_KEY, {}).get("body_sha256")
+        if events[0].kind != "submitted" or filed != item.body_sha256:
+            return "not copied: its body_sha256 is not the one its first event recorded; investigate it first"
         try:
-            body = bytes(Filing.get(request_id, item.body_sha256, consistent_read=True).body)
+            stored = Filing.get(request_id, item.body_sha256, consistent_read=True).body
         except Filing.DoesNotExist:
-            body = None
+            stored = None
+        body = bytes(stored) if stored is not None else None
         if body is not None and hashlib.sha256(body).hexdigest() != item.body_sha256:
             return "not copied: the filings table's item does not hash to its key (put in by hand)"
         if body is not None:
@@ -150,18 +164,18 @@ def copy(request_id: str, anchors: Anchors, now: datetime) -> str | None:
         after = evidence.verify(item, events, anchor_of=anchors.anchor_of, latest=anchors.latest)
     except filings.FilingConflict as conflict:
         return f"CONFLICT: {conflict}; nothing was written (docs/operations.md)"
-    except (DependencyUnavailable, checkpoints.CheckpointInvalid) as error:
+    except (LiaisonError, checkpoints.CheckpointInvalid, *FAILED) as error:
         return f"not copied: {error}"
-    except FAILED as error:
-        return f"not copied: {error}"
+    except (TypeError, ValueError, AttributeError) as error:  # an item written by hand, not as the API writes
+        return f"not copied: an item it reads is malformed ({error!r}); investigate it first"
     if not after.verdict.verified:
         return f"its evidence does not verify: {after.verdict.problem}"
     return None
 
 
-def messages(sqs: Any, queue_url: str) -> Iterator[dict[str, Any]]:
-    """Every message of the queue, once each, until a read brings none this run has not seen."""
-    seen: set[str] = set()
+def messages(sqs: Any, queue_url: str, handles: dict[str, str]) -> Iterator[dict[str, Any]]:
+    """Every message of the queue, once each, until a read brings none. A message read again (the queue may hand
+    one out twice) is not handled twice, but its new receipt handle is kept in ``handles``."""
     while True:
         received = sqs.receive_message(
             QueueUrl=queue_url,
@@ -169,11 +183,13 @@ def messages(sqs: Any, queue_url: str) -> Iterator[dict[str, Any]]:
             WaitTimeSeconds=WAIT_SECONDS,
             VisibilityTimeout=VISIBILITY_SECONDS,
         ).get("Messages", [])
-        new = [message for message in received if message["MessageId"] not in seen]
-        if not new:
+        if not received:
             return
-        seen.update(message["MessageId"] for message in new)
-        yield from new
+        for message in received:
+            seen = message["MessageId"] in handles
+            handles[message["MessageId"]] = message["ReceiptHandle"]
+            if not seen:
+                yield message
 
 
 def drain(sqs: Any, queue_url: str, anchors: Anchors, now: datetime) -> int:
@@ -184,42 +200,55 @@ def drain(sqs: Any, queue_url: str, anchors: Anchors, now: datetime) -> int:
     streams = boto3.client(
         "dynamodbstreams", region_name=get_settings().aws_region, config=Config(account_id_endpoint_mode="disabled")
     )
-    read = 0
-    left: list[str] = []
-    for message in messages(sqs, queue_url):
-        read += 1
-        print(f"message {message['MessageId']}:")
-        try:
-            batch = Batch.of(message["Body"])
-        except ValueError as error:
-            print(f"  left in the queue: {error}")
-            left.append(message["ReceiptHandle"])
-            continue
-        named = requests_in(batch, streams)
-        if named.problem == "gone":
-            print("  left in the queue: the stream no longer holds this batch's records (it keeps them 24 hours).")
-            print(
-                "  `make verify-audit` names the requests whose body never reached the bucket; copy them with REQUEST="
-            )
-            left.append(message["ReceiptHandle"])
-            continue
-        if named.problem or not named.requests:
-            print(f"  left in the queue: {named.problem or 'its records name no new filing'}")
-            left.append(message["ReceiptHandle"])
-            continue
-        problems = {request_id: copy(request_id, anchors, now) for request_id in named.requests}
-        for request_id, problem in problems.items():
-            print(f"  {request_id}: {problem or 'kept'}")
-        if any(problems.values()):
-            print("  left in the queue")
-            left.append(message["ReceiptHandle"])
-            continue
-        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-        print(f"  done ({len(named.requests)} requests): deleted from the queue")
-    for handle in left:  # visible again now: once the cause is fixed, the next run sees them at once
-        sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=handle, VisibilityTimeout=0)
-    print(f"{read} messages read, {len(left)} left in the queue")
+    handles: dict[str, str] = {}  # message id -> its latest receipt handle
+    left: list[str] = []  # message ids
+    try:
+        for message in messages(sqs, queue_url, handles):
+            print(f"message {message['MessageId']}:")
+            problem = _handle(message, streams, anchors, now)
+            if problem:
+                print(f"  left in the queue: {problem}")
+                left.append(message["MessageId"])
+                continue
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=handles[message["MessageId"]])
+            print("  done: deleted from the queue")
+    finally:
+        for message_id in left:  # visible again now: once the cause is fixed, the next run sees them at once
+            try:
+                sqs.change_message_visibility(
+                    QueueUrl=queue_url, ReceiptHandle=handles[message_id], VisibilityTimeout=0
+                )
+            except FAILED as error:
+                print(f"message {message_id} shows again only after {VISIBILITY_SECONDS} s: {error}")
+    print(f"{len(handles)} messages read, {len(left)} left in the queue")
     return len(left)
+
+
+def _handle(message: dict[str, Any], streams: Any, anchors: Anchors, now: datetime) -> str | None:
+    """Copy what one message names; None when every request it names is kept, else why it stays."""
+    try:
+        batch = Batch.of(message["Body"])
+    except ValueError as error:
+        return str(error)
+    named = requests_in(batch, streams)
+    if named.problem == "gone":
+        return (
+            "the stream no longer holds this batch's records (it keeps them 24 hours). `make verify-audit` names "
+            "the requests whose body never reached the bucket: REQUEST= copies them"
+        )
+    if named.problem or not named.requests:
+        return named.problem or "its records name no new filing"
+    problems = 0
+    for request_id in named.requests:
+        problem = copy(request_id, anchors, now)
+        if problem in (NO_SUCH_REQUEST, NOT_A_REQUEST_ID):
+            # Put into the table by hand (the API writes filings only with their requests): the function refuses
+            # these too, and nothing is to be kept for them.
+            print(f"  {request_id}: {problem}, passed over (the function refuses such a filing too)")
+            continue
+        print(f"  {request_id}: {problem or 'kept'}")
+        problems += problem is not None
+    return f"{problems} of its requests not kept" if problems else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -241,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as error:  # the settings: a LIAISON_* variable missing or wrong
         print(f"make keep-filings: the environment is not a deployment's: {error}", file=sys.stderr)
     except FAILED as error:
+        print(f"make keep-filings: stopped, nothing more done: {error}", file=sys.stderr)
+    except LiaisonError as error:  # e.g. the checkpoints could not be read or their keys fetched
         print(f"make keep-filings: stopped, nothing more done: {error}", file=sys.stderr)
     return 1
 

@@ -113,6 +113,29 @@ def client():
 
 
 @pytest.fixture
+def own_checkpoints(monkeypatch):
+    """Checkpoints in a bucket of this test's own (Object Lock objects cannot be deleted afterwards), and the
+    pointer to the latest one removed again, so other tests' requests are never judged against them."""
+    import uuid
+
+    import boto3
+
+    from chalicelib.services import checkpoints
+    from chalicelib.settings import get_settings
+    from chalicelib.store.models import ConfigEntry
+
+    bucket = f"liaison-test-checkpoints-{uuid.uuid4().hex[:12]}"  # each test its own history
+    boto3.client("s3", region_name=get_settings().aws_region).create_bucket(
+        Bucket=bucket,
+        ObjectLockEnabledForBucket=True,
+        CreateBucketConfiguration={"LocationConstraint": get_settings().aws_region},
+    )
+    monkeypatch.setattr(checkpoints.Checkpoints, "bucket", property(lambda self: bucket))
+    yield checkpoints.Checkpoints()
+    ConfigEntry(checkpoints.STATE).delete()
+
+
+@pytest.fixture
 def fixed_clock() -> Iterator[object]:
     """Freeze the application clock at a known instant for the test."""
     yield from _frozen(datetime(2026, 11, 28, 3, 0, tzinfo=UTC))

@@ -24,7 +24,6 @@ from chalicelib.store import filings
 from chalicelib.store.models import ConfigEntry, Filing, LegalRequest
 from tests.helpers import FR, authority, bearer, post, submission
 
-CHECKPOINT_BUCKET = "liaison-test-checkpoints"
 
 
 def rep(issuer, sub="rep-eu-okafor"):
@@ -48,19 +47,6 @@ def filed(client, issuer, **overrides):
     body = submission(**overrides)
     created = post(client, "/v1/requests", body, authority(issuer, FR)).json_body
     return created, body
-
-
-@pytest.fixture
-def own_checkpoints(monkeypatch):
-    """Checkpoints in a bucket of this test's own (Object Lock objects cannot be deleted afterwards), and the
-    pointer to the latest one removed again, so other tests' requests are never judged against them."""
-    bucket = f"{CHECKPOINT_BUCKET}-{uuid.uuid4().hex[:12]}"  # each test its own history
-    boto3.client("s3", region_name=get_settings().aws_region).create_bucket(
-        Bucket=bucket, ObjectLockEnabledForBucket=True,
-        CreateBucketConfiguration={"LocationConstraint": get_settings().aws_region})
-    monkeypatch.setattr(checkpoints.Checkpoints, "bucket", property(lambda self: bucket))
-    yield checkpoints.Checkpoints()
-    ConfigEntry(checkpoints.STATE).delete()
 
 
 def test_given_a_request_filed_then_its_first_event_binds_it_and_its_body_is_kept(client, issuer, filing_pump):

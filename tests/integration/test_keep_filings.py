@@ -19,7 +19,9 @@ from botocore.exceptions import ClientError
 from chalicelib.errors import DependencyUnavailable
 from chalicelib.settings import get_settings
 from chalicelib.store import filings
+from chalicelib.services import checkpoints
 from chalicelib.store.models import Filing, LegalRequest
+from chalicelib.store.requests import Change, _event
 from infra import keep_filings
 from infra.local.resources import physical_name
 from tests.integration.test_filings import file_one, in_bucket
@@ -61,6 +63,13 @@ def stream_records(*request_ids: str, kind: str = "INSERT") -> tuple[str, str, l
                 numbers[r["dynamodb"]["Keys"]["request_id"]["S"]] = int(r["dynamodb"]["SequenceNumber"])
         page = streams.get_records(ShardIterator=page["NextShardIterator"], Limit=1000)
     return arn, shard, [numbers[each] for each in request_ids]
+
+
+def filed(client, issuer, own_checkpoints) -> tuple[str, str]:
+    """A request filed, and its trail anchored by a checkpoint (the tool copies only for an anchored trail)."""
+    request_id, sha = file_one(client, issuer)
+    own_checkpoints.write()
+    return request_id, sha
 
 
 def versions(request_id: str) -> int:
@@ -109,11 +118,11 @@ def waiting(queue_url: str) -> int:
 
 
 def test_given_a_discarded_batch_then_its_requests_bodies_are_kept_and_the_message_deleted(
-    client, issuer, queue, capsys
+    client, issuer, own_checkpoints, queue, capsys
 ):
-    first, first_sha = file_one(client, issuer)
-    other, _ = file_one(client, issuer)  # in the stream between them: not in the batch only if outside its range
-    last, last_sha = file_one(client, issuer)
+    first, first_sha = filed(client, issuer, own_checkpoints)
+    other, _ = filed(client, issuer, own_checkpoints)  # between them in the stream: in the batch
+    last, last_sha = filed(client, issuer, own_checkpoints)
     arn, shard, (start, _, end) = stream_records(first, other, last)
     discarded(queue, arn, shard, start, end)
     assert in_bucket(first) is None and in_bucket(last) is None
@@ -125,13 +134,13 @@ def test_given_a_discarded_batch_then_its_requests_bodies_are_kept_and_the_messa
     assert in_bucket(other) is not None  # within the batch's range: named by it
     assert waiting(queue) == 0
     out = capsys.readouterr().out
-    assert f"  {first}: kept" in out and f"  {last}: kept" in out and "deleted from the queue" in out
+    assert f"  {first}: kept" in out and f"  {last}: kept" in out and "done: deleted from the queue" in out
     assert out.rstrip().endswith("1 messages read, 0 left in the queue")
 
 
-def test_given_a_batch_of_one_then_only_that_request_is_copied(client, issuer, queue):
-    named, sha = file_one(client, issuer)
-    after, _ = file_one(client, issuer)
+def test_given_a_batch_of_one_then_only_that_request_is_copied(client, issuer, own_checkpoints, queue):
+    named, sha = filed(client, issuer, own_checkpoints)
+    after, _ = filed(client, issuer, own_checkpoints)
     arn, shard, (number,) = stream_records(named)
     discarded(queue, arn, shard, number, number)
 
@@ -189,9 +198,9 @@ def test_given_a_message_lambda_did_not_write_then_it_stays(queue, capsys):
 
 
 def test_given_the_bucket_still_refusing_then_the_message_stays_for_the_next_run(
-    client, issuer, queue, monkeypatch, capsys
+    client, issuer, own_checkpoints, queue, monkeypatch, capsys
 ):
-    named, sha = file_one(client, issuer)
+    named, sha = filed(client, issuer, own_checkpoints)
     arn, shard, (number,) = stream_records(named)
     discarded(queue, arn, shard, number, number)
     real_keep = filings.keep
@@ -210,10 +219,10 @@ def test_given_the_bucket_still_refusing_then_the_message_stays_for_the_next_run
 
 
 def test_given_one_request_of_a_batch_not_copied_then_the_others_are_and_the_message_stays(
-    client, issuer, queue, monkeypatch, capsys
+    client, issuer, own_checkpoints, queue, monkeypatch, capsys
 ):
-    first, first_sha = file_one(client, issuer)
-    second, _ = file_one(client, issuer)
+    first, first_sha = filed(client, issuer, own_checkpoints)
+    second, _ = filed(client, issuer, own_checkpoints)
     arn, shard, (start, end) = stream_records(first, second)
     discarded(queue, arn, shard, start, end)
     real_keep = filings.keep
@@ -231,8 +240,10 @@ def test_given_one_request_of_a_batch_not_copied_then_the_others_are_and_the_mes
     assert f"  {first}: kept" in out and f"  {second}: not copied" in out
 
 
-def test_given_requests_by_id_then_each_body_is_copied_once_and_a_second_run_finds_it_kept(client, issuer, capsys):
-    named, sha = file_one(client, issuer)
+def test_given_requests_by_id_then_each_body_is_copied_once_and_a_second_run_finds_it_kept(
+    client, issuer, own_checkpoints, capsys
+):
+    named, sha = filed(client, issuer, own_checkpoints)
     assert keep_filings.main(["--aws", "--request", named]) == 0
     assert in_bucket(named, sha) == bytes(Filing.get(named, sha).body)
     assert keep_filings.main(["--aws", "--request", named]) == 0  # the same bytes: done, nothing written
@@ -240,8 +251,10 @@ def test_given_requests_by_id_then_each_body_is_copied_once_and_a_second_run_fin
     assert capsys.readouterr().out.count(f"{named}: kept") == 2
 
 
-def test_given_another_body_in_the_bucket_then_it_is_a_conflict_and_nothing_is_overwritten(client, issuer, capsys):
-    named, _ = file_one(client, issuer)
+def test_given_another_body_in_the_bucket_then_it_is_a_conflict_and_nothing_is_overwritten(
+    client, issuer, own_checkpoints, capsys
+):
+    named, _ = filed(client, issuer, own_checkpoints)
     forged = b'{"type":"something else"}'
     boto3.client("s3", region_name=get_settings().aws_region).put_object(
         Bucket=get_settings().evidence_bucket, Key=filings.key(named), Body=forged
@@ -252,9 +265,9 @@ def test_given_another_body_in_the_bucket_then_it_is_a_conflict_and_nothing_is_o
     assert f"{named}: CONFLICT" in out and hashlib.sha256(forged).hexdigest() in out
 
 
-def test_given_a_body_the_request_does_not_bind_then_it_is_not_copied(client, issuer, capsys):
+def test_given_a_body_the_request_does_not_bind_then_it_is_not_copied(client, issuer, own_checkpoints, capsys):
     """Only the table's item under the request's own hash is copied: another item put in for it is not."""
-    named, sha = file_one(client, issuer)
+    named, sha = filed(client, issuer, own_checkpoints)
     Filing.get(named, sha).delete()
     filings.item(named, b'{"put":"in by hand"}', "2026-12-02T18:00:00.000Z").save()
     assert keep_filings.main(["--aws", "--request", named]) == 1
@@ -262,16 +275,20 @@ def test_given_a_body_the_request_does_not_bind_then_it_is_not_copied(client, is
     assert f"{named}: no body with the request's hash" in capsys.readouterr().out
 
 
-def test_given_a_table_item_that_does_not_hash_to_its_key_then_it_is_not_copied(client, issuer, capsys):
-    named, sha = file_one(client, issuer)
+def test_given_a_table_item_that_does_not_hash_to_its_key_then_it_is_not_copied(
+    client, issuer, own_checkpoints, capsys
+):
+    named, sha = filed(client, issuer, own_checkpoints)
     Filing(named, sha, body=b'{"put":"in by hand"}', filed_at="2026-12-02T18:00:00.000Z").save()
     assert keep_filings.main(["--aws", "--request", named]) == 1
     assert in_bucket(named) is None
     assert f"{named}: not copied: the filings table's item does not hash to its key" in capsys.readouterr().out
 
 
-def test_given_another_body_in_the_bucket_and_none_in_the_table_then_it_is_not_called_kept(client, issuer, capsys):
-    named, sha = file_one(client, issuer)
+def test_given_another_body_in_the_bucket_and_none_in_the_table_then_it_is_not_called_kept(
+    client, issuer, own_checkpoints, capsys
+):
+    named, sha = filed(client, issuer, own_checkpoints)
     Filing.get(named, sha).delete()
     boto3.client("s3", region_name=get_settings().aws_region).put_object(
         Bucket=get_settings().evidence_bucket, Key=filings.key(named), Body=b'{"not":"the body"}'
@@ -291,6 +308,69 @@ def test_given_a_request_rewritten_in_the_tables_then_no_body_is_copied(client, 
     assert in_bucket(named) is None
     out = capsys.readouterr().out
     assert f"{named}: not copied: its evidence does not hold" in out and "body_sha256" in out
+
+
+def test_given_a_trail_not_anchored_yet_then_nothing_is_copied_until_a_checkpoint_is(
+    client, issuer, own_checkpoints, capsys
+):
+    named, sha = file_one(client, issuer)
+    assert keep_filings.main(["--aws", "--request", named]) == 1
+    assert in_bucket(named) is None
+    assert f"{named}: not copied yet: no audit checkpoint anchors its trail" in capsys.readouterr().out
+    own_checkpoints.write()
+    assert keep_filings.main(["--aws", "--request", named]) == 0
+    assert in_bucket(named, sha) is not None
+
+
+def test_given_a_trail_extended_after_its_checkpoint_to_bind_another_body_then_nothing_is_copied(
+    client, issuer, own_checkpoints, capsys
+):
+    """Whoever can write the tables adds a consistent event after the checkpoint that sets another body_sha256,
+    updates the request and puts in the body to match: the chain, the request and the anchor all verify, but the
+    anchored first event records the body the request was filed with."""
+    named, _ = filed(client, issuer, own_checkpoints)
+    forged = b'{"type":"forged"}'
+    forged_sha = hashlib.sha256(forged).hexdigest()
+    item = LegalRequest.get(named)
+    seq = int(item.last_event_seq) + 1
+    change = Change("noted", "system", "system", "2026-12-02T18:30:00.000Z", sets={"body_sha256": forged_sha})
+    event = _event(named, seq, change, item.last_event_hash)
+    event.save()
+    boto3.client("dynamodb", region_name=get_settings().aws_region).update_item(  # as a table writer would
+        TableName=get_settings().requests_table,
+        Key={"request_id": {"S": named}},
+        UpdateExpression="SET body_sha256 = :sha, last_event_seq = :seq, last_event_hash = :hash",
+        ExpressionAttributeValues={":sha": {"S": forged_sha}, ":seq": {"N": str(seq)}, ":hash": {"S": event.hash}},
+    )
+    filings.item(named, forged, "2026-12-02T18:30:00.000Z").save()
+
+    assert keep_filings.main(["--aws", "--request", named]) == 1
+    assert in_bucket(named) is None
+    assert f"{named}: not copied: its body_sha256 is not the one its first event recorded" in capsys.readouterr().out
+
+
+def test_given_checkpoints_that_do_not_verify_then_nothing_is_copied(client, issuer, own_checkpoints, capsys):
+    named, _ = filed(client, issuer, own_checkpoints)
+    boto3.client("s3", region_name=get_settings().aws_region).put_object(
+        Bucket=own_checkpoints.bucket, Key=f"{checkpoints.CHECKPOINTS}2026-12-02T18:59:00.000Z.json", Body=b"{}"
+    )
+    assert keep_filings.main(["--aws", "--request", named]) == 1
+    assert in_bucket(named) is None
+    out = capsys.readouterr().out
+    assert "CHECKPOINT" in out and "nothing copied: the checkpoints do not verify" in out
+
+
+def test_given_a_batch_with_a_filing_put_in_for_no_request_then_it_is_passed_over(
+    client, issuer, own_checkpoints, queue, capsys
+):
+    named, sha = filed(client, issuer, own_checkpoints)
+    filings.item("LR-AAAAAAAAAAAAAAAA", b'{"put":"in by hand"}', "2026-12-02T18:00:00.000Z").save()
+    arn, shard, (start, end) = stream_records(named, "LR-AAAAAAAAAAAAAAAA")
+    discarded(queue, arn, shard, start, end)
+    assert keep_filings.main(["--aws", "--queue-url", queue]) == 0
+    assert in_bucket(named, sha) is not None and in_bucket("LR-AAAAAAAAAAAAAAAA") is None
+    assert waiting(queue) == 0
+    assert "LR-AAAAAAAAAAAAAAAA: no such request, passed over" in capsys.readouterr().out
 
 
 def test_given_an_unknown_request_or_not_a_request_id_then_each_is_named(capsys):
